@@ -1,0 +1,50 @@
+import path from 'node:path';
+import { OctoError } from '../errors/octo-error.js';
+import { resolvePath } from '../config/load-config.js';
+import type { SourceConfig, StoreConfig } from '../config/config-schema.js';
+import type { ObjectStore } from '../ports/object-store.js';
+import type { RemoteSource } from '../ports/remote-source.js';
+import type { Logger } from '../ports/logger.js';
+import type { SecretResolver } from '../secrets/secret-ref.js';
+import { LocalObjectStore } from './local/local-object-store.js';
+import { LocalRemoteSource } from './local/local-remote-source.js';
+
+/** Everything an adapter factory may need besides its own config. */
+export interface AdapterDeps {
+  readonly baseDir: string;
+  readonly secrets: SecretResolver;
+  readonly logger: Logger;
+}
+
+/** Builds a RemoteSource for a URL scheme. */
+export type RemoteSourceFactory = (config: SourceConfig, deps: AdapterDeps) => RemoteSource | Promise<RemoteSource>;
+/** Builds an ObjectStore for a URL scheme, for one bucket (with an optional key prefix). */
+export type ObjectStoreFactory = (config: StoreConfig, bucket: string, deps: AdapterDeps) => ObjectStore | Promise<ObjectStore>;
+
+const sourceFactories = new Map<string, RemoteSourceFactory>([
+  ['file', (config, deps) => new LocalRemoteSource(resolvePath(deps.baseDir, config.url), { recursive: config.recursive })],
+]);
+
+const storeFactories = new Map<string, ObjectStoreFactory>([
+  ['file', (config, bucket, deps) => new LocalObjectStore(path.join(resolvePath(deps.baseDir, config.url), bucket))],
+]);
+
+function schemeOf(url: string): string {
+  return url.slice(0, url.indexOf(':'));
+}
+
+export async function createRemoteSource(config: SourceConfig, deps: AdapterDeps): Promise<RemoteSource> {
+  const factory = sourceFactories.get(schemeOf(config.url));
+  if (!factory) {
+    throw new OctoError('config', `no source adapter for ${schemeOf(config.url)}:// (known: ${[...sourceFactories.keys()].map((s) => `${s}://`).join(', ')})`, { fatal: true });
+  }
+  return factory(config, deps);
+}
+
+export async function createObjectStore(config: StoreConfig, bucket: string, deps: AdapterDeps): Promise<ObjectStore> {
+  const factory = storeFactories.get(schemeOf(config.url));
+  if (!factory) {
+    throw new OctoError('config', `no store adapter for ${schemeOf(config.url)}:// (known: ${[...storeFactories.keys()].map((s) => `${s}://`).join(', ')})`, { fatal: true });
+  }
+  return factory(config, bucket, deps);
+}

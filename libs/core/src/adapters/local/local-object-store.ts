@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { OctoError } from '../../errors/octo-error.js';
+import type { ObjectInfo, ObjectMetadata, ObjectStore, StagedObject, Staging } from '../../ports/object-store.js';
+import { DigestStream } from '../../streams/digest-stream.js';
+import { assertSafeKey } from './object-key.js';
+
+/** Folder inside the bucket root where staged writes wait; never listed. */
+export const STAGING_DIR = '.octo-staging';
+
+/**
+ * A bucket that is a folder on this machine (the embedded default). Staged writes go to a
+ * hidden staging folder on the same filesystem and become visible by rename on commit.
+ */
+export class LocalObjectStore implements ObjectStore {
+  readonly description: string;
+
+  constructor(private readonly root: string) {
+    this.description = `file://${root}`;
+  }
+
+  begin(): Staging {
+    return new LocalStaging(this.root);
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    const names = await readdir(this.root, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [] as string[];
+      throw error;
+    });
+    const keys = names
+      .map((name) => name.split(path.sep).join('/'))
+      .filter((key) => key.startsWith(prefix) && !key.startsWith(`${STAGING_DIR}/`) && key !== STAGING_DIR)
+      .sort();
+    for (const key of keys) {
+      const info = await stat(path.join(this.root, key)).catch(() => undefined);
+      if (info?.isFile()) yield { key, size: info.size };
+    }
+  }
+
+  async get(key: string): Promise<Readable | undefined> {
+    assertSafeKey(key);
+    const file = path.join(this.root, key);
+    const info = await stat(file).catch(() => undefined);
+    return info?.isFile() ? createReadStream(file) : undefined;
+  }
+
+  async putSmall(key: string, body: Buffer | string): Promise<void> {
+    assertSafeKey(key);
+    const file = path.join(this.root, key);
+    await mkdir(path.dirname(file), { recursive: true });
+    const temp = path.join(this.root, STAGING_DIR, `${randomUUID()}.tmp`);
+    await mkdir(path.dirname(temp), { recursive: true });
+    await writeFile(temp, body);
+    await rename(temp, file);
+  }
+
+  async check(): Promise<void> {
+    try {
+      await mkdir(this.root, { recursive: true });
+    } catch (error) {
+      throw new OctoError('store', `cannot create the bucket folder ${this.root}: ${(error as NodeJS.ErrnoException).code}`, { cause: error, fatal: true });
+    }
+  }
+}
+
+class LocalStaging implements Staging {
+  private readonly dir: string;
+  private readonly staged = new Map<string, string>();
+  private closed = false;
+
+  constructor(private readonly root: string) {
+    this.dir = path.join(root, STAGING_DIR, randomUUID());
+  }
+
+  async put(key: string, body: Readable, _metadata?: ObjectMetadata): Promise<StagedObject> {
+    assertSafeKey(key);
+    if (this.closed) throw new OctoError('internal', 'staging already committed or aborted');
+    await mkdir(this.dir, { recursive: true });
+    const temp = path.join(this.dir, String(this.staged.size));
+    const digest = new DigestStream();
+    try {
+      await pipeline(body, digest, createWriteStream(temp, { mode: 0o644 }));
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+    this.staged.set(key, temp);
+    return { key, size: digest.bytes, sha256: digest.digest() };
+  }
+
+  async discard(key: string): Promise<void> {
+    const temp = this.staged.get(key);
+    if (temp) await rm(temp, { force: true });
+    this.staged.delete(key);
+  }
+
+  async commit(): Promise<void> {
+    this.closed = true;
+    for (const [key, temp] of this.staged) {
+      const target = path.join(this.root, key);
+      await mkdir(path.dirname(target), { recursive: true });
+      await rename(temp, target);
+    }
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  async abort(): Promise<void> {
+    this.closed = true;
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,196 @@
+import { PassThrough, Readable } from 'node:stream';
+import { inject, injectable } from 'inversify';
+import * as openpgp from 'openpgp';
+import { OctoError } from '../../errors/octo-error.js';
+import { TYPES, type ProviderContext } from '../../ports/identifiers.js';
+import type { Decrypted, Decryptor, FileContext } from '../../ports/stages.js';
+import type { SecretResolver } from '../../secrets/secret-ref.js';
+import { peek } from '../../streams/peek.js';
+import { sniff, describeHead } from '../../pipeline/layers.js';
+
+type WebBytes = ReadableStream<Uint8Array>;
+
+/**
+ * OpenPGP decryption with openpgp.js, streaming: plaintext flows out as it is decrypted
+ * (`allowUnauthenticatedStream`), and the integrity check at the end of the message errors
+ * the stream, so the pipeline's commit, which waits for the end, is what waits for the check.
+ * Passphrase- and public-key-encrypted messages, armored or binary; detached signatures
+ * over the file as delivered are checked per the provider's `signature` policy.
+ */
+@injectable()
+export class OpenPgpDecryptor implements Decryptor {
+  private keys?: Promise<{ decryptionKeys: openpgp.PrivateKey[]; passwords: string[]; verificationKeys: openpgp.Key[] }>;
+
+  constructor(
+    @inject(TYPES.ProviderContext) private readonly provider: ProviderContext,
+    @inject(TYPES.SecretResolver) private readonly secrets: SecretResolver,
+  ) {}
+
+  async decrypt(input: Readable, context: FileContext): Promise<Decrypted> {
+    const { decryptionKeys, passwords, verificationKeys } = await this.loadKeys();
+    const policy = this.provider.config.decryption.signature;
+    if (decryptionKeys.length === 0 && passwords.length === 0) {
+      throw new OctoError('config', `${context.file.path} is encrypted but provider ${context.provider} has no decryption.passphrase or decryption.privateKeys`, {
+        fatal: true,
+      });
+    }
+    const { head, stream } = await peek(input, 64);
+    const kind = sniff(head);
+    if (kind !== 'pgp-armored' && kind !== 'pgp-binary') {
+      stream.destroy();
+      throw new OctoError('decrypt', `${context.file.path} is named as an OpenPGP message but starts with ${describeHead(head)}: it is not encrypted data`);
+    }
+
+    const checks: Promise<void>[] = [];
+    let ciphertext: Readable = stream;
+    if (policy !== 'ignore' && context.signature) {
+      // Check the detached signature over the bytes as delivered, in the same pass.
+      const forDecrypt = new PassThrough();
+      const forVerify = new PassThrough();
+      stream.on('data', (chunk: Buffer) => {
+        const a = forDecrypt.write(chunk);
+        const b = forVerify.write(chunk);
+        if (!a || !b) {
+          stream.pause();
+          let waiting = (a ? 0 : 1) + (b ? 0 : 1);
+          const resume = () => { waiting -= 1; if (waiting === 0) stream.resume(); };
+          if (!a) forDecrypt.once('drain', resume);
+          if (!b) forVerify.once('drain', resume);
+        }
+      });
+      stream.on('end', () => { forDecrypt.end(); forVerify.end(); });
+      stream.on('error', (error) => { forDecrypt.destroy(error); forVerify.destroy(error); });
+      ciphertext = forDecrypt;
+      checks.push(this.verifyDetached(forVerify, context.signature, verificationKeys, context));
+    } else if (policy === 'required') {
+      stream.destroy();
+      throw new OctoError('signature', `${context.file.path} has no detached signature (${context.file.path}.sig) and provider ${context.provider} requires one: ask the provider to send it`);
+    }
+
+    let message: openpgp.Message<WebBytes> | openpgp.Message<ReadableStream<string>>;
+    try {
+      const web = Readable.toWeb(ciphertext) as unknown as WebBytes;
+      message =
+        kind === 'pgp-armored'
+          ? await openpgp.readMessage({ armoredMessage: web.pipeThrough(new TextDecoderStream() as unknown as ReadableWritablePair<string, Uint8Array>) })
+          : await openpgp.readMessage({ binaryMessage: web });
+    } catch (error) {
+      throw new OctoError('decrypt', `${context.file.path} is not a readable OpenPGP message: ${(error as Error).message}`, { cause: error });
+    }
+
+    let result: { data: WebBytes };
+    try {
+      result = (await openpgp.decrypt({
+        message: message as openpgp.Message<WebBytes>,
+        decryptionKeys: decryptionKeys.length ? decryptionKeys : undefined,
+        passwords: passwords.length ? passwords : undefined,
+        format: 'binary',
+        config: { allowUnauthenticatedStream: true },
+      })) as unknown as { data: WebBytes };
+    } catch (error) {
+      throw this.explain(error, message as openpgp.Message<WebBytes>, context);
+    }
+    const plaintext = Readable.fromWeb(result.data as unknown as import('node:stream/web').ReadableStream<Uint8Array>);
+    const out = new PassThrough();
+    plaintext.on('error', (error) => out.destroy(this.explain(error, undefined, context)));
+    plaintext.pipe(out);
+    const ended = new Promise<void>((resolve, reject) => {
+      out.on('end', resolve);
+      out.on('error', reject);
+      out.on('close', () => { if (!out.readableEnded) reject(new OctoError('decrypt', `${context.file.path}: decryption stopped before the end of the message`)); });
+    });
+    ended.catch(() => undefined);
+    const verified = Promise.all([ended, ...checks]).then(() => undefined);
+    verified.catch(() => undefined);
+    for (const check of checks) check.catch((error: Error) => { if (!out.destroyed) out.destroy(error); });
+    return { stream: out, verified };
+  }
+
+  private async verifyDetached(data: Readable, signatureBytes: Buffer, verificationKeys: openpgp.Key[], context: FileContext): Promise<void> {
+    if (verificationKeys.length === 0) {
+      data.resume();
+      throw new OctoError('config', `provider ${context.provider} checks signatures but has no decryption.verificationKeys`, { fatal: true });
+    }
+    try {
+      const text = signatureBytes.subarray(0, 64).toString('latin1').trimStart();
+      const signature = text.startsWith('-----BEGIN PGP SIGNATURE')
+        ? await openpgp.readSignature({ armoredSignature: signatureBytes.toString('utf8') })
+        : await openpgp.readSignature({ binarySignature: new Uint8Array(signatureBytes) });
+      const message = await openpgp.createMessage({ binary: Readable.toWeb(data) as unknown as WebBytes });
+      const verification = await openpgp.verify({ message, signature, verificationKeys, format: 'binary' });
+      const reader = (verification.data as unknown as WebBytes).getReader();
+      for (;;) {
+        const { done } = await reader.read();
+        if (done) break;
+      }
+      const first = verification.signatures[0];
+      if (!first) throw new Error('the signature file holds no signature');
+      await first.verified;
+    } catch (error) {
+      if (OctoError.is(error)) throw error;
+      throw new OctoError(
+        'signature',
+        `${context.file.path}: detached signature ${context.file.signaturePath ?? ''} is not valid (${(error as Error).message}); the file was not ingested`,
+        { cause: error },
+      );
+    }
+  }
+
+  private explain(error: unknown, message: openpgp.Message<WebBytes> | undefined, context: FileContext): OctoError {
+    if (OctoError.is(error)) return error;
+    const detail = error instanceof Error ? error.message : String(error);
+    if (/session key/i.test(detail) || /no decryption key/i.test(detail) || /incorrect key passphrase|password/i.test(detail)) {
+      const ids = message?.getEncryptionKeyIDs().map((id) => id.toHex().toUpperCase()) ?? [];
+      const to = ids.length ? `it is encrypted to key ${ids.join(', ')}` : 'it is encrypted with a passphrase';
+      return new OctoError(
+        'decrypt',
+        `${context.file.path} cannot be decrypted with the keys configured for provider ${context.provider} (${to}): check decryption.privateKeys and decryption.passphrase`,
+        { cause: error },
+      );
+    }
+    if (/modification detected|mdc|authentication|tag/i.test(detail)) {
+      return new OctoError('decrypt', `${context.file.path} failed its integrity check (${detail}): the file was altered or truncated in transit`, { cause: error });
+    }
+    return new OctoError('decrypt', `${context.file.path} could not be decrypted: ${detail}`, { cause: error });
+  }
+
+  private loadKeys() {
+    this.keys ??= (async () => {
+      const config = this.provider.config.decryption;
+      const passwords = config.passphrase ? [await this.secrets.resolve(config.passphrase)] : [];
+      const decryptionKeys: openpgp.PrivateKey[] = [];
+      for (const entry of config.privateKeys) {
+        const armored = await this.secrets.resolve(entry.key);
+        let key: openpgp.PrivateKey;
+        try {
+          key = await openpgp.readPrivateKey({ armoredKey: armored });
+        } catch (error) {
+          throw new OctoError('config', `decryption key ${entry.key} of provider ${this.provider.name} is not an armored OpenPGP private key`, { cause: error, fatal: true });
+        }
+        if (!key.isDecrypted()) {
+          if (!entry.passphrase) {
+            throw new OctoError('config', `decryption key ${entry.key} of provider ${this.provider.name} is protected: add its passphrase as a secret reference`, { fatal: true });
+          }
+          try {
+            key = await openpgp.decryptKey({ privateKey: key, passphrase: await this.secrets.resolve(entry.passphrase) });
+          } catch (error) {
+            throw new OctoError('config', `the passphrase ${entry.passphrase} does not unlock decryption key ${entry.key} of provider ${this.provider.name}`, { cause: error, fatal: true });
+          }
+        }
+        decryptionKeys.push(key);
+      }
+      const verificationKeys: openpgp.Key[] = [];
+      for (const ref of config.verificationKeys) {
+        try {
+          verificationKeys.push(...(await openpgp.readKeys({ armoredKeys: await this.secrets.resolve(ref) })));
+        } catch (error) {
+          if (OctoError.is(error)) throw error;
+          throw new OctoError('config', `verification key ${ref} of provider ${this.provider.name} is not an armored OpenPGP public key`, { cause: error, fatal: true });
+        }
+      }
+      return { decryptionKeys, passwords, verificationKeys };
+    })();
+    this.keys.catch(() => { this.keys = undefined; });
+    return this.keys;
+  }
+}

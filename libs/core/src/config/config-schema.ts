@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { SECRET_REF_PATTERN } from '../secrets/secret-ref.js';
+
+/** A secret reference (`env:NAME` or `file:PATH`); a literal secret is refused. */
+export const secretRefSchema = z
+  .string()
+  .regex(SECRET_REF_PATTERN, 'expected a secret reference such as env:NAME or file:PATH, never the secret itself');
+
+const sourceObjectSchema = z
+  .object({
+    /** `file://PATH` (local folder) or `sftp://user@host:port/path`. */
+    url: z.string().regex(/^(file|sftp):\/\//, 'expected a URL starting with file:// or sftp://'),
+    /** Look in sub-folders too. */
+    recursive: z.boolean().default(true),
+    /** Files modified less than this many seconds ago are left for the next run. */
+    minAgeSeconds: z.number().nonnegative().default(0),
+    /** Look twice this many milliseconds apart; a file whose size changed is left for the next run. */
+    stabilityCheckMs: z.number().int().nonnegative().default(0),
+    /** SFTP: pinned host key as `SHA256:<base64>` (as `ssh-keygen -lf` prints it). */
+    hostKey: z.string().regex(/^SHA256:[A-Za-z0-9+/=]+$/, 'expected SHA256:<base64> as ssh-keygen -l prints it').optional(),
+    /** SFTP: a known_hosts file to pin the host key from. */
+    knownHosts: z.string().optional(),
+    /** SFTP: first contact only: accept an unpinned host key, log it loudly and print its fingerprint to pin. */
+    acceptUnknownHostKey: z.boolean().default(false),
+    /** SFTP: the user's private key, as a secret reference. */
+    privateKey: secretRefSchema.optional(),
+    /** SFTP: the private key's passphrase, as a secret reference. */
+    privateKeyPassphrase: secretRefSchema.optional(),
+    /** SFTP: password, as a secret reference. */
+    password: secretRefSchema.optional(),
+    connectTimeoutMs: z.number().int().positive().default(20_000),
+    readTimeoutMs: z.number().int().positive().default(60_000),
+    /** SFTP: how many connections files are read over at once. */
+    connections: z.number().int().min(1).max(16).default(2),
+    /** SFTP: reconnect attempts when a transfer drops mid-file. */
+    resumeRetries: z.number().int().min(0).max(20).default(5),
+  })
+  .strict();
+
+/** A provider's drop: a URL string, or an object with the URL and its options. */
+export const sourceSchema = z
+  .union([z.string(), sourceObjectSchema])
+  .transform((value) => (typeof value === 'string' ? { url: value } : value))
+  .pipe(sourceObjectSchema);
+
+export const decryptionSchema = z
+  .object({
+    /** For messages encrypted with a passphrase (symmetric). */
+    passphrase: secretRefSchema.optional(),
+    /** For messages encrypted to a public key: the armored private keys. */
+    privateKeys: z
+      .array(z.object({ key: secretRefSchema, passphrase: secretRefSchema.optional() }).strict())
+      .default([]),
+    /** Detached signatures: `required` refuses a file without a good `.sig`; `if-present` checks one when found. */
+    signature: z.enum(['required', 'if-present', 'ignore']).default('if-present'),
+    /** Public keys that signatures must come from (armored), required when signature is not `ignore` and a `.sig` is checked. */
+    verificationKeys: z.array(secretRefSchema).default([]),
+  })
+  .strict();
+
+export const providerConfigSchema = z
+  .object({
+    /** The plugin that implements this provider; defaults to the provider's name. */
+    plugin: z.string().optional(),
+    source: sourceSchema,
+    /** Glob patterns (picomatch) on the path relative to the source root. */
+    include: z.array(z.string()).default(['**/*']),
+    exclude: z.array(z.string()).default([]),
+    /** The bucket this provider lands in, optionally with a key prefix: `bucket` or `bucket/prefix`. */
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9!_.*'()/-]*)?$/, 'expected a bucket name (lowercase letters, digits, dots, hyphens), optionally followed by /prefix'),
+    decryption: decryptionSchema.default({ privateKeys: [], signature: 'if-present', verificationKeys: [] }),
+    /** Files of this provider processed at once; defaults to the global concurrency. */
+    concurrency: z.number().int().min(1).max(64).optional(),
+    /** Plugin-specific settings, validated by the plugin's own schema. */
+    settings: z.unknown().optional(),
+  })
+  .strict();
+
+export const storeSchema = z
+  .object({
+    /** `file://PATH` (a folder whose sub-folders are buckets) or `s3://` (optionally `s3://default-bucket/prefix`). */
+    url: z.string().regex(/^(file|s3):\/\//, 'expected a URL starting with file:// or s3://'),
+    region: z.string().optional(),
+    /** A custom endpoint for S3-compatible servers, e.g. http://127.0.0.1:9000. */
+    endpoint: z.string().url().optional(),
+    forcePathStyle: z.boolean().default(false),
+    /** Multipart part size in MiB (5 to 5120). */
+    partSizeMiB: z.number().int().min(5).max(5120).default(16),
+    /** Parts uploaded at once per object; memory is about partSize x queueSize per object. */
+    queueSize: z.number().int().min(1).max(16).default(4),
+    /** Checksum algorithm sent with every upload. */
+    checksumAlgorithm: z.enum(['CRC32', 'CRC32C', 'SHA1', 'SHA256', 'CRC64NVME']).default('CRC32'),
+    serverSideEncryption: z.enum(['AES256', 'aws:kms']).optional(),
+    kmsKeyId: z.string().optional(),
+    maxAttempts: z.number().int().min(1).max(20).default(5),
+  })
+  .strict();
+
+export const limitsSchema = z
+  .object({
+    /** Largest total size, in bytes, that one source file may unpack to. */
+    maxUnpackedBytes: z.number().int().positive().default(64 * 1024 ** 3),
+    /** Largest ratio of unpacked bytes to compressed bytes for one gzip layer (zip-bomb guard). */
+    maxCompressionRatio: z.number().positive().default(1000),
+    /** Most entries one archive may hold. */
+    maxEntries: z.number().int().positive().default(100_000),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    store: z.union([z.string(), storeSchema]).transform((value) => (typeof value === 'string' ? { url: value } : value)).pipe(storeSchema),
+    /** Temporary files (zip spools), locks and job reports. */
+    workDir: z.string().default('.octo/work'),
+    /** Files processed at once per job. */
+    concurrency: z.number().int().min(1).max(64).default(4),
+    limits: limitsSchema.default({ maxUnpackedBytes: 64 * 1024 ** 3, maxCompressionRatio: 1000, maxEntries: 100_000 }),
+    providers: z.record(z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'provider names are kebab-case, e.g. acme-bank'), providerConfigSchema),
+    /** The HTTP API (`octo serve`). */
+    api: z.unknown().optional(),
+  })
+  .strict();
+
+export type OctoConfigInput = z.input<typeof configSchema>;
+export type OctoConfig = z.output<typeof configSchema>;
+export type ProviderConfig = z.output<typeof providerConfigSchema>;
+export type SourceConfig = z.output<typeof sourceObjectSchema>;
+export type StoreConfig = z.output<typeof storeSchema>;
+export type DecryptionConfig = z.output<typeof decryptionSchema>;
+export type LimitsConfig = z.output<typeof limitsSchema>;

@@ -1,0 +1,23 @@
+import { ContainerModule } from 'inversify';
+import { OpenPgpDecryptor } from '../adapters/pgp/openpgp-decryptor.js';
+import { DefaultFolderNamer } from '../adapters/routing/default-folder-namer.js';
+import { DefaultRouter } from '../adapters/routing/default-router.js';
+import { GlobFileFilter } from '../adapters/routing/glob-file-filter.js';
+import { DefaultUnpacker } from '../adapters/unpack/default-unpacker.js';
+import { FileProcessor } from '../pipeline/file-processor.js';
+import { SyncJob } from '../pipeline/sync-job.js';
+import { TYPES } from '../ports/identifiers.js';
+
+/**
+ * The default stages every provider inherits. Bound in the root container in transient
+ * scope, so each provider's child container resolves them against its own context and rebinds what differs.
+ */
+export const coreModule = new ContainerModule(({ bind }) => {
+  bind(TYPES.Decryptor).to(OpenPgpDecryptor);
+  bind(TYPES.Unpacker).to(DefaultUnpacker);
+  bind(TYPES.FolderNamer).to(DefaultFolderNamer);
+  bind(TYPES.Router).to(DefaultRouter);
+  bind(TYPES.FileFilter).to(GlobFileFilter);
+  bind(FileProcessor).toSelf();
+  bind(SyncJob).toSelf();
+});

@@ -1,0 +1,46 @@
+/** What part of the work an error belongs to; the CLI, API and metrics group failures by it. */
+export type OctoErrorKind =
+  | 'config'
+  | 'secret'
+  | 'source'
+  | 'auth'
+  | 'hostkey'
+  | 'decrypt'
+  | 'signature'
+  | 'unpack'
+  | 'unsafe'
+  | 'route'
+  | 'store'
+  | 'ledger'
+  | 'filter'
+  | 'cancelled'
+  | 'internal';
+
+/**
+ * A typed error: a `kind`, a message a person can act on, and the `cause`.
+ * Use {@link OctoError.is} rather than `instanceof` across package copies.
+ */
+export class OctoError extends Error {
+  readonly kind: OctoErrorKind;
+  /** True when the error concerns the whole job (bad config, unreachable source), not one file. */
+  readonly fatal: boolean;
+  private readonly isOctoError = true;
+
+  constructor(kind: OctoErrorKind, message: string, options: { cause?: unknown; fatal?: boolean } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'OctoError';
+    this.kind = kind;
+    this.fatal = options.fatal ?? false;
+  }
+
+  static is(value: unknown): value is OctoError {
+    return typeof value === 'object' && value !== null && (value as { isOctoError?: unknown }).isOctoError === true;
+  }
+
+  /** Wraps anything thrown into an OctoError of the given kind, keeping an existing kind. */
+  static wrap(kind: OctoErrorKind, error: unknown, context?: string): OctoError {
+    if (OctoError.is(error)) return error;
+    const detail = error instanceof Error ? error.message : String(error);
+    return new OctoError(kind, context ? `${context}: ${detail}` : detail, { cause: error });
+  }
+}

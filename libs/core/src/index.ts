@@ -1,0 +1,40 @@
+/**
+ * @octo/core: the pipeline, the ports, the built-in adapters, the DI container and the
+ * provider plugin contract. Apps compose these; providers import only from here.
+ */
+import 'reflect-metadata';
+
+export * from './errors/octo-error.js';
+export * from './ports/remote-source.js';
+export * from './ports/object-store.js';
+export * from './ports/ledger.js';
+export * from './ports/stages.js';
+export * from './ports/job-events.js';
+export * from './ports/logger.js';
+export * from './ports/identifiers.js';
+export * from './config/config-schema.js';
+export * from './config/load-config.js';
+export * from './secrets/secret-ref.js';
+export * from './pipeline/layers.js';
+export * from './pipeline/safe-name.js';
+export * from './pipeline/pair-signatures.js';
+export * from './pipeline/file-processor.js';
+export * from './pipeline/sync-job.js';
+export * from './adapters/adapter-factories.js';
+export * from './adapters/local/local-remote-source.js';
+export * from './adapters/local/local-object-store.js';
+export * from './adapters/ledger/object-store-ledger.js';
+export * from './adapters/pgp/openpgp-decryptor.js';
+export * from './adapters/unpack/default-unpacker.js';
+export * from './adapters/routing/default-router.js';
+export * from './adapters/routing/default-folder-namer.js';
+export * from './adapters/routing/glob-file-filter.js';
+export * from './providers/provider-plugin.js';
+export * from './providers/provider-factory.js';
+export * from './container/core-module.js';
+export * from './container/create-root-container.js';
+export * from './jobs/job-runner.js';
+export * from './jobs/provider-lock.js';
+export * from './streams/digest-stream.js';
+export * from './streams/peek.js';
+export { inject, injectable, ContainerModule, type ContainerModuleLoadOptions } from 'inversify';

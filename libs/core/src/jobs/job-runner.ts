@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import { resolvePath } from '../config/load-config.js';
+import type { LoadedConfig } from '../config/load-config.js';
+import { OctoError } from '../errors/octo-error.js';
+import type { JobEvent, JobEventListener, JobSummary } from '../ports/job-events.js';
+import type { ProviderFactory } from '../providers/provider-factory.js';
+import { ProviderLock } from './provider-lock.js';
+
+/** Options a caller may choose for a job; everything else comes from config. */
+export interface StartJobOptions {
+  readonly dryRun?: boolean;
+  readonly concurrency?: number;
+}
+
+/** A running (or finished) job: its events so far, its end, and a way to cancel it. */
+export interface JobHandle {
+  readonly id: string;
+  readonly provider: string;
+  readonly dryRun: boolean;
+  /** Every event so far, in order (a late subscriber replays these first). */
+  readonly events: readonly JobEvent[];
+  /** Calls `listener` for each future event; returns the unsubscribe function. */
+  subscribe(listener: JobEventListener): () => void;
+  /** Resolves with the summary when the job ends (never rejects). */
+  readonly done: Promise<JobSummary>;
+  /** Stops taking files and aborts those in flight; nothing partial becomes visible. */
+  cancel(): void;
+  readonly finished: boolean;
+}
+
+/** Starts syncs and tracks them. */
+export interface JobRunner {
+  /** Starts a sync; rejects with a fatal OctoError (`kind: 'config'`) when the provider is already syncing or unknown. */
+  start(provider: string, options?: StartJobOptions): Promise<JobHandle>;
+  get(id: string): JobHandle | undefined;
+  /** The running job of a provider, if any. */
+  running(provider: string): JobHandle | undefined;
+  list(): JobHandle[];
+}
+
+/** Thrown by {@link JobRunner.start} when the provider already has a job running. */
+export class JobConflictError extends OctoError {
+  constructor(readonly provider: string, readonly runningJobId: string) {
+    super('config', `provider ${provider} already has job ${runningJobId} running: one sync per provider at a time`, { fatal: true });
+  }
+}
+
+/** Runs jobs in this process (the embedded default), one per provider at a time. */
+export class InProcessJobRunner implements JobRunner {
+  private readonly jobs = new Map<string, JobHandle>();
+  private readonly byProvider = new Map<string, JobHandle>();
+
+  constructor(
+    private readonly factory: ProviderFactory,
+    private readonly loaded: LoadedConfig,
+    private readonly hooks: { onEvent?: (event: JobEvent, job: JobHandle) => void } = {},
+  ) {}
+
+  async start(provider: string, options: StartJobOptions = {}): Promise<JobHandle> {
+    const current = this.byProvider.get(provider);
+    if (current) throw new JobConflictError(provider, current.id);
+    const handle = await this.factory.create(provider);
+    const id = randomUUID();
+    const workDir = resolvePath(this.loaded.baseDir, this.loaded.config.workDir);
+    const lock = options.dryRun ? undefined : await ProviderLock.acquire(workDir, provider, id);
+    const controller = new AbortController();
+    const events: JobEvent[] = [];
+    const listeners = new Set<JobEventListener>();
+    let finished = false;
+    const job: JobHandle = {
+      id,
+      provider,
+      dryRun: options.dryRun ?? false,
+      events,
+      subscribe: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      done: undefined as unknown as Promise<JobSummary>,
+      cancel: () => controller.abort(),
+      get finished() {
+        return finished;
+      },
+    };
+    const onEvent = (event: JobEvent) => {
+      events.push(event);
+      this.hooks.onEvent?.(event, job);
+      for (const listener of listeners) listener(event);
+    };
+    this.jobs.set(id, job);
+    this.byProvider.set(provider, job);
+    (job as { done: Promise<JobSummary> }).done = handle
+      .syncJob()
+      .run({ jobId: id, dryRun: options.dryRun, concurrency: options.concurrency, signal: controller.signal, onEvent })
+      .finally(async () => {
+        finished = true;
+        this.byProvider.delete(provider);
+        await lock?.release();
+      });
+    return job;
+  }
+
+  get(id: string): JobHandle | undefined {
+    return this.jobs.get(id);
+  }
+
+  running(provider: string): JobHandle | undefined {
+    return this.byProvider.get(provider);
+  }
+
+  list(): JobHandle[] {
+    return [...this.jobs.values()];
+  }
+}

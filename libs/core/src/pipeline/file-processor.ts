@@ -1,0 +1,140 @@
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { inject, injectable } from 'inversify';
+import { OctoError } from '../errors/octo-error.js';
+import { TYPES } from '../ports/identifiers.js';
+import type { Ledger } from '../ports/ledger.js';
+import type { ObjectStore, StagedObject } from '../ports/object-store.js';
+import type { RemoteFile, RemoteSource } from '../ports/remote-source.js';
+import type { Decryptor, FileContext, FileFilter, Router, Unpacker } from '../ports/stages.js';
+import { DigestStream } from '../streams/digest-stream.js';
+import { planLayers } from './layers.js';
+
+/** Largest detached signature accepted. */
+const MAX_SIGNATURE_BYTES = 64 * 1024;
+
+/** What processing one file produced. */
+export interface ProcessedFile {
+  readonly sha256: string;
+  readonly bytesIn: number;
+  readonly outputs: readonly StagedObject[];
+}
+
+/**
+ * One source file through the whole chain: open, decrypt, unpack, route, stage, and only
+ * when every stage ended cleanly (integrity and signature checks included) commit the
+ * outputs and write the ledger record. On any failure every staged output is aborted.
+ */
+@injectable()
+export class FileProcessor {
+  constructor(
+    @inject(TYPES.RemoteSource) private readonly source: RemoteSource,
+    @inject(TYPES.ObjectStore) private readonly store: ObjectStore,
+    @inject(TYPES.Ledger) private readonly ledger: Ledger,
+    @inject(TYPES.Decryptor) private readonly decryptor: Decryptor,
+    @inject(TYPES.Unpacker) private readonly unpacker: Unpacker,
+    @inject(TYPES.Router) private readonly router: Router,
+    @inject(TYPES.FileFilter) private readonly filter: FileFilter,
+  ) {}
+
+  async process(file: RemoteFile, context: Omit<FileContext, 'signature'>, onBytes: (bytes: number) => void): Promise<ProcessedFile> {
+    const plan = planLayers(baseName(file.path));
+    const signature = file.signaturePath ? await this.source.readSmall(file.signaturePath, MAX_SIGNATURE_BYTES) : undefined;
+    const fileContext: FileContext = { ...context, signature };
+    const staging = this.store.begin();
+    let raw: Readable | undefined;
+    try {
+      raw = await this.source.open(file, { signal: context.signal });
+      const digest = new DigestStream((total) => onBytes(total));
+      const abortListener = () => raw?.destroy(new OctoError('cancelled', `${file.path}: the job was cancelled`));
+      context.signal?.addEventListener('abort', abortListener, { once: true });
+      raw.on('error', (error) => digest.destroy(error));
+      raw.pipe(digest);
+
+      let plaintext: Readable = digest;
+      let verified: Promise<void> = Promise.resolve();
+      if (plan.layers[0] === 'pgp') {
+        const decrypted = await this.decryptor.decrypt(digest, fileContext);
+        plaintext = decrypted.stream;
+        verified = decrypted.verified;
+      }
+
+      const outputs: StagedObject[] = [];
+      const staged = new Map<string, StagedObject>();
+      const metadata = {
+        'octo-provider': context.provider,
+        'octo-source-path': encodeURIComponent(file.path),
+        'octo-source-size': String(file.size),
+        'octo-source-mtime': new Date(file.mtimeMs).toISOString(),
+        'octo-job-id': context.jobId,
+      };
+      for await (const entry of this.unpacker.unpack(plaintext, plan.layers[0] === 'pgp' ? stripPgp(baseName(file.path)) : baseName(file.path), fileContext)) {
+        if (this.filter.keepsEntry && !this.filter.keepsEntry(entry, fileContext)) {
+          entry.stream.resume();
+          await finished(entry.stream);
+          continue;
+        }
+        const key = this.router.route(entry, fileContext);
+        if (staged.has(key)) {
+          throw new OctoError('route', `${file.path}: two entries would land at the same key ${key}; rename one in the archive or change the folder rule`);
+        }
+        const object = await staging.put(key, entry.stream, metadata);
+        staged.set(key, object);
+        staged.set(`name:${entry.name}`, object);
+        outputs.push(object);
+      }
+      // Drain whatever trails the last entry (tar padding, the integrity tag) so checks run.
+      if (!plaintext.readableEnded) {
+        plaintext.resume();
+        await finished(plaintext);
+      }
+      await verified;
+      await finished(digest);
+
+      let landed = outputs;
+      if (this.filter.finishFile) {
+        const names = [...staged.keys()].filter((k) => k.startsWith('name:')).map((k) => k.slice(5));
+        const drop = new Set(this.filter.finishFile(names, fileContext) ?? []);
+        for (const name of drop) {
+          const object = staged.get(`name:${name}`);
+          if (object) await staging.discard(object.key);
+        }
+        landed = outputs.filter((object) => ![...drop].some((name) => staged.get(`name:${name}`) === object));
+      }
+      if (digest.bytes !== file.size) {
+        throw new OctoError('source', `${file.path}: read ${digest.bytes} bytes but the source listed ${file.size}; the file changed or the transfer was cut, it will be retried next run`);
+      }
+      context.signal?.removeEventListener('abort', abortListener);
+      if (context.signal?.aborted) throw new OctoError('cancelled', `${file.path}: the job was cancelled`);
+      const sha256 = digest.digest();
+      await staging.commit();
+      await this.ledger.record({
+        provider: context.provider,
+        path: file.path,
+        size: file.size,
+        mtimeMs: file.mtimeMs,
+        sha256,
+        outputs: landed,
+        jobId: context.jobId,
+        ingestedAt: new Date().toISOString(),
+      });
+      return { sha256, bytesIn: digest.bytes, outputs: landed };
+    } catch (error) {
+      raw?.destroy();
+      await staging.abort().catch(() => undefined);
+      if (context.signal?.aborted) {
+        throw new OctoError('cancelled', `${file.path}: the job was cancelled; nothing from this file was landed`, { cause: error });
+      }
+      throw OctoError.wrap('internal', error, file.path);
+    }
+  }
+}
+
+function baseName(remotePath: string): string {
+  const parts = remotePath.split('/');
+  return parts[parts.length - 1] ?? remotePath;
+}
+
+function stripPgp(name: string): string {
+  return name.replace(/\.(gpg|pgp|asc)$/i, '');
+}

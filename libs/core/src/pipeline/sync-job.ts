@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { inject, injectable } from 'inversify';
+import { OctoError } from '../errors/octo-error.js';
+import { TYPES, type ProviderContext } from '../ports/identifiers.js';
+import type { FileResult, JobEvent, JobEventListener, JobStatus, JobSummary, PlannedFile, Progress } from '../ports/job-events.js';
+import type { Ledger } from '../ports/ledger.js';
+import type { ObjectStore } from '../ports/object-store.js';
+import type { RemoteFile, RemoteSource } from '../ports/remote-source.js';
+import type { FileFilter, Router } from '../ports/stages.js';
+import { FileProcessor } from './file-processor.js';
+import { planLayers } from './layers.js';
+
+/** Options for one run of a provider's sync. */
+export interface SyncOptions {
+  readonly jobId?: string;
+  readonly dryRun?: boolean;
+  /** Files at once; defaults to the provider's, then the global, concurrency. */
+  readonly concurrency?: number;
+  readonly signal?: AbortSignal;
+  readonly onEvent?: JobEventListener;
+}
+
+/**
+ * The pipeline for one provider: discover (list, filter, drop what the ledger holds, wait
+ * until stable), then process files N at a time. One bad file never stops the others: each
+ * failure is reported with its kind and reason, and the job goes on.
+ */
+@injectable()
+export class SyncJob {
+  constructor(
+    @inject(TYPES.ProviderContext) private readonly provider: ProviderContext,
+    @inject(TYPES.RemoteSource) private readonly source: RemoteSource,
+    @inject(TYPES.ObjectStore) private readonly store: ObjectStore,
+    @inject(TYPES.Ledger) private readonly ledger: Ledger,
+    @inject(TYPES.FileFilter) private readonly filter: FileFilter,
+    @inject(TYPES.Router) private readonly router: Router,
+    @inject(FileProcessor) private readonly processor: FileProcessor,
+  ) {}
+
+  /** The files not yet ingested: listed, accepted by the filter, without a ledger record, stable. */
+  async pending(signal?: AbortSignal): Promise<RemoteFile[]> {
+    const sourceConfig = this.provider.config.source;
+    const minAgeMs = (sourceConfig.minAgeSeconds ?? 0) * 1000;
+    const listed = (await this.source.list({ minAgeMs, signal })).filter((file) => this.filter.accepts(file));
+    let pending = await this.ledger.pending(this.provider.name, listed);
+    const wait = sourceConfig.stabilityCheckMs ?? 0;
+    if (wait > 0 && pending.length > 0) {
+      await sleep(wait, undefined, { signal });
+      const again = new Map((await this.source.list({ minAgeMs, signal })).map((file) => [file.path, file]));
+      pending = pending.filter((file) => {
+        const now = again.get(file.path);
+        return now !== undefined && now.size === file.size && now.mtimeMs === file.mtimeMs;
+      });
+    }
+    return pending;
+  }
+
+  /** What a run would do, and the key each output would get; writes nothing. */
+  plan(files: readonly RemoteFile[], jobId: string): PlannedFile[] {
+    return files.map((file) => {
+      const name = file.path.split('/').pop() ?? file.path;
+      const layers = planLayers(name);
+      const context = { provider: this.provider.name, jobId, file };
+      const key = layers.archive
+        ? this.router.route({ name: '*' }, context).replace(/^data\/other\//, 'data/*/')
+        : this.router.route({ name: layers.outputName }, context);
+      return { path: file.path, size: file.size, layers: layers.layers, outputName: layers.outputName, key, archive: layers.archive };
+    });
+  }
+
+  async run(options: SyncOptions = {}): Promise<JobSummary> {
+    const jobId = options.jobId ?? randomUUID();
+    const startedAt = new Date();
+    const emit = (event: JobEvent) => options.onEvent?.(event);
+    const files: FileResult[] = [];
+    let bytesIn = 0;
+    let bytesOut = 0;
+    let total = 0;
+    let totalBytes = 0;
+    let plan: PlannedFile[] | undefined;
+    let jobError: JobSummary['error'];
+    let filesDone = 0;
+    let bytesDone = 0;
+    const progress = (): Progress => ({
+      filesDone,
+      filesTotal: total,
+      percent: total === 0 ? 100 : Math.round((filesDone / total) * 10_000) / 100,
+      bytesDone,
+      bytesTotal: totalBytes,
+    });
+
+    try {
+      await this.store.check();
+      const pending = await this.pending(options.signal);
+      total = pending.length;
+      totalBytes = pending.reduce((sum, file) => sum + file.size, 0);
+      emit({ type: 'job.started', jobId, provider: this.provider.name, total, totalBytes, at: new Date().toISOString() });
+      if (options.dryRun) {
+        plan = this.plan(pending, jobId);
+      } else {
+        const queue = [...pending];
+        // A fatal error (bad credentials, a key that cannot load) stops the job once, not once per file.
+        const stop = new AbortController();
+        options.signal?.addEventListener('abort', () => stop.abort(), { once: true });
+        const workers = Math.max(1, Math.min(options.concurrency ?? this.provider.concurrency, queue.length || 1));
+        await Promise.all(
+          Array.from({ length: workers }, async () => {
+            for (let file = queue.shift(); file && !stop.signal.aborted; file = queue.shift()) {
+              let result: FileResult;
+              try {
+                result = await this.processOne(file, jobId, { ...options, signal: stop.signal }, emit, (delta) => (bytesDone += delta));
+              } catch (error) {
+                if (!jobError) {
+                  const wrapped = OctoError.wrap('internal', error);
+                  jobError = { kind: wrapped.kind, reason: wrapped.message };
+                }
+                stop.abort();
+                break;
+              }
+              files.push(result);
+              filesDone += 1;
+              if (result.status === 'done') {
+                bytesIn += result.size;
+                bytesOut += result.outputs.reduce((sum, output) => sum + output.size, 0);
+                emit({ type: 'file.done', jobId, path: file.path, outputs: result.outputs, durationMs: result.durationMs, progress: progress(), at: new Date().toISOString() });
+              } else {
+                emit({ type: 'file.failed', jobId, path: file.path, kind: result.kind, reason: result.reason, durationMs: result.durationMs, progress: progress(), at: new Date().toISOString() });
+              }
+            }
+          }),
+        );
+      }
+    } catch (error) {
+      const wrapped = OctoError.wrap('source', error);
+      jobError = { kind: options.signal?.aborted ? 'cancelled' : wrapped.kind, reason: wrapped.message };
+    } finally {
+      await this.source.close().catch(() => undefined);
+    }
+
+    const failed = files.filter((file) => file.status === 'failed').length;
+    const status: JobStatus = options.signal?.aborted
+      ? 'cancelled'
+      : jobError
+        ? 'failed'
+        : failed > 0
+          ? 'partial'
+          : 'succeeded';
+    const finishedAt = new Date();
+    const summary: JobSummary = {
+      jobId,
+      provider: this.provider.name,
+      status,
+      dryRun: options.dryRun ?? false,
+      total,
+      succeeded: files.length - failed,
+      failed,
+      bytesIn,
+      bytesOut,
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      durationMs: finishedAt.getTime() - startedAt.getTime(),
+      files: [...files].sort((a, b) => a.path.localeCompare(b.path)),
+      ...(jobError ? { error: jobError } : {}),
+      ...(plan ? { plan } : {}),
+    };
+    emit({ type: 'job.finished', jobId, summary, at: finishedAt.toISOString() });
+    return summary;
+  }
+
+  private async processOne(
+    file: RemoteFile,
+    jobId: string,
+    options: SyncOptions,
+    emit: (event: JobEvent) => void,
+    addBytes: (delta: number) => void,
+  ): Promise<FileResult> {
+    const started = Date.now();
+    emit({ type: 'file.started', jobId, path: file.path, size: file.size, at: new Date().toISOString() });
+    let seen = 0;
+    let lastEmit = 0;
+    try {
+      const result = await this.processor.process(file, { provider: this.provider.name, jobId, file, signal: options.signal }, (total) => {
+        addBytes(total - seen);
+        seen = total;
+        const now = Date.now();
+        if (now - lastEmit >= 250 || total === file.size) {
+          lastEmit = now;
+          emit({ type: 'file.progress', jobId, path: file.path, bytes: total, size: file.size, at: new Date().toISOString() });
+        }
+      });
+      return { path: file.path, size: file.size, status: 'done', sha256: result.sha256, outputs: result.outputs, durationMs: Date.now() - started };
+    } catch (error) {
+      // Bytes of a failed file do not count as done; progress counts the file itself.
+      addBytes(file.size - seen);
+      const wrapped = OctoError.wrap('internal', error);
+      if (wrapped.fatal) throw wrapped;
+      return { path: file.path, size: file.size, status: 'failed', kind: wrapped.kind, reason: wrapped.message, durationMs: Date.now() - started };
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import type { OctoErrorKind } from '../errors/octo-error.js';
+import type { StagedObject } from './object-store.js';
+
+/** One output of a file that was ingested. */
+export type FileOutput = StagedObject;
+
+/** The outcome of one source file in a job. */
+export type FileResult =
+  | { readonly path: string; readonly size: number; readonly status: 'done'; readonly sha256: string; readonly outputs: readonly FileOutput[]; readonly durationMs: number }
+  | { readonly path: string; readonly size: number; readonly status: 'failed'; readonly kind: OctoErrorKind; readonly reason: string; readonly durationMs: number };
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'cancelled' | 'interrupted';
+
+/** The summary of a finished job: counts, bytes, duration and every failure with its reason. */
+export interface JobSummary {
+  readonly jobId: string;
+  readonly provider: string;
+  readonly status: JobStatus;
+  readonly dryRun: boolean;
+  readonly total: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  /** Bytes read from the source. */
+  readonly bytesIn: number;
+  /** Bytes landed in the store. */
+  readonly bytesOut: number;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationMs: number;
+  readonly files: readonly FileResult[];
+  /** A job-level error (bad config, unreachable source), when the job could not run. */
+  readonly error?: { readonly kind: OctoErrorKind; readonly reason: string };
+  /** In a dry run: what would be processed. */
+  readonly plan?: readonly PlannedFile[];
+}
+
+/** A file a dry run would process, with the key each output would get (known before unpacking only for plain files). */
+export interface PlannedFile {
+  readonly path: string;
+  readonly size: number;
+  readonly layers: readonly string[];
+  /** Output name after stripping layer extensions. */
+  readonly outputName: string;
+  /** The key for the output; for archives, the prefix where entries land. */
+  readonly key: string;
+  readonly archive: boolean;
+}
+
+/** Everything a job reports while it runs, in order. */
+export type JobEvent =
+  | { readonly type: 'job.started'; readonly jobId: string; readonly provider: string; readonly total: number; readonly totalBytes: number; readonly at: string }
+  | { readonly type: 'file.started'; readonly jobId: string; readonly path: string; readonly size: number; readonly at: string }
+  | { readonly type: 'file.progress'; readonly jobId: string; readonly path: string; readonly bytes: number; readonly size: number; readonly at: string }
+  | { readonly type: 'file.done'; readonly jobId: string; readonly path: string; readonly outputs: readonly FileOutput[]; readonly durationMs: number; readonly progress: Progress; readonly at: string }
+  | { readonly type: 'file.failed'; readonly jobId: string; readonly path: string; readonly kind: OctoErrorKind; readonly reason: string; readonly durationMs: number; readonly progress: Progress; readonly at: string }
+  | { readonly type: 'job.finished'; readonly jobId: string; readonly summary: JobSummary; readonly at: string };
+
+/** Progress as the legacy system reported it (files done over total) plus bytes. */
+export interface Progress {
+  readonly filesDone: number;
+  readonly filesTotal: number;
+  /** filesDone / filesTotal * 100, two decimals; 100 when there is nothing to do. */
+  readonly percent: number;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+}
+
+/** Receives a job's events. */
+export type JobEventListener = (event: JobEvent) => void;

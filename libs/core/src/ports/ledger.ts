@@ -1,0 +1,25 @@
+import type { RemoteFile } from './remote-source.js';
+import type { StagedObject } from './object-store.js';
+
+/** The record that marks a source file as done. */
+export interface LedgerRecord {
+  readonly provider: string;
+  readonly path: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly sha256: string;
+  readonly outputs: readonly StagedObject[];
+  readonly jobId: string;
+  /** ISO time the record was written. */
+  readonly ingestedAt: string;
+}
+
+/** Which source files are done. Kept beside the data so a fresh machine knows with only the bucket. */
+export interface Ledger {
+  /** The files among `files` that have no record yet. */
+  pending(provider: string, files: readonly RemoteFile[]): Promise<RemoteFile[]>;
+  /** Writes the record; called only after the file's outputs are committed. */
+  record(record: LedgerRecord): Promise<void>;
+  /** Every record of a provider (for audits and `octo history`). */
+  records(provider: string): AsyncIterable<LedgerRecord>;
+}

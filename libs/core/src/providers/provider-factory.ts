@@ -1,0 +1,130 @@
+import path from 'node:path';
+import { Container, ContainerModule } from 'inversify';
+import { createObjectStore, createRemoteSource } from '../adapters/adapter-factories.js';
+import { ObjectStoreLedger } from '../adapters/ledger/object-store-ledger.js';
+import type { LoadedConfig } from '../config/load-config.js';
+import { formatIssues, resolvePath } from '../config/load-config.js';
+import { OctoError } from '../errors/octo-error.js';
+import { TYPES, type ProviderContext } from '../ports/identifiers.js';
+import { silentLogger, type Logger } from '../ports/logger.js';
+import { SecretResolver } from '../secrets/secret-ref.js';
+import { SyncJob } from '../pipeline/sync-job.js';
+import type { ProviderPlugin } from './provider-plugin.js';
+
+/** A provider resolved to its own child container. */
+export interface ProviderHandle {
+  readonly name: string;
+  readonly plugin: ProviderPlugin<unknown>;
+  readonly context: ProviderContext;
+  readonly container: Container;
+  /** The provider's pipeline (a new one per call). */
+  syncJob(): SyncJob;
+}
+
+/** One configured provider as listings show it. */
+export interface ProviderSummary {
+  readonly name: string;
+  readonly plugin: string;
+  readonly description: string;
+  readonly source: string;
+  readonly bucket: string;
+}
+
+/**
+ * Resolves a configured provider by name to its child container: the root's defaults,
+ * plus this provider's context, source, store and ledger, plus whatever its plugin rebinds.
+ */
+export class ProviderFactory {
+  private readonly plugins: Map<string, ProviderPlugin<unknown>>;
+
+  constructor(
+    private readonly root: Container,
+    plugins: ReadonlyArray<ProviderPlugin<unknown>>,
+    private readonly loaded: LoadedConfig,
+    private readonly logger: Logger = silentLogger,
+  ) {
+    this.plugins = new Map(plugins.map((plugin) => [plugin.name, plugin]));
+  }
+
+  /** Configured provider names, sorted. */
+  names(): string[] {
+    return Object.keys(this.loaded.config.providers).sort();
+  }
+
+  /** Installed plugin names, sorted. */
+  pluginNames(): string[] {
+    return [...this.plugins.keys()].sort();
+  }
+
+  list(): ProviderSummary[] {
+    return this.names().map((name) => {
+      const config = this.loaded.config.providers[name]!;
+      const pluginName = config.plugin ?? name;
+      return {
+        name,
+        plugin: pluginName,
+        description: this.plugins.get(pluginName)?.description ?? '(plugin not installed)',
+        source: redactUrl(config.source.url),
+        bucket: config.bucket,
+      };
+    });
+  }
+
+  async create(name: string): Promise<ProviderHandle> {
+    const config = this.loaded.config.providers[name];
+    if (!config) {
+      const known = this.names();
+      throw new OctoError('config', `unknown provider "${name}": the configured providers are ${known.length ? known.join(', ') : '(none)'}`, { fatal: true });
+    }
+    const pluginName = config.plugin ?? name;
+    const plugin = this.plugins.get(pluginName);
+    if (!plugin) {
+      throw new OctoError(
+        'config',
+        `provider "${name}" uses plugin "${pluginName}", which is not installed: the installed plugins are ${this.pluginNames().join(', ')}`,
+        { fatal: true },
+      );
+    }
+    let settings: unknown = config.settings;
+    if (plugin.settings) {
+      const parsed = plugin.settings.safeParse(config.settings ?? {});
+      if (!parsed.success) {
+        throw new OctoError('config', `config ${this.loaded.file} is invalid:\n${formatIssues(parsed.error.issues).replace(/^ {2}/gm, `  providers.${name}.settings.`)}`, { fatal: true });
+      }
+      settings = parsed.data;
+    }
+    const { config: global, baseDir } = this.loaded;
+    const context: ProviderContext = {
+      name,
+      config,
+      settings,
+      workDir: path.join(resolvePath(baseDir, global.workDir), 'tmp'),
+      limits: global.limits,
+      concurrency: config.concurrency ?? global.concurrency,
+      baseDir,
+    };
+    const secrets = new SecretResolver(baseDir);
+    const deps = { baseDir, secrets, logger: this.logger };
+    const source = await createRemoteSource(config.source, deps);
+    const store = await createObjectStore(global.store, config.bucket, deps);
+
+    const container = new Container({ parent: this.root });
+    container.bind(TYPES.ProviderContext).toConstantValue(context);
+    container.bind(TYPES.SecretResolver).toConstantValue(secrets);
+    container.bind(TYPES.Logger).toConstantValue(this.logger);
+    container.bind(TYPES.RemoteSource).toConstantValue(source);
+    container.bind(TYPES.ObjectStore).toConstantValue(store);
+    container.bind(TYPES.Ledger).toConstantValue(new ObjectStoreLedger(store));
+    if (plugin.register) {
+      await container.load(
+        new ContainerModule((options) => plugin.register!({ options, context: { ...context, settings } })),
+      );
+    }
+    return { name, plugin, context, container, syncJob: () => container.get(SyncJob) };
+  }
+}
+
+/** Drops any password from a URL before it is shown. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z0-9]+:\/\/)([^:@/]+):[^@/]*@/i, '$1$2:***@');
+}
