@@ -35,6 +35,7 @@ export * from './container/core-module.js';
 export * from './container/create-root-container.js';
 export * from './jobs/job-runner.js';
 export * from './jobs/provider-lock.js';
+export * from './app/octo-runtime.js';
 export * from './streams/digest-stream.js';
 export * from './streams/peek.js';
 export { inject, injectable, ContainerModule, type ContainerModuleLoadOptions } from 'inversify';

@@ -56,6 +56,11 @@ export class SyncJob {
     return pending;
   }
 
+  /** Releases the source's connections (after {@link pending} alone). */
+  async close(): Promise<void> {
+    await this.source.close();
+  }
+
   /** What a run would do, and the key each output would get; writes nothing. */
   plan(files: readonly RemoteFile[], jobId: string): PlannedFile[] {
     return files.map((file) => {

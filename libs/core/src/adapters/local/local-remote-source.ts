@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -43,7 +42,7 @@ export class LocalRemoteSource implements RemoteSource {
     const full = this.resolve(file.path);
     try {
       const handle = await open(full, 'r');
-      return createReadStream('', { fd: handle.fd, start: options.offset ?? 0, highWaterMark: 256 * 1024 });
+      return handle.createReadStream({ start: options.offset ?? 0, highWaterMark: 256 * 1024 });
     } catch (error) {
       throw new OctoError('source', `cannot open ${file.path} in ${this.description}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
         cause: error,

@@ -78,12 +78,15 @@ export class OpenPgpDecryptor implements Decryptor {
       throw new OctoError('decrypt', `${context.file.path} is not a readable OpenPGP message: ${(error as Error).message}`, { cause: error });
     }
 
+    // openpgp.js fails when given passwords for a message that has only public-key session
+    // keys (and the reverse), so offer what the message was encrypted for.
+    const toKeys = (message as openpgp.Message<WebBytes>).getEncryptionKeyIDs().length > 0;
+    const useKeys = toKeys && decryptionKeys.length > 0;
     let result: { data: WebBytes };
     try {
       result = (await openpgp.decrypt({
         message: message as openpgp.Message<WebBytes>,
-        decryptionKeys: decryptionKeys.length ? decryptionKeys : undefined,
-        passwords: passwords.length ? passwords : undefined,
+        ...(useKeys ? { decryptionKeys } : passwords.length ? { passwords } : { decryptionKeys }),
         format: 'binary',
         config: { allowUnauthenticatedStream: true },
       })) as unknown as { data: WebBytes };

@@ -1,0 +1,44 @@
+import { OctoError } from '@octo/core';
+import yargs from 'yargs';
+import { pendingCommand } from './commands/pending.js';
+import { providersCommand } from './commands/providers.js';
+import { syncCommand } from './commands/sync.js';
+import { ExitCode } from './exit-codes.js';
+
+/** Runs `octo` with the given arguments and resolves with the exit status. */
+export async function main(argv: readonly string[]): Promise<number> {
+  process.exitCode = undefined;
+  let usageError: string | undefined;
+  try {
+    await yargs([...argv])
+      .scriptName('octo')
+      .usage('$0 <command> [options]\n\nIngest partner files from SFTP drops into S3: decrypt, unpack, route, land.')
+      .option('config', { type: 'string', describe: 'config file (default: $OCTO_CONFIG, then ./octo.config.yaml)' })
+      .command(syncCommand as never)
+      .command(providersCommand as never)
+      .command(pendingCommand as never)
+      .demandCommand(1, 'name a command: sync, providers, pending')
+      .strict()
+      .epilogue(
+        'Exit status: 0 every file succeeded (or nothing to do); 1 some files failed; 2 fatal (bad config or usage, unknown provider, unreachable source or store); 130 cancelled.',
+      )
+      .fail((message, error) => {
+        if (error) throw error;
+        usageError = message;
+      })
+      .wrap(Math.min(110, process.stdout.columns ?? 110))
+      .parseAsync();
+  } catch (error) {
+    if (OctoError.is(error)) {
+      process.stderr.write(`octo: ${error.message}\n`);
+    } else {
+      process.stderr.write(`octo: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    }
+    return ExitCode.Fatal;
+  }
+  if (usageError) {
+    process.stderr.write(`octo: ${usageError}\nRun octo --help for usage.\n`);
+    return ExitCode.Fatal;
+  }
+  return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.Ok;
+}

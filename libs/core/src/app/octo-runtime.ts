@@ -1,0 +1,38 @@
+import type { Container } from 'inversify';
+import { createRootContainer } from '../container/create-root-container.js';
+import { loadConfig, type LoadedConfig } from '../config/load-config.js';
+import { InProcessJobRunner, type JobRunner } from '../jobs/job-runner.js';
+import { silentLogger, type Logger } from '../ports/logger.js';
+import type { JobEvent } from '../ports/job-events.js';
+import type { JobHandle } from '../jobs/job-runner.js';
+import { ProviderFactory } from '../providers/provider-factory.js';
+import type { ProviderPlugin } from '../providers/provider-plugin.js';
+
+/** Everything an app needs: the validated config, the providers, and the job runner. */
+export interface OctoRuntime {
+  readonly loaded: LoadedConfig;
+  readonly root: Container;
+  readonly providers: ProviderFactory;
+  readonly jobs: JobRunner;
+}
+
+export interface OctoRuntimeOptions {
+  /** `--config`; otherwise `OCTO_CONFIG`, then `./octo.config.*`. */
+  readonly configPath?: string;
+  /** An already loaded config (tests); skips the file lookup. */
+  readonly loaded?: LoadedConfig;
+  readonly plugins: ReadonlyArray<ProviderPlugin<unknown>>;
+  readonly logger?: Logger;
+  readonly cwd?: string;
+  /** Sees every job event (the API's metrics and job history). */
+  readonly onEvent?: (event: JobEvent, job: JobHandle) => void;
+}
+
+/** Loads config and composes the root container, the provider factory and the in-process runner. */
+export async function createOctoRuntime(options: OctoRuntimeOptions): Promise<OctoRuntime> {
+  const loaded = options.loaded ?? (await loadConfig(options.configPath, options.cwd));
+  const root = createRootContainer();
+  const providers = new ProviderFactory(root, options.plugins, loaded, options.logger ?? silentLogger);
+  const jobs = new InProcessJobRunner(providers, loaded, { onEvent: options.onEvent });
+  return { loaded, root, providers, jobs };
+}
