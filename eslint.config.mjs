@@ -1,5 +1,4 @@
 import nx from '@nx/eslint-plugin';
-import tseslint from 'typescript-eslint';
 
 export default [
   ...nx.configs['flat/base'],
@@ -28,9 +27,19 @@ export default [
           ],
         },
       ],
+    },
+  },
+  {
+    files: ['**/*.ts', '**/*.mts'],
+    rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    // Build and test configs import the workspace's shared config by path, which is fine.
+    files: ['**/vitest.config.ts', '**/build.mjs', '**/eslint.config.mjs'],
+    rules: { '@nx/enforce-module-boundaries': 'off' },
   },
   {
     files: ['**/*.spec.ts', '**/test/**/*.ts'],

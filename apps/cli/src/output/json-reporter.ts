@@ -9,5 +9,7 @@ export class JsonReporter implements Reporter {
     this.out.write(`${JSON.stringify(event)}\n`);
   }
 
-  stop(): void {}
+  stop(): void {
+    // Every line is already written; nothing to tear down.
+  }
 }

@@ -26,5 +26,7 @@ export class LineReporter implements Reporter {
     }
   }
 
-  stop(): void {}
+  stop(): void {
+    // Every line is already written; nothing to tear down.
+  }
 }
