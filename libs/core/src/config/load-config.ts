@@ -39,7 +39,9 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues
     .map((issue) => {
       const where = issue.path.length ? issue.path.map(String).join('.') : '(root)';
-      return `  ${where}: ${issue.message}`;
+      // A bad record key carries the reason in its nested issues ("Invalid key in record" alone says nothing).
+      const nested = 'issues' in issue && Array.isArray(issue.issues) ? (issue.issues as z.core.$ZodIssue[]).map((inner) => inner.message) : [];
+      return `  ${where}: ${nested.length ? nested.join('; ') : issue.message}`;
     })
     .join('\n');
 }

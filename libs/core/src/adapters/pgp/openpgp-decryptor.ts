@@ -61,7 +61,10 @@ export class OpenPgpDecryptor implements Decryptor {
       stream.on('end', () => { forDecrypt.end(); forVerify.end(); });
       stream.on('error', (error) => { forDecrypt.destroy(error); forVerify.destroy(error); });
       ciphertext = forDecrypt;
-      checks.push(this.verifyDetached(forVerify, context.signature, verificationKeys, context));
+      const check = this.verifyDetached(forVerify, context.signature, verificationKeys, context);
+      // Handled at once: it may fail while the message is still being opened below.
+      check.catch(() => undefined);
+      checks.push(check);
     } else if (policy === 'required') {
       stream.destroy();
       throw new OctoError('signature', `${context.file.path} has no detached signature (${context.file.path}.sig) and provider ${context.provider} requires one: ask the provider to send it`);

@@ -68,12 +68,12 @@ export class DefaultUnpacker implements Unpacker {
     const compressed = new DigestStream();
     const gunzip = createGunzip();
     const bounded = new BoundedOutput(walk.budget, () => compressed.bytes, this.provider.limits.maxCompressionRatio, label);
-    const out = chain(input, compressed, gunzip, bounded);
-    // Name zlib's terse errors ("unexpected end of file") after the file they came from.
-    gunzip.on('error', (error) => {
+    // Name zlib's terse errors ("unexpected end of file") after the file they came from;
+    // registered before chain() so this error, not the raw one, reaches the consumer.
+    gunzip.once('error', (error) => {
       if (!bounded.destroyed) bounded.destroy(new OctoError('unpack', `${label}: gzip data is damaged or truncated (${error.message})`, { cause: error }));
     });
-    return out;
+    return chain(input, compressed, gunzip, bounded);
   }
 
   private async *untar(input: Readable, label: string, dir: string, walk: Walk, depth: number): AsyncGenerator<UnpackedEntry> {

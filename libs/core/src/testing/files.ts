@@ -1,0 +1,20 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/** Every file below `dir`, relative and `/`-separated, sorted; `[]` when it does not exist. */
+export async function listFiles(dir: string): Promise<string[]> {
+  const names = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return names
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'))
+    .sort();
+}
+
+export function sha256(bytes: Buffer | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export async function sha256File(file: string): Promise<string> {
+  return sha256(await readFile(file));
+}

@@ -1,0 +1,8 @@
+/**
+ * Test helpers that ship with the contract (like Backstage's `mockServices`): a temp
+ * workspace with a local drop and a local bucket, a way to build a provider with ports
+ * replaced, and small OpenPGP helpers. For tests only.
+ */
+export * from './temp-workspace.js';
+export * from './pgp-fixtures.js';
+export * from './files.js';
