@@ -78,6 +78,8 @@ class LocalStaging implements Staging {
   }
 
   async put(key: string, body: Readable, _metadata?: ObjectMetadata): Promise<StagedObject> {
+    // The body may fail before the pipeline below is attached; pipeline reports it then.
+    body.on('error', () => undefined);
     assertSafeKey(key);
     if (this.closed) throw new OctoError('internal', 'staging already committed or aborted');
     await mkdir(this.dir, { recursive: true });

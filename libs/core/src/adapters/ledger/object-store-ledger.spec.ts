@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import type { ObjectInfo, ObjectStore } from '../../ports/object-store.js';
+import { ObjectStoreLedger } from './object-store-ledger.js';
+
+/** A store that counts calls, to prove pending() costs only listings. */
+function countingStore(keys: string[]) {
+  const calls = { list: 0, get: 0 };
+  const store = {
+    description: 'memory://',
+    async *list(prefix: string): AsyncIterable<ObjectInfo> {
+      calls.list += 1;
+      for (const key of keys.filter((k) => k.startsWith(prefix))) yield { key, size: 1 };
+    },
+    async get() {
+      calls.get += 1;
+      return undefined;
+    },
+    async putSmall(key: string) {
+      keys.push(key);
+    },
+  } as unknown as ObjectStore;
+  return { store, calls };
+}
+
+describe(ObjectStoreLedger, () => {
+  it('should find pending files from one listing, without reading any record', async () => {
+    const files = Array.from({ length: 500 }, (_, i) => ({ path: `in/f${i}.csv`, size: i, mtimeMs: 1_700_000_000_000 + i }));
+    const done = files.filter((_, i) => i % 2 === 0).map((file) => ObjectStoreLedger.keyFor('acme', file));
+    const { store, calls } = countingStore(done);
+    const pending = await new ObjectStoreLedger(store).pending('acme', files);
+    expect(pending.map((f) => f.path)).toEqual(files.filter((_, i) => i % 2 === 1).map((f) => f.path));
+    expect(calls).toEqual({ list: 1, get: 0 });
+  });
+
+  it('should treat a changed size or mtime as a new file', async () => {
+    const file = { path: 'a.csv', size: 10, mtimeMs: 1000 };
+    const { store } = countingStore([ObjectStoreLedger.keyFor('acme', file)]);
+    const ledger = new ObjectStoreLedger(store);
+    expect(await ledger.pending('acme', [file])).toEqual([]);
+    expect(await ledger.pending('acme', [{ ...file, size: 11 }])).toHaveLength(1);
+    expect(await ledger.pending('acme', [{ ...file, mtimeMs: 2000 }])).toHaveLength(1);
+    expect(await ledger.pending('other', [file])).toHaveLength(1);
+  });
+
+  it('should write a record under the key pending() looks for', async () => {
+    const keys: string[] = [];
+    const { store } = countingStore(keys);
+    const ledger = new ObjectStoreLedger(store);
+    const file = { path: 'dir/b.csv', size: 5, mtimeMs: 1234.7 };
+    await ledger.record({ provider: 'acme', ...file, sha256: 'ab', outputs: [], jobId: 'j', ingestedAt: 'now' });
+    expect(keys).toEqual([ObjectStoreLedger.keyFor('acme', file)]);
+    expect(keys[0]).toMatch(/^_octo\/ledger\/acme\/[0-9a-f]{40}-5-1234\.json$/);
+    expect(await ledger.pending('acme', [file])).toEqual([]);
+  });
+});

@@ -1,0 +1,162 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import * as tar from 'tar-stream';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { JobEvent } from '../ports/job-events.js';
+import { listFiles, sha256 } from '../testing/files.js';
+import { encryptBytes, generateTestKey } from '../testing/pgp-fixtures.js';
+import { createTempWorkspace, type TempWorkspace } from '../testing/temp-workspace.js';
+
+let partner: { privateKey: string; publicKey: string };
+let stranger: { privateKey: string; publicKey: string };
+const workspaces: TempWorkspace[] = [];
+
+beforeAll(async () => {
+  [partner, stranger] = await Promise.all([generateTestKey('partner'), generateTestKey('stranger')]);
+});
+
+afterEach(async () => {
+  await Promise.all(workspaces.splice(0).map((w) => w.cleanup()));
+});
+
+async function workspace(extra: Record<string, unknown> = {}): Promise<TempWorkspace> {
+  const w = await createTempWorkspace({
+    secrets: { 'partner.asc': partner.privateKey, 'pass.txt': 'open sesame' },
+    providerConfig: { decryption: { passphrase: 'file:pass.txt', privateKeys: [{ key: 'file:partner.asc' }] }, ...extra },
+  });
+  workspaces.push(w);
+  return w;
+}
+
+async function tarOf(entries: Array<[string, string]>): Promise<Buffer> {
+  const pack = tar.pack();
+  for (const [name, body] of entries) pack.entry({ name }, body);
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of pack) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks);
+}
+
+const good = Buffer.from('id,amount\n1,2\n');
+
+describe('SyncJob on the embedded default', () => {
+  describe('when one file is bad', () => {
+    it('should land the others, list each failure with its kind and reason, and leave nothing of the bad ones', async () => {
+      const w = await workspace();
+      await writeFile(path.join(w.dropDir, 'good_1.csv.gpg'), await encryptBytes(good, { publicKey: partner.publicKey }));
+      await writeFile(path.join(w.dropDir, 'good_2.xml.gz.gpg'), await encryptBytes(gzipSync('<a/>'), { passphrase: 'open sesame' }));
+      await writeFile(path.join(w.dropDir, 'wrong_key.csv.gpg'), await encryptBytes(good, { publicKey: stranger.publicKey }));
+      const gz = gzipSync(Buffer.alloc(100_000, 'x'));
+      await writeFile(path.join(w.dropDir, 'truncated.csv.gz'), gz.subarray(0, gz.length - 10));
+      // The first entry is fine and gets staged before the unsafe one is seen: it must not land.
+      await writeFile(path.join(w.dropDir, 'unsafe.tar'), await tarOf([['fine.csv', 'a'], ['../escape.csv', 'b']]));
+
+      const runtime = await w.runtime();
+      const events: JobEvent[] = [];
+      const job = await runtime.jobs.start('plain');
+      job.subscribe((event) => events.push(event));
+      const summary = await job.done;
+
+      expect(summary.status).toBe('partial');
+      expect([summary.total, summary.succeeded, summary.failed]).toEqual([5, 2, 3]);
+      const failures = Object.fromEntries(summary.files.filter((f) => f.status === 'failed').map((f) => [f.path, f.status === 'failed' ? f.kind : '']));
+      expect(failures).toEqual({ 'wrong_key.csv.gpg': 'decrypt', 'truncated.csv.gz': 'unpack', 'unsafe.tar': 'unsafe' });
+      expect(await listFiles(path.join(w.bucketDir, 'data'))).toEqual(['csv/plain/good_1.csv', 'xml/plain/good_2.xml']);
+      expect(sha256(await import('node:fs/promises').then((fs) => fs.readFile(path.join(w.bucketDir, 'data/csv/plain/good_1.csv'))))).toBe(sha256(good));
+      // No staged leftovers, no zip spools, exactly two ledger records.
+      expect((await listFiles(w.bucketDir)).filter((f) => !f.startsWith('data/') && !f.startsWith('_octo/ledger/'))).toEqual([]);
+      expect(await listFiles(path.join(w.workDir, 'tmp'))).toEqual([]);
+      expect(await listFiles(path.join(w.bucketDir, '_octo/ledger'))).toHaveLength(2);
+
+      const types = events.map((e) => e.type);
+      expect(types[0]).toBe('job.started');
+      expect(types.at(-1)).toBe('job.finished');
+      expect(types.filter((t) => t === 'file.started')).toHaveLength(5);
+      expect(types.filter((t) => t === 'file.failed')).toHaveLength(3);
+      const last = events.filter((e): e is Extract<JobEvent, { type: 'file.done' | 'file.failed' }> => e.type === 'file.done' || e.type === 'file.failed').at(-1)!;
+      expect(last.progress).toMatchObject({ filesDone: 5, filesTotal: 5, percent: 100 });
+    });
+  });
+
+  describe('when run again', () => {
+    it('should process exactly the files without a ledger record', async () => {
+      const w = await workspace();
+      await writeFile(path.join(w.dropDir, 'a.csv'), 'a\n');
+      await writeFile(path.join(w.dropDir, 'b.csv.gz'), 'not gzip');
+      const first = await (await (await w.runtime()).jobs.start('plain')).done;
+      expect([first.succeeded, first.failed]).toEqual([1, 1]);
+
+      // The partner re-sends the broken file, and a new one arrives.
+      await writeFile(path.join(w.dropDir, 'b.csv.gz'), gzipSync('b\n'));
+      await writeFile(path.join(w.dropDir, 'c.xml'), '<c/>');
+      const second = await (await (await w.runtime()).jobs.start('plain')).done;
+      expect(second.files.map((f) => [f.path, f.status])).toEqual([
+        ['b.csv.gz', 'done'],
+        ['c.xml', 'done'],
+      ]);
+      const third = await (await (await w.runtime()).jobs.start('plain')).done;
+      expect([third.total, third.status]).toEqual([0, 'succeeded']);
+    });
+  });
+
+  describe('when a job-level error happens', () => {
+    it('should report it once, not once per file', async () => {
+      const w = await workspace({ decryption: { passphrase: 'env:OCTO_TEST_UNSET_PASSPHRASE' } });
+      for (const name of ['a.csv.gpg', 'b.csv.gpg', 'c.csv.gpg']) {
+        await writeFile(path.join(w.dropDir, name), await encryptBytes(good, { passphrase: 'x' }));
+      }
+      const summary = await (await (await w.runtime()).jobs.start('plain', { concurrency: 1 })).done;
+      expect(summary.status).toBe('failed');
+      expect(summary.error).toEqual({ kind: 'secret', reason: 'secret env:OCTO_TEST_UNSET_PASSPHRASE is not set: export OCTO_TEST_UNSET_PASSPHRASE in the environment that runs octo' });
+      expect(summary.files).toEqual([]);
+      expect(await listFiles(path.join(w.bucketDir, 'data'))).toEqual([]);
+    });
+  });
+
+  describe('when cancelled', () => {
+    it('should stop, abort files in flight and land nothing partial', async () => {
+      const w = await workspace();
+      const big = Buffer.alloc(8 * 1024 * 1024, 'y');
+      for (let i = 0; i < 6; i += 1) await writeFile(path.join(w.dropDir, `big_${i}.csv.gz`), gzipSync(big, { level: 1 }));
+      const runtime = await w.runtime();
+      const job = await runtime.jobs.start('plain', { concurrency: 1 });
+      job.subscribe((event) => {
+        if (event.type === 'file.done') job.cancel();
+      });
+      const summary = await job.done;
+      expect(summary.status).toBe('cancelled');
+      expect(summary.succeeded).toBeGreaterThanOrEqual(1);
+      expect(summary.succeeded).toBeLessThan(6);
+      const landed = await listFiles(path.join(w.bucketDir, 'data'));
+      expect(landed).toHaveLength(summary.succeeded);
+      expect(await listFiles(path.join(w.bucketDir, '_octo/ledger'))).toHaveLength(summary.succeeded);
+      expect((await listFiles(w.bucketDir)).filter((f) => f.startsWith('.octo-staging'))).toEqual([]);
+    });
+  });
+
+  describe('when a provider is already syncing', () => {
+    it('should refuse a second job for it', async () => {
+      const w = await workspace();
+      await writeFile(path.join(w.dropDir, 'a.csv.gz'), gzipSync(Buffer.alloc(4 * 1024 * 1024)));
+      const runtime = await w.runtime();
+      const first = await runtime.jobs.start('plain');
+      await expect(runtime.jobs.start('plain')).rejects.toThrow(`provider plain already has job ${first.id} running`);
+      await first.done;
+    });
+  });
+
+  describe('when the dry run is asked', () => {
+    it('should plan each file with its key and write nothing', async () => {
+      const w = await workspace();
+      await writeFile(path.join(w.dropDir, 'r.csv.gz'), gzipSync('x'));
+      await writeFile(path.join(w.dropDir, 'b.tar.gz'), gzipSync(await tarOf([['x.csv', 'x']])));
+      const summary = await (await (await w.runtime()).jobs.start('plain', { dryRun: true })).done;
+      expect(summary.plan).toEqual([
+        { path: 'b.tar.gz', size: expect.any(Number), layers: ['gzip', 'tar'], outputName: 'b', key: 'data/*/plain/*', archive: true },
+        { path: 'r.csv.gz', size: expect.any(Number), layers: ['gzip'], outputName: 'r.csv', key: 'data/csv/plain/r.csv', archive: false },
+      ]);
+      expect(await listFiles(w.bucketDir)).toEqual([]);
+    });
+  });
+});
