@@ -2,6 +2,7 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { OctoError } from '../errors/octo-error.js';
+import { processAlive } from '../util/process-alive.js';
 
 /**
  * One sync per provider at a time across processes on this machine: a lock file in the
@@ -24,7 +25,7 @@ export class ProviderLock {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         const owner = await readOwner(file);
-        if (owner && owner.host === hostname() && !alive(owner.pid)) {
+        if (owner && owner.host === hostname() && !processAlive(owner.pid)) {
           await rm(file, { force: true });
           continue;
         }
@@ -48,14 +49,5 @@ async function readOwner(file: string): Promise<{ pid: number; host: string; job
     return JSON.parse(await readFile(file, 'utf8')) as { pid: number; host: string; jobId: string };
   } catch {
     return undefined;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

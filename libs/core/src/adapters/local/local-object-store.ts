@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { OctoError } from '../../errors/octo-error.js';
 import type { ObjectInfo, ObjectMetadata, ObjectStore, StagedObject, Staging } from '../../ports/object-store.js';
 import { DigestStream } from '../../streams/digest-stream.js';
+import { processAlive } from '../../util/process-alive.js';
 import { assertSafeKey } from './object-key.js';
 
 /** Folder inside the bucket root where staged writes wait; never listed. */
@@ -62,8 +64,21 @@ export class LocalObjectStore implements ObjectStore {
   async check(): Promise<void> {
     try {
       await mkdir(this.root, { recursive: true });
+      await this.removeOrphanedStaging();
     } catch (error) {
       throw new OctoError('store', `cannot create the bucket folder ${this.root}: ${(error as NodeJS.ErrnoException).code}`, { cause: error, fatal: true });
+    }
+  }
+
+  /** Staging folders left by a process that was killed (their pid is gone) are removed. */
+  private async removeOrphanedStaging(): Promise<void> {
+    const dir = path.join(this.root, STAGING_DIR);
+    const entries = await readdir(dir).catch(() => [] as string[]);
+    for (const entry of entries) {
+      const [owner, pid] = /^(.+)-(\d+)-[0-9a-f-]{36}$/.exec(entry) ?? [];
+      if (owner && pid && owner === hostname() && !processAlive(Number(pid))) {
+        await rm(path.join(dir, entry), { recursive: true, force: true });
+      }
     }
   }
 }
@@ -74,7 +89,8 @@ class LocalStaging implements Staging {
   private closed = false;
 
   constructor(private readonly root: string) {
-    this.dir = path.join(root, STAGING_DIR, randomUUID());
+    // Named after its owner so a later run can tell a killed process's leftovers from live work.
+    this.dir = path.join(root, STAGING_DIR, `${hostname()}-${process.pid}-${randomUUID()}`);
   }
 
   async put(key: string, body: Readable, _metadata?: ObjectMetadata): Promise<StagedObject> {
