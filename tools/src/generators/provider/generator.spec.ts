@@ -1,0 +1,235 @@
+import { readJson, readProjectConfiguration, type Tree } from '@nx/devkit';
+import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { addToRegistrySource, providerGenerator, providerNames } from './generator';
+
+const REGISTRY_INDEX = [
+  "import type { ProviderPlugin } from '@octo/core';",
+  '// The provider generator adds one import and one list entry per provider; keep one per line.',
+  "import { exampleProvider } from '@octo/provider-example';",
+  '',
+  '/** Every provider plugin installed in this workspace, by name. */',
+  'export const installedProviders: ReadonlyArray<ProviderPlugin<unknown>> = [',
+  '  exampleProvider,',
+  '];',
+  '',
+].join('\n');
+
+/** A workspace shaped like Octo's: the registry and the example provider. */
+function seedWorkspace(tree: Tree): void {
+  tree.write('libs/registry/src/index.ts', REGISTRY_INDEX);
+  tree.write(
+    'libs/registry/package.json',
+    JSON.stringify({ name: '@octo/registry', dependencies: { '@octo/core': '*', '@octo/provider-example': '*' } }, null, 2),
+  );
+  tree.write('libs/registry/project.json', JSON.stringify({ name: 'registry', root: 'libs/registry', tags: ['type:registry'] }));
+  tree.write('libs/providers/example/project.json', JSON.stringify({ name: 'provider-example', root: 'libs/providers/example', tags: ['type:provider'] }));
+  tree.write('libs/providers/example/package.json', JSON.stringify({ name: '@octo/provider-example' }));
+}
+
+/** Every file path in the tree with its content, to prove a refused run changed nothing. */
+function snapshot(tree: Tree): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (dir: string) => {
+    for (const child of tree.children(dir)) {
+      const full = dir ? `${dir}/${child}` : child;
+      if (tree.isFile(full)) files.set(full, tree.read(full, 'utf-8') ?? '');
+      else walk(full);
+    }
+  };
+  walk('');
+  return files;
+}
+
+describe('provider generator', () => {
+  let tree: Tree;
+
+  beforeEach(() => {
+    tree = createTreeWithEmptyWorkspace();
+    seedWorkspace(tree);
+  });
+
+  describe('when given a new kebab-case name', () => {
+    beforeEach(async () => {
+      await providerGenerator(tree, { name: 'acme-bank', description: "Acme Bank's daily statements", skipInstall: true });
+    });
+
+    it('should create the library with its plugin, rules in their own files, a spec and a README', () => {
+      const dir = 'libs/providers/acme-bank';
+      for (const file of [
+        'package.json',
+        'project.json',
+        'tsconfig.json',
+        'vitest.config.ts',
+        'README.md',
+        'src/index.ts',
+        'src/acme-bank-folder-namer.ts',
+        'src/acme-bank-file-filter.ts',
+        'src/acme-bank-provider.spec.ts',
+      ]) {
+        expect(tree.exists(`${dir}/${file}`), file).toBe(true);
+      }
+      // The @nx/js library scaffold's build-only leftovers are removed.
+      expect(tree.exists(`${dir}/tsconfig.lib.json`)).toBe(false);
+      expect(tree.exists(`${dir}/src/lib`)).toBe(false);
+      // No template left unrendered.
+      const rendered = [...snapshot(tree).entries()].filter(([file]) => file.startsWith(dir));
+      expect(rendered.length).toBe(9);
+      for (const [file, content] of rendered) {
+        expect(file).not.toMatch(/__|\.template$/);
+        expect(content, file).not.toMatch(/<%|%>/);
+      }
+    });
+
+    it('should tag the Nx project type:provider and give it the shared targets', () => {
+      const project = readProjectConfiguration(tree, 'provider-acme-bank');
+      expect(project.root).toBe('libs/providers/acme-bank');
+      expect(project.tags).toEqual(['type:provider']);
+      expect(Object.keys(project.targets ?? {}).sort()).toEqual(['lint', 'test', 'typecheck']);
+    });
+
+    it('should name the package @octo/provider-NAME, ESM from source, depending on core only', () => {
+      const pkg = readJson(tree, 'libs/providers/acme-bank/package.json');
+      expect(pkg).toMatchObject({
+        name: '@octo/provider-acme-bank',
+        type: 'module',
+        description: "Acme Bank's daily statements",
+        exports: { '.': './src/index.ts' },
+        dependencies: { '@octo/core': '*' },
+      });
+      expect(Object.keys(pkg.dependencies)).toEqual(['@octo/core']);
+    });
+
+    it('should export one plugin, <camelName>Provider, that binds the folder rule and file filter', () => {
+      const index = tree.read('libs/providers/acme-bank/src/index.ts', 'utf-8') ?? '';
+      expect(index.match(/^export const \w+/gm)).toEqual(['export const acmeBankProvider']);
+      expect(index).toContain("name: 'acme-bank',");
+      expect(index).toContain("description: 'Acme Bank\\'s daily statements',");
+      expect(index).toContain('options.bind(TYPES.FolderNamer).to(AcmeBankFolderNamer);');
+      expect(index).toContain('options.bind(TYPES.FileFilter).to(AcmeBankFileFilter);');
+      expect(index).not.toMatch(/from '@octo\/provider-|from '\.\.\//);
+      expect(tree.read('libs/providers/acme-bank/src/acme-bank-folder-namer.ts', 'utf-8')).toContain('export class AcmeBankFolderNamer implements FolderNamer');
+      expect(tree.read('libs/providers/acme-bank/src/acme-bank-file-filter.ts', 'utf-8')).toContain('export class AcmeBankFileFilter extends GlobFileFilter');
+    });
+
+    it('should write a README with the config block to paste', () => {
+      const readme = tree.read('libs/providers/acme-bank/README.md', 'utf-8') ?? '';
+      expect(readme).toContain('# @octo/provider-acme-bank');
+      expect(readme).toMatch(/```yaml\n {2}acme-bank:\n {4}plugin: acme-bank\n {4}source: file:\/\/\.octo\/drop\/acme-bank/);
+      expect(readme).toContain('bucket: acme-bank-bucket');
+      expect(readme).toContain('key: env:ACME_BANK_PGP_PRIVATE_KEY');
+      expect(readme).toContain('npx octo sync acme-bank');
+    });
+
+    it('should register the plugin in the registry: one import and one list entry, in sorted place', () => {
+      expect(tree.read('libs/registry/src/index.ts', 'utf-8')).toBe(
+        REGISTRY_INDEX.replace(
+          "import { exampleProvider } from '@octo/provider-example';",
+          "import { acmeBankProvider } from '@octo/provider-acme-bank';\nimport { exampleProvider } from '@octo/provider-example';",
+        ).replace('  exampleProvider,', '  acmeBankProvider,\n  exampleProvider,'),
+      );
+    });
+
+    it('should add the package to the registry dependencies, so npm links it and Nx knows the apps depend on it', () => {
+      expect(readJson(tree, 'libs/registry/package.json').dependencies).toEqual({
+        '@octo/core': '*',
+        '@octo/provider-acme-bank': '*',
+        '@octo/provider-example': '*',
+      });
+    });
+
+    it('should append a later name after the existing ones', async () => {
+      await providerGenerator(tree, { name: 'zeta', skipInstall: true });
+      const index = tree.read('libs/registry/src/index.ts', 'utf-8') ?? '';
+      expect(index.match(/^import \{ \w+ \} from '@octo\/provider-[\w-]+';$/gm)).toEqual([
+        "import { acmeBankProvider } from '@octo/provider-acme-bank';",
+        "import { exampleProvider } from '@octo/provider-example';",
+        "import { zetaProvider } from '@octo/provider-zeta';",
+      ]);
+      expect(index).toContain('  acmeBankProvider,\n  exampleProvider,\n  zetaProvider,\n];');
+    });
+  });
+
+  describe('when the install step is not skipped', () => {
+    it('should return a task that installs, so npm links the new package', async () => {
+      const task = await providerGenerator(tree, { name: 'initech' });
+      expect(typeof task).toBe('function');
+      expect(await providerGenerator(tree, { name: 'hooli', skipInstall: true })).toBeUndefined();
+    });
+  });
+
+  describe('when the name is refused', () => {
+    it.each([
+      ['AcmeBank', /"AcmeBank" is not kebab-case/],
+      ['acme_bank', /"acme_bank" is not kebab-case/],
+      ['acme--bank', /"acme--bank" is not kebab-case/],
+      ['-acme', /"-acme" is not kebab-case/],
+      ['acme-', /"acme-" is not kebab-case/],
+      ['9lives', /"9lives" is not kebab-case.*starting with a letter/],
+      ['', /"" is not kebab-case/],
+    ])('should refuse %j and write nothing', async (name, message) => {
+      const before = snapshot(tree);
+      await expect(providerGenerator(tree, { name, skipInstall: true })).rejects.toThrow(message);
+      expect(snapshot(tree)).toEqual(before);
+    });
+
+    it('should refuse a name whose folder exists, and leave the registry untouched', async () => {
+      tree.write('libs/providers/initech/notes.txt', 'someone started here');
+      const before = snapshot(tree);
+      await expect(providerGenerator(tree, { name: 'initech', skipInstall: true })).rejects.toThrow(
+        'provider name "initech" is already taken: libs/providers/initech exists',
+      );
+      expect(snapshot(tree)).toEqual(before);
+    });
+
+    it('should refuse the name of an existing provider', async () => {
+      const before = snapshot(tree);
+      await expect(providerGenerator(tree, { name: 'example', skipInstall: true })).rejects.toThrow(
+        'provider name "example" is already taken: libs/providers/example exists',
+      );
+      expect(snapshot(tree)).toEqual(before);
+    });
+
+    it('should refuse a name the registry already imports, even without its folder', async () => {
+      tree.write('libs/registry/src/index.ts', REGISTRY_INDEX.replace("import { exampleProvider }", "import { hooliProvider } from '@octo/provider-hooli';\nimport { exampleProvider }"));
+      const before = snapshot(tree);
+      await expect(providerGenerator(tree, { name: 'hooli', skipInstall: true })).rejects.toThrow(
+        'provider name "hooli" is already taken: libs/registry/src/index.ts already imports hooliProvider from @octo/provider-hooli',
+      );
+      expect(snapshot(tree)).toEqual(before);
+    });
+
+    it('should refuse to run, writing nothing, when the registry list is not where it expects', async () => {
+      tree.write('libs/registry/src/index.ts', 'export const installedProviders = [exampleProvider];\n');
+      const before = snapshot(tree);
+      await expect(providerGenerator(tree, { name: 'initech', skipInstall: true })).rejects.toThrow(
+        /libs\/registry\/src\/index.ts has no "installedProviders = \[" \.\.\. "\];" list/,
+      );
+      expect(snapshot(tree)).toEqual(before);
+      expect(tree.exists('libs/providers/initech')).toBe(false);
+    });
+  });
+});
+
+describe(providerNames, () => {
+  it('should derive the project, package, export and class names', () => {
+    expect(providerNames('globex-payroll')).toEqual({
+      name: 'globex-payroll',
+      directory: 'libs/providers/globex-payroll',
+      projectName: 'provider-globex-payroll',
+      packageName: '@octo/provider-globex-payroll',
+      exportName: 'globexPayrollProvider',
+      className: 'GlobexPayroll',
+      constantName: 'GLOBEX_PAYROLL',
+    });
+  });
+});
+
+describe(addToRegistrySource, () => {
+  it('should add the first provider after the last import when the registry lists none', () => {
+    const empty = "import type { ProviderPlugin } from '@octo/core';\n\nexport const installedProviders: ReadonlyArray<ProviderPlugin<unknown>> = [\n];\n";
+    expect(addToRegistrySource(empty, providerNames('acme'))).toBe(
+      "import type { ProviderPlugin } from '@octo/core';\nimport { acmeProvider } from '@octo/provider-acme';\n\nexport const installedProviders: ReadonlyArray<ProviderPlugin<unknown>> = [\n  acmeProvider,\n];\n",
+    );
+  });
+});
