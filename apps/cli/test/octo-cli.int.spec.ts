@@ -1,0 +1,187 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { listFiles, sha256 } from '@octo/core/testing';
+import { DEMO_KEYS_DIR, sampleFiles, writeSampleDrop } from '@octo/provider-example';
+import * as openpgp from 'openpgp';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runOcto } from './run-octo.js';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+/** A temp copy of the example setup: its own config, drop, bucket and work dir. */
+async function exampleSetup(): Promise<{ dir: string; drop: string; bucket: string }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'octo-cli-'));
+  dirs.push(dir);
+  await writeFile(
+    path.join(dir, 'octo.config.yaml'),
+    [
+      'store: file://buckets',
+      'workDir: work',
+      'providers:',
+      '  example:',
+      '    source: file://drop/example',
+      '    bucket: example-bucket',
+      '    decryption:',
+      `      passphrase: file:${path.join(DEMO_KEYS_DIR, 'passphrase.txt')}`,
+      '      privateKeys:',
+      `        - key: file:${path.join(DEMO_KEYS_DIR, 'private.asc')}`,
+      '',
+    ].join('\n'),
+  );
+  return { dir, drop: path.join(dir, 'drop/example'), bucket: path.join(dir, 'buckets/example-bucket') };
+}
+
+/** Where each sample output must land: data/<type>/example/<date from the source name>/<name>. */
+function expectedObjects(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const sample of sampleFiles()) {
+    const [, y, m, d] = /(\d{4})(\d{2})(\d{2})/.exec(sample.file)!;
+    for (const [name, digest] of Object.entries(sample.outputs)) {
+      const ext = path.extname(name).slice(1).toLowerCase();
+      const type = ['csv', 'pdf', 'xml'].includes(ext) ? ext : 'other';
+      out.set(`data/${type}/example/${y}-${m}-${d}/${name}`, digest);
+    }
+  }
+  return out;
+}
+
+async function landed(bucket: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const key of await listFiles(path.join(bucket, 'data'))) out.set(`data/${key}`, sha256(await readFile(path.join(bucket, 'data', key))));
+  return out;
+}
+
+describe('octo sync (end to end, embedded default)', () => {
+  it('should seed the example drop, land every output byte for byte, and find nothing to do the second time', async () => {
+    const { dir, bucket } = await exampleSetup();
+    const first = await runOcto(['sync', 'example'], { cwd: dir });
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('example: 8 file(s) to process');
+    expect(first.stdout).toMatch(/example\s+succeeded\s+8\s+0\s+8/);
+    expect(first.stdout).toContain('example: landed 12 object(s):');
+    expect(await landed(bucket)).toEqual(expectedObjects());
+
+    const second = await runOcto(['sync', 'example'], { cwd: dir });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('example: nothing to do, every file is already ingested');
+    expect(await landed(bucket)).toEqual(expectedObjects());
+  });
+
+  it('when a file is encrypted to the wrong key, should report it with its reason, land the rest, and exit 1', async () => {
+    const { dir, drop, bucket } = await exampleSetup();
+    await writeSampleDrop(drop);
+    const other = await openpgp.readKey({ armoredKey: await readFile(path.join(DEMO_KEYS_DIR, 'other-public.asc'), 'utf8') });
+    const message = await openpgp.createMessage({ binary: new TextEncoder().encode('a,b\n1,2\n') });
+    await writeFile(path.join(drop, 'wrong_20261109.csv.gpg'), Buffer.from(await openpgp.encrypt({ message, encryptionKeys: other, format: 'binary' })));
+
+    const first = await runOcto(['sync', 'example'], { cwd: dir });
+    expect(first.code).toBe(1);
+    expect(first.stdout).toMatch(
+      /FAILED wrong_20261109\.csv\.gpg \[decrypt\] wrong_20261109\.csv\.gpg cannot be decrypted with the keys configured for provider example \(it is encrypted to key [0-9A-F]{16}\): check decryption\.privateKeys/,
+    );
+    expect(first.stdout).toMatch(/example\s+partial\s+8\s+1\s+9/);
+    expect(first.stdout).toContain('example: 1 file(s) failed:');
+    expect(await landed(bucket)).toEqual(expectedObjects());
+
+    // The failed file has no ledger record, so it is retried; nothing else is ingested again.
+    const second = await runOcto(['sync', 'example', '--json'], { cwd: dir });
+    expect(second.code).toBe(1);
+    const events = second.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; path?: string; total?: number });
+    expect(events[0]).toMatchObject({ type: 'job.started', total: 1 });
+    expect(events.filter((e) => e.type === 'file.failed').map((e) => e.path)).toEqual(['wrong_20261109.csv.gpg']);
+    expect(events.filter((e) => e.type === 'file.done')).toEqual([]);
+    expect(events.at(-1)?.type).toBe('job.finished');
+  });
+
+  it('when killed mid-run, should on rerun process exactly the files that have no ledger record', async () => {
+    const { dir, drop, bucket } = await exampleSetup();
+    await writeSampleDrop(drop);
+    // Larger plain files so the run is still busy when it is killed.
+    for (let i = 1; i <= 6; i += 1) await writeFile(path.join(drop, `bulk_2026111${i}.csv`), Buffer.alloc(24 * 1024 * 1024, `${i},row\n`));
+    const doneBeforeKill: string[] = [];
+    const killed = await runOcto(['sync', 'example', '--json', '--concurrency', '1'], {
+      cwd: dir,
+      onStdout: (chunk, child) => {
+        for (const line of chunk.split('\n').filter(Boolean)) {
+          const event = JSON.parse(line) as { type: string; path: string };
+          if (event.type === 'file.done') {
+            doneBeforeKill.push(event.path);
+            child.kill('SIGKILL');
+          }
+        }
+      },
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(doneBeforeKill.length).toBeGreaterThanOrEqual(1);
+
+    // What the ledger holds after the kill is exactly what the rerun must skip.
+    const recorded: string[] = [];
+    for (const key of await listFiles(path.join(bucket, '_octo/ledger'))) {
+      recorded.push((JSON.parse(await readFile(path.join(bucket, '_octo/ledger', key), 'utf8')) as { path: string }).path);
+    }
+    expect(recorded).toEqual(expect.arrayContaining(doneBeforeKill));
+
+    const rerun = await runOcto(['sync', 'example', '--json'], { cwd: dir });
+    expect(rerun.code).toBe(0);
+    const events = rerun.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; path: string });
+    const all = [...sampleFiles().map((s) => s.file), ...[1, 2, 3, 4, 5, 6].map((i) => `bulk_2026111${i}.csv`)];
+    const processed = events.filter((e) => e.type === 'file.done').map((e) => e.path);
+    expect(processed.sort()).toEqual(all.filter((file) => !recorded.includes(file)).sort());
+    expect(processed.length).toBeGreaterThan(0);
+    expect(await listFiles(path.join(bucket, '_octo/ledger'))).toHaveLength(all.length);
+    expect((await listFiles(bucket)).filter((key) => key.startsWith('.octo-staging'))).toEqual([]);
+    expect((await landed(bucket)).size).toBe(expectedObjects().size + 6);
+  });
+
+  it('with --dry-run, should list each file and its key and write nothing', async () => {
+    const { dir, drop, bucket } = await exampleSetup();
+    await writeSampleDrop(drop);
+    const result = await runOcto(['sync', 'example', '--dry-run'], { cwd: dir });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('example: would process (dry run, nothing written):');
+    expect(result.stdout).toMatch(/statements_20261101\.csv\.gpg\s+\S+ \S+\s+pgp\s+data\/csv\/example\/2026-11-01\/statements_20261101\.csv/);
+    expect(result.stdout).toMatch(/bundle_20261104\.tar\.gz\.pgp\s+.*pgp\+gzip\+tar\s+data\/\*\/example\/2026-11-04\/\* \(one per entry\)/);
+    expect(await listFiles(bucket)).toEqual([]);
+  });
+});
+
+describe('octo (other commands and errors)', () => {
+  it('should list providers and pending files', async () => {
+    const { dir, drop } = await exampleSetup();
+    await writeSampleDrop(drop);
+    const providers = await runOcto(['providers'], { cwd: dir });
+    expect(providers.code).toBe(0);
+    expect(providers.stdout).toMatch(/example\s+example\s+file:\/\/drop\/example\s+example-bucket/);
+    const pending = await runOcto(['pending', 'example'], { cwd: dir });
+    expect(pending.code).toBe(0);
+    expect(pending.stdout).toContain('8 file(s) pending for example');
+    expect(pending.stdout).toContain('daily_20261103.csv.gz.gpg');
+  });
+
+  it('when the provider is unknown, should exit 2 and list the known ones', async () => {
+    const { dir } = await exampleSetup();
+    const result = await runOcto(['sync', 'nope'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('octo: unknown provider "nope": the configured providers are example\n');
+  });
+
+  it('when the config is invalid, should exit 2 and name the bad field', async () => {
+    const { dir } = await exampleSetup();
+    await writeFile(path.join(dir, 'bad.yaml'), 'store: file://b\nproviders:\n  example:\n    source: file://d\n    bucket: B!\n');
+    const result = await runOcto(['sync', 'example', '--config', 'bad.yaml'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('providers.example.bucket: expected a bucket name');
+  });
+
+  it('when called without providers, should exit 2 with a usage hint', async () => {
+    const { dir } = await exampleSetup();
+    const result = await runOcto(['sync'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('name at least one provider, or pass --all');
+  });
+});
