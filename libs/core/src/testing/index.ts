@@ -6,3 +6,4 @@
 export * from './temp-workspace.js';
 export * from './pgp-fixtures.js';
 export * from './files.js';
+export * from './big-file.js';
