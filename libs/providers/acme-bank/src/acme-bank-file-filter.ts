@@ -1,12 +1,10 @@
 import { GlobFileFilter, inject, injectable, TYPES, type ProviderContext, type RemoteFile } from '@octo/core';
-
-// Uploads still in progress: `*.part`, `*.tmp`, `*.filepart` and dot files.
-const IN_PROGRESS = /(^|\/)(\.[^/]*|[^/]*\.(part|tmp|filepart))$/i;
+import { parseStatementName } from './statement-name.js';
 
 /**
- * The acme-bank file filter: the configured `include`/`exclude` globs, minus uploads still in
- * progress. Edit `accepts` (which remote files) or add `keepsEntry`/`finishFile` (which archive
- * entries) to the partner's rule.
+ * Acme Bank's file filter: the configured globs, and only daily statements named
+ * `stmt_<account>_<YYYYMMDD>.csv.gz.gpg` with a real date. Anything else in the drop
+ * (notices, test files, uploads in progress) is left alone.
  */
 @injectable()
 export class AcmeBankFileFilter extends GlobFileFilter {
@@ -15,6 +13,6 @@ export class AcmeBankFileFilter extends GlobFileFilter {
   }
 
   override accepts(file: RemoteFile): boolean {
-    return super.accepts(file) && !IN_PROGRESS.test(file.path);
+    return super.accepts(file) && parseStatementName(file.path) !== undefined;
   }
 }

@@ -1,22 +1,45 @@
-import { defineProvider, TYPES } from '@octo/core';
+import { defineProvider, OctoError, TYPES, type ProviderContext } from '@octo/core';
 import { z } from 'zod';
 import { AcmeBankFileFilter } from './acme-bank-file-filter.js';
 import { AcmeBankFolderNamer } from './acme-bank-folder-namer.js';
 
 export { AcmeBankFileFilter } from './acme-bank-file-filter.js';
 export { AcmeBankFolderNamer } from './acme-bank-folder-namer.js';
+export { parseStatementName, type StatementName } from './statement-name.js';
 
-/** The `settings:` block of the `acme-bank` entry in octo.config.yaml; add the partner's own options here. */
+/** The `settings:` block of the `acme-bank` entry in octo.config.yaml: none yet. */
 const settingsSchema = z.object({}).strict();
 
-/** The acme-bank provider plugin: Acme Bank: daily signed account statements, stmt_<account>_<YYYYMMDD>.csv.gz.gpg */
+/**
+ * The Acme Bank provider plugin: daily statements `stmt_<account>_<YYYYMMDD>.csv.gz.gpg`,
+ * encrypted to our public key and each signed by the bank in a detached `.sig`. It refuses
+ * to start unless the config requires that signature, so an unsigned or forged statement
+ * is never ingested; it lands statements under `<account>/<YYYY>/<MM>`.
+ */
 export const acmeBankProvider = defineProvider({
   name: 'acme-bank',
-  description: 'Acme Bank: daily signed account statements, stmt_<account>_<YYYYMMDD>.csv.gz.gpg',
+  description: 'Acme Bank: daily statements stmt_<account>_<YYYYMMDD>.csv.gz.gpg, bank signature required',
   settings: settingsSchema,
-  register({ options }) {
-    // The child container already holds every default port: bind only what differs for this partner.
+  register({ options, context }) {
+    assertSignatureRequired(context);
     options.bind(TYPES.FolderNamer).to(AcmeBankFolderNamer);
     options.bind(TYPES.FileFilter).to(AcmeBankFileFilter);
   },
 });
+
+/**
+ * The core decryptor enforces the `decryption` policy; this makes sure the policy for the
+ * bank is the strict one, since a statement is money movement and must come from the bank.
+ */
+function assertSignatureRequired(context: ProviderContext): void {
+  const at = `providers.${context.name}.decryption`;
+  const { decryption } = context.config;
+  const problems = [
+    decryption.signature !== 'required' ? `${at}.signature: must be "required" (it is "${decryption.signature}"): Acme Bank signs every statement` : undefined,
+    decryption.verificationKeys.length === 0 ? `${at}.verificationKeys: add the bank's public signing key, e.g. file:keys/acme-bank-signing.asc` : undefined,
+    decryption.privateKeys.length === 0 ? `${at}.privateKeys: add the private key the bank encrypts statements to` : undefined,
+  ].filter((problem): problem is string => problem !== undefined);
+  if (problems.length > 0) {
+    throw new OctoError('config', `provider ${context.name} (plugin acme-bank) is not configured safely:\n  ${problems.join('\n  ')}`, { fatal: true });
+  }
+}
