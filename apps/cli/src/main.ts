@@ -2,6 +2,7 @@ import { OctoError } from '@octo/core';
 import yargs from 'yargs';
 import { pendingCommand } from './commands/pending.js';
 import { providersCommand } from './commands/providers.js';
+import { serveCommand } from './commands/serve.js';
 import { syncCommand } from './commands/sync.js';
 import { ExitCode } from './exit-codes.js';
 
@@ -17,7 +18,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       .command(syncCommand as never)
       .command(providersCommand as never)
       .command(pendingCommand as never)
-      .demandCommand(1, 'name a command: sync, providers, pending')
+      .command(serveCommand as never)
+      .demandCommand(1, 'name a command: sync, providers, pending, serve')
       .strict()
       .epilogue(
         'Exit status: 0 every file succeeded (or nothing to do); 1 some files failed; 2 fatal (bad config or usage, unknown provider, unreachable source or store); 130 cancelled.',

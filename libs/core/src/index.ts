@@ -35,6 +35,8 @@ export * from './container/core-module.js';
 export * from './container/create-root-container.js';
 export * from './jobs/job-runner.js';
 export * from './jobs/provider-lock.js';
+export * from './jobs/job-report.js';
+export * from './jobs/job-report-store.js';
 export * from './app/octo-runtime.js';
 export * from './streams/digest-stream.js';
 export * from './streams/peek.js';

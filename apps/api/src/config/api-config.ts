@@ -1,0 +1,51 @@
+import { formatIssues, OctoError, secretRefSchema, type LoadedConfig } from '@octo/core';
+import { z } from 'zod';
+
+/** Limits on what a request may ask for. */
+export const apiLimitsSchema = z
+  .object({
+    /** Largest request body, in bytes; a bigger one gets 413. */
+    bodyBytes: z.number().int().min(256).max(1024 * 1024).default(16 * 1024),
+    /** Highest `concurrency` a job request may ask for. */
+    maxConcurrency: z.number().int().min(1).max(64).default(16),
+    /** Largest page `GET /v1/jobs` returns. */
+    maxPageSize: z.number().int().min(1).max(1000).default(100),
+  })
+  .strict();
+
+/**
+ * The `api:` block of the Octo config (`octo serve`). Every field has a default, so an
+ * absent block means: listen on 127.0.0.1:8080, bearer token from `env:OCTO_API_TOKEN`.
+ */
+export const apiConfigSchema = z
+  .object({
+    /** Interface to listen on; `0.0.0.0` to accept connections from other machines. */
+    host: z.string().min(1).default('127.0.0.1'),
+    /** TCP port; 0 picks a free one. */
+    port: z.number().int().min(0).max(65_535).default(8080),
+    /** Accepted bearer tokens, as secret references (`env:NAME` or `file:PATH`); any one of them grants access. */
+    tokens: z.array(secretRefSchema).min(1, 'configure at least one token reference, e.g. env:OCTO_API_TOKEN').default(['env:OCTO_API_TOKEN']),
+    /** `token`: GET /metrics needs a bearer token like /v1; `none`: it is open (for a scraper on a private network). */
+    metricsAuth: z.enum(['token', 'none']).default('token'),
+    /** On SIGTERM, how long running files may take to finish before they are aborted cleanly. */
+    shutdownDeadlineMs: z.number().int().min(0).max(3_600_000).default(30_000),
+    /** How often an idle event stream gets a comment line, so proxies keep it open. */
+    sseHeartbeatMs: z.number().int().min(1000).max(300_000).default(15_000),
+    /** pino level for the API's structured logs. */
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    limits: apiLimitsSchema.default({ bodyBytes: 16 * 1024, maxConcurrency: 16, maxPageSize: 100 }),
+  })
+  .strict();
+
+/** The validated `api:` block. */
+export type ApiConfig = z.output<typeof apiConfigSchema>;
+export type ApiConfigInput = z.input<typeof apiConfigSchema>;
+
+/** Parses the `api:` block of a loaded config; a bad field fails with its path, like the rest of the config. */
+export function parseApiConfig(loaded: LoadedConfig): ApiConfig {
+  const result = apiConfigSchema.safeParse(loaded.config.api ?? {});
+  if (!result.success) {
+    throw new OctoError('config', `config ${loaded.file} is invalid:\n${formatIssues(result.error.issues).replace(/^ {2}/gm, '  api.')}`, { fatal: true });
+  }
+  return result.data;
+}

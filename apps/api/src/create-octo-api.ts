@@ -1,0 +1,206 @@
+import {
+  createObjectStore,
+  createOctoRuntime,
+  FileJobReportStore,
+  OctoError,
+  resolvePath,
+  SecretResolver,
+  type LoadedConfig,
+  type ObjectStore,
+  type OctoRuntime,
+  type ProviderPlugin,
+} from '@octo/core';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
+import { BearerTokens } from './auth/bearer-tokens.js';
+import { parseApiConfig, type ApiConfig } from './config/api-config.js';
+import { ApiError } from './http/api-error.js';
+import { RequestValidationError, ResponseValidationError, zodSerializerCompiler, zodSwaggerTransform, zodValidatorCompiler } from './http/zod-type-provider.js';
+import { JobService } from './jobs/job-service.js';
+import { coreLogger, createApiLogger } from './logging.js';
+import { OctoMetrics } from './metrics/octo-metrics.js';
+import { registerHealthRoutes } from './routes/health-routes.js';
+import { registerJobRoutes } from './routes/job-routes.js';
+import { registerProviderRoutes } from './routes/provider-routes.js';
+
+/** What {@link createOctoApi} needs: the loaded config and the installed provider plugins. */
+export interface OctoApiOptions {
+  readonly loaded: LoadedConfig;
+  readonly plugins: ReadonlyArray<ProviderPlugin<unknown>>;
+  /** Overrides the config's `api:` block (tests, `octo serve --port`). */
+  readonly api?: Partial<ApiConfig>;
+  /** Where token references `env:NAME` are looked up (default: process.env). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Where JSON log lines go (default: stdout). */
+  readonly logDestination?: DestinationStream;
+}
+
+/** A built API: the Fastify app, its services, and its lifecycle. */
+export interface OctoApi {
+  readonly app: FastifyInstance;
+  readonly config: ApiConfig;
+  readonly runtime: OctoRuntime;
+  readonly jobs: JobService;
+  readonly metrics: OctoMetrics;
+  /** Starts listening on the configured host and port; resolves with the base URL. */
+  listen(): Promise<string>;
+  /**
+   * Stops accepting requests, lets running jobs finish for up to `deadlineMs` (default
+   * from config), cancels what still runs (nothing partial lands), then closes.
+   */
+  shutdown(deadlineMs?: number): Promise<{ finished: number; cancelled: number }>;
+}
+
+/** Route-level flags read by the auth hook. */
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Open to anyone (health, the OpenAPI document). */
+    public?: boolean;
+    /** GET /metrics: open or not per `api.metricsAuth`. */
+    metrics?: boolean;
+  }
+}
+
+/**
+ * Builds the HTTP API over the same runtime the CLI uses: validates config, resolves the
+ * bearer tokens (failing at start when one is unset), loads job history from the work
+ * directory (jobs whose process died become `interrupted`), and registers the routes.
+ */
+export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
+  const { loaded } = options;
+  const config: ApiConfig = { ...parseApiConfig(loaded), ...options.api };
+  const log = createApiLogger({ level: config.logLevel, destination: options.logDestination });
+  const logger = coreLogger(log);
+  const secrets = new SecretResolver(loaded.baseDir, options.env ?? process.env);
+  const tokens = await BearerTokens.fromRefs(config.tokens, secrets);
+  const runtime = await createOctoRuntime({ loaded, plugins: options.plugins, logger });
+  const metrics = new OctoMetrics(runtime.providers.names());
+  const reports = new FileJobReportStore(resolvePath(loaded.baseDir, loaded.config.workDir), logger);
+  const jobs = new JobService(runtime, reports, metrics, logger);
+  await jobs.init();
+
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    bodyLimit: config.limits.bodyBytes,
+    // Provider names and job ids are short; anything longer is refused before routing.
+    routerOptions: { maxParamLength: 128 },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    requestIdHeader: false,
+    genReqId: () => crypto.randomUUID(),
+  });
+  app.setValidatorCompiler(zodValidatorCompiler);
+  app.setSerializerCompiler(zodSerializerCompiler);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Octo API',
+        version: '1.0.0',
+        description: 'Start syncs of partner drops, follow their progress live (Server-Sent Events), read each file\'s result.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: zodSwaggerTransform as never,
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    const route = request.routeOptions.config;
+    if (route?.public) return;
+    if (route?.metrics && config.metricsAuth === 'none') return;
+    if (tokens.verify(request.headers.authorization)) return;
+    request.log.warn({ reason: request.headers.authorization ? 'wrong token' : 'no token' }, 'request refused: not authenticated');
+    await reply
+      .code(401)
+      .header('www-authenticate', 'Bearer realm="octo"')
+      .send({ statusCode: 401, error: 'Unauthorized', message: 'a valid bearer token is required: send Authorization: Bearer <token>' });
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    if (error instanceof RequestValidationError) {
+      return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: error.message });
+    }
+    if (ApiError.is(error)) {
+      return reply.code(error.statusCode).send({ statusCode: error.statusCode, error: statusText(error.statusCode), message: error.message, ...(error.jobId ? { jobId: error.jobId } : {}) });
+    }
+    if (error instanceof ResponseValidationError) {
+      request.log.error({ err: error }, 'response does not match its schema');
+      return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'the server produced an invalid response; see the logs' });
+    }
+    if (OctoError.is(error)) {
+      // The job could not start: a secret that is not set, a store or source that cannot be reached.
+      request.log.error({ err: error, kind: error.kind }, 'request failed');
+      return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: error.message });
+    }
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) {
+      return reply.code(status).send({ statusCode: status, error: statusText(status), message: (error as Error).message });
+    }
+    request.log.error({ err: error }, 'unexpected error');
+    return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'unexpected error; see the logs' });
+  });
+
+  app.setNotFoundHandler(async (request, reply) =>
+    reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
+  );
+
+  const stores = new Map<string, Promise<ObjectStore>>();
+  const storeFor = (bucket: string) => {
+    let store = stores.get(bucket);
+    if (!store) {
+      store = createObjectStore(loaded.config.store, bucket, { baseDir: loaded.baseDir, secrets, logger });
+      stores.set(bucket, store);
+    }
+    return store;
+  };
+
+  registerHealthRoutes(app, { runtime, metrics, storeFor });
+  registerProviderRoutes(app, { runtime, jobs, config });
+  registerJobRoutes(app, { jobs, config });
+  app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
+
+  let shuttingDown: Promise<{ finished: number; cancelled: number }> | undefined;
+  return {
+    app,
+    config,
+    runtime,
+    jobs,
+    metrics,
+    async listen() {
+      return app.listen({ host: config.host, port: config.port });
+    },
+    shutdown(deadlineMs = config.shutdownDeadlineMs) {
+      shuttingDown ??= (async () => {
+        app.log.info({ deadlineMs }, 'shutting down: no new requests, waiting for running jobs');
+        // Stop listening first; event streams stay open until their jobs end.
+        const closing = app.close();
+        const result = await jobs.drain(deadlineMs);
+        // Streams end with their jobs; anything still open after a grace period is cut.
+        const grace = setTimeout(() => app.server.closeAllConnections?.(), 2000);
+        grace.unref();
+        await closing;
+        clearTimeout(grace);
+        for (const store of stores.values()) await (await store.catch(() => undefined))?.close?.();
+        app.log.info(result, 'shut down');
+        return result;
+      })();
+      return shuttingDown;
+    },
+  };
+}
+
+function statusText(status: number): string {
+  const names: Record<number, string> = {
+    400: 'Bad Request',
+    401: 'Unauthorized',
+    404: 'Not Found',
+    409: 'Conflict',
+    413: 'Payload Too Large',
+    415: 'Unsupported Media Type',
+    503: 'Service Unavailable',
+  };
+  return names[status] ?? 'Error';
+}

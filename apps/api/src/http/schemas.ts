@@ -1,0 +1,160 @@
+import { z } from 'zod';
+
+/** Provider names as config allows them: kebab-case, at most 63 characters. */
+export const providerNameSchema = z
+  .string()
+  .max(63, 'provider names are at most 63 characters')
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'provider names are kebab-case, e.g. acme-bank');
+
+/** Job ids are UUIDs (the runner makes them). */
+export const jobIdSchema = z.uuid('job ids are UUIDs');
+
+export const jobStatusSchema = z.enum(['queued', 'running', 'succeeded', 'partial', 'failed', 'cancelled', 'interrupted']);
+
+export const errorKindSchema = z.enum([
+  'config',
+  'secret',
+  'source',
+  'auth',
+  'hostkey',
+  'decrypt',
+  'signature',
+  'unpack',
+  'unsafe',
+  'route',
+  'store',
+  'ledger',
+  'filter',
+  'cancelled',
+  'internal',
+]);
+
+/** Every error answer: the HTTP status, its name, and a message a person can act on. */
+export const errorSchema = z
+  .object({
+    statusCode: z.number().int(),
+    error: z.string(),
+    message: z.string(),
+    /** On 409: the job that holds the provider (or the job that already ended). */
+    jobId: z.string().optional(),
+  })
+  .describe('An error');
+
+/** What a caller may choose for a job; everything else (source, bucket, keys) comes only from config. */
+export function startJobBodySchema(maxConcurrency: number) {
+  return z
+    .strictObject({
+      /** List what would be processed and the key each output would get; write nothing. */
+      dryRun: z.boolean().default(false),
+      /** Files at once, up to the configured limit; defaults to the provider's setting. */
+      concurrency: z.number().int().min(1).max(maxConcurrency).optional(),
+    })
+    .describe('Options for a job; unknown fields are refused');
+}
+
+export const progressSchema = z.object({
+  filesDone: z.number().int(),
+  filesTotal: z.number().int(),
+  percent: z.number(),
+  bytesDone: z.number(),
+  bytesTotal: z.number(),
+});
+
+export const fileOutputSchema = z.object({ key: z.string(), size: z.number(), sha256: z.string() });
+
+/** One source file's outcome: its outputs, or its error kind and reason. */
+export const fileResultSchema = z.discriminatedUnion('status', [
+  z.object({
+    path: z.string(),
+    size: z.number(),
+    status: z.literal('done'),
+    /** sha256 of the source file; known once the job has ended. */
+    sha256: z.string().optional(),
+    outputs: z.array(fileOutputSchema),
+    durationMs: z.number(),
+  }),
+  z.object({
+    path: z.string(),
+    size: z.number(),
+    status: z.literal('failed'),
+    kind: errorKindSchema,
+    reason: z.string(),
+    durationMs: z.number(),
+  }),
+]);
+
+export const plannedFileSchema = z.object({
+  path: z.string(),
+  size: z.number(),
+  layers: z.array(z.string()),
+  outputName: z.string(),
+  key: z.string(),
+  archive: z.boolean(),
+});
+
+/** A job as lists show it. */
+export const jobSummarySchema = z.object({
+  id: z.uuid(),
+  provider: z.string(),
+  status: jobStatusSchema,
+  dryRun: z.boolean(),
+  concurrency: z.number().int().optional(),
+  progress: progressSchema,
+  counts: z.object({ total: z.number().int(), succeeded: z.number().int(), failed: z.number().int() }),
+  bytes: z.object({ in: z.number(), out: z.number() }),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  durationMs: z.number().nullable(),
+  error: z.object({ kind: errorKindSchema, reason: z.string() }).optional(),
+});
+
+/** A job with each file's result (and, in a dry run, the plan). */
+export const jobDetailSchema = jobSummarySchema.extend({
+  files: z.array(fileResultSchema),
+  /** Files being processed right now, with the bytes read so far. */
+  inFlight: z.array(z.object({ path: z.string(), size: z.number(), bytes: z.number() })),
+  plan: z.array(plannedFileSchema).optional(),
+});
+
+/** Filters and page of `GET /v1/jobs`; pages hold at most the configured `maxPageSize` jobs. */
+export function jobListQuerySchema(maxPageSize: number) {
+  return z.strictObject({
+    provider: providerNameSchema.optional(),
+    status: jobStatusSchema.optional(),
+    limit: z.coerce.number().int().min(1).max(maxPageSize).default(Math.min(20, maxPageSize)),
+    offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  });
+}
+
+export const jobListSchema = z.object({
+  items: z.array(jobSummarySchema),
+  total: z.number().int(),
+  limit: z.number().int(),
+  offset: z.number().int(),
+  /** The offset of the next page, or null on the last one. */
+  nextOffset: z.number().int().nullable(),
+});
+
+export const providerSchema = z.object({
+  name: z.string(),
+  plugin: z.string(),
+  description: z.string(),
+  /** The drop, with any password removed. */
+  source: z.string(),
+  bucket: z.string(),
+  runningJobId: z.string().nullable(),
+  lastJob: jobSummarySchema.nullable(),
+});
+
+export const providerListSchema = z.object({ items: z.array(providerSchema) });
+
+export const healthSchema = z.object({ status: z.literal('ok') });
+
+export const readySchema = z.object({
+  status: z.enum(['ready', 'not-ready']),
+  checks: z.array(z.object({ name: z.string(), ok: z.boolean(), kind: errorKindSchema.optional() })),
+});
+
+export type JobSummaryView = z.output<typeof jobSummarySchema>;
+export type JobDetailView = z.output<typeof jobDetailSchema>;

@@ -1,0 +1,10 @@
+/**
+ * @octo/api: the HTTP API over Octo's core. Start syncs, follow them live (SSE), read each
+ * file's result; health, readiness and Prometheus metrics. `octo serve` runs it.
+ */
+export { createOctoApi, type OctoApi, type OctoApiOptions } from './create-octo-api.js';
+export { apiConfigSchema, apiLimitsSchema, parseApiConfig, type ApiConfig, type ApiConfigInput } from './config/api-config.js';
+export { BearerTokens } from './auth/bearer-tokens.js';
+export { JobService, type JobQuery, type JobWatcher } from './jobs/job-service.js';
+export { OctoMetrics } from './metrics/octo-metrics.js';
+export { serveOctoApi, type ServeOptions } from './serve-octo-api.js';

@@ -1,0 +1,84 @@
+import type { JobEvent } from '@octo/core';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The API's Prometheus metrics, all labelled by provider: files and bytes ingested,
+ * failures by kind, how long files take, jobs running and jobs ended by status.
+ * Each instance has its own registry, so several APIs in one process (tests) do not clash.
+ */
+export class OctoMetrics {
+  readonly registry = new Registry();
+  private readonly filesIngested: Counter<'provider'>;
+  private readonly bytesIn: Counter<'provider'>;
+  private readonly bytesOut: Counter<'provider'>;
+  private readonly failures: Counter<'provider' | 'kind'>;
+  private readonly fileDuration: Histogram<'provider' | 'outcome'>;
+  private readonly jobsRunning: Gauge<'provider'>;
+  private readonly jobsEnded: Counter<'provider' | 'status'>;
+  /** Source size of each file in flight, by job and path: `file.done` does not carry it. */
+  private readonly sizes = new Map<string, number>();
+
+  constructor(providers: readonly string[], options: { processMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    this.filesIngested = new Counter({ name: 'octo_files_ingested_total', help: 'Source files ingested (outputs landed, ledger written)', labelNames: ['provider'], registers });
+    this.bytesIn = new Counter({ name: 'octo_source_bytes_ingested_total', help: 'Bytes of source files ingested, as read from the drop', labelNames: ['provider'], registers });
+    this.bytesOut = new Counter({ name: 'octo_output_bytes_landed_total', help: 'Bytes landed in the store (after decryption and unpacking)', labelNames: ['provider'], registers });
+    this.failures = new Counter({ name: 'octo_file_failures_total', help: 'Source files that failed, by error kind', labelNames: ['provider', 'kind'], registers });
+    this.fileDuration = new Histogram({
+      name: 'octo_file_duration_seconds',
+      help: 'Time to process one source file, by outcome (done or failed)',
+      labelNames: ['provider', 'outcome'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900],
+      registers,
+    });
+    this.jobsRunning = new Gauge({ name: 'octo_jobs_running', help: 'Jobs running now', labelNames: ['provider'], registers });
+    this.jobsEnded = new Counter({ name: 'octo_jobs_total', help: 'Jobs that ended, by final status', labelNames: ['provider', 'status'], registers });
+    // Every configured provider shows up at zero, so a dashboard sees it before its first job.
+    for (const provider of providers) {
+      this.filesIngested.inc({ provider }, 0);
+      this.bytesIn.inc({ provider }, 0);
+      this.bytesOut.inc({ provider }, 0);
+      this.jobsRunning.set({ provider }, 0);
+    }
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'octo_api_' });
+  }
+
+  /** A job was accepted and is running. */
+  jobStarted(provider: string): void {
+    this.jobsRunning.inc({ provider });
+  }
+
+  /** Counts one job event of `provider`. */
+  onEvent(provider: string, event: JobEvent): void {
+    switch (event.type) {
+      case 'file.started':
+        this.sizes.set(`${event.jobId}\n${event.path}`, event.size);
+        break;
+      case 'file.done': {
+        const key = `${event.jobId}\n${event.path}`;
+        this.filesIngested.inc({ provider });
+        this.bytesIn.inc({ provider }, this.sizes.get(key) ?? 0);
+        this.bytesOut.inc({ provider }, event.outputs.reduce((sum, output) => sum + output.size, 0));
+        this.fileDuration.observe({ provider, outcome: 'done' }, event.durationMs / 1000);
+        this.sizes.delete(key);
+        break;
+      }
+      case 'file.failed':
+        this.failures.inc({ provider, kind: event.kind });
+        this.fileDuration.observe({ provider, outcome: 'failed' }, event.durationMs / 1000);
+        this.sizes.delete(`${event.jobId}\n${event.path}`);
+        break;
+      case 'job.finished':
+        this.jobsRunning.dec({ provider });
+        this.jobsEnded.inc({ provider, status: event.summary.status });
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** The exposition text and its content type. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,131 @@
+import type { JobEvent } from '@octo/core';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { ApiConfig } from '../config/api-config.js';
+import { ApiError } from '../http/api-error.js';
+import { errorSchema, jobDetailSchema, jobIdSchema, jobListQuerySchema, jobListSchema } from '../http/schemas.js';
+import type { ZodTypeProvider } from '../http/zod-type-provider.js';
+import type { JobService } from '../jobs/job-service.js';
+
+const idParams = z.strictObject({ id: jobIdSchema });
+
+/** GET /v1/jobs, GET /v1/jobs/:id, GET /v1/jobs/:id/events (SSE), DELETE /v1/jobs/:id. */
+export function registerJobRoutes(app: FastifyInstance, deps: { jobs: JobService; config: ApiConfig }): void {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  const { jobs, config } = deps;
+
+  routes.get(
+    '/v1/jobs',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Jobs, newest first, filtered by provider and status, paginated',
+        querystring: jobListQuerySchema(config.limits.maxPageSize),
+        response: { 200: jobListSchema, 400: errorSchema, 401: errorSchema },
+      },
+    },
+    async (request) => {
+      const { provider, status, limit, offset } = request.query;
+      const page = jobs.list({ provider, status, limit, offset });
+      const next = offset + page.items.length;
+      return { items: page.items, total: page.total, limit, offset, nextOffset: next < page.total ? next : null };
+    },
+  );
+
+  routes.get(
+    '/v1/jobs/:id',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'A job: status, percent, counts, bytes, start and end, and each file\'s result',
+        params: idParams,
+        response: { 200: jobDetailSchema, 400: errorSchema, 401: errorSchema, 404: errorSchema },
+      },
+    },
+    async (request) => {
+      const job = jobs.get(request.params.id);
+      if (!job) throw new ApiError(404, `no job ${request.params.id}`);
+      return job;
+    },
+  );
+
+  routes.delete(
+    '/v1/jobs/:id',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Cancel a running job',
+        description:
+          'Files in flight are aborted and nothing partial becomes visible; files already done stay in the ledger. 200 with the ended job (status `cancelled`), or 202 if it is still winding down; 409 when the job is not running.',
+        params: idParams,
+        response: { 200: jobDetailSchema, 202: jobDetailSchema, 400: errorSchema, 401: errorSchema, 404: errorSchema, 409: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const { job, ended } = await jobs.cancel(request.params.id);
+      return reply.code(ended ? 200 : 202).send(job);
+    },
+  );
+
+  routes.get(
+    '/v1/jobs/:id/events',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Follow a job as Server-Sent Events',
+        description:
+          'First a `job.state` event with the job as GET /v1/jobs/:id shows it, then every later event (`job.started`, `file.started`, `file.progress`, `file.done`, `file.failed`) and last `job.finished` with the summary; then the stream ends. For a job that already ended, the stream is the `job.state` event alone.',
+        params: idParams,
+        response: {
+          200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+          400: errorSchema,
+          401: errorSchema,
+          404: errorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const raw = reply.raw;
+      let sequence = 0;
+      const write = (name: string, data: unknown) => {
+        sequence += 1;
+        raw.write(`id: ${sequence}\nevent: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+      };
+      let heartbeat: NodeJS.Timeout | undefined;
+      let unsubscribe = () => {};
+      const finish = () => {
+        clearInterval(heartbeat);
+        unsubscribe();
+        if (!raw.writableEnded) raw.end();
+      };
+      const queued: JobEvent[] = [];
+      let open = false;
+      const onEvent = (event: JobEvent) => {
+        if (!open) {
+          queued.push(event);
+          return;
+        }
+        write(event.type, event);
+        if (event.type === 'job.finished') finish();
+      };
+      const watched = jobs.watch(request.params.id, onEvent);
+      if (!watched) throw new ApiError(404, `no job ${request.params.id}`);
+      unsubscribe = watched.unsubscribe;
+      reply.hijack();
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        // Proxies such as nginx would otherwise buffer the stream.
+        'x-accel-buffering': 'no',
+      });
+      raw.on('close', finish);
+      write('job.state', watched.state);
+      open = true;
+      if (watched.ended) return finish();
+      for (const event of queued.splice(0)) onEvent(event);
+      heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), config.sseHeartbeatMs);
+      heartbeat.unref();
+    },
+  );
+}

@@ -1,0 +1,43 @@
+import type { LoadedConfig, ProviderPlugin } from '@octo/core';
+import type { ApiConfig } from './config/api-config.js';
+import { createOctoApi, type OctoApi } from './create-octo-api.js';
+
+/** What `octo serve` passes: the config, the plugins, and flag overrides. */
+export interface ServeOptions {
+  readonly loaded: LoadedConfig;
+  readonly plugins: ReadonlyArray<ProviderPlugin<unknown>>;
+  readonly api?: Partial<ApiConfig>;
+  /** Called with the URL once the server listens. */
+  readonly onListening?: (url: string) => void;
+}
+
+/**
+ * Runs the API until SIGTERM or SIGINT: then it stops accepting requests, lets running
+ * files finish within the shutdown deadline, aborts the rest cleanly, and resolves.
+ * A second signal during shutdown cancels running jobs at once.
+ */
+export async function serveOctoApi(options: ServeOptions): Promise<{ api: OctoApi; stopped: Promise<{ finished: number; cancelled: number }> }> {
+  const api = await createOctoApi({ loaded: options.loaded, plugins: options.plugins, api: options.api });
+  const url = await api.listen();
+  options.onListening?.(url);
+  const stopped = new Promise<{ finished: number; cancelled: number }>((resolve, reject) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals += 1;
+      if (signals === 1) {
+        api.app.log.info({ signal }, 'signal received');
+        api.shutdown().then(resolve, reject).finally(() => {
+          process.off('SIGTERM', onSignal);
+          process.off('SIGINT', onSignal);
+        });
+      } else {
+        api.app.log.warn({ signal }, 'second signal: cancelling running jobs now');
+        void api.shutdown(0);
+        void api.jobs.drain(0);
+      }
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  return { api, stopped };
+}
