@@ -13,6 +13,7 @@ await build({
   sourcemap: true,
   tsconfig: '../../tsconfig.base.json',
   external: Object.keys(root.dependencies ?? {}),
-  banner: { js: '#!/usr/bin/env node' },
+  // Bundled CommonJS code may call require(); give it one.
+  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __octoRequire } from 'node:module';\nconst require = __octoRequire(import.meta.url);" },
   logLevel: 'info',
 });
