@@ -8,6 +8,8 @@ import type { Logger } from '../ports/logger.js';
 import type { SecretResolver } from '../secrets/secret-ref.js';
 import { LocalObjectStore } from './local/local-object-store.js';
 import { LocalRemoteSource } from './local/local-remote-source.js';
+import { S3ObjectStore } from './s3/s3-object-store.js';
+import { SftpRemoteSource } from './sftp/sftp-remote-source.js';
 
 /** Everything an adapter factory may need besides its own config. */
 export interface AdapterDeps {
@@ -23,10 +25,12 @@ export type ObjectStoreFactory = (config: StoreConfig, bucket: string, deps: Ada
 
 const sourceFactories = new Map<string, RemoteSourceFactory>([
   ['file', (config, deps) => new LocalRemoteSource(resolvePath(deps.baseDir, config.url), { recursive: config.recursive })],
+  ['sftp', (config, deps) => SftpRemoteSource.fromConfig(config, deps)],
 ]);
 
 const storeFactories = new Map<string, ObjectStoreFactory>([
   ['file', (config, bucket, deps) => new LocalObjectStore(path.join(resolvePath(deps.baseDir, config.url), bucket))],
+  ['s3', (config, bucket, deps) => S3ObjectStore.fromConfig(config, bucket, deps)],
 ]);
 
 function schemeOf(url: string): string {

@@ -1,0 +1,28 @@
+/** S3's hard limits for multipart uploads. */
+export const S3_LIMITS = {
+  minPartBytes: 5 * 1024 * 1024,
+  maxPartBytes: 5 * 1024 * 1024 * 1024,
+  maxParts: 10_000,
+} as const;
+
+/** Parts uploaded before the part size doubles. */
+const PARTS_PER_STEP = 1_000;
+
+/**
+ * The size of part `partNumber` (1-based) of an upload whose total size is not known in
+ * advance (a decompressed or unpacked stream). The first 1,000 parts use `baseBytes`, then
+ * the size doubles every 1,000 parts (capped at 5 GiB), so 10,000 parts reach S3's 5 TiB
+ * object limit from any base instead of stopping at base x 10,000. Memory stays bounded by
+ * the current part size times the queue size, and small files never pay for large parts.
+ */
+export function partSizeFor(partNumber: number, baseBytes: number): number {
+  const step = Math.floor((partNumber - 1) / PARTS_PER_STEP);
+  return Math.min(S3_LIMITS.maxPartBytes, Math.max(S3_LIMITS.minPartBytes, baseBytes) * 2 ** step);
+}
+
+/** The largest object 10,000 parts can hold with this base part size. */
+export function maxObjectBytes(baseBytes: number): number {
+  let total = 0;
+  for (let part = 1; part <= S3_LIMITS.maxParts; part += 1) total += partSizeFor(part, baseBytes);
+  return total;
+}

@@ -1,0 +1,471 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+  type ChecksumAlgorithm,
+  type CompletedPart,
+  type S3ClientConfig,
+  type ServerSideEncryption,
+} from '@aws-sdk/client-s3';
+import type { StoreConfig } from '../../config/config-schema.js';
+import { OctoError } from '../../errors/octo-error.js';
+import { silentLogger, type Logger } from '../../ports/logger.js';
+import type { ObjectInfo, ObjectMetadata, ObjectStore, StagedObject, Staging } from '../../ports/object-store.js';
+import { assertSafeKey } from '../local/object-key.js';
+import { partSizeFor, S3_LIMITS } from './part-size.js';
+import { resolveS3Location, type S3Location } from './s3-url.js';
+
+/** The checksum algorithms S3 accepts on uploads. */
+export type S3ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'SHA1' | 'SHA256' | 'CRC64NVME';
+
+/** Resolved settings of an {@link S3ObjectStore}. */
+export interface S3ObjectStoreOptions {
+  readonly location: S3Location;
+  /** A ready client (tests); otherwise one is built from `clientConfig`. */
+  readonly client?: S3Client;
+  readonly clientConfig?: S3ClientConfig;
+  /** First multipart part size; it grows for very long streams (see {@link partSizeFor}). */
+  readonly partSizeBytes?: number;
+  /** Parts of one object uploaded at once. */
+  readonly queueSize?: number;
+  readonly checksumAlgorithm?: S3ChecksumAlgorithm;
+  readonly serverSideEncryption?: 'AES256' | 'aws:kms';
+  readonly kmsKeyId?: string;
+  readonly logger?: Logger;
+}
+
+/**
+ * A bucket in S3 or any S3-compatible server. Every put is a multipart upload whose
+ * CompleteMultipartUpload waits for {@link Staging.commit}, so nothing is visible before
+ * the whole source file succeeded; a failed or discarded put is aborted. Every request
+ * carries an SDK checksum, and retries follow the SDK's standard strategy.
+ */
+export class S3ObjectStore implements ObjectStore {
+  readonly description: string;
+  readonly client: S3Client;
+  private readonly ownsClient: boolean;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: S3ObjectStoreOptions) {
+    const { bucket, prefix } = options.location;
+    this.description = `s3://${bucket}/${prefix}`;
+    this.ownsClient = !options.client;
+    this.client = options.client ?? new S3Client(options.clientConfig ?? {});
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** Builds the store for one provider's bucket from the `store` config. */
+  static fromConfig(config: StoreConfig, bucket: string, deps: { logger: Logger }): S3ObjectStore {
+    if (config.serverSideEncryption === 'aws:kms' && !config.kmsKeyId) {
+      // The bucket's default KMS key would be used; allowed, but say which key in config to be explicit.
+      deps.logger.info('store.serverSideEncryption is aws:kms without store.kmsKeyId: the bucket default KMS key is used');
+    }
+    if (config.kmsKeyId && config.serverSideEncryption !== 'aws:kms') {
+      throw new OctoError('config', 'store.kmsKeyId is set but store.serverSideEncryption is not aws:kms', { fatal: true });
+    }
+    return new S3ObjectStore({
+      location: resolveS3Location(config.url, bucket),
+      clientConfig: s3ClientConfig(config),
+      partSizeBytes: config.partSizeMiB * 1024 * 1024,
+      queueSize: config.queueSize,
+      checksumAlgorithm: config.checksumAlgorithm,
+      serverSideEncryption: config.serverSideEncryption,
+      kmsKeyId: config.kmsKeyId,
+      logger: deps.logger,
+    });
+  }
+
+  get bucket(): string {
+    return this.options.location.bucket;
+  }
+
+  /** The full S3 key of a store key. */
+  keyOf(key: string): string {
+    return `${this.options.location.prefix}${key}`;
+  }
+
+  begin(): Staging {
+    return new S3Staging(this, this.options, this.logger);
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    const base = this.options.location.prefix;
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: `${base}${prefix}`, MaxKeys: 1000, ContinuationToken: token }),
+        );
+      } catch (error) {
+        throw storeError(error, `cannot list ${this.description}${prefix}`);
+      }
+      for (const object of page.Contents ?? []) {
+        if (object.Key === undefined) continue;
+        yield { key: object.Key.slice(base.length), size: object.Size ?? 0 };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async get(key: string): Promise<Readable | undefined> {
+    assertSafeKey(key);
+    try {
+      const answer = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) }));
+      return answer.Body as Readable;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw storeError(error, `cannot read ${this.description}${key}`);
+    }
+  }
+
+  async putSmall(key: string, body: Buffer | string, metadata: ObjectMetadata = {}): Promise<void> {
+    assertSafeKey(key);
+    const { contentType, userMetadata } = splitMetadata(metadata);
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.keyOf(key),
+          Body: typeof body === 'string' ? Buffer.from(body, 'utf8') : body,
+          ContentType: contentType,
+          Metadata: userMetadata,
+          ChecksumAlgorithm: this.options.checksumAlgorithm ?? 'CRC32',
+          ...this.encryption(),
+        }),
+      );
+    } catch (error) {
+      throw storeError(error, `cannot write ${this.description}${key}`);
+    }
+  }
+
+  async check(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      const name = (error as { name?: string }).name;
+      const endpoint = await this.endpointText();
+      if (status === 404 || name === 'NotFound' || name === 'NoSuchBucket') {
+        throw new OctoError('store', `bucket ${this.bucket} does not exist at ${endpoint}: create it, or fix the provider's bucket`, { cause: error, fatal: true });
+      }
+      if (status === 403 || status === 401) {
+        throw new OctoError(
+          'store',
+          `access to bucket ${this.bucket} at ${endpoint} was denied: check the credentials the SDK found (AWS_ACCESS_KEY_ID/AWS_PROFILE, web identity or instance role) and the bucket policy`,
+          { cause: error, fatal: true },
+        );
+      }
+      throw storeError(error, `cannot reach bucket ${this.bucket} at ${endpoint}`, true);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsClient) this.client.destroy();
+  }
+
+  /** Server-side encryption parameters for writes. */
+  encryption(): { ServerSideEncryption?: ServerSideEncryption; SSEKMSKeyId?: string } {
+    if (!this.options.serverSideEncryption) return {};
+    return {
+      ServerSideEncryption: this.options.serverSideEncryption,
+      ...(this.options.kmsKeyId ? { SSEKMSKeyId: this.options.kmsKeyId } : {}),
+    };
+  }
+
+  private async endpointText(): Promise<string> {
+    const endpoint = await this.client.config.endpoint?.().catch(() => undefined);
+    return endpoint ? `${endpoint.protocol}//${endpoint.hostname}${endpoint.port ? `:${endpoint.port}` : ''}` : 'AWS S3';
+  }
+}
+
+/** SDK client settings from the store config; credentials always come from the SDK's default chain. */
+export function s3ClientConfig(config: StoreConfig): S3ClientConfig {
+  return {
+    // An S3-compatible endpoint rarely cares about the region, but SigV4 needs one.
+    region: config.region ?? (config.endpoint ? (process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1') : undefined),
+    endpoint: config.endpoint,
+    forcePathStyle: config.forcePathStyle,
+    // Standard mode: exponential backoff with full jitter for throttling, 5xx and dropped connections.
+    retryMode: 'standard',
+    maxAttempts: config.maxAttempts,
+    requestChecksumCalculation: 'WHEN_SUPPORTED',
+    responseChecksumValidation: 'WHEN_SUPPORTED',
+  };
+}
+
+interface UploadState {
+  readonly key: string;
+  readonly s3Key: string;
+  readonly uploadId: string;
+  state: 'uploading' | 'staged' | 'completed' | 'aborted';
+  parts: CompletedPart[];
+  size: number;
+}
+
+/** One source file's uploads: open multipart uploads until commit completes them all. */
+class S3Staging implements Staging {
+  private readonly uploads: UploadState[] = [];
+  private closed = false;
+  private readonly algorithm: ChecksumAlgorithm;
+
+  constructor(
+    private readonly store: S3ObjectStore,
+    private readonly options: S3ObjectStoreOptions,
+    private readonly logger: Logger,
+  ) {
+    this.algorithm = options.checksumAlgorithm ?? 'CRC32';
+  }
+
+  async put(key: string, body: Readable, metadata: ObjectMetadata = {}): Promise<StagedObject> {
+    assertSafeKey(key);
+    if (this.closed) throw new OctoError('internal', 'staging already committed or aborted');
+    const s3Key = this.store.keyOf(key);
+    const { contentType, userMetadata } = splitMetadata(metadata);
+    let upload: UploadState;
+    try {
+      const created = await this.store.client.send(
+        new CreateMultipartUploadCommand({
+          Bucket: this.store.bucket,
+          Key: s3Key,
+          ContentType: contentType,
+          Metadata: userMetadata,
+          ChecksumAlgorithm: this.algorithm,
+          // CRC64NVME exists only as a full-object checksum; the others compose per part.
+          ...(this.algorithm === 'CRC64NVME' ? { ChecksumType: 'FULL_OBJECT' as const } : {}),
+          ...this.store.encryption(),
+        }),
+      );
+      if (!created.UploadId) throw new Error('the server returned no UploadId');
+      upload = { key, s3Key, uploadId: created.UploadId, state: 'uploading', parts: [], size: 0 };
+      this.uploads.push(upload);
+    } catch (error) {
+      body.destroy();
+      throw storeError(error, `cannot start the upload of ${key} to ${this.store.description}`);
+    }
+
+    const hash = createHash('sha256');
+    const base = this.options.partSizeBytes ?? 16 * 1024 * 1024;
+    const queueSize = Math.max(1, this.options.queueSize ?? 4);
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown;
+    let partNumber = 0;
+    const send = (part: Buffer) => {
+      partNumber += 1;
+      if (partNumber > S3_LIMITS.maxParts) throw new OctoError('store', `${key} needs more than ${S3_LIMITS.maxParts} parts: raise store.partSizeMiB`);
+      const number = partNumber;
+      const task = this.uploadPart(upload, number, part).then(
+        (completed) => {
+          upload.parts[number - 1] = completed;
+        },
+        (error: unknown) => {
+          failure ??= error;
+        },
+      );
+      inFlight.add(task);
+      void task.finally(() => inFlight.delete(task));
+    };
+
+    try {
+      let chunks: Buffer[] = [];
+      let buffered = 0;
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        if (failure) break;
+        hash.update(chunk);
+        upload.size += chunk.length;
+        chunks.push(chunk);
+        buffered += chunk.length;
+        let target = partSizeFor(partNumber + 1, base);
+        while (buffered >= target) {
+          const all = Buffer.concat(chunks, buffered);
+          send(all.subarray(0, target));
+          const rest = all.subarray(target);
+          chunks = rest.length > 0 ? [Buffer.from(rest)] : [];
+          buffered = rest.length;
+          target = partSizeFor(partNumber + 1, base);
+          // Bounded memory: wait for a free slot before reading more.
+          while (inFlight.size >= queueSize && !failure) await Promise.race(inFlight);
+        }
+        if (this.closed) throw new OctoError('store', `${key}: the staging was aborted while the upload ran`);
+      }
+      // The last part (or the only, possibly empty, one).
+      if (!failure && (buffered > 0 || partNumber === 0)) send(Buffer.concat(chunks, buffered));
+      chunks = [];
+      await Promise.all(inFlight);
+      if (failure) throw failure;
+      assertAllParts(upload, partNumber);
+      upload.state = 'staged';
+      return { key, size: upload.size, sha256: hash.digest('hex') };
+    } catch (error) {
+      body.destroy();
+      await Promise.allSettled(inFlight);
+      await this.abortUpload(upload);
+      throw storeError(error, `cannot upload ${key} to ${this.store.description}`);
+    }
+  }
+
+  async discard(key: string): Promise<void> {
+    for (const upload of this.uploads) {
+      if (upload.key === key && upload.state !== 'completed') await this.abortUpload(upload);
+    }
+  }
+
+  async commit(): Promise<void> {
+    if (this.closed) throw new OctoError('internal', 'staging already committed or aborted');
+    this.closed = true;
+    const pending = this.uploads.filter((upload) => upload.state === 'staged');
+    try {
+      // Complete in small batches; each completion is one cheap request.
+      for (let index = 0; index < pending.length; index += 8) {
+        await Promise.all(pending.slice(index, index + 8).map((upload) => this.complete(upload)));
+      }
+    } catch (error) {
+      await this.abortAll();
+      throw storeError(error, `cannot commit the outputs in ${this.store.description}`);
+    }
+  }
+
+  async abort(): Promise<void> {
+    this.closed = true;
+    await this.abortAll();
+  }
+
+  private async abortAll(): Promise<void> {
+    const failures: string[] = [];
+    for (const upload of this.uploads) {
+      if (upload.state === 'completed' || upload.state === 'aborted') continue;
+      await this.abortUpload(upload).catch((error: unknown) => failures.push(`${upload.key}: ${(error as Error).message}`));
+    }
+    if (failures.length > 0) {
+      throw new OctoError('store', `could not abort every multipart upload in ${this.store.description} (${failures.join('; ')}); a bucket lifecycle rule (AbortIncompleteMultipartUpload) removes them`);
+    }
+  }
+
+  private async uploadPart(upload: UploadState, partNumber: number, body: Buffer): Promise<CompletedPart> {
+    const answer = await this.store.client.send(
+      new UploadPartCommand({
+        Bucket: this.store.bucket,
+        Key: upload.s3Key,
+        UploadId: upload.uploadId,
+        PartNumber: partNumber,
+        Body: body,
+        ContentLength: body.length,
+        ChecksumAlgorithm: this.algorithm,
+      }),
+    );
+    if (!answer.ETag) throw new OctoError('store', `${upload.key}: part ${partNumber} was not acknowledged (no ETag)`);
+    const checksumField = `Checksum${this.algorithm}` as const;
+    const checksum = answer[checksumField];
+    return { PartNumber: partNumber, ETag: answer.ETag, ...(checksum ? { [checksumField]: checksum } : {}) };
+  }
+
+  private async complete(upload: UploadState): Promise<void> {
+    try {
+      await this.store.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.store.bucket,
+          Key: upload.s3Key,
+          UploadId: upload.uploadId,
+          MultipartUpload: { Parts: upload.parts },
+          // S3 checks the total against what it holds: a missing part cannot complete.
+          MpuObjectSize: upload.size,
+        }),
+      );
+    } catch (error) {
+      // A retried completion whose first try succeeded finds no upload: check the object.
+      if ((error as { name?: string }).name === 'NoSuchUpload' && (await this.landed(upload))) {
+        upload.state = 'completed';
+        return;
+      }
+      throw error;
+    }
+    upload.state = 'completed';
+  }
+
+  private async landed(upload: UploadState): Promise<boolean> {
+    try {
+      const head = await this.store.client.send(new HeadObjectCommand({ Bucket: this.store.bucket, Key: upload.s3Key }));
+      return head.ContentLength === upload.size;
+    } catch {
+      return false;
+    }
+  }
+
+  private async abortUpload(upload: UploadState): Promise<void> {
+    if (upload.state === 'aborted' || upload.state === 'completed') return;
+    let lastError: unknown;
+    // The SDK retries each request; a few more tries outlast a longer outage.
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      try {
+        await this.store.client.send(new AbortMultipartUploadCommand({ Bucket: this.store.bucket, Key: upload.s3Key, UploadId: upload.uploadId }));
+        upload.state = 'aborted';
+        return;
+      } catch (error) {
+        if ((error as { name?: string }).name === 'NoSuchUpload') {
+          upload.state = 'aborted';
+          return;
+        }
+        lastError = error;
+        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+      }
+    }
+    this.logger.error('could not abort a multipart upload', { bucket: this.store.bucket, key: upload.s3Key, uploadId: upload.uploadId, error: (lastError as Error)?.message });
+    throw storeError(lastError, `cannot abort the upload of ${upload.key}`);
+  }
+}
+
+/** Every part from 1 to `count` is present and acknowledged, or the upload must not complete. */
+function assertAllParts(upload: UploadState, count: number): void {
+  for (let number = 1; number <= count; number += 1) {
+    const part = upload.parts[number - 1];
+    if (!part?.ETag || part.PartNumber !== number) {
+      throw new OctoError('store', `${upload.key}: part ${number} of ${count} is missing; the upload is aborted rather than completed without it`);
+    }
+  }
+  if (upload.parts.length !== count) throw new OctoError('store', `${upload.key}: ${upload.parts.length} parts acknowledged, ${count} sent`);
+}
+
+/** S3 user metadata must be ASCII; `content-type` is a header, not user metadata. */
+function splitMetadata(metadata: ObjectMetadata): { contentType?: string; userMetadata: Record<string, string> } {
+  const userMetadata: Record<string, string> = {};
+  let contentType: string | undefined;
+  for (const [name, value] of Object.entries(metadata)) {
+    if (name.toLowerCase() === 'content-type') {
+      contentType = value;
+      continue;
+    }
+    // eslint-disable-next-line no-control-regex
+    userMetadata[name.toLowerCase()] = /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
+  }
+  return { contentType, userMetadata };
+}
+
+function isNotFound(error: unknown): boolean {
+  const name = (error as { name?: string }).name;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return name === 'NoSuchKey' || name === 'NotFound' || status === 404;
+}
+
+function storeError(error: unknown, context: string, fatal = false): OctoError {
+  if (OctoError.is(error)) return error;
+  const name = (error as { name?: string }).name;
+  const status = (error as { $metadata?: { httpStatusCode?: number; attempts?: number } }).$metadata;
+  const message = error instanceof Error ? error.message : String(error);
+  const attempts = status?.attempts && status.attempts > 1 ? ` after ${status.attempts} attempts` : '';
+  if (name === 'CredentialsProviderError') {
+    return new OctoError('store', `${context}: no AWS credentials found (environment, profile, web identity or instance metadata): ${message}`, { cause: error, fatal: true });
+  }
+  return new OctoError('store', `${context}: ${name && name !== 'Error' ? `${name}: ` : ''}${message}${status?.httpStatusCode ? ` (HTTP ${status.httpStatusCode})` : ''}${attempts}`, {
+    cause: error,
+    fatal,
+  });
+}

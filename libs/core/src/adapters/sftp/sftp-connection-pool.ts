@@ -1,0 +1,232 @@
+import SftpClient from 'ssh2-sftp-client';
+import type { ConnectConfig, SFTPWrapper } from 'ssh2';
+import { OctoError } from '../../errors/octo-error.js';
+import type { Logger } from '../../ports/logger.js';
+import { fingerprintOf, keyTypeOf, verifyHostKey, type HostKeyPin } from './host-key.js';
+
+/** Credentials for one SSH login, resolved from secret references at connect time. */
+export interface SshCredentials {
+  readonly privateKey?: Buffer;
+  readonly passphrase?: string;
+  readonly password?: string;
+}
+
+/** Everything needed to open one SFTP connection. */
+export interface SftpConnectOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly username: string;
+  /** Called for each new connection; secrets are resolved at use and never kept in logs. */
+  readonly credentials: () => Promise<SshCredentials>;
+  readonly pin: HostKeyPin;
+  readonly connectTimeoutMs: number;
+  readonly keepaliveIntervalMs: number;
+  readonly logger: Logger;
+}
+
+/** A connection borrowed from the pool. */
+export interface SftpLease {
+  readonly sftp: SFTPWrapper;
+  /** Gives the connection back (it stays open for the next borrower). */
+  release(): void;
+  /** Gives it back as broken: it is closed and the next borrower gets a fresh one. */
+  invalidate(): void;
+}
+
+interface Connection {
+  readonly client: SftpClient;
+  readonly sftp: SFTPWrapper;
+  alive: boolean;
+}
+
+interface Slot {
+  connection?: Connection;
+  connecting?: Promise<Connection>;
+  users: number;
+}
+
+/**
+ * A small pool of SFTP connections (SFTP multiplexes many open files over one connection,
+ * so leases share a slot; the pool spreads them over up to `size` connections). A fatal
+ * connect error (host key, authentication) is kept and returned to every later borrower,
+ * so a wrong password is tried once per job, not once per file.
+ */
+export class SftpConnectionPool {
+  private readonly slots: Slot[];
+  private fatal: OctoError | undefined;
+  private warnedUnknownKey = false;
+
+  constructor(
+    size: number,
+    private readonly options: SftpConnectOptions,
+  ) {
+    this.slots = Array.from({ length: Math.max(1, size) }, () => ({ users: 0 }));
+  }
+
+  async acquire(): Promise<SftpLease> {
+    if (this.fatal) throw this.fatal;
+    // Least-used slot first; an open connection wins a tie over one still to be made.
+    const slot = [...this.slots].sort((a, b) => a.users - b.users || Number(!a.connection?.alive) - Number(!b.connection?.alive))[0]!;
+    slot.users += 1;
+    let connection: Connection;
+    try {
+      connection = await this.connectionFor(slot);
+    } catch (error) {
+      slot.users -= 1;
+      throw error;
+    }
+    let returned = false;
+    return {
+      sftp: connection.sftp,
+      release: () => {
+        if (returned) return;
+        returned = true;
+        slot.users -= 1;
+      },
+      invalidate: () => {
+        if (!returned) {
+          returned = true;
+          slot.users -= 1;
+        }
+        if (slot.connection === connection) slot.connection = undefined;
+        connection.alive = false;
+        void connection.client.end().catch(() => undefined);
+      },
+    };
+  }
+
+  /** Closes every connection; the pool can be used again afterwards (it reconnects). */
+  async close(): Promise<void> {
+    const pending = this.slots.map(async (slot) => {
+      const connection = slot.connection ?? (await slot.connecting?.catch(() => undefined));
+      slot.connection = undefined;
+      slot.connecting = undefined;
+      if (connection) {
+        connection.alive = false;
+        await connection.client.end().catch(() => undefined);
+      }
+    });
+    await Promise.all(pending);
+    this.fatal = undefined;
+  }
+
+  private async connectionFor(slot: Slot): Promise<Connection> {
+    if (slot.connection?.alive) return slot.connection;
+    slot.connection = undefined;
+    if (!slot.connecting) {
+      slot.connecting = this.connect().finally(() => {
+        slot.connecting = undefined;
+      });
+      slot.connecting.then(
+        (connection) => {
+          slot.connection = connection;
+        },
+        () => undefined,
+      );
+    }
+    return slot.connecting;
+  }
+
+  private async connect(): Promise<Connection> {
+    if (this.fatal) throw this.fatal;
+    const { host, port, username, pin, logger } = this.options;
+    const target = `${username}@${host}:${port}`;
+    const credentials = await this.options.credentials();
+    let refusal: OctoError | undefined;
+    const state: { connection?: Connection } = {};
+    const markDead = () => {
+      if (state.connection) state.connection.alive = false;
+    };
+    const client = new SftpClient(`octo ${target}`, {
+      error: (error: unknown) => {
+        markDead();
+        logger.debug('sftp connection error', { target, error: error instanceof Error ? error.message : String(error) });
+      },
+      end: markDead,
+      close: markDead,
+    });
+    const config: ConnectConfig = {
+      host,
+      port,
+      username,
+      privateKey: credentials.privateKey,
+      passphrase: credentials.passphrase,
+      password: credentials.password,
+      readyTimeout: this.options.connectTimeoutMs,
+      keepaliveInterval: this.options.keepaliveIntervalMs,
+      keepaliveCountMax: 3,
+      hostVerifier: (key: Buffer) => {
+        const verdict = verifyHostKey(pin, key, { host, port });
+        if (!verdict.ok) {
+          refusal = verdict.error;
+          return false;
+        }
+        if (pin.kind === 'accept-unknown') this.warnUnknownKey(key);
+        return true;
+      },
+    };
+    if (pin.kind === 'known-hosts') {
+      // Ask for the key types the file pins, so a server with several host keys shows a pinned one.
+      const types = [...new Set(pin.entries.filter((entry) => !entry.revoked).map((entry) => entry.keyType))];
+      if (types.length > 0) config.algorithms = { serverHostKey: types as never };
+    }
+    try {
+      const sftp = await client.connect(config);
+      const connection: Connection = { client, sftp, alive: true };
+      state.connection = connection;
+      // ssh2-sftp-client's own listeners skip events it considers handled; watch the socket directly too.
+      client.on('close', markDead);
+      client.on('end', markDead);
+      logger.debug('sftp connected', { target });
+      return connection;
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      const classified = refusal ?? classifyConnectError(error, target, credentials, this.options.connectTimeoutMs);
+      if (classified.fatal) this.fatal = classified;
+      throw classified;
+    }
+  }
+
+  private warnUnknownKey(key: Buffer): void {
+    if (this.warnedUnknownKey) return;
+    this.warnedUnknownKey = true;
+    const { host, port } = this.options;
+    const message =
+      `UNPINNED SSH HOST KEY accepted for ${host}:${port} because source.acceptUnknownHostKey is true: ` +
+      `${fingerprintOf(key)} (${keyTypeOf(key)}). Confirm this fingerprint with the partner, set source.hostKey to it ` +
+      'and remove acceptUnknownHostKey: until then a man in the middle would go unnoticed.';
+    this.options.logger.warn(message, { host, port, fingerprint: fingerprintOf(key) });
+    // Loud even when the app gave no logger: Node prints warnings to stderr.
+    process.emitWarning(message, { code: 'OCTO_UNPINNED_HOST_KEY' });
+  }
+}
+
+/** Turns what ssh2 throws on connect into an error a person can act on. */
+export function classifyConnectError(error: unknown, target: string, credentials: SshCredentials, timeoutMs: number): OctoError {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string } | undefined)?.code;
+  if (/all configured authentication methods failed/i.test(message)) {
+    const tried = [credentials.privateKey ? 'private key' : undefined, credentials.password ? 'password' : undefined].filter(Boolean).join(' and ') || 'no credentials';
+    return new OctoError(
+      'auth',
+      `authentication failed for ${target}: the server refused the ${tried}. Check source.privateKey / source.password (and the key's passphrase), and that the key is authorized for this user`,
+      { cause: error, fatal: true },
+    );
+  }
+  if (/cannot parse privatekey|private key|passphrase|bad decrypt/i.test(message)) {
+    return new OctoError('auth', `cannot use the private key for ${target}: ${message.replace(/^[a-zA-Z]+: /, '')}. Check source.privateKey and source.privateKeyPassphrase`, {
+      cause: error,
+      fatal: true,
+    });
+  }
+  if (/timed out/i.test(message)) {
+    return new OctoError('source', `no SSH handshake with ${target} within ${timeoutMs} ms: check the host, the port and the firewall`, { cause: error });
+  }
+  if (code === 'ECONNREFUSED' || /refused/i.test(message)) {
+    return new OctoError('source', `${target} refused the connection: check the host and port, and that the SFTP server runs`, { cause: error });
+  }
+  if (code === 'ENOTFOUND' || /address lookup/i.test(message)) {
+    return new OctoError('source', `cannot resolve the host of ${target}: check source.url`, { cause: error, fatal: true });
+  }
+  return new OctoError('source', `cannot connect to ${target}: ${message}`, { cause: error });
+}

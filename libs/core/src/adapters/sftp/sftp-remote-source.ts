@@ -1,0 +1,242 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FileEntryWithStats, SFTPWrapper, Stats } from 'ssh2';
+import { resolvePath } from '../../config/load-config.js';
+import type { SourceConfig } from '../../config/config-schema.js';
+import { OctoError } from '../../errors/octo-error.js';
+import { pairSignatures } from '../../pipeline/pair-signatures.js';
+import { silentLogger, type Logger } from '../../ports/logger.js';
+import type { ListOptions, RemoteFile, RemoteSource } from '../../ports/remote-source.js';
+import type { SecretResolver } from '../../secrets/secret-ref.js';
+import { parseKnownHosts, type HostKeyPin } from './host-key.js';
+import { SftpConnectionPool, type SshCredentials } from './sftp-connection-pool.js';
+import { SftpReadStream } from './sftp-read-stream.js';
+import { parseSftpUrl, type SftpTarget } from './sftp-url.js';
+
+/** Resolved settings of an {@link SftpRemoteSource}. */
+export interface SftpRemoteSourceOptions {
+  readonly target: SftpTarget;
+  /** Resolved for each new connection (secrets are read at use). */
+  readonly credentials: () => Promise<SshCredentials>;
+  /** Resolved at first use; rejects (fatal `hostkey`) when nothing pins the host key. */
+  readonly pin: () => Promise<HostKeyPin>;
+  readonly recursive?: boolean;
+  readonly connectTimeoutMs?: number;
+  readonly readTimeoutMs?: number;
+  /** Connections in the pool. */
+  readonly connections?: number;
+  /** Reconnects per file (and per listing) before it fails. */
+  readonly resumeRetries?: number;
+  readonly keepaliveIntervalMs?: number;
+  /** Bytes per SFTP read request. */
+  readonly chunkBytes?: number;
+  /** Read requests in flight per file. */
+  readonly readsInFlight?: number;
+  /** First reconnect delay (doubles per attempt, with jitter). */
+  readonly retryBaseDelayMs?: number;
+  readonly logger?: Logger;
+}
+
+/**
+ * A provider's SFTP drop (ssh2-sftp-client over ssh2). The host key must be pinned, by
+ * fingerprint or known_hosts file, or explicitly accepted on first contact. Files are
+ * read as streams with pipelined requests and resume after a dropped connection; the
+ * server is never written to.
+ */
+export class SftpRemoteSource implements RemoteSource {
+  readonly description: string;
+  private poolPromise: Promise<SftpConnectionPool> | undefined;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: SftpRemoteSourceOptions) {
+    const { username, host, port, root } = options.target;
+    this.description = `sftp://${username}@${host}:${port}${root}`;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** Builds the source from its config entry: secrets and the known_hosts file are read at first use. */
+  static fromConfig(config: SourceConfig, deps: { baseDir: string; secrets: SecretResolver; logger: Logger }): SftpRemoteSource {
+    const target = parseSftpUrl(config.url);
+    if (!config.privateKey && !config.password) {
+      throw new OctoError('config', `source ${config.url}: set source.privateKey or source.password (a secret reference such as env:NAME or file:PATH)`, { fatal: true });
+    }
+    if (config.hostKey && config.knownHosts) {
+      throw new OctoError('config', `source ${config.url}: set either source.hostKey or source.knownHosts, not both`, { fatal: true });
+    }
+    const where = `sftp://${target.username}@${target.host}:${target.port}${target.root}`;
+    return new SftpRemoteSource({
+      target,
+      recursive: config.recursive,
+      connectTimeoutMs: config.connectTimeoutMs,
+      readTimeoutMs: config.readTimeoutMs,
+      connections: config.connections,
+      resumeRetries: config.resumeRetries,
+      logger: deps.logger,
+      credentials: async () => ({
+        privateKey: config.privateKey ? await deps.secrets.resolveBytes(config.privateKey) : undefined,
+        passphrase: config.privateKeyPassphrase ? (await deps.secrets.resolve(config.privateKeyPassphrase)).trim() : undefined,
+        password: config.password ? (await deps.secrets.resolve(config.password)).replace(/\r?\n$/, '') : undefined,
+      }),
+      pin: async () => {
+        if (config.hostKey) return { kind: 'fingerprint', fingerprints: [config.hostKey] };
+        if (config.knownHosts) {
+          const file = resolvePath(deps.baseDir, config.knownHosts);
+          let text: string;
+          try {
+            text = await readFile(file, 'utf8');
+          } catch (error) {
+            throw new OctoError('hostkey', `cannot read source.knownHosts ${file} (${(error as NodeJS.ErrnoException).code}); nothing was downloaded`, { cause: error, fatal: true });
+          }
+          return { kind: 'known-hosts', file, entries: parseKnownHosts(text) };
+        }
+        if (config.acceptUnknownHostKey) return { kind: 'accept-unknown' };
+        throw new OctoError(
+          'hostkey',
+          `no host key pinned for ${where}: set source.hostKey to the server's SHA256 fingerprint (as ssh-keygen -lf prints it) or source.knownHosts to a known_hosts file. ` +
+            'For a first contact only, set source.acceptUnknownHostKey: true to connect and log the fingerprint to pin. Nothing was downloaded.',
+          { fatal: true },
+        );
+      },
+    });
+  }
+
+  async list(options: ListOptions = {}): Promise<RemoteFile[]> {
+    const files = await this.withConnection('list', async (sftp) => {
+      const found: RemoteFile[] = [];
+      await this.walk(sftp, this.options.target.root, '', found, options.signal);
+      return found;
+    });
+    const now = Date.now();
+    const fresh = options.minAgeMs ? files.filter((file) => now - file.mtimeMs >= options.minAgeMs!) : files;
+    return pairSignatures(fresh.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)));
+  }
+
+  async open(file: RemoteFile, options: { offset?: number; signal?: AbortSignal } = {}): Promise<Readable> {
+    const pool = await this.pool();
+    return new SftpReadStream(pool, {
+      remotePath: this.remotePath(file.path),
+      displayPath: file.path,
+      size: file.size,
+      offset: options.offset ?? 0,
+      chunkBytes: this.options.chunkBytes ?? 64 * 1024,
+      readsInFlight: this.options.readsInFlight ?? 16,
+      readTimeoutMs: this.options.readTimeoutMs ?? 60_000,
+      retries: this.options.resumeRetries ?? 5,
+      retryBaseDelayMs: this.options.retryBaseDelayMs ?? 250,
+      signal: options.signal,
+      logger: this.logger,
+    });
+  }
+
+  async readSmall(filePath: string, maxBytes: number): Promise<Buffer> {
+    const remotePath = this.remotePath(filePath);
+    const stats = await this.withConnection('stat', (sftp) => new Promise<Stats>((resolve, reject) => sftp.stat(remotePath, (error, attrs) => (error ? reject(error) : resolve(attrs)))));
+    if (stats.size > maxBytes) throw new OctoError('source', `${filePath} is ${stats.size} bytes, more than the ${maxBytes} expected`);
+    const stream = await this.open({ path: filePath, size: stats.size, mtimeMs: stats.mtime * 1000 });
+    return buffer(stream);
+  }
+
+  async close(): Promise<void> {
+    const pool = await this.poolPromise?.catch(() => undefined);
+    this.poolPromise = undefined;
+    await pool?.close();
+  }
+
+  private pool(): Promise<SftpConnectionPool> {
+    if (!this.poolPromise) {
+      this.poolPromise = (async () => {
+        const pin = await this.options.pin();
+        return new SftpConnectionPool(this.options.connections ?? 2, {
+          host: this.options.target.host,
+          port: this.options.target.port,
+          username: this.options.target.username,
+          credentials: this.options.credentials,
+          pin,
+          connectTimeoutMs: this.options.connectTimeoutMs ?? 20_000,
+          keepaliveIntervalMs: this.options.keepaliveIntervalMs ?? 10_000,
+          logger: this.logger,
+        });
+      })();
+      // A refused pin is reported each time until fixed; do not cache the failure.
+      this.poolPromise.catch(() => {
+        this.poolPromise = undefined;
+      });
+    }
+    return this.poolPromise;
+  }
+
+  /** Runs `work` on a pooled connection, reconnecting (bounded) when the connection drops. */
+  private async withConnection<T>(what: string, work: (sftp: SFTPWrapper) => Promise<T>): Promise<T> {
+    const pool = await this.pool();
+    const retries = this.options.resumeRetries ?? 5;
+    for (let attempt = 0; ; attempt += 1) {
+      const lease = await pool.acquire().catch((error: unknown) => {
+        if (OctoError.is(error) && error.fatal) throw error;
+        if (attempt >= retries) throw OctoError.wrap('source', error, `cannot ${what} ${this.description}`);
+        return undefined;
+      });
+      if (lease) {
+        try {
+          const result = await work(lease.sftp);
+          lease.release();
+          return result;
+        } catch (error) {
+          const code = (error as { code?: unknown }).code;
+          if (OctoError.is(error) || typeof code === 'number') {
+            // An SFTP status (no such file, permission denied): the connection is fine.
+            lease.release();
+            throw this.statusError(what, error);
+          }
+          lease.invalidate();
+          if (attempt >= retries) throw OctoError.wrap('source', error, `cannot ${what} ${this.description}`);
+        }
+      }
+      const delay = Math.min(10_000, (this.options.retryBaseDelayMs ?? 250) * 2 ** attempt);
+      await sleep(Math.round(delay / 2 + Math.random() * (delay / 2)));
+    }
+  }
+
+  private statusError(what: string, error: unknown): OctoError {
+    if (OctoError.is(error)) return error;
+    const code = (error as { code?: number }).code;
+    const message = (error as Error).message;
+    if (code === 2) return new OctoError('source', `cannot ${what} ${this.description}: ${message} (no such file or folder; check the source path)`, { cause: error, fatal: what === 'list' });
+    if (code === 3) return new OctoError('source', `cannot ${what} ${this.description}: permission denied for user ${this.options.target.username}`, { cause: error, fatal: what === 'list' });
+    return new OctoError('source', `cannot ${what} ${this.description}: ${message}`, { cause: error });
+  }
+
+  private async walk(sftp: SFTPWrapper, dir: string, prefix: string, found: RemoteFile[], signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) throw new OctoError('cancelled', 'the listing was cancelled');
+    const entries = await new Promise<FileEntryWithStats[]>((resolve, reject) =>
+      sftp.readdir(dir, (error, list) => (error ? reject(error) : resolve(list as FileEntryWithStats[]))),
+    );
+    for (const entry of entries) {
+      if (entry.filename === '.' || entry.filename === '..') continue;
+      const relative = prefix ? `${prefix}/${entry.filename}` : entry.filename;
+      const full = path.posix.join(dir, entry.filename);
+      let attrs: Stats = entry.attrs as Stats;
+      if (attrs.isSymbolicLink()) {
+        // Follow links to files only: a link to a folder could loop.
+        const target = await new Promise<Stats | undefined>((resolve) => sftp.stat(full, (error, stats) => resolve(error ? undefined : stats)));
+        if (!target?.isFile()) continue;
+        attrs = target;
+      }
+      if (attrs.isDirectory()) {
+        if (this.options.recursive ?? true) await this.walk(sftp, full, relative, found, signal);
+      } else if (attrs.isFile()) {
+        found.push({ path: relative, size: attrs.size, mtimeMs: attrs.mtime * 1000 });
+      }
+    }
+  }
+
+  private remotePath(relative: string): string {
+    const segments = relative.split('/');
+    if (relative.startsWith('/') || segments.some((segment) => segment === '..' || segment === '')) {
+      throw new OctoError('unsafe', `${relative} is not a path inside ${this.description}`);
+    }
+    return path.posix.join(this.options.target.root, relative);
+  }
+}

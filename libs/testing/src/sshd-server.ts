@@ -1,0 +1,157 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { freePort, waitForPort } from './free-port.js';
+import { ManagedProcess } from './managed-process.js';
+
+const run = promisify(execFile);
+
+/** Where Debian's openssh-server puts the daemon. */
+export const SSHD_PATH = process.env['OCTO_SSHD'] ?? '/usr/sbin/sshd';
+
+/** A running OpenSSH sshd on a loopback port, with its own keys and a drop folder. */
+export interface SshdServer {
+  readonly host: '127.0.0.1';
+  readonly port: number;
+  /** The login user (the user running the tests). */
+  readonly user: string;
+  /** The server's own folder (keys, config, drop). */
+  readonly dir: string;
+  /** An empty folder the SFTP user can read: put test files here. */
+  readonly dropDir: string;
+  /** The host key's fingerprint as `ssh-keygen -l` prints it: `SHA256:...`. */
+  readonly hostKeyFingerprint: string;
+  /** A known_hosts file that pins this server's host key (`[127.0.0.1]:port`). */
+  readonly knownHostsFile: string;
+  /** The user's private key (OpenSSH format, no passphrase); its public half is authorized. */
+  readonly userKeyFile: string;
+  /** A private key that is NOT authorized (for wrong-key tests). */
+  readonly otherUserKeyFile: string;
+  /** `sftp://user@127.0.0.1:port<dropDir>` */
+  readonly url: string;
+  /** PIDs of the per-connection sshd processes (children of the listener). */
+  sessionPids(): Promise<number[]>;
+  /** Kills every per-connection process with SIGKILL: open SFTP sessions drop mid-transfer. */
+  killSessions(): Promise<number>;
+  readonly log: () => string;
+  stop(): Promise<void>;
+}
+
+export interface SshdOptions {
+  /** Parent folder for the server's own folder; defaults to the OS temp dir. */
+  readonly baseDir?: string;
+  /** Keep the folder after stop (the dev stack keeps its drop). */
+  readonly keepDir?: boolean;
+  /** Use this folder instead of a fresh temp one. */
+  readonly dir?: string;
+}
+
+/**
+ * Starts Debian's OpenSSH sshd in the foreground (`-D -e -f config`) on a free loopback port,
+ * with a generated host key, an authorized user key, and the internal SFTP server.
+ */
+export async function startSshd(options: SshdOptions = {}): Promise<SshdServer> {
+  if (!existsSync(SSHD_PATH)) {
+    throw new Error(`${SSHD_PATH} is missing: run tools/scripts/setup-test-deps.sh (apt-get install openssh-server)`);
+  }
+  const dir = options.dir ?? (await mkdtemp(path.join(options.baseDir ?? os.tmpdir(), 'octo-sshd-')));
+  await mkdir(dir, { recursive: true });
+  const dropDir = path.join(dir, 'drop');
+  await mkdir(dropDir, { recursive: true });
+  // sshd refuses to start without its privilege separation folder.
+  if (process.getuid?.() === 0) await mkdir('/run/sshd', { recursive: true, mode: 0o755 }).catch(() => undefined);
+
+  const hostKey = path.join(dir, 'ssh_host_ed25519_key');
+  const userKey = path.join(dir, 'user_ed25519');
+  const otherKey = path.join(dir, 'other_ed25519');
+  for (const key of [hostKey, userKey, otherKey]) {
+    if (!existsSync(key)) await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'octo-test', '-f', key]);
+  }
+  const authorizedKeys = path.join(dir, 'authorized_keys');
+  await writeFile(authorizedKeys, await readFile(`${userKey}.pub`), { mode: 0o600 });
+
+  const port = await freePort();
+  const user = os.userInfo().username;
+  const config = path.join(dir, 'sshd_config');
+  await writeFile(
+    config,
+    [
+      `ListenAddress 127.0.0.1:${port}`,
+      `HostKey ${hostKey}`,
+      `PidFile none`,
+      `AuthorizedKeysFile ${authorizedKeys}`,
+      'PubkeyAuthentication yes',
+      'PasswordAuthentication yes',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      'PermitRootLogin yes',
+      // Keys live in a temp folder whose parents sshd does not own.
+      'StrictModes no',
+      'MaxStartups 64',
+      'MaxSessions 64',
+      'LogLevel ERROR',
+      'Subsystem sftp internal-sftp',
+      '',
+    ].join('\n'),
+  );
+
+  const hostPub = (await readFile(`${hostKey}.pub`, 'utf8')).trim().split(/\s+/);
+  const blob = Buffer.from(hostPub[1] ?? '', 'base64');
+  const hostKeyFingerprint = `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+  const knownHostsFile = path.join(dir, 'known_hosts');
+  await writeFile(knownHostsFile, `[127.0.0.1]:${port} ${hostPub[0]} ${hostPub[1]}\n`);
+
+  const server = ManagedProcess.start('sshd', SSHD_PATH, ['-D', '-e', '-f', config]);
+  try {
+    await waitForPort(port, 20_000, () => server.alive);
+  } catch (error) {
+    await server.stop();
+    throw new Error(`sshd did not start: ${(error as Error).message}\n${server.log}`);
+  }
+
+  const sessionPids = async (): Promise<number[]> => childPids(server.pid);
+  return {
+    host: '127.0.0.1',
+    port,
+    user,
+    dir,
+    dropDir,
+    hostKeyFingerprint,
+    knownHostsFile,
+    userKeyFile: userKey,
+    otherUserKeyFile: otherKey,
+    url: `sftp://${user}@127.0.0.1:${port}${dropDir}`,
+    sessionPids,
+    killSessions: async () => {
+      const pids = await sessionPids();
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // The session ended on its own.
+        }
+      }
+      return pids.length;
+    },
+    log: () => server.log,
+    stop: async () => {
+      await server.stop();
+      if (!options.keepDir && !options.dir) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Direct children of `pid`, from /proc (Linux). */
+async function childPids(pid: number): Promise<number[]> {
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  const pids: number[] = [];
+  for (const task of tasks) {
+    const children = await readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '');
+    pids.push(...children.split(/\s+/).filter(Boolean).map(Number));
+  }
+  return pids;
+}
