@@ -1,5 +1,6 @@
 import { ContainerModule } from 'inversify';
 import { OpenPgpDecryptor } from '../adapters/pgp/openpgp-decryptor.js';
+import { OpenPgpSignatureVerifier } from '../adapters/pgp/openpgp-signature-verifier.js';
 import { DefaultFolderNamer } from '../adapters/routing/default-folder-namer.js';
 import { DefaultRouter } from '../adapters/routing/default-router.js';
 import { GlobFileFilter } from '../adapters/routing/glob-file-filter.js';
@@ -13,6 +14,7 @@ import { TYPES } from '../ports/identifiers.js';
  * scope, so each provider's child container resolves them against its own context and rebinds what differs.
  */
 export const coreModule = new ContainerModule(({ bind }) => {
+  bind(TYPES.SignatureVerifier).to(OpenPgpSignatureVerifier);
   bind(TYPES.Decryptor).to(OpenPgpDecryptor);
   bind(TYPES.Unpacker).to(DefaultUnpacker);
   bind(TYPES.FolderNamer).to(DefaultFolderNamer);

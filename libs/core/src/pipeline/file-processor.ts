@@ -6,7 +6,7 @@ import { TYPES } from '../ports/identifiers.js';
 import type { Ledger } from '../ports/ledger.js';
 import type { ObjectStore, StagedObject } from '../ports/object-store.js';
 import type { RemoteFile, RemoteSource } from '../ports/remote-source.js';
-import type { Decryptor, FileContext, FileFilter, Router, Unpacker } from '../ports/stages.js';
+import type { Decryptor, FileContext, FileFilter, Router, SignatureVerifier, Unpacker } from '../ports/stages.js';
 import { DigestStream } from '../streams/digest-stream.js';
 import { planLayers } from './layers.js';
 
@@ -31,6 +31,7 @@ export class FileProcessor {
     @inject(TYPES.RemoteSource) private readonly source: RemoteSource,
     @inject(TYPES.ObjectStore) private readonly store: ObjectStore,
     @inject(TYPES.Ledger) private readonly ledger: Ledger,
+    @inject(TYPES.SignatureVerifier) private readonly signatures: SignatureVerifier,
     @inject(TYPES.Decryptor) private readonly decryptor: Decryptor,
     @inject(TYPES.Unpacker) private readonly unpacker: Unpacker,
     @inject(TYPES.Router) private readonly router: Router,
@@ -51,12 +52,13 @@ export class FileProcessor {
       raw.on('error', (error) => digest.destroy(error));
       raw.pipe(digest);
 
-      let plaintext: Readable = digest;
-      let verified: Promise<void> = Promise.resolve();
+      const signed = await this.signatures.verify(digest, fileContext);
+      let plaintext: Readable = signed.stream;
+      const checks: Promise<void>[] = [signed.verified];
       if (plan.layers[0] === 'pgp') {
-        const decrypted = await this.decryptor.decrypt(digest, fileContext);
+        const decrypted = await this.decryptor.decrypt(signed.stream, fileContext);
         plaintext = decrypted.stream;
-        verified = decrypted.verified;
+        checks.push(decrypted.verified);
       }
 
       const outputs: StagedObject[] = [];
@@ -88,7 +90,7 @@ export class FileProcessor {
         plaintext.resume();
         await finished(plaintext);
       }
-      await verified;
+      await Promise.all(checks);
       await finished(digest);
 
       let landed = outputs;

@@ -4,7 +4,7 @@ import type { SecretResolver } from '../secrets/secret-ref.js';
 import type { Ledger } from './ledger.js';
 import type { ObjectStore } from './object-store.js';
 import type { RemoteSource } from './remote-source.js';
-import type { Decryptor, FileFilter, FolderNamer, Router, Unpacker } from './stages.js';
+import type { Decryptor, FileFilter, FolderNamer, Router, SignatureVerifier, Unpacker } from './stages.js';
 import type { Logger } from './logger.js';
 
 /** Settings a provider's container is built with (its config entry, resolved). */
@@ -27,6 +27,7 @@ export const TYPES = {
   RemoteSource: Symbol.for('@octo/core/RemoteSource') as ServiceIdentifier<RemoteSource>,
   ObjectStore: Symbol.for('@octo/core/ObjectStore') as ServiceIdentifier<ObjectStore>,
   Ledger: Symbol.for('@octo/core/Ledger') as ServiceIdentifier<Ledger>,
+  SignatureVerifier: Symbol.for('@octo/core/SignatureVerifier') as ServiceIdentifier<SignatureVerifier>,
   Decryptor: Symbol.for('@octo/core/Decryptor') as ServiceIdentifier<Decryptor>,
   Unpacker: Symbol.for('@octo/core/Unpacker') as ServiceIdentifier<Unpacker>,
   Router: Symbol.for('@octo/core/Router') as ServiceIdentifier<Router>,

@@ -18,6 +18,17 @@ export interface Decrypted {
   readonly verified: Promise<void>;
 }
 
+/** A stream that is being checked as it flows; `verified` settles once the check is done. */
+export interface Checked {
+  readonly stream: Readable;
+  readonly verified: Promise<void>;
+}
+
+/** Checks a file's detached signature over the bytes as delivered, per the provider's policy. */
+export interface SignatureVerifier {
+  verify(input: Readable, context: FileContext): Promise<Checked>;
+}
+
 /** Turns an OpenPGP message (armored or binary) into plaintext bytes, streaming. */
 export interface Decryptor {
   decrypt(input: Readable, context: FileContext): Promise<Decrypted>;

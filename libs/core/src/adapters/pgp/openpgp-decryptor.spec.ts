@@ -6,34 +6,27 @@ import { OctoError } from '../../errors/octo-error.js';
 import type { ProviderContext } from '../../ports/identifiers.js';
 import type { FileContext } from '../../ports/stages.js';
 import { SecretResolver } from '../../secrets/secret-ref.js';
-import { encryptBytes, generateTestKey, signDetached } from '../../testing/pgp-fixtures.js';
+import { encryptBytes, generateTestKey } from '../../testing/pgp-fixtures.js';
 import { OpenPgpDecryptor } from './openpgp-decryptor.js';
 
 let partner: { privateKey: string; publicKey: string };
 let stranger: { privateKey: string; publicKey: string };
-let signer: { privateKey: string; publicKey: string };
 
 beforeAll(async () => {
-  [partner, stranger, signer] = await Promise.all([generateTestKey('partner'), generateTestKey('stranger'), generateTestKey('signer')]);
+  [partner, stranger] = await Promise.all([generateTestKey('partner'), generateTestKey('stranger')]);
 });
 
 function decryptor(decryption: Partial<DecryptionConfig>): OpenPgpDecryptor {
   const env = {
     OCTO_PASS: 'correct horse',
     OCTO_KEY: partner.privateKey,
-    OCTO_SIGNER: signer.publicKey,
   };
   const config = decryptionSchema.parse(decryption);
   const provider = { name: 'acme', config: { decryption: config } } as unknown as ProviderContext;
   return new OpenPgpDecryptor(provider, new SecretResolver('/', env));
 }
 
-const context = (path: string, signature?: Buffer): FileContext => ({
-  provider: 'acme',
-  jobId: 'job',
-  file: { path, size: 0, mtimeMs: 0, ...(signature ? { signaturePath: `${path}.sig` } : {}) },
-  signature,
-});
+const context = (path: string): FileContext => ({ provider: 'acme', jobId: 'job', file: { path, size: 0, mtimeMs: 0 } });
 
 async function run(d: OpenPgpDecryptor, bytes: Buffer, ctx: FileContext): Promise<Buffer> {
   const result = await d.decrypt(Readable.from([bytes]), ctx);
@@ -85,30 +78,5 @@ describe(OpenPgpDecryptor, () => {
   it('when the file is not OpenPGP data, should say so', async () => {
     const error = await failure(run(decryptor({ passphrase: 'env:OCTO_PASS' }), Buffer.from('plain text'), context('p.csv.gpg')));
     expect(error.message).toBe('p.csv.gpg is named as an OpenPGP message but starts with bytes 70 6c 61 69 6e 20 74 65: it is not encrypted data');
-  });
-
-  describe('when signatures are required', () => {
-    const config = { privateKeys: [{ key: 'env:OCTO_KEY' }], signature: 'required' as const, verificationKeys: ['env:OCTO_SIGNER'] };
-
-    it('should accept a good detached signature over the delivered bytes', async () => {
-      const encrypted = await encryptBytes(plaintext, { publicKey: partner.publicKey });
-      const sig = await signDetached(encrypted, signer.privateKey);
-      expect((await run(decryptor(config), encrypted, context('s.csv.gpg', sig))).equals(plaintext)).toBe(true);
-    });
-
-    it('should refuse a file without a signature', async () => {
-      const encrypted = await encryptBytes(plaintext, { publicKey: partner.publicKey });
-      const error = await failure(run(decryptor(config), encrypted, context('s.csv.gpg')));
-      expect(error.kind).toBe('signature');
-      expect(error.message).toBe('s.csv.gpg has no detached signature (s.csv.gpg.sig) and provider acme requires one: ask the provider to send it');
-    });
-
-    it('should refuse a signature made by another key', async () => {
-      const encrypted = await encryptBytes(plaintext, { publicKey: partner.publicKey });
-      const sig = await signDetached(encrypted, stranger.privateKey, { armored: true });
-      const error = await failure(run(decryptor(config), encrypted, context('s.csv.gpg', sig)));
-      expect(error.kind).toBe('signature');
-      expect(error.message).toContain('s.csv.gpg: detached signature s.csv.gpg.sig is not valid');
-    });
   });
 });

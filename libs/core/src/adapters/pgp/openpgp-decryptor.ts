@@ -14,12 +14,12 @@ type WebBytes = ReadableStream<Uint8Array>;
  * OpenPGP decryption with openpgp.js, streaming: plaintext flows out as it is decrypted
  * (`allowUnauthenticatedStream`), and the integrity check at the end of the message errors
  * the stream, so the pipeline's commit, which waits for the end, is what waits for the check.
- * Passphrase- and public-key-encrypted messages, armored or binary; detached signatures
- * over the file as delivered are checked per the provider's `signature` policy.
+ * Passphrase- and public-key-encrypted messages, armored or binary. Detached signatures are
+ * a separate stage ({@link OpenPgpSignatureVerifier}).
  */
 @injectable()
 export class OpenPgpDecryptor implements Decryptor {
-  private keys?: Promise<{ decryptionKeys: openpgp.PrivateKey[]; passwords: string[]; verificationKeys: openpgp.Key[] }>;
+  private keys?: Promise<{ decryptionKeys: openpgp.PrivateKey[]; passwords: string[] }>;
 
   constructor(
     @inject(TYPES.ProviderContext) private readonly provider: ProviderContext,
@@ -27,8 +27,7 @@ export class OpenPgpDecryptor implements Decryptor {
   ) {}
 
   async decrypt(input: Readable, context: FileContext): Promise<Decrypted> {
-    const { decryptionKeys, passwords, verificationKeys } = await this.loadKeys();
-    const policy = this.provider.config.decryption.signature;
+    const { decryptionKeys, passwords } = await this.loadKeys();
     if (decryptionKeys.length === 0 && passwords.length === 0) {
       throw new OctoError('config', `${context.file.path} is encrypted but provider ${context.provider} has no decryption.passphrase or decryption.privateKeys`, {
         fatal: true,
@@ -41,34 +40,7 @@ export class OpenPgpDecryptor implements Decryptor {
       throw new OctoError('decrypt', `${context.file.path} is named as an OpenPGP message but starts with ${describeHead(head)}: it is not encrypted data`);
     }
 
-    const checks: Promise<void>[] = [];
-    let ciphertext: Readable = stream;
-    if (policy !== 'ignore' && context.signature) {
-      // Check the detached signature over the bytes as delivered, in the same pass.
-      const forDecrypt = new PassThrough();
-      const forVerify = new PassThrough();
-      stream.on('data', (chunk: Buffer) => {
-        const a = forDecrypt.write(chunk);
-        const b = forVerify.write(chunk);
-        if (!a || !b) {
-          stream.pause();
-          let waiting = (a ? 0 : 1) + (b ? 0 : 1);
-          const resume = () => { waiting -= 1; if (waiting === 0) stream.resume(); };
-          if (!a) forDecrypt.once('drain', resume);
-          if (!b) forVerify.once('drain', resume);
-        }
-      });
-      stream.on('end', () => { forDecrypt.end(); forVerify.end(); });
-      stream.on('error', (error) => { forDecrypt.destroy(error); forVerify.destroy(error); });
-      ciphertext = forDecrypt;
-      const check = this.verifyDetached(forVerify, context.signature, verificationKeys, context);
-      // Handled at once: it may fail while the message is still being opened below.
-      check.catch(() => undefined);
-      checks.push(check);
-    } else if (policy === 'required') {
-      stream.destroy();
-      throw new OctoError('signature', `${context.file.path} has no detached signature (${context.file.path}.sig) and provider ${context.provider} requires one: ask the provider to send it`);
-    }
+    const ciphertext: Readable = stream;
 
     let message: openpgp.Message<WebBytes> | openpgp.Message<ReadableStream<string>>;
     try {
@@ -106,40 +78,7 @@ export class OpenPgpDecryptor implements Decryptor {
       out.on('close', () => { if (!out.readableEnded) reject(new OctoError('decrypt', `${context.file.path}: decryption stopped before the end of the message`)); });
     });
     ended.catch(() => undefined);
-    const verified = Promise.all([ended, ...checks]).then(() => undefined);
-    verified.catch(() => undefined);
-    for (const check of checks) check.catch((error: Error) => { if (!out.destroyed) out.destroy(error); });
-    return { stream: out, verified };
-  }
-
-  private async verifyDetached(data: Readable, signatureBytes: Buffer, verificationKeys: openpgp.Key[], context: FileContext): Promise<void> {
-    if (verificationKeys.length === 0) {
-      data.resume();
-      throw new OctoError('config', `provider ${context.provider} checks signatures but has no decryption.verificationKeys`, { fatal: true });
-    }
-    try {
-      const text = signatureBytes.subarray(0, 64).toString('latin1').trimStart();
-      const signature = text.startsWith('-----BEGIN PGP SIGNATURE')
-        ? await openpgp.readSignature({ armoredSignature: signatureBytes.toString('utf8') })
-        : await openpgp.readSignature({ binarySignature: new Uint8Array(signatureBytes) });
-      const message = await openpgp.createMessage({ binary: Readable.toWeb(data) as unknown as WebBytes });
-      const verification = await openpgp.verify({ message, signature, verificationKeys, format: 'binary' });
-      const reader = (verification.data as unknown as WebBytes).getReader();
-      for (;;) {
-        const { done } = await reader.read();
-        if (done) break;
-      }
-      const first = verification.signatures[0];
-      if (!first) throw new Error('the signature file holds no signature');
-      await first.verified;
-    } catch (error) {
-      if (OctoError.is(error)) throw error;
-      throw new OctoError(
-        'signature',
-        `${context.file.path}: detached signature ${context.file.signaturePath ?? ''} is not valid (${(error as Error).message}); the file was not ingested`,
-        { cause: error },
-      );
-    }
+    return { stream: out, verified: ended };
   }
 
   private explain(error: unknown, message: openpgp.Message<WebBytes> | undefined, context: FileContext): OctoError {
@@ -185,16 +124,7 @@ export class OpenPgpDecryptor implements Decryptor {
         }
         decryptionKeys.push(key);
       }
-      const verificationKeys: openpgp.Key[] = [];
-      for (const ref of config.verificationKeys) {
-        try {
-          verificationKeys.push(...(await openpgp.readKeys({ armoredKeys: await this.secrets.resolve(ref) })));
-        } catch (error) {
-          if (OctoError.is(error)) throw error;
-          throw new OctoError('config', `verification key ${ref} of provider ${this.provider.name} is not an armored OpenPGP public key`, { cause: error, fatal: true });
-        }
-      }
-      return { decryptionKeys, passwords, verificationKeys };
+      return { decryptionKeys, passwords };
     })();
     this.keys.catch(() => { this.keys = undefined; });
     return this.keys;

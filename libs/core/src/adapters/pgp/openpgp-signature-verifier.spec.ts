@@ -1,0 +1,93 @@
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decryptionSchema, type DecryptionConfig } from '../../config/config-schema.js';
+import { OctoError } from '../../errors/octo-error.js';
+import type { ProviderContext } from '../../ports/identifiers.js';
+import type { FileContext } from '../../ports/stages.js';
+import { SecretResolver } from '../../secrets/secret-ref.js';
+import { generateTestKey, signDetached } from '../../testing/pgp-fixtures.js';
+import { OpenPgpSignatureVerifier } from './openpgp-signature-verifier.js';
+
+let signer: { privateKey: string; publicKey: string };
+let stranger: { privateKey: string; publicKey: string };
+
+beforeAll(async () => {
+  [signer, stranger] = await Promise.all([generateTestKey('signer'), generateTestKey('stranger')]);
+});
+
+function verifier(decryption: Partial<DecryptionConfig>): OpenPgpSignatureVerifier {
+  const provider = { name: 'acme', config: { decryption: decryptionSchema.parse(decryption) } } as unknown as ProviderContext;
+  return new OpenPgpSignatureVerifier(provider, new SecretResolver('/', { OCTO_SIGNER: signer.publicKey }));
+}
+
+const context = (path: string, signature?: Buffer): FileContext => ({
+  provider: 'acme',
+  jobId: 'job',
+  file: { path, size: 0, mtimeMs: 0, ...(signature ? { signaturePath: `${path}.sig` } : {}) },
+  signature,
+});
+
+async function run(v: OpenPgpSignatureVerifier, bytes: Buffer, ctx: FileContext): Promise<Buffer> {
+  const checked = await v.verify(Readable.from([bytes]), ctx);
+  const [out] = await Promise.all([buffer(checked.stream), checked.verified]);
+  return out;
+}
+
+async function failure(promise: Promise<unknown>): Promise<OctoError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (OctoError.is(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a failure');
+}
+
+const data = Buffer.from('any bytes as delivered, encrypted or not\n'.repeat(20_000));
+const required = { signature: 'required' as const, verificationKeys: ['env:OCTO_SIGNER'] };
+
+describe(OpenPgpSignatureVerifier, () => {
+  it('should pass every byte through when a good detached signature comes with the file', async () => {
+    const sig = await signDetached(data, signer.privateKey);
+    expect((await run(verifier(required), data, context('s.csv.gpg', sig))).equals(data)).toBe(true);
+  });
+
+  it('should accept an armored signature too', async () => {
+    const sig = await signDetached(data, signer.privateKey, { armored: true });
+    expect((await run(verifier(required), data, context('s.csv', sig))).equals(data)).toBe(true);
+  });
+
+  it('when required and missing, should refuse the file and say what to ask for', async () => {
+    const error = await failure(run(verifier(required), data, context('s.csv.gpg')));
+    expect(error.kind).toBe('signature');
+    expect(error.message).toBe('s.csv.gpg has no detached signature (s.csv.gpg.sig) and provider acme requires one: ask the provider to send it');
+  });
+
+  it('when made by another key, should refuse the file', async () => {
+    const sig = await signDetached(data, stranger.privateKey);
+    const error = await failure(run(verifier(required), data, context('s.csv.gpg', sig)));
+    expect(error.kind).toBe('signature');
+    expect(error.message).toContain('s.csv.gpg: detached signature s.csv.gpg.sig is not valid');
+  });
+
+  it('when the data was changed after signing, should refuse the file', async () => {
+    const sig = await signDetached(data, signer.privateKey);
+    const changed = Buffer.from(data);
+    changed[100] = 0x21;
+    const error = await failure(run(verifier(required), changed, context('s.csv.gpg', sig)));
+    expect(error.kind).toBe('signature');
+  });
+
+  it('when the policy is if-present and there is no signature, should pass the bytes through unchecked', async () => {
+    expect((await run(verifier({ signature: 'if-present' }), data, context('s.csv'))).equals(data)).toBe(true);
+  });
+
+  it('when signatures are checked but no verification key is configured, should fail the job with a config error', async () => {
+    const sig = await signDetached(data, signer.privateKey);
+    const error = await failure(run(verifier({ signature: 'required' }), data, context('s.csv', sig)));
+    expect(error.kind).toBe('config');
+    expect(error.fatal).toBe(true);
+    expect(error.message).toBe('provider acme checks signatures but has no decryption.verificationKeys');
+  });
+});
