@@ -44,10 +44,10 @@ export class FileProcessor {
     const fileContext: FileContext = { ...context, signature };
     const staging = this.store.begin();
     let raw: Readable | undefined;
+    const abortListener = () => raw?.destroy(new OctoError('cancelled', `${file.path}: the job was cancelled`));
     try {
       raw = await this.source.open(file, { signal: context.signal });
       const digest = new DigestStream((total) => onBytes(total));
-      const abortListener = () => raw?.destroy(new OctoError('cancelled', `${file.path}: the job was cancelled`));
       context.signal?.addEventListener('abort', abortListener, { once: true });
       raw.on('error', (error) => digest.destroy(error));
       raw.pipe(digest);
@@ -61,8 +61,9 @@ export class FileProcessor {
         checks.push(decrypted.verified);
       }
 
-      const outputs: StagedObject[] = [];
+      // Entry name -> what it was staged as, in arrival order.
       const staged = new Map<string, StagedObject>();
+      const keys = new Set<string>();
       const metadata = {
         'octo-provider': context.provider,
         'octo-source-path': encodeURIComponent(file.path),
@@ -77,13 +78,11 @@ export class FileProcessor {
           continue;
         }
         const key = this.router.route(entry, fileContext);
-        if (staged.has(key)) {
+        if (keys.has(key)) {
           throw new OctoError('route', `${file.path}: two entries would land at the same key ${key}; rename one in the archive or change the folder rule`);
         }
-        const object = await staging.put(key, entry.stream, metadata);
-        staged.set(key, object);
-        staged.set(`name:${entry.name}`, object);
-        outputs.push(object);
+        keys.add(key);
+        staged.set(entry.name, await staging.put(key, entry.stream, metadata));
       }
       // Drain whatever trails the last entry (tar padding, the integrity tag) so checks run.
       if (!plaintext.readableEnded) {
@@ -93,20 +92,16 @@ export class FileProcessor {
       await Promise.all(checks);
       await finished(digest);
 
-      let landed = outputs;
-      if (this.filter.finishFile) {
-        const names = [...staged.keys()].filter((k) => k.startsWith('name:')).map((k) => k.slice(5));
-        const drop = new Set(this.filter.finishFile(names, fileContext) ?? []);
-        for (const name of drop) {
-          const object = staged.get(`name:${name}`);
-          if (object) await staging.discard(object.key);
-        }
-        landed = outputs.filter((object) => ![...drop].some((name) => staged.get(`name:${name}`) === object));
+      // The provider's last word on the file as a whole (e.g. a manifest it must match).
+      for (const name of this.filter.finishFile?.([...staged.keys()], fileContext) ?? []) {
+        const object = staged.get(name);
+        if (object) await staging.discard(object.key);
+        staged.delete(name);
       }
+      const landed = [...staged.values()];
       if (digest.bytes !== file.size) {
         throw new OctoError('source', `${file.path}: read ${digest.bytes} bytes but the source listed ${file.size}; the file changed or the transfer was cut, it will be retried next run`);
       }
-      context.signal?.removeEventListener('abort', abortListener);
       if (context.signal?.aborted) throw new OctoError('cancelled', `${file.path}: the job was cancelled`);
       const sha256 = digest.digest();
       await staging.commit();
@@ -128,6 +123,8 @@ export class FileProcessor {
         throw new OctoError('cancelled', `${file.path}: the job was cancelled; nothing from this file was landed`, { cause: error });
       }
       throw OctoError.wrap('internal', error, file.path);
+    } finally {
+      context.signal?.removeEventListener('abort', abortListener);
     }
   }
 }

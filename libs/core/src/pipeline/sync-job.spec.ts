@@ -6,7 +6,9 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JobEvent } from '../ports/job-events.js';
 import { listFiles, sha256 } from '../testing/files.js';
 import { encryptBytes, generateTestKey } from '../testing/pgp-fixtures.js';
-import { createTempWorkspace, type TempWorkspace } from '../testing/temp-workspace.js';
+import { createTempWorkspace, overridingProvider, type TempWorkspace } from '../testing/temp-workspace.js';
+import { TYPES } from '../ports/identifiers.js';
+import type { FileFilter } from '../ports/stages.js';
 
 let partner: { privateKey: string; publicKey: string };
 let stranger: { privateKey: string; publicKey: string };
@@ -156,6 +158,43 @@ describe('SyncJob on the embedded default', () => {
         { path: 'b.tar.gz', size: expect.any(Number), layers: ['gzip', 'tar'], outputName: 'b', key: 'data/*/plain/*', archive: true },
         { path: 'r.csv.gz', size: expect.any(Number), layers: ['gzip'], outputName: 'r.csv', key: 'data/csv/plain/r.csv', archive: false },
       ]);
+      expect(await listFiles(w.bucketDir)).toEqual([]);
+    });
+  });
+
+  describe("when the provider's filter has the last word on a file", () => {
+    const bundle = () => tarOf([['keep.pdf', 'k'], ['junk.tmp', 'j'], ['drop.pdf', 'd'], ['manifest.xml', '<m/>']]);
+
+    it('should land only what keepsEntry keeps and finishFile does not drop', async () => {
+      const w = await workspace();
+      await writeFile(path.join(w.dropDir, 'b.tar'), await bundle());
+      const filter: FileFilter = {
+        accepts: () => true,
+        keepsEntry: (entry) => !entry.name.endsWith('.tmp'),
+        finishFile: (names) => {
+          expect(names).toEqual(['keep.pdf', 'drop.pdf', 'manifest.xml']);
+          return ['drop.pdf'];
+        },
+      };
+      const runtime = await w.runtime([overridingProvider('plain', [[TYPES.FileFilter, filter]])]);
+      const summary = await (await runtime.jobs.start('plain')).done;
+      expect(summary.status).toBe('succeeded');
+      expect(await listFiles(path.join(w.bucketDir, 'data'))).toEqual(['pdf/plain/keep.pdf', 'xml/plain/manifest.xml']);
+      expect(summary.files[0]?.status === 'done' && summary.files[0].outputs.map((o) => o.key)).toEqual(['data/pdf/plain/keep.pdf', 'data/xml/plain/manifest.xml']);
+    });
+
+    it('when finishFile throws, should fail the file and land none of its entries', async () => {
+      const w = await workspace();
+      await writeFile(path.join(w.dropDir, 'b.tar'), await bundle());
+      const filter: FileFilter = {
+        accepts: () => true,
+        finishFile: () => {
+          throw new Error('manifest lists payslip_7.pdf, which is not in the bundle');
+        },
+      };
+      const runtime = await w.runtime([overridingProvider('plain', [[TYPES.FileFilter, filter]])]);
+      const summary = await (await runtime.jobs.start('plain')).done;
+      expect(summary.files[0]).toMatchObject({ status: 'failed', reason: 'b.tar: manifest lists payslip_7.pdf, which is not in the bundle' });
       expect(await listFiles(w.bucketDir)).toEqual([]);
     });
   });
