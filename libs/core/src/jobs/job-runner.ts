@@ -63,40 +63,16 @@ export class InProcessJobRunner implements JobRunner {
     const id = randomUUID();
     const workDir = resolvePath(this.loaded.baseDir, this.loaded.config.workDir);
     const lock = options.dryRun ? undefined : await ProviderLock.acquire(workDir, provider, id);
-    const controller = new AbortController();
-    const events: JobEvent[] = [];
-    const listeners = new Set<JobEventListener>();
-    let finished = false;
-    const job: JobHandle = {
-      id,
-      provider,
-      dryRun: options.dryRun ?? false,
-      events,
-      subscribe: (listener) => {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      },
-      done: undefined as unknown as Promise<JobSummary>,
-      cancel: () => controller.abort(),
-      get finished() {
-        return finished;
-      },
-    };
-    const onEvent = (event: JobEvent) => {
-      events.push(event);
-      this.hooks.onEvent?.(event, job);
-      for (const listener of listeners) listener(event);
-    };
+    const job = new RunningJob(id, provider, options.dryRun ?? false, (event, self) => this.hooks.onEvent?.(event, self));
     this.jobs.set(id, job);
     this.byProvider.set(provider, job);
-    (job as { done: Promise<JobSummary> }).done = handle
-      .syncJob()
-      .run({ jobId: id, dryRun: options.dryRun, concurrency: options.concurrency, signal: controller.signal, onEvent })
-      .finally(async () => {
-        finished = true;
+    job.run(
+      handle.syncJob().run({ jobId: id, dryRun: options.dryRun, concurrency: options.concurrency, signal: job.signal, onEvent: job.emit }),
+      async () => {
         this.byProvider.delete(provider);
         await lock?.release();
-      });
+      },
+    );
     return job;
   }
 
@@ -110,5 +86,51 @@ export class InProcessJobRunner implements JobRunner {
 
   list(): JobHandle[] {
     return [...this.jobs.values()];
+  }
+}
+
+/** A job of the in-process runner: keeps its events for late subscribers and fans them out. */
+class RunningJob implements JobHandle {
+  readonly events: JobEvent[] = [];
+  done!: Promise<JobSummary>;
+  private readonly listeners = new Set<JobEventListener>();
+  private readonly controller = new AbortController();
+  private ended = false;
+
+  constructor(
+    readonly id: string,
+    readonly provider: string,
+    readonly dryRun: boolean,
+    private readonly observe: (event: JobEvent, job: JobHandle) => void,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get finished(): boolean {
+    return this.ended;
+  }
+
+  readonly emit = (event: JobEvent): void => {
+    this.events.push(event);
+    this.observe(event, this);
+    for (const listener of this.listeners) listener(event);
+  };
+
+  run(summary: Promise<JobSummary>, cleanup: () => Promise<void>): void {
+    this.done = summary.finally(async () => {
+      this.ended = true;
+      await cleanup();
+    });
+  }
+
+  subscribe(listener: JobEventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  cancel(): void {
+    this.controller.abort();
   }
 }
