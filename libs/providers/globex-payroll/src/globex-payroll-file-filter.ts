@@ -1,20 +1,74 @@
-import { GlobFileFilter, inject, injectable, TYPES, type ProviderContext, type RemoteFile } from '@octo/core';
-
-// Uploads still in progress: `*.part`, `*.tmp`, `*.filepart` and dot files.
-const IN_PROGRESS = /(^|\/)(\.[^/]*|[^/]*\.(part|tmp|filepart))$/i;
+import {
+  GlobFileFilter,
+  inject,
+  injectable,
+  OctoError,
+  TYPES,
+  type FileContext,
+  type Logger,
+  type ProviderContext,
+  type RemoteFile,
+} from '@octo/core';
+import { BundleContents } from './bundle-contents.js';
+import type { GlobexPayrollSettings } from './globex-payroll-settings.js';
+import { parsePayrollBundleName } from './payroll-bundle-name.js';
+import { parsePayrollManifest } from './payroll-manifest.js';
 
 /**
- * The globex-payroll file filter: the configured `include`/`exclude` globs, minus uploads still in
- * progress. Edit `accepts` (which remote files) or add `keepsEntry`/`finishFile` (which archive
- * entries) to the partner's rule.
+ * Globex payroll's file filter. Takes only `payroll_<YYYY>W<ww>.tar.gz.pgp` bundles (within
+ * the configured globs). Inside a bundle, every entry is staged as it streams past; at the
+ * end of the file, when the manifest has surely been read, the entries it does not list are
+ * dropped, and a listed file missing from the bundle (or no manifest, or a manifest for
+ * another week) fails the whole bundle.
  */
 @injectable()
 export class GlobexPayrollFileFilter extends GlobFileFilter {
-  constructor(@inject(TYPES.ProviderContext) provider: ProviderContext) {
+  private readonly settings: GlobexPayrollSettings;
+
+  constructor(
+    @inject(TYPES.ProviderContext) provider: ProviderContext,
+    @inject(BundleContents) private readonly contents: BundleContents,
+    @inject(TYPES.Logger) private readonly logger: Logger,
+  ) {
     super(provider);
+    this.settings = provider.settings as GlobexPayrollSettings;
   }
 
   override accepts(file: RemoteFile): boolean {
-    return super.accepts(file) && !IN_PROGRESS.test(file.path);
+    return super.accepts(file) && parsePayrollBundleName(file.path) !== undefined;
+  }
+
+  keepsEntry(entry: { name: string }, _context: FileContext): boolean {
+    // Whether a payslip is listed is known only at the end; the manifest itself is known now.
+    return entry.name !== this.settings.manifest || this.settings.landManifest;
+  }
+
+  finishFile(kept: readonly string[], context: FileContext): readonly string[] {
+    const bundle = this.contents.take(context);
+    const path = context.file.path;
+    const manifestName = this.settings.manifest;
+    if (!bundle.manifest) {
+      throw new OctoError('filter', `${path} has no ${manifestName} at its root, so which payslips to land is unknown; nothing from it was landed`);
+    }
+    const manifest = parsePayrollManifest(bundle.manifest, `${path}: ${manifestName}`);
+    const name = parsePayrollBundleName(path);
+    const week = name ? `${name.year}-W${name.week}` : undefined;
+    if (manifest.period !== undefined && week !== undefined && manifest.period !== week) {
+      throw new OctoError('filter', `${path}: ${manifestName} is for period ${manifest.period} but the bundle is named for ${week}; nothing from it was landed`);
+    }
+    const present = new Set(bundle.entries);
+    const missing = manifest.files.filter((file) => !present.has(file));
+    if (missing.length > 0) {
+      throw new OctoError(
+        'filter',
+        `${path}: ${manifestName} lists ${missing.length} file${missing.length === 1 ? '' : 's'} missing from the bundle (${missing.join(', ')}); nothing from it was landed, ask Globex to resend the week`,
+      );
+    }
+    const listed = new Set(manifest.files);
+    const drop = kept.filter((entry) => entry !== manifestName && !listed.has(entry));
+    if (drop.length > 0) {
+      this.logger.warn('dropped bundle entries the manifest does not list', { provider: context.provider, path, dropped: drop });
+    }
+    return drop;
   }
 }

@@ -1,22 +1,33 @@
-import { defineProvider, TYPES } from '@octo/core';
-import { z } from 'zod';
+import { DefaultUnpacker, defineProvider, TYPES } from '@octo/core';
+import { BundleContents } from './bundle-contents.js';
 import { GlobexPayrollFileFilter } from './globex-payroll-file-filter.js';
 import { GlobexPayrollFolderNamer } from './globex-payroll-folder-namer.js';
+import { globexPayrollSettingsSchema } from './globex-payroll-settings.js';
+import { ManifestCapturingUnpacker } from './manifest-capturing-unpacker.js';
 
+export { BundleContents, type SeenBundle } from './bundle-contents.js';
 export { GlobexPayrollFileFilter } from './globex-payroll-file-filter.js';
 export { GlobexPayrollFolderNamer } from './globex-payroll-folder-namer.js';
+export { globexPayrollSettingsSchema, MAX_MANIFEST_BYTES, type GlobexPayrollSettings } from './globex-payroll-settings.js';
+export { ManifestCapturingUnpacker } from './manifest-capturing-unpacker.js';
+export { isoWeeksIn, parsePayrollBundleName, type PayrollBundleName } from './payroll-bundle-name.js';
+export { parsePayrollManifest, type PayrollManifest } from './payroll-manifest.js';
 
-/** The `settings:` block of the `globex-payroll` entry in octo.config.yaml; add the partner's own options here. */
-const settingsSchema = z.object({}).strict();
-
-/** The globex-payroll provider plugin: Globex payroll: weekly passphrase-encrypted payslip bundles, only files listed in the XML manifest land */
+/**
+ * The Globex payroll provider plugin: weekly `payroll_<YYYY>W<ww>.tar.gz.pgp` bundles,
+ * encrypted with a passphrase, of PDF payslips and an XML manifest. Only the files the
+ * manifest lists land, under `<YYYY>-W<ww>`; a listed file missing from the bundle fails it.
+ */
 export const globexPayrollProvider = defineProvider({
   name: 'globex-payroll',
-  description: 'Globex payroll: weekly passphrase-encrypted payslip bundles, only files listed in the XML manifest land',
-  settings: settingsSchema,
+  description: 'Globex payroll: weekly payslip bundles payroll_<YYYY>W<ww>.tar.gz.pgp, only files the manifest lists land',
+  settings: globexPayrollSettingsSchema,
   register({ options }) {
-    // The child container already holds every default port: bind only what differs for this partner.
     options.bind(TYPES.FolderNamer).to(GlobexPayrollFolderNamer);
     options.bind(TYPES.FileFilter).to(GlobexPayrollFileFilter);
+    // The unpacker records each bundle's entries and manifest; the filter reads them at the end.
+    options.bind(BundleContents).toSelf().inSingletonScope();
+    options.bind(DefaultUnpacker).toSelf();
+    options.bind(TYPES.Unpacker).to(ManifestCapturingUnpacker);
   },
 });

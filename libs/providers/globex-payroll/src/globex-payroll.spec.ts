@@ -1,0 +1,216 @@
+import { Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
+import { OctoError, silentLogger, type FileContext, type Logger, type ProviderContext, type UnpackedEntry, type Unpacker } from '@octo/core';
+import { describe, expect, it } from 'vitest';
+import {
+  BundleContents,
+  globexPayrollSettingsSchema,
+  GlobexPayrollFileFilter,
+  GlobexPayrollFolderNamer,
+  isoWeeksIn,
+  ManifestCapturingUnpacker,
+  MAX_MANIFEST_BYTES,
+  parsePayrollBundleName,
+  parsePayrollManifest,
+} from './index.js';
+
+const file = (filePath: string) => ({ path: filePath, size: 1, mtimeMs: 0 });
+const contextFor = (filePath: string): FileContext => ({ provider: 'globex-payroll', jobId: 'job-1', file: file(filePath) });
+const providerWith = (settings: object = {}, include = ['**/*']) =>
+  ({ name: 'globex-payroll', config: { include, exclude: [] }, settings: globexPayrollSettingsSchema.parse(settings) }) as unknown as ProviderContext;
+
+/** Catches what a call throws, to assert on its kind and message. */
+function thrown(run: () => unknown): OctoError {
+  try {
+    run();
+  } catch (error) {
+    if (OctoError.is(error)) return error;
+    throw error;
+  }
+  throw new Error('expected an OctoError, nothing was thrown');
+}
+
+const MANIFEST = `<?xml version="1.0" encoding="UTF-8"?>
+<manifest period="2026-W05" employer="Globex">
+  <payslip employee="E1001" file="payslips/E1001.pdf"/>
+  <payslip employee="E1002" file="payslips/E1002.pdf"/>
+</manifest>`;
+
+describe(parsePayrollBundleName, () => {
+  it('should read the year and the ISO week', () => {
+    expect(parsePayrollBundleName('payroll_2026W05.tar.gz.pgp')).toEqual({ year: '2026', week: '05' });
+    expect(parsePayrollBundleName('weekly/payroll_2026W53.tar.gz.pgp')).toEqual({ year: '2026', week: '53' });
+  });
+
+  it.each([
+    ['payroll_2025W53.tar.gz.pgp', 'week 53 of a 52-week year'],
+    ['payroll_2026W00.tar.gz.pgp', 'week 0'],
+    ['payroll_2026W54.tar.gz.pgp', 'week 54'],
+    ['payroll_2026-W05.tar.gz.pgp', 'a hyphen'],
+    ['payroll_2026W5.tar.gz.pgp', 'a one-digit week'],
+    ['payroll_2026W05.tar.gz.gpg', '.gpg rather than .pgp'],
+    ['payroll_2026W05.zip.pgp', 'a zip'],
+    ['payroll_2026W05.tar.gz', 'not encrypted'],
+    ['payroll_2026W05.tar.gz.pgp.part', 'an upload in progress'],
+  ])('should refuse %s (%s)', (name) => {
+    expect(parsePayrollBundleName(name)).toBeUndefined();
+  });
+});
+
+describe(isoWeeksIn, () => {
+  it('should count 53 weeks in the years that have them', () => {
+    expect([2015, 2020, 2024, 2025, 2026, 2032].map(isoWeeksIn)).toEqual([53, 53, 52, 52, 53, 53]);
+  });
+});
+
+describe(GlobexPayrollFolderNamer, () => {
+  it('should name the folder <YYYY>-W<ww>', () => {
+    const namer = new GlobexPayrollFolderNamer();
+    expect(namer.folderFor({ name: 'payslips/E1001.pdf' }, contextFor('payroll_2026W05.tar.gz.pgp'))).toBe('2026-W05');
+    expect(thrown(() => namer.folderFor({ name: 'a.pdf' }, contextFor('bundle.tar.gz.pgp'))).kind).toBe('route');
+  });
+});
+
+describe(parsePayrollManifest, () => {
+  it('should list the payslip files in order, with the period', () => {
+    expect(parsePayrollManifest(Buffer.from(MANIFEST), 'm')).toEqual({ period: '2026-W05', files: ['payslips/E1001.pdf', 'payslips/E1002.pdf'] });
+    expect(parsePayrollManifest('<manifest><payslip file="a.pdf"/></manifest>', 'm')).toEqual({ files: ['a.pdf'] });
+  });
+
+  it.each([
+    ['<manifest><payslip file="a.pdf"></manifest>', /^b\.tar: manifest\.xml is not well-formed XML \(line 1: .+\); nothing from the bundle was landed$/],
+    ['<payroll><payslip file="a.pdf"/></payroll>', /^b\.tar: manifest\.xml has no <manifest> root element/],
+    ['<manifest><payslip employee="E1"/></manifest>', /^b\.tar: manifest\.xml: <payslip> number 1 has no file="\.\.\." attribute/],
+    ['<manifest><payslip file="a.pdf"/><payslip file="a.pdf"/></manifest>', /^b\.tar: manifest\.xml lists a\.pdf twice/],
+    ['<manifest period="2026-W05"></manifest>', /^b\.tar: manifest\.xml lists no <payslip file="\.\.\."\/>/],
+  ])('should refuse %s with a filter error', (xml, message) => {
+    const error = thrown(() => parsePayrollManifest(xml, 'b.tar: manifest.xml'));
+    expect(error.kind).toBe('filter');
+    expect(error.message).toMatch(message);
+  });
+});
+
+describe(GlobexPayrollFileFilter, () => {
+  const bundle = 'payroll_2026W05.tar.gz.pgp';
+
+  /** A filter and the record the unpacker would have filled for one file. */
+  const setup = (entries: string[], manifest: string | undefined, settings: object = {}) => {
+    const contents = new BundleContents();
+    const warnings: unknown[] = [];
+    const logger: Logger = { ...silentLogger, warn: (message, fields) => warnings.push({ message, fields }) };
+    const filter = new GlobexPayrollFileFilter(providerWith(settings), contents, logger);
+    const context = contextFor(bundle);
+    const seen = contents.of(context);
+    seen.entries.push(...entries);
+    if (manifest !== undefined) seen.manifest = Buffer.from(manifest);
+    return { filter, context, warnings, contents };
+  };
+
+  it('should take bundle names only, within the globs', () => {
+    const filter = new GlobexPayrollFileFilter(providerWith({}, ['in/**']), new BundleContents(), silentLogger);
+    expect(filter.accepts(file('in/payroll_2026W05.tar.gz.pgp'))).toBe(true);
+    expect(filter.accepts(file('payroll_2026W05.tar.gz.pgp'))).toBe(false);
+    expect(filter.accepts(file('in/payroll_2026W05.zip.pgp'))).toBe(false);
+    expect(filter.accepts(file('in/readme.txt'))).toBe(false);
+  });
+
+  it('should keep every payslip while streaming and the manifest only when asked to', () => {
+    const { filter, context } = setup([], undefined);
+    expect(filter.keepsEntry({ name: 'payslips/E9999.pdf' }, context)).toBe(true);
+    expect(filter.keepsEntry({ name: 'manifest.xml' }, context)).toBe(false);
+    expect(filter.keepsEntry({ name: 'payslips/manifest.xml' }, context)).toBe(true);
+    const landing = setup([], undefined, { landManifest: true });
+    expect(landing.filter.keepsEntry({ name: 'manifest.xml' }, landing.context)).toBe(true);
+  });
+
+  describe('when the bundle holds every listed file and some others', () => {
+    it('should drop the unlisted entries and say so in the log', () => {
+      const entries = ['payslips/E1001.pdf', 'notes.txt', 'manifest.xml', 'payslips/E1002.pdf', 'payslips/E9999.pdf'];
+      const { filter, context, warnings } = setup(entries, MANIFEST);
+      const kept = ['payslips/E1001.pdf', 'notes.txt', 'payslips/E1002.pdf', 'payslips/E9999.pdf'];
+      expect(filter.finishFile(kept, context)).toEqual(['notes.txt', 'payslips/E9999.pdf']);
+      expect(warnings).toEqual([
+        { message: 'dropped bundle entries the manifest does not list', fields: { provider: 'globex-payroll', path: bundle, dropped: ['notes.txt', 'payslips/E9999.pdf'] } },
+      ]);
+    });
+
+    it('should keep a landed manifest', () => {
+      const { filter, context } = setup(['manifest.xml', 'payslips/E1001.pdf', 'payslips/E1002.pdf'], MANIFEST, { landManifest: true });
+      expect(filter.finishFile(['manifest.xml', 'payslips/E1001.pdf', 'payslips/E1002.pdf'], context)).toEqual([]);
+    });
+
+    it('should read the record once', () => {
+      const { filter, context, contents } = setup(['manifest.xml', 'payslips/E1001.pdf', 'payslips/E1002.pdf'], MANIFEST);
+      filter.finishFile([], context);
+      expect(contents.of(context)).toEqual({ entries: [] });
+    });
+  });
+
+  describe('when the bundle is not what its manifest says', () => {
+    it('should fail the file when a listed payslip is missing, naming it', () => {
+      const { filter, context } = setup(['manifest.xml', 'payslips/E1001.pdf', 'payslips/E9999.pdf'], MANIFEST);
+      const error = thrown(() => filter.finishFile(['payslips/E1001.pdf', 'payslips/E9999.pdf'], context));
+      expect(error.kind).toBe('filter');
+      expect(error.message).toBe(
+        'payroll_2026W05.tar.gz.pgp: manifest.xml lists 1 file missing from the bundle (payslips/E1002.pdf); nothing from it was landed, ask Globex to resend the week',
+      );
+    });
+
+    it('should fail the file when there is no manifest', () => {
+      const { filter, context } = setup(['payslips/E1001.pdf'], undefined);
+      expect(thrown(() => filter.finishFile(['payslips/E1001.pdf'], context)).message).toBe(
+        'payroll_2026W05.tar.gz.pgp has no manifest.xml at its root, so which payslips to land is unknown; nothing from it was landed',
+      );
+    });
+
+    it('should fail the file when the manifest is for another week', () => {
+      const { filter, context } = setup(['manifest.xml', 'payslips/E1001.pdf', 'payslips/E1002.pdf'], MANIFEST.replace('2026-W05', '2026-W04'));
+      expect(thrown(() => filter.finishFile([], context)).message).toBe(
+        'payroll_2026W05.tar.gz.pgp: manifest.xml is for period 2026-W04 but the bundle is named for 2026-W05; nothing from it was landed',
+      );
+    });
+
+    it('should use the configured manifest name', () => {
+      const { filter, context } = setup(['index.xml', 'payslips/E1001.pdf', 'payslips/E1002.pdf'], MANIFEST, { manifest: 'index.xml' });
+      expect(filter.keepsEntry({ name: 'index.xml' }, context)).toBe(false);
+      expect(filter.finishFile(['payslips/E1001.pdf', 'payslips/E1002.pdf'], context)).toEqual([]);
+    });
+  });
+});
+
+describe(ManifestCapturingUnpacker, () => {
+  /** An inner unpacker that yields the given entries as they are. */
+  const innerOf = (entries: Array<[string, string | Buffer]>): Unpacker => ({
+    async *unpack(): AsyncIterable<UnpackedEntry> {
+      for (const [name, body] of entries) yield { name, stream: Readable.from([Buffer.from(body)]) };
+    },
+  });
+
+  it('should record every entry and a copy of the manifest, passing the bytes through unchanged', async () => {
+    const contents = new BundleContents();
+    const unpacker = new ManifestCapturingUnpacker(innerOf([['payslips/E1001.pdf', '%PDF-1'], ['manifest.xml', MANIFEST]]), contents, providerWith());
+    const context = contextFor('payroll_2026W05.tar.gz.pgp');
+    const bodies: Record<string, string> = {};
+    for await (const entry of unpacker.unpack(Readable.from([]), 'payroll_2026W05.tar.gz', context)) bodies[entry.name] = await text(entry.stream);
+    expect(bodies).toEqual({ 'payslips/E1001.pdf': '%PDF-1', 'manifest.xml': MANIFEST });
+    expect(contents.of(context).entries).toEqual(['payslips/E1001.pdf', 'manifest.xml']);
+    expect(contents.of(context).manifest?.toString()).toBe(MANIFEST);
+  });
+
+  it('should fail a manifest larger than the limit', async () => {
+    const unpacker = new ManifestCapturingUnpacker(innerOf([['manifest.xml', Buffer.alloc(MAX_MANIFEST_BYTES + 1, 0x20)]]), new BundleContents(), providerWith());
+    const context = contextFor('payroll_2026W05.tar.gz.pgp');
+    const reading = (async () => {
+      for await (const entry of unpacker.unpack(Readable.from([]), 'x', context)) await text(entry.stream);
+    })();
+    await expect(reading).rejects.toThrow(`payroll_2026W05.tar.gz.pgp: manifest.xml is larger than ${MAX_MANIFEST_BYTES} bytes, too large for a manifest`);
+  });
+
+  it('should fail a bundle holding the manifest twice', async () => {
+    const unpacker = new ManifestCapturingUnpacker(innerOf([['manifest.xml', MANIFEST], ['manifest.xml', MANIFEST]]), new BundleContents(), providerWith());
+    const reading = (async () => {
+      for await (const entry of unpacker.unpack(Readable.from([]), 'x', contextFor('payroll_2026W05.tar.gz.pgp'))) await text(entry.stream);
+    })();
+    await expect(reading).rejects.toThrow('payroll_2026W05.tar.gz.pgp holds manifest.xml twice');
+  });
+});
