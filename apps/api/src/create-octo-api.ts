@@ -90,6 +90,8 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
     requestIdHeader: false,
     genReqId: () => crypto.randomUUID(),
   });
+  // Bodies are JSON or nothing: a text body gets 415 instead of reaching validation.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(zodSerializerCompiler);
 
@@ -105,6 +107,17 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
       security: [{ bearer: [] }],
     },
     transform: zodSwaggerTransform as never,
+    // @fastify/swagger marks every body required; ours may be left out when every field is optional.
+    transformObject: (documentObject) => {
+      const openapiObject = (documentObject as { openapiObject: { paths?: Record<string, unknown> } }).openapiObject;
+      for (const item of Object.values(openapiObject.paths ?? {})) {
+        for (const operation of Object.values(item as Record<string, { requestBody?: { required?: boolean; content?: Record<string, { schema?: { required?: unknown[] } }> } }>)) {
+          const body = operation?.requestBody;
+          if (body && Object.values(body.content ?? {}).every((media) => !media.schema?.required?.length)) body.required = false;
+        }
+      }
+      return openapiObject as never;
+    },
   });
 
   app.addHook('onRequest', async (request, reply) => {
@@ -178,7 +191,8 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
         // Stop listening first; event streams stay open until their jobs end.
         const closing = app.close();
         const result = await jobs.drain(deadlineMs);
-        // Streams end with their jobs; anything still open after a grace period is cut.
+        // Streams have ended with their jobs; kept-alive sockets go now, anything else after a grace period.
+        app.server.closeIdleConnections?.();
         const grace = setTimeout(() => app.server.closeAllConnections?.(), 2000);
         grace.unref();
         await closing;

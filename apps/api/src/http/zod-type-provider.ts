@@ -76,7 +76,9 @@ export function zodSwaggerTransform({ schema, url }: { schema: Record<string, un
   if (!schema) return { schema, url };
   const out: Record<string, unknown> = { ...schema };
   for (const part of PARTS) {
-    const value = schema[part];
+    let value = schema[part];
+    // An optional body is documented by its shape; "absent" needs no schema of its own.
+    while (value instanceof z.ZodOptional || value instanceof z.ZodNullable) value = value.unwrap();
     if (isZod(value)) out[part] = toJsonSchema(value, 'input');
   }
   const response = schema['response'] as Record<string, unknown> | undefined;

@@ -1,0 +1,347 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { hostname } from 'node:os';
+import { FileJobReportStore, type JobReport } from '@octo/core';
+import { exampleProvider } from '@octo/provider-example';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempSetup, TEST_ENV, TOKEN, type TempSetup } from '../test/temp-setup.js';
+import { createOctoApi, type OctoApi } from './create-octo-api.js';
+
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+describe(createOctoApi, () => {
+  let setup: TempSetup;
+  let api: OctoApi;
+  let logs: string[];
+
+  const build = async (overrides: Parameters<typeof createOctoApi>[0]['api'] = {}) => {
+    logs = [];
+    const destination = new Writable({
+      write(chunk, _encoding, callback) {
+        logs.push(String(chunk));
+        callback();
+      },
+    });
+    return createOctoApi({ loaded: setup.loaded, plugins: [exampleProvider], env: TEST_ENV, api: { logLevel: 'info', ...overrides }, logDestination: destination });
+  };
+
+  beforeEach(async () => {
+    setup = await tempSetup();
+    api = await build();
+  });
+
+  afterEach(async () => {
+    await api.shutdown(0);
+    await setup.cleanup();
+  });
+
+  /** Runs one job to its end through the API and returns its final view. */
+  const runJob = async (body: Record<string, unknown> = {}) => {
+    const started = await api.app.inject({ method: 'POST', url: '/v1/providers/example/jobs', headers: auth, payload: body });
+    expect(started.statusCode).toBe(202);
+    const id = started.json().id as string;
+    await api.runtime.jobs.get(id)!.done;
+    // The API's own bookkeeping (report written, provider freed) ends just after the runner's.
+    await waitFor(() => api.jobs.get(id)!.finishedAt !== null && api.jobs.runningJobId('example') === undefined);
+    return api.jobs.get(id)!;
+  };
+
+  describe('when a request has no valid bearer token', () => {
+    it('should answer 401 and start nothing', async () => {
+      for (const headers of [{}, { authorization: 'Bearer wrong-token-wrong-token-wrong' }, { authorization: `Basic ${TOKEN}` }, { authorization: `Bearer ${TOKEN}x` }]) {
+        const response = await api.app.inject({ method: 'POST', url: '/v1/providers/example/jobs', headers, payload: {} });
+        expect(response.statusCode).toBe(401);
+        expect(response.headers['www-authenticate']).toBe('Bearer realm="octo"');
+        expect(response.json()).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'a valid bearer token is required: send Authorization: Bearer <token>' });
+      }
+      expect(api.runtime.jobs.list()).toHaveLength(0);
+      expect(existsSync(setup.dropDir('example'))).toBe(false);
+      expect(existsSync(path.join(setup.bucketDir, 'example-bucket'))).toBe(false);
+      for (const url of ['/v1/jobs', '/v1/providers', `/v1/jobs/${randomUUID()}`, '/metrics', '/v1/nothing-here']) {
+        expect((await api.app.inject({ method: 'GET', url })).statusCode).toBe(401);
+      }
+    });
+
+    it('should keep /healthz, /readyz and /openapi.json open', async () => {
+      expect((await api.app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
+      const ready = await api.app.inject({ method: 'GET', url: '/readyz' });
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json()).toEqual({ status: 'ready', checks: [{ name: 'config', ok: true }, { name: 'store:example-bucket', ok: true }] });
+      expect((await api.app.inject({ method: 'GET', url: '/openapi.json' })).statusCode).toBe(200);
+    });
+
+    it('should never log the token', async () => {
+      await api.app.inject({ method: 'GET', url: '/v1/jobs', headers: auth });
+      await api.app.inject({ method: 'GET', url: '/v1/jobs', headers: { authorization: 'Bearer not-the-token-but-secret-too' } });
+      const text = logs.join('');
+      expect(text).toContain('"authorization":"[redacted]"');
+      expect(text).not.toContain(TOKEN);
+      expect(text).not.toContain('not-the-token-but-secret-too');
+      expect(text).toContain('"msg":"request refused: not authenticated"');
+    });
+  });
+
+  describe('when metricsAuth is none', () => {
+    it('should serve /metrics without a token, labelled per provider', async () => {
+      await api.shutdown(0);
+      api = await build({ metricsAuth: 'none' });
+      const response = await api.app.inject({ method: 'GET', url: '/metrics' });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-type']).toContain('text/plain');
+      expect(response.body).toContain('octo_files_ingested_total{provider="example"} 0');
+      expect(response.body).toContain('octo_jobs_running{provider="example"} 0');
+    });
+  });
+
+  describe('when a provider name is checked', () => {
+    it('should answer 404 for an unknown provider and 400 for a malformed one', async () => {
+      const unknown = await api.app.inject({ method: 'POST', url: '/v1/providers/acme-bank/jobs', headers: auth, payload: {} });
+      expect(unknown.statusCode).toBe(404);
+      expect(unknown.json().message).toBe('unknown provider "acme-bank": the configured providers are example');
+      for (const name of ['Example', 'ex_ample', '..%2Fetc', '-example', 'a'.repeat(64)]) {
+        const bad = await api.app.inject({ method: 'POST', url: `/v1/providers/${name}/jobs`, headers: auth, payload: {} });
+        expect(bad.statusCode, name).toBe(400);
+        expect(bad.json().message, name).toMatch(/^params\.name: provider names are/);
+      }
+      expect(api.runtime.jobs.list()).toHaveLength(0);
+    });
+  });
+
+  describe('when a job request carries options', () => {
+    it('should refuse unknown fields, so no request can choose a source, bucket or key', async () => {
+      for (const field of ['bucket', 'source', 'key', 'endpoint', 'host', 'path']) {
+        const response = await api.app.inject({ method: 'POST', url: '/v1/providers/example/jobs', headers: auth, payload: { [field]: 'x' } });
+        expect(response.statusCode).toBe(400);
+        expect(response.json().message).toBe(`body: Unrecognized key: "${field}"`);
+      }
+      expect(api.runtime.jobs.list()).toHaveLength(0);
+    });
+
+    it('should keep concurrency within the configured limit', async () => {
+      for (const [concurrency, message] of [
+        [0, 'body.concurrency: Too small: expected number to be >=1'],
+        [17, 'body.concurrency: Too big: expected number to be <=16'],
+        [1.5, 'body.concurrency: Invalid input: expected int, received number'],
+        ['4', 'body.concurrency: Invalid input: expected number, received string'],
+      ] as const) {
+        const response = await api.app.inject({ method: 'POST', url: '/v1/providers/example/jobs', headers: auth, payload: { concurrency } });
+        expect(response.statusCode).toBe(400);
+        expect(response.json().message).toBe(message);
+      }
+      expect(api.runtime.jobs.list()).toHaveLength(0);
+    });
+
+    it('should refuse a body over the size limit with 413 and a non-JSON body with 415', async () => {
+      const big = await api.app.inject({ method: 'POST', url: '/v1/providers/example/jobs', headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify({ dryRun: true, pad: 'x'.repeat(20_000) }) });
+      expect(big.statusCode).toBe(413);
+      const text = await api.app.inject({ method: 'POST', url: '/v1/providers/example/jobs', headers: { ...auth, 'content-type': 'text/plain' }, payload: 'dryRun' });
+      expect(text.statusCode).toBe(415);
+      expect(api.runtime.jobs.list()).toHaveLength(0);
+    });
+
+    it('should run a dry run that writes nothing and returns the plan', async () => {
+      const job = await runJob({ dryRun: true });
+      expect(job.status).toBe('succeeded');
+      expect(job.dryRun).toBe(true);
+      expect(job.counts).toEqual({ total: 8, succeeded: 0, failed: 0 });
+      expect(job.plan?.map((file) => file.path)).toContain('statements_20261101.csv.gpg');
+      expect(job.plan?.find((file) => file.path === 'statements_20261101.csv.gpg')?.key).toBe('data/csv/example/2026-11-01/statements_20261101.csv');
+      expect(existsSync(path.join(setup.bucketDir, 'example-bucket', 'data'))).toBe(false);
+    });
+  });
+
+  describe('when a provider already has a job running', () => {
+    it('should answer 409 with the running job id, then accept a new job once it ended', async () => {
+      const first = await api.app.inject({ method: 'POST', url: '/v1/providers/example/jobs', headers: auth });
+      expect(first.statusCode).toBe(202);
+      expect(first.headers.location).toBe(`/v1/jobs/${first.json().id}`);
+      const second = await api.app.inject({ method: 'POST', url: '/v1/providers/example/jobs', headers: auth, payload: { dryRun: true } });
+      expect(second.statusCode).toBe(409);
+      expect(second.json()).toEqual({
+        statusCode: 409,
+        error: 'Conflict',
+        message: `provider example already has job ${first.json().id} running: one sync per provider at a time`,
+        jobId: first.json().id,
+      });
+      await api.runtime.jobs.get(first.json().id)!.done;
+      const third = await api.app.inject({ method: 'POST', url: '/v1/providers/example/jobs', headers: auth, payload: { dryRun: true } });
+      expect(third.statusCode).toBe(202);
+      expect(api.runtime.jobs.list()).toHaveLength(2);
+    });
+
+    it('should start only one of two simultaneous requests', async () => {
+      const [a, b] = await Promise.all([
+        api.app.inject({ method: 'POST', url: '/v1/providers/example/jobs', headers: auth, payload: { dryRun: true } }),
+        api.app.inject({ method: 'POST', url: '/v1/providers/example/jobs', headers: auth, payload: { dryRun: true } }),
+      ]);
+      expect([a.statusCode, b.statusCode].sort()).toEqual([202, 409]);
+      expect(api.runtime.jobs.list()).toHaveLength(1);
+    });
+  });
+
+  describe('when jobs are listed', () => {
+    it('should page newest first and filter by provider and status', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i += 1) ids.push((await runJob({ dryRun: true })).id);
+      const page1 = await api.app.inject({ method: 'GET', url: '/v1/jobs?limit=2', headers: auth });
+      expect(page1.statusCode).toBe(200);
+      expect(page1.json().items.map((job: { id: string }) => job.id)).toEqual([ids[2], ids[1]]);
+      expect(page1.json()).toMatchObject({ total: 3, limit: 2, offset: 0, nextOffset: 2 });
+      const page2 = await api.app.inject({ method: 'GET', url: '/v1/jobs?limit=2&offset=2', headers: auth });
+      expect(page2.json().items.map((job: { id: string }) => job.id)).toEqual([ids[0]]);
+      expect(page2.json()).toMatchObject({ total: 3, nextOffset: null });
+      const succeeded = await api.app.inject({ method: 'GET', url: '/v1/jobs?provider=example&status=succeeded', headers: auth });
+      expect(succeeded.json().total).toBe(3);
+      const failed = await api.app.inject({ method: 'GET', url: '/v1/jobs?status=failed', headers: auth });
+      expect(failed.json()).toMatchObject({ items: [], total: 0, nextOffset: null });
+      const other = await api.app.inject({ method: 'GET', url: '/v1/jobs?provider=acme-bank', headers: auth });
+      expect(other.json().total).toBe(0);
+    });
+
+    it('should refuse bad filters and pages with 400', async () => {
+      for (const [query, message] of [
+        ['limit=101', 'querystring.limit: Too big: expected number to be <=100'],
+        ['limit=0', 'querystring.limit: Too small: expected number to be >=1'],
+        ['offset=-1', 'querystring.offset: Too small: expected number to be >=0'],
+        ['status=done', 'querystring.status: Invalid option: expected one of "queued"|"running"|"succeeded"|"partial"|"failed"|"cancelled"|"interrupted"'],
+        ['provider=Bad_Name', 'querystring.provider: provider names are kebab-case, e.g. acme-bank'],
+        ['bucket=x', 'querystring: Unrecognized key: "bucket"'],
+      ]) {
+        const response = await api.app.inject({ method: 'GET', url: `/v1/jobs?${query}`, headers: auth });
+        expect(response.statusCode, query).toBe(400);
+        expect(response.json().message, query).toBe(message);
+      }
+    });
+  });
+
+  describe('when one job is read', () => {
+    it('should show status, percent, counts, bytes, times and each file\'s outputs', async () => {
+      const job = await runJob();
+      const response = await api.app.inject({ method: 'GET', url: `/v1/jobs/${job.id}`, headers: auth });
+      expect(response.statusCode).toBe(200);
+      const body = response.json();
+      expect(body).toMatchObject({ id: job.id, provider: 'example', status: 'succeeded', dryRun: false, counts: { total: 8, succeeded: 8, failed: 0 }, inFlight: [] });
+      expect(body.progress).toMatchObject({ filesDone: 8, filesTotal: 8, percent: 100 });
+      expect(body.bytes.in).toBe(body.progress.bytesTotal);
+      expect(Date.parse(body.finishedAt)).toBeGreaterThanOrEqual(Date.parse(body.startedAt));
+      expect(body.files).toHaveLength(8);
+      const statement = body.files.find((file: { path: string }) => file.path === 'statements_20261101.csv.gpg');
+      expect(statement.status).toBe('done');
+      expect(statement.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(statement.outputs.map((output: { key: string }) => output.key)).toEqual(['data/csv/example/2026-11-01/statements_20261101.csv']);
+    });
+
+    it('should answer 400 for a malformed id and 404 for an unknown one', async () => {
+      const malformed = await api.app.inject({ method: 'GET', url: '/v1/jobs/..%2F..%2Fetc', headers: auth });
+      expect(malformed.statusCode).toBe(400);
+      expect(malformed.json().message).toBe('params.id: job ids are UUIDs');
+      const id = randomUUID();
+      for (const [method, url] of [['GET', `/v1/jobs/${id}`], ['GET', `/v1/jobs/${id}/events`], ['DELETE', `/v1/jobs/${id}`]] as const) {
+        const response = await api.app.inject({ method, url, headers: auth });
+        expect(response.statusCode, `${method} ${url}`).toBe(404);
+        expect(response.json().message).toBe(`no job ${id}`);
+      }
+    });
+
+    it('should answer 409 when cancelling a job that already ended', async () => {
+      const job = await runJob({ dryRun: true });
+      const response = await api.app.inject({ method: 'DELETE', url: `/v1/jobs/${job.id}`, headers: auth });
+      expect(response.statusCode).toBe(409);
+      expect(response.json()).toMatchObject({ message: `job ${job.id} is not running (it is succeeded)`, jobId: job.id });
+    });
+
+    it('should stream an ended job as its state alone', async () => {
+      const job = await runJob({ dryRun: true });
+      const response = await api.app.inject({ method: 'GET', url: `/v1/jobs/${job.id}/events`, headers: auth });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+      const blocks = response.body.trim().split('\n\n');
+      expect(blocks).toHaveLength(1);
+      expect(blocks[0]!.split('\n').slice(0, 2)).toEqual(['id: 1', 'event: job.state']);
+      expect(JSON.parse(blocks[0]!.split('\n')[2]!.slice(6))).toMatchObject({ id: job.id, status: 'succeeded' });
+    });
+  });
+
+  describe('when providers are listed', () => {
+    it('should show their source, bucket and last job', async () => {
+      const before = await api.app.inject({ method: 'GET', url: '/v1/providers', headers: auth });
+      expect(before.json().items).toEqual([
+        expect.objectContaining({ name: 'example', plugin: 'example', bucket: 'example-bucket', source: `file://${setup.dir}/drop/example`, runningJobId: null, lastJob: null }),
+      ]);
+      const job = await runJob({ dryRun: true });
+      const after = await api.app.inject({ method: 'GET', url: '/v1/providers', headers: auth });
+      expect(after.json().items[0].lastJob).toMatchObject({ id: job.id, status: 'succeeded' });
+    });
+  });
+
+  describe('when the API restarts', () => {
+    it('should keep job history from the reports in the work directory', async () => {
+      const job = await runJob();
+      const report = JSON.parse(await readFile(path.join(setup.workDir, 'jobs', `${job.id}.json`), 'utf8')) as JobReport;
+      expect(report).toMatchObject({ version: 1, jobId: job.id, status: 'succeeded', succeeded: 8 });
+      await api.shutdown(0);
+      api = await build();
+      const response = await api.app.inject({ method: 'GET', url: `/v1/jobs/${job.id}`, headers: auth });
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toEqual(job);
+    });
+
+    it('should show a job whose process died as interrupted', async () => {
+      const store = new FileJobReportStore(setup.workDir);
+      const id = randomUUID();
+      const deadPid = 2 ** 22 + 17; // above Linux's pid_max, so never a live process
+      await mkdir(path.join(setup.workDir, 'jobs'), { recursive: true });
+      await store.save({
+        version: 1,
+        jobId: id,
+        provider: 'example',
+        status: 'running',
+        dryRun: false,
+        createdAt: '2026-11-20T10:00:00.000Z',
+        startedAt: '2026-11-20T10:00:01.000Z',
+        progress: { filesDone: 1, filesTotal: 8, percent: 12.5, bytesDone: 100, bytesTotal: 800 },
+        succeeded: 1,
+        failed: 0,
+        bytesIn: 100,
+        bytesOut: 120,
+        files: [{ path: 'a.csv', size: 100, status: 'done', outputs: [{ key: 'data/csv/a.csv', size: 120, sha256: 'f'.repeat(64) }], durationMs: 5 }],
+        owner: { pid: deadPid, host: hostname() },
+      });
+      await writeFile(path.join(setup.workDir, 'jobs', 'not-a-report.json'), '{ torn');
+      await api.shutdown(0);
+      api = await build();
+      const response = await api.app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: auth });
+      expect(response.json()).toMatchObject({ id, status: 'interrupted', counts: { total: 8, succeeded: 1, failed: 0 }, files: [{ path: 'a.csv', status: 'done' }] });
+      expect(response.json().error.reason).toContain(`pid ${deadPid}`);
+      expect((await store.get(id))?.status).toBe('interrupted');
+      const list = await api.app.inject({ method: 'GET', url: '/v1/jobs?status=interrupted', headers: auth });
+      expect(list.json().total).toBe(1);
+    });
+  });
+
+  describe('when the OpenAPI document is read', () => {
+    it('should describe every /v1 route with its schemas and the bearer scheme', async () => {
+      const response = await api.app.inject({ method: 'GET', url: '/openapi.json' });
+      const doc = response.json();
+      expect(doc.openapi).toBe('3.1.0');
+      expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/metrics', '/readyz', '/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/events', '/v1/providers', '/v1/providers/{name}/jobs']);
+      expect(doc.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
+      const start = doc.paths['/v1/providers/{name}/jobs'].post;
+      expect(Object.keys(start.responses).sort()).toEqual(['202', '400', '401', '404', '409', '413', '415', '503']);
+      expect(start.requestBody.content['application/json'].schema).toMatchObject({ additionalProperties: false, properties: { concurrency: { maximum: 16 } } });
+      expect(doc.paths['/healthz'].get.security).toEqual([]);
+      expect(Object.keys(doc.paths['/v1/jobs/{id}/events'].get.responses['200'].content)).toEqual(['text/event-stream']);
+    });
+  });
+});
+
+async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
