@@ -6,12 +6,12 @@ export const S3_LIMITS = {
 } as const;
 
 /** Parts uploaded before the part size doubles. */
-const PARTS_PER_STEP = 1_000;
+const PARTS_PER_STEP = 800;
 
 /**
  * The size of part `partNumber` (1-based) of an upload whose total size is not known in
- * advance (a decompressed or unpacked stream). The first 1,000 parts use `baseBytes`, then
- * the size doubles every 1,000 parts (capped at 5 GiB), so 10,000 parts reach S3's 5 TiB
+ * advance (a decompressed or unpacked stream). The first 800 parts use `baseBytes`, then
+ * the size doubles every 800 parts (capped at 5 GiB), so 10,000 parts reach S3's 5 TiB
  * object limit from any base instead of stopping at base x 10,000. Memory stays bounded by
  * the current part size times the queue size, and small files never pay for large parts.
  */

@@ -1,0 +1,13 @@
+/**
+ * @octo/testing: the integration harness. Real servers on loopback ports (OpenSSH sshd,
+ * moto's S3 server), a fault-injecting S3 proxy, and helpers to inspect a bucket and to make
+ * large test files fast. Every server is stopped by its `stop()`, and at process exit.
+ */
+export * from './free-port.js';
+export * from './managed-process.js';
+export * from './sshd-server.js';
+export * from './moto-s3-server.js';
+export * from './fault-proxy.js';
+export * from './keystream-file.js';
+export * from './s3-inspect.js';
+export * from './config-files.js';
