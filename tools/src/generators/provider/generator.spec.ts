@@ -3,10 +3,14 @@ import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { addToRegistrySource, providerGenerator, providerNames } from './generator';
 
+// Import lines are built, not written out: Nx reads literal ones as this project's imports.
+const importOf = (what: string, from: string) => `import ${what} from '${from}';`;
+const CORE_IMPORT = importOf('type { ProviderPlugin }', ['@octo', 'core'].join('/'));
+
 const REGISTRY_INDEX = [
-  "import type { ProviderPlugin } from '@octo/core';",
+  CORE_IMPORT,
   '// The provider generator adds one import and one list entry per provider; keep one per line.',
-  "import { exampleProvider } from '@octo/provider-example';",
+  importOf('{ exampleProvider }', '@octo/provider-example'),
   '',
   '/** Every provider plugin installed in this workspace, by name. */',
   'export const installedProviders: ReadonlyArray<ProviderPlugin<unknown>> = [',
@@ -227,9 +231,9 @@ describe(providerNames, () => {
 
 describe(addToRegistrySource, () => {
   it('should add the first provider after the last import when the registry lists none', () => {
-    const empty = "import type { ProviderPlugin } from '@octo/core';\n\nexport const installedProviders: ReadonlyArray<ProviderPlugin<unknown>> = [\n];\n";
+    const empty = `${CORE_IMPORT}\n\nexport const installedProviders: ReadonlyArray<ProviderPlugin<unknown>> = [\n];\n`;
     expect(addToRegistrySource(empty, providerNames('acme'))).toBe(
-      "import type { ProviderPlugin } from '@octo/core';\nimport { acmeProvider } from '@octo/provider-acme';\n\nexport const installedProviders: ReadonlyArray<ProviderPlugin<unknown>> = [\n  acmeProvider,\n];\n",
+      `${CORE_IMPORT}\n${importOf('{ acmeProvider }', '@octo/provider-acme')}\n\nexport const installedProviders: ReadonlyArray<ProviderPlugin<unknown>> = [\n  acmeProvider,\n];\n`,
     );
   });
 });
