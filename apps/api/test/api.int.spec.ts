@@ -18,6 +18,7 @@ import {
 } from './temp-setup.js';
 
 const auth = { authorization: `Bearer ${TOKEN}` };
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests read free-form JSON events
 type Sse = { event: string; data: any; id?: string };
 
 describe('the Octo API over a real socket', () => {
@@ -37,8 +38,8 @@ describe('the Octo API over a real socket', () => {
     expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     const events: Sse[] = [];
     for await (const event of readSse(response.body!)) {
-      events.push(event);
-      await onEvent?.(event, events);
+      events.push(event as Sse);
+      await onEvent?.(event as Sse, events);
     }
     return events;
   };
@@ -59,7 +60,7 @@ describe('the Octo API over a real socket', () => {
 
   it('should answer 401 without a token, or with a wrong one, and start nothing', async () => {
     for (const headers of [{}, { authorization: 'Bearer 0000000000000000000000000000000000' }]) {
-      const response = await post('example', {}, headers);
+      const response = await post('example', {}, headers as Record<string, string>);
       expect(response.status).toBe(401);
       expect(await response.json()).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
     }

@@ -152,10 +152,12 @@ export async function seedSlowDrop(setup: TempSetup, counts: { fast: number; slo
 }
 
 /** Reads a Server-Sent Events body into `{ event, data }` records until it ends. */
-export async function* readSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<{ event: string; data: unknown; id?: string }> {
+export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<{ event: string; data: unknown; id?: string }> {
   const decoder = new TextDecoder();
+  const reader = body.getReader();
   let buffer = '';
-  for await (const chunk of body) {
+  for (let next = await reader.read(); !next.done; next = await reader.read()) {
+    const chunk = next.value;
     buffer += decoder.decode(chunk, { stream: true });
     let end = buffer.indexOf('\n\n');
     while (end !== -1) {

@@ -219,10 +219,10 @@ export class JobService {
     let cancelled = 0;
     if (!inTime) {
       for (const job of running) {
-        if (job.ended) continue;
+        if (job.ended || !job.handle) continue;
         cancelled += 1;
         this.logger.warn('shutdown deadline reached: cancelling job', { jobId: job.report.jobId, provider: job.report.provider });
-        job.handle!.cancel();
+        job.handle.cancel();
       }
       await all;
     }

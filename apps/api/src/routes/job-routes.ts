@@ -91,26 +91,19 @@ export function registerJobRoutes(app: FastifyInstance, deps: { jobs: JobService
         sequence += 1;
         raw.write(`id: ${sequence}\nevent: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
       };
-      let heartbeat: NodeJS.Timeout | undefined;
-      let unsubscribe = () => {};
-      const finish = () => {
-        clearInterval(heartbeat);
-        unsubscribe();
-        if (!raw.writableEnded) raw.end();
-      };
-      const queued: JobEvent[] = [];
-      let open = false;
-      const onEvent = (event: JobEvent) => {
-        if (!open) {
-          queued.push(event);
-          return;
-        }
+      // watch() and the first write run in one tick, so no event can slip in between them.
+      const watched = jobs.watch(request.params.id, (event: JobEvent) => {
         write(event.type, event);
         if (event.type === 'job.finished') finish();
-      };
-      const watched = jobs.watch(request.params.id, onEvent);
+      });
       if (!watched) throw new ApiError(404, `no job ${request.params.id}`);
-      unsubscribe = watched.unsubscribe;
+      const heartbeat = watched.ended ? undefined : setInterval(() => raw.write(': keep-alive\n\n'), config.sseHeartbeatMs);
+      heartbeat?.unref();
+      const finish = () => {
+        clearInterval(heartbeat);
+        watched.unsubscribe();
+        if (!raw.writableEnded) raw.end();
+      };
       reply.hijack();
       raw.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
@@ -121,11 +114,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: { jobs: JobService
       });
       raw.on('close', finish);
       write('job.state', watched.state);
-      open = true;
-      if (watched.ended) return finish();
-      for (const event of queued.splice(0)) onEvent(event);
-      heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), config.sseHeartbeatMs);
-      heartbeat.unref();
+      if (watched.ended) finish();
     },
   );
 }
