@@ -37,6 +37,9 @@ export class OpenPgpSignatureVerifier implements SignatureVerifier {
     }
     const keys = await this.loadKeys(context);
     const [forward, forVerify] = tee(input);
+    // The reader may have finished with `forward` (and dropped its listeners) by the time a bad
+    // signature is known; `verified` reports the failure, so the error event must not crash the process.
+    forward.on('error', () => undefined);
     const verified = this.check(forVerify, context.signature, keys, context);
     // Handled at once (it may fail before anyone awaits it), and it fails the data stream too.
     verified.catch((error: Error) => {
