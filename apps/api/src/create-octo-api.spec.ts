@@ -4,7 +4,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { hostname } from 'node:os';
-import { FileJobReportStore, type JobReport } from '@octo/core';
+import { FileJobReportStore, loadConfig, ProviderLock, type JobReport } from '@octo/core';
 import { exampleProvider } from '@octo/provider-example';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempSetup, TEST_ENV, TOKEN, type TempSetup } from '../test/temp-setup.js';
@@ -182,6 +182,36 @@ describe(createOctoApi, () => {
     });
   });
 
+  describe('when another process holds the provider', () => {
+    it('should answer 409 with the job id from the provider lock', async () => {
+      const lock = await ProviderLock.acquire(setup.workDir, 'example', 'job-of-octo-sync');
+      try {
+        const response = await api.app.inject({ method: 'POST', url: '/v1/providers/example/jobs', headers: auth, payload: {} });
+        expect(response.statusCode).toBe(409);
+        expect(response.json().jobId).toBe('job-of-octo-sync');
+        expect(response.json().message).toContain('provider example is already syncing (job job-of-octo-sync');
+      } finally {
+        await lock.release();
+      }
+    });
+  });
+
+  describe('when a job cannot start', () => {
+    it('should answer 503 with the reason and keep no job', async () => {
+      const file = path.join(setup.dir, 'octo.config.json');
+      const config = JSON.parse(await readFile(file, 'utf8'));
+      config.providers['no-plugin'] = { plugin: 'not-installed', source: `file://${setup.dir}/drop/x`, bucket: 'x-bucket' };
+      await writeFile(file, JSON.stringify(config));
+      await api.shutdown(0);
+      setup = { ...setup, loaded: await loadConfig(file) };
+      api = await build();
+      const response = await api.app.inject({ method: 'POST', url: '/v1/providers/no-plugin/jobs', headers: auth, payload: {} });
+      expect(response.statusCode).toBe(503);
+      expect(response.json().message).toBe('provider "no-plugin" uses plugin "not-installed", which is not installed: the installed plugins are example');
+      expect((await api.app.inject({ method: 'GET', url: '/v1/jobs', headers: auth })).json().total).toBe(0);
+    });
+  });
+
   describe('when jobs are listed', () => {
     it('should page newest first and filter by provider and status', async () => {
       const ids: string[] = [];
@@ -332,6 +362,7 @@ describe(createOctoApi, () => {
       const start = doc.paths['/v1/providers/{name}/jobs'].post;
       expect(Object.keys(start.responses).sort()).toEqual(['202', '400', '401', '404', '409', '413', '415', '503']);
       expect(start.requestBody.content['application/json'].schema).toMatchObject({ additionalProperties: false, properties: { concurrency: { maximum: 16 } } });
+      expect(start.requestBody.required).toBe(false);
       expect(doc.paths['/healthz'].get.security).toEqual([]);
       expect(Object.keys(doc.paths['/v1/jobs/{id}/events'].get.responses['200'].content)).toEqual(['text/event-stream']);
     });

@@ -45,7 +45,7 @@ export type ApiConfigInput = z.input<typeof apiConfigSchema>;
 export function parseApiConfig(loaded: LoadedConfig): ApiConfig {
   const result = apiConfigSchema.safeParse(loaded.config.api ?? {});
   if (!result.success) {
-    throw new OctoError('config', `config ${loaded.file} is invalid:\n${formatIssues(result.error.issues).replace(/^ {2}/gm, '  api.')}`, { fatal: true });
+    throw new OctoError('config', `config ${loaded.file} is invalid:\n${formatIssues(result.error.issues).replace(/^ {2}/gm, '  api.').replace(/^ {2}api\.\(root\)/gm, '  api')}`, { fatal: true });
   }
   return result.data;
 }
