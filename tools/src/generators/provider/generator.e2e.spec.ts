@@ -114,6 +114,27 @@ describe('nx g @octo/tools:provider, in a copy of the workspace', () => {
     expect(listing.installedPlugins).toContain('example');
   });
 
+  it("should sync a first file with the README's config block pasted into octo.config.yaml", () => {
+    const readme = readFileSync(path.join(copy, `libs/providers/${NAME}/README.md`), 'utf8');
+    const block = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const configFile = path.join(copy, 'octo.config.yaml');
+    writeFileSync(configFile, `${readFileSync(configFile, 'utf8').trimEnd()}\n${block}`);
+    const drop = path.join(copy, '.octo/drop', NAME, 'in/2026');
+    mkdirSync(drop, { recursive: true });
+    const body = 'employee,hours\nE1001,38.5\n';
+    writeFileSync(path.join(drop, 'timesheet.csv'), body);
+    writeFileSync(path.join(drop, 'timesheet2.csv.part'), 'still uploading');
+
+    const output = run(copy, 'npx', ['octo', 'sync', NAME, '--json']);
+    expect(output).toContain('"type":"job.finished"');
+    const bucket = path.join(copy, '.octo/buckets', `${NAME}-bucket`);
+    expect(readFileSync(path.join(bucket, `data/csv/${NAME}/in/2026/timesheet.csv`), 'utf8')).toBe(body);
+    const landed = readdirSync(path.join(bucket, 'data'), { recursive: true }).map(String).filter((file) => file.endsWith('.csv') || file.endsWith('.part'));
+    expect(landed).toEqual([path.join('csv', NAME, 'in', '2026', 'timesheet.csv')]);
+    git(copy, 'checkout', '--', 'octo.config.yaml');
+  });
+
   it('should make nx affected pick that provider and its dependents only, after a change inside it', () => {
     git(copy, 'add', '-A');
     git(copy, 'commit', '-q', '-m', 'generated');
