@@ -82,11 +82,9 @@ export class JobService {
   async start(provider: string, options: { dryRun: boolean; concurrency?: number }): Promise<JobDetailView> {
     if (this.draining) throw new ApiError(503, 'the API is shutting down and starts no new jobs');
     this.assertKnown(provider);
-    const pending = this.starting.get(provider);
-    if (pending) {
+    // A start in progress for this provider: wait for it; startNow() then sees its job and answers 409.
+    for (let pending = this.starting.get(provider); pending; pending = this.starting.get(provider)) {
       await pending.catch(() => undefined);
-      const holder = this.runtime.jobs.running(provider);
-      throw conflict(provider, holder?.id);
     }
     const started = this.startNow(provider, options);
     this.starting.set(provider, started);
@@ -186,7 +184,8 @@ export class JobService {
     const tracked = this.jobs.get(id);
     if (!tracked) return undefined;
     const state = this.detail(tracked);
-    if (tracked.ended) return { state, ended: true, unsubscribe: () => undefined };
+    // A job of another process (same work directory) sends no events here: its state is all there is.
+    if (tracked.ended || !tracked.handle) return { state, ended: true, unsubscribe: () => undefined };
     tracked.watchers.add(watcher);
     return { state, ended: false, unsubscribe: () => tracked.watchers.delete(watcher) };
   }
@@ -198,7 +197,11 @@ export class JobService {
   async cancel(id: string, waitMs = 10_000): Promise<{ job: JobDetailView; ended: boolean }> {
     const tracked = this.jobs.get(id);
     if (!tracked) throw new ApiError(404, `no job ${id}`);
-    if (tracked.ended || !tracked.handle) throw new ApiError(409, `job ${id} is not running (it is ${tracked.report.status})`, id);
+    if (tracked.ended) throw new ApiError(409, `job ${id} is not running (it is ${tracked.report.status})`, id);
+    if (!tracked.handle) {
+      const owner = tracked.report.owner;
+      throw new ApiError(409, `job ${id} runs in another process (pid ${owner.pid} on ${owner.host}); cancel it there`, id);
+    }
     this.logger.info('job cancel requested', { jobId: id, provider: tracked.report.provider });
     tracked.handle.cancel();
     const ended = await Promise.race([tracked.settled.then(() => true), delay(waitMs).then(() => false)]);
@@ -259,13 +262,14 @@ export class JobService {
         const size = tracked.inFlight.get(event.path)?.size ?? 0;
         tracked.inFlight.delete(event.path);
         const result: ReportedFileResult = { path: event.path, size, status: 'done', outputs: event.outputs, durationMs: event.durationMs };
+        // The files array is shared from report to report and grows in place: no copy per file.
+        (report.files as ReportedFileResult[]).push(result);
         tracked.report = {
           ...report,
           progress: event.progress,
           succeeded: report.succeeded + 1,
           bytesIn: report.bytesIn + size,
           bytesOut: report.bytesOut + event.outputs.reduce((sum, output) => sum + output.size, 0),
-          files: [...report.files, result],
         };
         this.persistSoon(tracked);
         break;
@@ -274,7 +278,8 @@ export class JobService {
         const size = tracked.inFlight.get(event.path)?.size ?? 0;
         tracked.inFlight.delete(event.path);
         const result: ReportedFileResult = { path: event.path, size, status: 'failed', kind: event.kind, reason: event.reason, durationMs: event.durationMs };
-        tracked.report = { ...report, progress: event.progress, failed: report.failed + 1, files: [...report.files, result] };
+        (report.files as ReportedFileResult[]).push(result);
+        tracked.report = { ...report, progress: event.progress, failed: report.failed + 1 };
         this.persistSoon(tracked);
         break;
       }

@@ -70,6 +70,8 @@ export function registerJobRoutes(app: FastifyInstance, deps: { jobs: JobService
   routes.get(
     '/v1/jobs/:id/events',
     {
+      // A HEAD would hold a connection open for the whole job to send no body.
+      exposeHeadRoute: false,
       schema: {
         tags: ['jobs'],
         summary: 'Follow a job as Server-Sent Events',
