@@ -108,6 +108,11 @@ describe('nx g @octo/tools:provider, in a copy of the workspace', () => {
     expect(output).toContain('Successfully ran target test for project provider-');
   }, 120_000);
 
+  it('should pass lint (module boundaries included) and typecheck, as CI runs them', () => {
+    const output = run(copy, 'npx', ['nx', 'run-many', '-t', 'lint', 'typecheck', '-p', `provider-${NAME}`, 'registry', '--outputStyle=static']);
+    expect(output).toContain('Successfully ran targets lint, typecheck for 2 projects');
+  }, 120_000);
+
   it('should be listed by octo providers as an installed plugin', () => {
     const listing = JSON.parse(run(copy, 'npx', ['octo', 'providers', '--json'])) as { installedPlugins: string[] };
     expect(listing.installedPlugins).toContain(NAME);
