@@ -11,3 +11,4 @@ export * from './fault-proxy.js';
 export * from './keystream-file.js';
 export * from './s3-inspect.js';
 export * from './config-files.js';
+export * from './octo-cli.js';

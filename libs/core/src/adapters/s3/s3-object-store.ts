@@ -54,6 +54,7 @@ export class S3ObjectStore implements ObjectStore {
   readonly client: S3Client;
   private readonly ownsClient: boolean;
   private readonly logger: Logger;
+  private readonly partBuffers: PartBufferPool;
 
   constructor(private readonly options: S3ObjectStoreOptions) {
     const { bucket, prefix } = options.location;
@@ -61,6 +62,7 @@ export class S3ObjectStore implements ObjectStore {
     this.ownsClient = !options.client;
     this.client = options.client ?? new S3Client(options.clientConfig ?? {});
     this.logger = options.logger ?? silentLogger;
+    this.partBuffers = new PartBufferPool((options.queueSize ?? 4) + 1);
   }
 
   /** Builds the store for one provider's bucket from the `store` config. */
@@ -94,7 +96,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   begin(): Staging {
-    return new S3Staging(this, this.options, this.logger);
+    return new S3Staging(this, this.options, this.logger, this.partBuffers);
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
@@ -222,6 +224,7 @@ class S3Staging implements Staging {
     private readonly store: S3ObjectStore,
     private readonly options: S3ObjectStoreOptions,
     private readonly logger: Logger,
+    private readonly parts: PartBufferPool,
   ) {
     this.algorithm = options.checksumAlgorithm ?? 'CRC32';
   }
@@ -270,12 +273,15 @@ class S3Staging implements Staging {
         (error: unknown) => {
           failure ??= error;
         },
-      );
+      ).finally(() => this.parts.give(part));
       inFlight.add(task);
       void task.finally(() => inFlight.delete(task));
     };
 
     try {
+      // Chunks wait in a list until a part is full, then are copied into a part buffer that
+      // is reused once its upload settles: memory stays at the parts in flight plus one, and
+      // a small object never allocates a whole part.
       let chunks: Buffer[] = [];
       let buffered = 0;
       for await (const chunk of body as AsyncIterable<Buffer>) {
@@ -285,12 +291,18 @@ class S3Staging implements Staging {
         chunks.push(chunk);
         buffered += chunk.length;
         let target = partSizeFor(partNumber + 1, base);
-        while (buffered >= target) {
-          const all = Buffer.concat(chunks, buffered);
-          send(all.subarray(0, target));
-          const rest = all.subarray(target);
-          chunks = rest.length > 0 ? [Buffer.from(rest)] : [];
-          buffered = rest.length;
+        while (buffered >= target && !failure) {
+          const part = this.parts.take(target);
+          let filled = 0;
+          while (filled < target) {
+            const head = chunks[0]!;
+            const copied = head.copy(part, filled, 0, Math.min(head.length, target - filled));
+            filled += copied;
+            if (copied === head.length) chunks.shift();
+            else chunks[0] = head.subarray(copied);
+          }
+          buffered -= target;
+          send(part);
           target = partSizeFor(partNumber + 1, base);
           // Bounded memory: wait for a free slot before reading more.
           while (inFlight.size >= queueSize && !failure) await Promise.race(inFlight);
@@ -420,6 +432,32 @@ class S3Staging implements Staging {
     }
     this.logger.error('could not abort a multipart upload', { bucket: this.store.bucket, key: upload.s3Key, uploadId: upload.uploadId, error: (lastError as Error)?.message });
     throw storeError(lastError, `cannot abort the upload of ${upload.key}`);
+  }
+}
+
+/**
+ * Part buffers kept for reuse. Without it every part is a fresh multi-MiB allocation that
+ * lingers until the garbage collector runs, and peak memory follows the GC, not the queue.
+ */
+class PartBufferPool {
+  private readonly free: Buffer[] = [];
+  private readonly mine = new WeakSet<Buffer>();
+
+  constructor(private readonly keep: number) {}
+
+  take(size: number): Buffer {
+    const index = this.free.findIndex((buffer) => buffer.length === size);
+    if (index >= 0) return this.free.splice(index, 1)[0]!;
+    const buffer = Buffer.allocUnsafeSlow(size);
+    this.mine.add(buffer);
+    return buffer;
+  }
+
+  give(buffer: Buffer): void {
+    // Only part buffers from take() come back (the last part of an object is a one-off).
+    if (!this.mine.has(buffer)) return;
+    if (this.free.length < this.keep) this.free.push(buffer);
+    else this.mine.delete(buffer);
   }
 }
 
