@@ -154,6 +154,16 @@ describe('provider generator', () => {
     });
   });
 
+  describe('when the description has quotes and a comment end', () => {
+    it('should keep index.ts valid: escaped in the string, defused in the doc comment', async () => {
+      await providerGenerator(tree, { name: 'initech', description: "Initech's */ TPS reports", skipInstall: true });
+      const index = tree.read('libs/providers/initech/src/index.ts', 'utf-8') ?? '';
+      expect(index).toContain("description: 'Initech\\'s */ TPS reports',");
+      expect(index).toContain("/** The initech provider plugin: Initech's *\\/ TPS reports */");
+      expect(readJson(tree, 'libs/providers/initech/package.json').description).toBe("Initech's */ TPS reports");
+    });
+  });
+
   describe('when the install step is not skipped', () => {
     it('should return a task that installs, so npm links the new package', async () => {
       const task = await providerGenerator(tree, { name: 'initech' });

@@ -98,6 +98,8 @@ export async function providerGenerator(tree: Tree, options: ProviderGeneratorSc
     fileName: n.name,
     description,
     descriptionLiteral: singleQuoted(description),
+    // A `*/` would end the TSDoc comment the description is quoted in.
+    descriptionDoc: description.replace(/\*\//g, '*\\/'),
     tmpl: '',
   });
   const project = readProjectConfiguration(tree, n.projectName);
