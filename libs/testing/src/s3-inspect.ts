@@ -9,7 +9,7 @@ export async function listKeys(client: S3Client, bucket: string, prefix = ''): P
   let token: string | undefined;
   do {
     const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    keys.push(...(page.Contents ?? []).map((object) => object.Key!));
+    keys.push(...(page.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : [])));
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return keys.sort();
@@ -18,7 +18,7 @@ export async function listKeys(client: S3Client, bucket: string, prefix = ''): P
 /** Multipart uploads still open in a bucket (should be none after any job). */
 export async function openUploads(client: S3Client, bucket: string): Promise<Array<{ key: string; uploadId: string }>> {
   const answer = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
-  return (answer.Uploads ?? []).map((upload) => ({ key: upload.Key!, uploadId: upload.UploadId! }));
+  return (answer.Uploads ?? []).map((upload) => ({ key: upload.Key ?? '', uploadId: upload.UploadId ?? '' }));
 }
 
 /** An object's bytes. */

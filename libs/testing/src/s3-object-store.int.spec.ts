@@ -122,7 +122,11 @@ describe(S3ObjectStore, () => {
 
     it('should abort the upload when the body fails midway', async () => {
       const { store: s3, bucket } = await store();
-      const body = new Readable({ read() {} });
+      const body = new Readable({
+        read() {
+          // The test pushes the data itself.
+        },
+      });
       body.push(keystreamBytes(6 * MiB, 'broken'));
       setTimeout(() => body.destroy(new Error('gzip: unexpected end of file')), 50);
       const staging = s3.begin();
@@ -238,7 +242,7 @@ describe(S3ObjectStore, () => {
     it('should say that a missing bucket does not exist', async () => {
       const missing = new S3ObjectStore({ location: { bucket: 'no-such-bucket', prefix: '' }, client: testS3Client(moto.endpoint) });
       stores.push(missing);
-      const error = await missing.check().catch((caught: unknown) => caught as OctoError);
+      const error = (await missing.check().catch((caught: unknown) => caught)) as OctoError;
       expect(error.fatal).toBe(true);
       expect(error.message).toBe(`bucket no-such-bucket does not exist at ${moto.endpoint}: create it, or fix the provider's bucket`);
     });

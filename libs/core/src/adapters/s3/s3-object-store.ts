@@ -295,7 +295,8 @@ class S3Staging implements Staging {
           const part = this.parts.take(target);
           let filled = 0;
           while (filled < target) {
-            const head = chunks[0]!;
+            const head = chunks[0];
+            if (!head) break;
             const copied = head.copy(part, filled, 0, Math.min(head.length, target - filled));
             filled += copied;
             if (copied === head.length) chunks.shift();
@@ -447,7 +448,8 @@ class PartBufferPool {
 
   take(size: number): Buffer {
     const index = this.free.findIndex((buffer) => buffer.length === size);
-    if (index >= 0) return this.free.splice(index, 1)[0]!;
+    const [reused] = index >= 0 ? this.free.splice(index, 1) : [];
+    if (reused) return reused;
     const buffer = Buffer.allocUnsafeSlow(size);
     this.mine.add(buffer);
     return buffer;
@@ -481,7 +483,6 @@ function splitMetadata(metadata: ObjectMetadata): { contentType?: string; userMe
       contentType = value;
       continue;
     }
-    // eslint-disable-next-line no-control-regex
     userMetadata[name.toLowerCase()] = /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
   }
   return { contentType, userMetadata };

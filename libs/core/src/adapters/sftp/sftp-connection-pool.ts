@@ -66,7 +66,8 @@ export class SftpConnectionPool {
   async acquire(): Promise<SftpLease> {
     if (this.fatal) throw this.fatal;
     // Least-used slot first; an open connection wins a tie over one still to be made.
-    const slot = [...this.slots].sort((a, b) => a.users - b.users || Number(!a.connection?.alive) - Number(!b.connection?.alive))[0]!;
+    const rank = (candidate: Slot) => candidate.users * 2 + Number(!candidate.connection?.alive);
+    const slot = this.slots.reduce((best, candidate) => (rank(candidate) < rank(best) ? candidate : best));
     slot.users += 1;
     let connection: Connection;
     try {

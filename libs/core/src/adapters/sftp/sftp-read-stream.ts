@@ -143,12 +143,12 @@ export class SftpReadStream extends Readable {
 
   private async attempt(): Promise<Buffer | null> {
     const { size, displayPath } = this.options;
-    const sftp = await this.open();
-    this.fill(sftp);
+    const { sftp, handle } = await this.open();
+    this.fill(sftp, handle);
     const head = this.queue.shift();
     if (!head) {
       // Everything listed was delivered; the file must end here.
-      const probe = await this.withTimeout(readAt(sftp, this.handle!, size, 1));
+      const probe = await this.withTimeout(readAt(sftp, handle, size, 1));
       if (probe.length > 0) {
         throw new Permanent(
           new OctoError('source', `${displayPath}: the file is longer than the ${size} bytes listed; it is still being written, it will be retried next run`),
@@ -166,27 +166,28 @@ export class SftpReadStream extends Readable {
       // A short read: ask for the rest before anything already in flight is delivered.
       const offset = head.offset + data.length;
       const length = head.length - data.length;
-      this.queue.unshift({ offset, length, result: quiet(readAt(sftp, this.handle!, offset, length)) });
+      this.queue.unshift({ offset, length, result: quiet(readAt(sftp, handle, offset, length)) });
     }
     this.position += data.length;
     return data;
   }
 
-  private fill(sftp: SFTPWrapper): void {
+  private fill(sftp: SFTPWrapper, handle: Buffer): void {
     const { size, chunkBytes, readsInFlight } = this.options;
     while (this.queue.length < readsInFlight && this.requested < size) {
       const length = Math.min(chunkBytes, size - this.requested);
-      this.queue.push({ offset: this.requested, length, result: quiet(readAt(sftp, this.handle!, this.requested, length)) });
+      this.queue.push({ offset: this.requested, length, result: quiet(readAt(sftp, handle, this.requested, length)) });
       this.requested += length;
     }
   }
 
-  private async open(): Promise<SFTPWrapper> {
-    if (this.lease && this.handle) return this.lease.sftp;
+  private async open(): Promise<{ sftp: SFTPWrapper; handle: Buffer }> {
+    if (this.lease && this.handle) return { sftp: this.lease.sftp, handle: this.handle };
     this.lease = await this.pool.acquire();
     const sftp = this.lease.sftp;
+    let handle: Buffer;
     try {
-      this.handle = await this.withTimeout(
+      handle = await this.withTimeout(
         new Promise<Buffer>((resolve, reject) => sftp.open(this.options.remotePath, 'r', (error, handle) => (error ? reject(error) : resolve(handle)))),
       );
     } catch (error) {
@@ -199,8 +200,9 @@ export class SftpReadStream extends Readable {
       }
       throw error;
     }
+    this.handle = handle;
     this.requested = this.position;
-    return sftp;
+    return { sftp, handle };
   }
 
   /** Forgets in-flight reads and the handle; `broken` also closes the connection. */

@@ -110,7 +110,8 @@ export class SftpRemoteSource implements RemoteSource {
       return found;
     });
     const now = Date.now();
-    const fresh = options.minAgeMs ? files.filter((file) => now - file.mtimeMs >= options.minAgeMs!) : files;
+    const minAgeMs = options.minAgeMs ?? 0;
+    const fresh = minAgeMs > 0 ? files.filter((file) => now - file.mtimeMs >= minAgeMs) : files;
     return pairSignatures(fresh.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)));
   }
 
