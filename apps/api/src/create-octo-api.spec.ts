@@ -134,6 +134,17 @@ describe(createOctoApi, () => {
       expect(api.runtime.jobs.list()).toHaveLength(0);
     });
 
+    it('should take no body as the defaults but refuse a JSON null', async () => {
+      const nullBody = await api.app.inject({ method: 'POST', url: '/v1/providers/example/jobs', headers: { ...auth, 'content-type': 'application/json' }, payload: 'null' });
+      expect(nullBody.statusCode).toBe(400);
+      expect(nullBody.json().message).toBe('body: expected an object (or no body at all)');
+      expect(api.runtime.jobs.list()).toHaveLength(0);
+      const none = await api.app.inject({ method: 'POST', url: '/v1/providers/example/jobs', headers: auth });
+      expect(none.statusCode).toBe(202);
+      expect(none.json()).toMatchObject({ dryRun: false, status: 'running' });
+      expect(none.json().concurrency).toBeUndefined();
+    });
+
     it('should refuse a body over the size limit with 413 and a non-JSON body with 415', async () => {
       const big = await api.app.inject({ method: 'POST', url: '/v1/providers/example/jobs', headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify({ dryRun: true, pad: 'x'.repeat(20_000) }) });
       expect(big.statusCode).toBe(413);
@@ -349,6 +360,20 @@ describe(createOctoApi, () => {
       expect((await store.get(id))?.status).toBe('interrupted');
       const list = await api.app.inject({ method: 'GET', url: '/v1/jobs?status=interrupted', headers: auth });
       expect(list.json().total).toBe(1);
+    });
+  });
+
+  describe('when a known path is asked with another method', () => {
+    it('should answer 405 with the allowed methods, and 404 for an unknown path', async () => {
+      const put = await api.app.inject({ method: 'PUT', url: `/v1/jobs/${randomUUID()}`, headers: auth });
+      expect(put.statusCode).toBe(405);
+      expect(put.headers.allow).toBe('DELETE, GET, HEAD');
+      const trace = await api.app.inject({ method: 'POST', url: '/v1/providers', headers: auth, payload: {} });
+      expect(trace.statusCode).toBe(405);
+      expect(trace.json().message).toBe('POST is not allowed on /v1/providers: use GET, HEAD');
+      const unknown = await api.app.inject({ method: 'GET', url: '/v1/nothing', headers: auth });
+      expect(unknown.statusCode).toBe(404);
+      expect(unknown.json().message).toBe('no route GET /v1/nothing');
     });
   });
 

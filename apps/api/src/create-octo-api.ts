@@ -11,7 +11,7 @@ import {
   type ProviderPlugin,
 } from '@octo/core';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { BearerTokens } from './auth/bearer-tokens.js';
 import { parseApiConfig, type ApiConfig } from './config/api-config.js';
@@ -120,11 +120,36 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
     },
   });
 
+  // Known paths asked with another method get 405 and an Allow header, not 404.
+  const routeMethods: Array<{ pattern: RegExp; methods: string[] }> = [];
+  app.addHook('onRoute', (route) => {
+    const pattern = new RegExp(`^${route.url.replace(/:[^/]+/g, '[^/]+')}$`);
+    const methods = [route.method].flat();
+    const known = routeMethods.find((entry) => entry.pattern.source === pattern.source);
+    if (known) known.methods.push(...methods);
+    else routeMethods.push({ pattern, methods });
+  });
+  const notFound = async (request: FastifyRequest, reply: FastifyReply) => {
+    const pathname = request.url.split('?')[0]!;
+    const allowed = [...new Set(routeMethods.find((entry) => entry.pattern.test(pathname))?.methods ?? [])].sort();
+    if (allowed.length > 0) {
+      return reply
+        .code(405)
+        .header('allow', allowed.join(', '))
+        .send({ statusCode: 405, error: 'Method Not Allowed', message: `${request.method} is not allowed on ${pathname}: use ${allowed.join(', ')}` });
+    }
+    return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${pathname}` });
+  };
+
   app.addHook('onRequest', async (request, reply) => {
     const route = request.routeOptions.config;
     if (route?.public) return;
     if (route?.metrics && config.metricsAuth === 'none') return;
-    if (tokens.verify(request.headers.authorization)) return;
+    if (tokens.verify(request.headers.authorization)) {
+      // Answer unknown routes here, before any body is parsed (a QUERY or PUT body would fail first).
+      if (request.is404) return notFound(request, reply);
+      return;
+    }
     request.log.warn({ reason: request.headers.authorization ? 'wrong token' : 'no token' }, 'request refused: not authenticated');
     await reply
       .code(401)
@@ -156,9 +181,7 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
     return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'unexpected error; see the logs' });
   });
 
-  app.setNotFoundHandler(async (request, reply) =>
-    reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
-  );
+  app.setNotFoundHandler(notFound);
 
   const stores = new Map<string, Promise<ObjectStore>>();
   const storeFor = (bucket: string) => {
@@ -212,6 +235,7 @@ function statusText(status: number): string {
     401: 'Unauthorized',
     404: 'Not Found',
     409: 'Conflict',
+    405: 'Method Not Allowed',
     413: 'Payload Too Large',
     415: 'Unsupported Media Type',
     503: 'Service Unavailable',

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOctoApi, type OctoApi } from '../src/create-octo-api.js';
+import { jobDetailSchema, jobEventSchema } from '../src/http/schemas.js';
 import {
   ledgerRecords,
   listBucket,
@@ -89,7 +90,12 @@ describe('the Octo API over a real socket', () => {
     expect(last.event).toBe('job.finished');
     expect(events.filter((event) => event.event === 'job.finished')).toHaveLength(1);
     const live = events.slice(1);
-    for (const event of live) expect(event.data.type).toBe(event.event);
+    // Every event matches the schema the OpenAPI document gives for it.
+    expect(jobDetailSchema.safeParse(state).success).toBe(true);
+    for (const event of live) {
+      expect(event.data.type).toBe(event.event);
+      expect(jobEventSchema.safeParse(event.data).error).toBeUndefined();
+    }
     const startedAt = live.findIndex((event) => event.event === 'job.started');
     if (startedAt !== -1) expect(live.findIndex((event) => event.event.startsWith('file.'))).toBeGreaterThan(startedAt);
     else expect(state.startedAt).not.toBeNull();

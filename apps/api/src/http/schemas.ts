@@ -158,3 +158,41 @@ export const readySchema = z.object({
 
 export type JobSummaryView = z.output<typeof jobSummarySchema>;
 export type JobDetailView = z.output<typeof jobDetailSchema>;
+
+const at = z.string().describe('ISO time');
+
+/** The events a job reports, as `GET /v1/jobs/:id/events` forwards them (the `data` of each SSE event). */
+export const jobEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('job.started'), jobId: z.string(), provider: z.string(), total: z.number().int(), totalBytes: z.number(), at }),
+  z.object({ type: z.literal('file.started'), jobId: z.string(), path: z.string(), size: z.number(), at }),
+  z.object({ type: z.literal('file.progress'), jobId: z.string(), path: z.string(), bytes: z.number(), size: z.number(), at }),
+  z.object({ type: z.literal('file.done'), jobId: z.string(), path: z.string(), outputs: z.array(fileOutputSchema), durationMs: z.number(), progress: progressSchema, at }),
+  z.object({ type: z.literal('file.failed'), jobId: z.string(), path: z.string(), kind: errorKindSchema, reason: z.string(), durationMs: z.number(), progress: progressSchema, at }),
+  z.object({
+    type: z.literal('job.finished'),
+    jobId: z.string(),
+    summary: z
+      .object({
+        jobId: z.string(),
+        provider: z.string(),
+        status: jobStatusSchema,
+        dryRun: z.boolean(),
+        total: z.number().int(),
+        succeeded: z.number().int(),
+        failed: z.number().int(),
+        bytesIn: z.number(),
+        bytesOut: z.number(),
+        startedAt: z.string(),
+        finishedAt: z.string(),
+        durationMs: z.number(),
+        files: z.array(fileResultSchema),
+        error: z.object({ kind: errorKindSchema, reason: z.string() }).optional(),
+        plan: z.array(plannedFileSchema).optional(),
+      })
+      .describe('The job summary, as the CLI prints it'),
+    at,
+  }),
+]);
+
+/** The names of the SSE events, in the order a stream may carry them. */
+export const SSE_EVENT_NAMES = ['job.state', 'job.started', 'file.started', 'file.progress', 'file.done', 'file.failed', 'job.finished'] as const;

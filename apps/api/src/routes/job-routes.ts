@@ -3,8 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ApiConfig } from '../config/api-config.js';
 import { ApiError } from '../http/api-error.js';
-import { errorSchema, jobDetailSchema, jobIdSchema, jobListQuerySchema, jobListSchema } from '../http/schemas.js';
-import type { ZodTypeProvider } from '../http/zod-type-provider.js';
+import { errorSchema, jobDetailSchema, jobEventSchema, jobIdSchema, jobListQuerySchema, jobListSchema, SSE_EVENT_NAMES } from '../http/schemas.js';
+import { toJsonSchema, type ZodTypeProvider } from '../http/zod-type-provider.js';
 import type { JobService } from '../jobs/job-service.js';
 
 const idParams = z.strictObject({ id: jobIdSchema });
@@ -79,7 +79,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: { jobs: JobService
           'First a `job.state` event with the job as GET /v1/jobs/:id shows it, then every later event (`job.started`, `file.started`, `file.progress`, `file.done`, `file.failed`) and last `job.finished` with the summary; then the stream ends. For a job that already ended, the stream is the `job.state` event alone.',
         params: idParams,
         response: {
-          200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+          200: { description: 'An event stream, one job event per SSE event', content: { 'text/event-stream': { schema: sseEventJsonSchema() } } },
           400: errorSchema,
           401: errorSchema,
           404: errorSchema,
@@ -95,7 +95,13 @@ export function registerJobRoutes(app: FastifyInstance, deps: { jobs: JobService
       };
       // watch() and the first write run in one tick, so no event can slip in between them.
       const watched = jobs.watch(request.params.id, (event: JobEvent) => {
-        write(event.type, event);
+        // Events are checked against their documented schema like every other response.
+        const checked = jobEventSchema.safeParse(event);
+        if (!checked.success) {
+          request.log.error({ type: event.type, issues: checked.error.issues }, 'job event does not match its schema; ending the stream');
+          return finish();
+        }
+        write(event.type, checked.data);
         if (event.type === 'job.finished') finish();
       });
       if (!watched) throw new ApiError(404, `no job ${request.params.id}`);
@@ -119,4 +125,24 @@ export function registerJobRoutes(app: FastifyInstance, deps: { jobs: JobService
       if (watched.ended) finish();
     },
   );
+}
+
+/**
+ * One SSE event as OpenAPI 3.2 describes items of a sequential media type (`event`, `id`,
+ * `data`), with `data` holding JSON: the job for `job.state`, a job event otherwise.
+ */
+function sseEventJsonSchema(): Record<string, unknown> {
+  return {
+    type: 'object',
+    required: ['event', 'data', 'id'],
+    properties: {
+      event: { type: 'string', enum: [...SSE_EVENT_NAMES] },
+      id: { type: 'string', pattern: '^[1-9][0-9]*$', description: 'Counts events from 1 on each connection' },
+      data: {
+        type: 'string',
+        contentMediaType: 'application/json',
+        contentSchema: { anyOf: [toJsonSchema(jobDetailSchema, 'output'), toJsonSchema(jobEventSchema, 'output')] },
+      },
+    },
+  };
 }

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiConfig } from '../config/api-config.js';
 import type { JobService } from '../jobs/job-service.js';
 import { errorSchema, jobDetailSchema, providerListSchema, providerNameSchema, startJobBodySchema } from '../http/schemas.js';
-import type { ZodTypeProvider } from '../http/zod-type-provider.js';
+import { RequestValidationError, type ZodTypeProvider } from '../http/zod-type-provider.js';
 import { z } from 'zod';
 
 /** GET /v1/providers and POST /v1/providers/:name/jobs. */
@@ -32,6 +32,12 @@ export function registerProviderRoutes(app: FastifyInstance, deps: { runtime: Oc
         params: z.strictObject({ name: providerNameSchema }),
         body: startJobBodySchema(deps.config.limits.maxConcurrency).nullish(),
         response: { 202: jobDetailSchema, 400: errorSchema, 401: errorSchema, 404: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema, 503: errorSchema },
+      },
+      // No body means the defaults; a JSON body that is `null` is a mistake, not "no options".
+      preValidation: async (request) => {
+        if (request.body === null && Number(request.headers['content-length'] ?? 0) > 0) {
+          throw new RequestValidationError('body', [{ code: 'invalid_type', expected: 'object', path: [], message: 'expected an object (or no body at all)', input: null }]);
+        }
       },
     },
     async (request, reply) => {
