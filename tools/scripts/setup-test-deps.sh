@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the integration tests need when it is missing: GnuPG (interop fixtures),
-# OpenSSH's sshd (SFTP), redis-server, and moto's S3 server (Python). Idempotent; needs root
+# OpenSSH's sshd (SFTP), redis-server, and moto's S3 server (Python). The SFTP/S3 harness
+# (libs/testing) runs /usr/sbin/sshd and moto_server from PATH on loopback ports. Idempotent; needs root
 # for apt-get, otherwise it prints exactly what to install.
 set -euo pipefail
 
@@ -25,7 +26,8 @@ fi
 if ! command -v moto_server >/dev/null 2>&1; then
   if command -v pip3 >/dev/null 2>&1 || command -v pip >/dev/null 2>&1; then
     echo "setup: installing moto[server] with pip" >&2
-    "$(command -v pip3 || command -v pip)" install -q "moto[server]==5.1.*" >&2
+    # moto 5.1+ serves AbortMultipartUpload, ListMultipartUploads and flexible checksums (CRC32 per part).
+    "$(command -v pip3 || command -v pip)" install -q "moto[server]>=5.1,<6" >&2
     hash -r
   else
     echo "setup: moto_server is missing; install it with: pip install 'moto[server]'" >&2
