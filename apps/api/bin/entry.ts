@@ -1,0 +1,17 @@
+// Entry point of the bundled API (dist/octo-api.mjs): the same as `octo serve`, without the CLI.
+// Config from $OCTO_CONFIG or ./octo.config.yaml; host and port from the config's api: block.
+import { loadConfig, OctoError } from '@octo/core';
+import { installedProviders } from '@octo/registry';
+import { serveOctoApi } from '../src/serve-octo-api.js';
+
+try {
+  const { stopped } = await serveOctoApi({
+    loaded: await loadConfig(),
+    plugins: installedProviders,
+    onListening: (url) => process.stderr.write(`octo-api: listening on ${url}\n`),
+  });
+  await stopped;
+} catch (error) {
+  process.stderr.write(`octo-api: ${OctoError.is(error) ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 2;
+}
