@@ -187,6 +187,14 @@ describe('provider generator', () => {
       expect(snapshot(tree)).toEqual(before);
     });
 
+    it('should refuse a description of more than one line, and write nothing', async () => {
+      const before = snapshot(tree);
+      await expect(providerGenerator(tree, { name: 'initech', description: 'one\ntwo', skipInstall: true })).rejects.toThrow(
+        'the description must be one non-empty line',
+      );
+      expect(snapshot(tree)).toEqual(before);
+    });
+
     it('should refuse a name whose folder exists, and leave the registry untouched', async () => {
       tree.write('libs/providers/initech/notes.txt', 'someone started here');
       const before = snapshot(tree);

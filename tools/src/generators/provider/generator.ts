@@ -100,7 +100,6 @@ export async function providerGenerator(tree: Tree, options: ProviderGeneratorSc
     descriptionLiteral: singleQuoted(description),
     // A `*/` would end the TSDoc comment the description is quoted in.
     descriptionDoc: description.replace(/\*\//g, '*\\/'),
-    tmpl: '',
   });
   const project = readProjectConfiguration(tree, n.projectName);
   updateProjectConfiguration(tree, n.projectName, {
