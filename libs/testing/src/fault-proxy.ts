@@ -16,6 +16,8 @@ export interface ProxiedRequest {
   readonly method: string;
   readonly url: string;
   readonly outcome: 'forwarded' | '500' | 'reset';
+  /** The request headers as the client sent them. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 /** A loopback HTTP proxy in front of an S3 server that fails a share of requests on purpose. */
@@ -51,7 +53,7 @@ export async function startFaultProxy(target: string, options: { seed?: number }
     const matches = plan !== undefined && (plan.match?.({ method, url }) ?? true);
     if (matches && plan && random() < plan.rate) {
       const outcome = plan.mode === 'mixed' ? (random() < 0.5 ? '500' : 'reset') : plan.mode;
-      requests.push({ method, url, outcome });
+      requests.push({ method, url, outcome, headers: req.headers });
       if (outcome === 'reset') {
         req.socket.destroy();
         return;
@@ -64,7 +66,7 @@ export async function startFaultProxy(target: string, options: { seed?: number }
       });
       return;
     }
-    requests.push({ method, url, outcome: 'forwarded' });
+    requests.push({ method, url, outcome: 'forwarded', headers: req.headers });
     const headers = { ...req.headers };
     // The proxy answers 100-continue itself; the upstream gets a plain request.
     delete headers['expect'];

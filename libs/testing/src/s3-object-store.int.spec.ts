@@ -207,6 +207,16 @@ describe(S3ObjectStore, () => {
       }
       const failed = proxy.requests.filter((request) => request.outcome !== 'forwarded');
       expect(failed.length).toBeGreaterThan(0);
+      // Every upload request carried an SDK checksum in a header (not an aws-chunked trailer).
+      const uploads = proxy.requests.filter((request) => request.method === 'PUT');
+      expect(uploads.length).toBeGreaterThanOrEqual(5);
+      for (const request of uploads) {
+        expect(request.headers['x-amz-checksum-crc32'], request.url).toMatch(/^[A-Za-z0-9+/]{6}==$/);
+        expect(request.headers['content-encoding']).toBeUndefined();
+      }
+      const creates = proxy.requests.filter((request) => request.method === 'POST' && request.url.includes('uploads'));
+      expect(creates.length).toBeGreaterThanOrEqual(2);
+      for (const request of creates) expect(request.headers['x-amz-checksum-algorithm']).toBe('CRC32');
       expect(failed.some((request) => request.outcome === '500')).toBe(true);
       expect(failed.some((request) => request.outcome === 'reset')).toBe(true);
       expect(sha256(await readObject(reader, bucket, 'landing/flaky/data.bin'))).toBe(sha256(data));
