@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRootContainer, OctoError, parseConfig, ProviderFactory, TYPES, type FileContext, type ProviderContext } from '@octo/core';
@@ -115,6 +115,26 @@ describe('acmeBankProvider', () => {
       expect(router.route({ name: 'stmt_12345678_20261101.csv' }, contextFor('stmt_12345678_20261101.csv.gz.gpg'))).toBe(
         'data/csv/12345678/2026/11/stmt_12345678_20261101.csv',
       );
+    });
+  });
+
+  describe("when the README's config block is pasted", () => {
+    it('should be a valid config that the plugin accepts', async () => {
+      const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+      const block = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+      // The one placeholder left to fill in: the bank's host key fingerprint.
+      expect(block.match(/\.\.\./g)).toEqual(['...']);
+      const filled = block.replace('SHA256:...', `SHA256:${'A'.repeat(43)}`);
+      const file = path.join(dir, 'octo.config.yaml');
+      const config = parseConfig(`store: file://buckets\nproviders:\n${filled}`, file);
+      expect(config.providers['acme-bank']?.decryption).toMatchObject({ signature: 'required', verificationKeys: ['file:keys/acme-bank-signing.asc'] });
+      const factory = new ProviderFactory(createRootContainer(), [acmeBankProvider], { config, file, baseDir: dir });
+      expect(factory.list()).toEqual([
+        { name: 'acme-bank', plugin: 'acme-bank', description: acmeBankProvider.description, source: 'sftp://octo@sftp.acme-bank.example:22/outbound', bucket: 'acme-bank-statements' },
+      ]);
+      // The plugin's own check passes: nothing connects or reads a secret until a sync runs.
+      const handle = await factory.create('acme-bank');
+      expect(handle.container.get(TYPES.FolderNamer)).toBeInstanceOf(AcmeBankFolderNamer);
     });
   });
 

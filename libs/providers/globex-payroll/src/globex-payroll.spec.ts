@@ -1,9 +1,13 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { OctoError, silentLogger, type FileContext, type Logger, type ProviderContext, type UnpackedEntry, type Unpacker } from '@octo/core';
+import { createRootContainer, OctoError, parseConfig, ProviderFactory, silentLogger, TYPES, type FileContext, type Logger, type ProviderContext, type UnpackedEntry, type Unpacker } from '@octo/core';
 import { describe, expect, it } from 'vitest';
 import {
   BundleContents,
+  globexPayrollProvider,
   globexPayrollSettingsSchema,
   GlobexPayrollFileFilter,
   GlobexPayrollFolderNamer,
@@ -212,5 +216,40 @@ describe(ManifestCapturingUnpacker, () => {
       for await (const entry of unpacker.unpack(Readable.from([]), 'x', contextFor('payroll_2026W05.tar.gz.pgp'))) await text(entry.stream);
     })();
     await expect(reading).rejects.toThrow('payroll_2026W05.tar.gz.pgp holds manifest.xml twice');
+  });
+});
+
+describe('globexPayrollProvider', () => {
+  describe("when the README's config block is pasted", () => {
+    it('should be a valid config whose settings the plugin parses, binding its stages', async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'octo-globex-readme-'));
+      try {
+        const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+        const block = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1] ?? '')[0] ?? '';
+        // The one placeholder left to fill in: Globex's host key fingerprint.
+        expect(block.match(/\.\.\./g)).toEqual(['...']);
+        const file = path.join(dir, 'octo.config.yaml');
+        const config = parseConfig(`store: file://buckets\nproviders:\n${block.replace('SHA256:...', `SHA256:${'A'.repeat(43)}`)}`, file);
+        expect(config.providers['globex-payroll']?.decryption).toMatchObject({ passphrase: 'env:GLOBEX_PAYROLL_PASSPHRASE', signature: 'ignore' });
+        const handle = await new ProviderFactory(createRootContainer(), [globexPayrollProvider], { config, file, baseDir: dir }).create('globex-payroll');
+        expect(handle.context.settings).toEqual({ manifest: 'manifest.xml', landManifest: false });
+        expect(handle.container.get(TYPES.FolderNamer)).toBeInstanceOf(GlobexPayrollFolderNamer);
+        expect(handle.container.get(TYPES.FileFilter)).toBeInstanceOf(GlobexPayrollFileFilter);
+        expect(handle.container.get(TYPES.Unpacker)).toBeInstanceOf(ManifestCapturingUnpacker);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('should refuse a manifest name with a folder in it, naming the field', async () => {
+      const file = '/tmp/octo.config.yaml';
+      const config = parseConfig(
+        ['store: file://buckets', 'providers:', '  globex-payroll:', '    source: file://drop', '    bucket: globex-payroll', '    settings: { manifest: meta/manifest.xml }'].join('\n'),
+        file,
+      );
+      await expect(new ProviderFactory(createRootContainer(), [globexPayrollProvider], { config, file, baseDir: '/tmp' }).create('globex-payroll')).rejects.toThrow(
+        'providers.globex-payroll.settings.manifest: expected a file name at the bundle root, e.g. manifest.xml',
+      );
+    });
   });
 });
