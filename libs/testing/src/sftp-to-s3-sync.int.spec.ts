@@ -97,6 +97,37 @@ describe('SyncJob over SFTP and S3', () => {
     if (work) await rm(work, { recursive: true, force: true });
   });
 
+  describe('when several files are read at once', () => {
+    it('should share a pool of at most `connections` SSH connections and close them all at job end', async () => {
+      const { drop, bucket, run, dataKeys } = await scenario({ source: { connections: 2 }, concurrency: 4 });
+      const expected = new Map<string, string>();
+      for (let index = 0; index < 6; index += 1) {
+        const data = keystreamBytes(6 * 1024 * 1024, `pool-${index}`);
+        await writeFile(path.join(drop, `file-${index}.bin`), data);
+        expected.set(`file-${index}.bin`, sha256(data));
+      }
+      let peak = 0;
+      let polling = true;
+      const poller = (async () => {
+        while (polling) {
+          peak = Math.max(peak, (await sshd.sessionPids()).length);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      })();
+      const { summary } = await run();
+      polling = false;
+      await poller;
+      expect(summary.status).toBe('succeeded');
+      expect(summary.succeeded).toBe(6);
+      expect(peak).toBeGreaterThanOrEqual(1);
+      expect(peak).toBeLessThanOrEqual(2);
+      for (const key of await dataKeys()) {
+        expect(sha256(await readObject(reader, bucket, key))).toBe(expected.get(key.split('/').pop()!));
+      }
+      expect(await waitForNoSessions()).toEqual([]);
+    });
+  });
+
   describe('when the credentials are wrong', () => {
     it('should report one auth error for the job, not one failure per file, and land nothing', async () => {
       const { drop, bucket, run, dataKeys, ledgerKeys } = await scenario({ source: { privateKey: `file:${sshd.otherUserKeyFile}` } });
@@ -112,6 +143,7 @@ describe('SyncJob over SFTP and S3', () => {
       expect(await dataKeys()).toEqual([]);
       expect(await ledgerKeys()).toEqual([]);
       expect(await openUploads(reader, bucket)).toEqual([]);
+      expect(await waitForNoSessions()).toEqual([]);
     });
 
     it('should report a wrong password once too', async () => {
@@ -191,6 +223,7 @@ describe('SyncJob over SFTP and S3', () => {
       const [key] = await dataKeys();
       expect(await hashObject(reader, bucket, key!)).toEqual({ sha256: written.sha256, size: written.size });
       expect(await openUploads(reader, bucket)).toEqual([]);
+      expect(await waitForNoSessions()).toEqual([]);
     });
 
     it('should fail the file cleanly when it cannot resume, leave no partial object, and a rerun completes', async () => {
@@ -275,6 +308,16 @@ describe('SyncJob over SFTP and S3', () => {
       expect(sha256(await readObject(reader, bucket, key!))).toBe(sha256(data));
     });
   });
+
+  /** The sshd session processes left once the client closed (they exit a moment after). */
+  async function waitForNoSessions(): Promise<number[]> {
+    let pids = await sshd.sessionPids();
+    for (let tries = 0; tries < 50 && pids.length > 0; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      pids = await sshd.sessionPids();
+    }
+    return pids;
+  }
 
   async function sshdKill(): Promise<void> {
     // The session may not be forked yet when the first bytes arrive on another connection.
