@@ -1,3 +1,5 @@
+// `octo serve` runs the API app in this process; Nx forbids app-to-app imports by default, and this one is meant.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { serveOctoApi } from '@octo/api';
 import { loadConfig } from '@octo/core';
 import { installedProviders } from '@octo/registry';
