@@ -1,5 +1,5 @@
 import { sampleFiles, exampleProvider } from '@octo/provider-example';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOctoApi, type OctoApi } from '../src/create-octo-api.js';
@@ -169,6 +169,48 @@ describe('the Octo API over a real socket', () => {
     const rerun = await (await post('example', {})).json();
     const rerunEvents = await follow(rerun.id);
     expect(rerunEvents.at(-1)!.data.summary).toMatchObject({ status: 'succeeded', total: 0 });
+  });
+
+  it('should cancel an example job mid-way: only whole files land, no staging leftovers, and a rerun does exactly the rest', async () => {
+    const drop = setup.dropDir('example');
+    const more: string[] = [];
+    for (let i = 1; i <= 6; i += 1) {
+      const name = `more_2026112${i}.csv`;
+      await writeFile(path.join(drop, name), Buffer.alloc(16 * 1024 * 1024, `more ${i},2026-11-2${i},EUR\n`));
+      more.push(name);
+    }
+    const bucketRoot = path.join(setup.bucketDir, 'example-bucket');
+    const before = await listBucket(bucketRoot);
+    const job = await (await post('example', { concurrency: 1 })).json();
+    let cancel: Response | undefined;
+    const events = await follow(job.id, async (event) => {
+      if (!cancel && event.event === 'file.progress' && event.data.bytes < event.data.size) {
+        cancel = await fetch(`${base}/v1/jobs/${job.id}`, { method: 'DELETE', headers: auth });
+      }
+    });
+    expect(cancel?.status).toBe(200);
+    const summary = events.at(-1)!.data.summary;
+    expect(summary).toMatchObject({ status: 'cancelled', total: 6 });
+    const done = summary.files.filter((file: { status: string }) => file.status === 'done');
+    expect(done.length).toBeLessThan(6);
+    for (const file of summary.files.filter((f: { status: string }) => f.status !== 'done')) expect(file).toMatchObject({ status: 'failed', kind: 'cancelled' });
+
+    // New objects are exactly the outputs of the files that were done, byte for byte.
+    const after = await listBucket(bucketRoot);
+    const added = [...after].filter(([key]) => !before.has(key));
+    const outputs = done.flatMap((file: { outputs: Array<{ key: string; sha256: string }> }) => file.outputs);
+    expect(added.map(([key]) => key).sort()).toEqual(outputs.map((output: { key: string }) => output.key).sort());
+    for (const output of outputs) expect(after.get(output.key)).toBe(output.sha256);
+    expect(await stagingLeftovers(bucketRoot)).toEqual([]);
+    const ledgered = (await ledgerRecords(bucketRoot, 'example')).filter((record) => record.path.startsWith('more_'));
+    expect(ledgered.map((record) => record.path).sort()).toEqual(done.map((file: { path: string }) => file.path).sort());
+
+    const rerun = await (await post('example', { concurrency: 4 })).json();
+    const rerunSummary = (await follow(rerun.id)).at(-1)!.data.summary;
+    const rest = more.filter((name) => !done.some((file: { path: string }) => file.path === name));
+    expect(rerunSummary).toMatchObject({ status: 'succeeded', total: rest.length, succeeded: rest.length });
+    expect(rerunSummary.files.map((file: { path: string }) => file.path)).toEqual(rest);
+    expect((await ledgerRecords(bucketRoot, 'example')).filter((record) => record.path.startsWith('more_'))).toHaveLength(6);
   });
 
   it('should cancel a job: in-flight files aborted, nothing partial visible, done work kept, and a rerun does exactly the rest', async () => {
