@@ -18,8 +18,8 @@ import { parsePayrollManifest } from './payroll-manifest.js';
  * Globex payroll's file filter. Takes only `payroll_<YYYY>W<ww>.tar.gz.pgp` bundles (within
  * the configured globs). Inside a bundle, every entry is staged as it streams past; at the
  * end of the file, when the manifest has surely been read, the entries it does not list are
- * dropped, and a listed file missing from the bundle (or no manifest, or a manifest for
- * another week) fails the whole bundle.
+ * dropped, and a listed file missing from the bundle or unlike its stated sha256 (or no
+ * manifest, or a manifest for another week) fails the whole bundle.
  */
 @injectable()
 export class GlobexPayrollFileFilter extends GlobFileFilter {
@@ -63,6 +63,15 @@ export class GlobexPayrollFileFilter extends GlobFileFilter {
         'filter',
         `${path}: ${manifestName} lists ${missing.length} file${missing.length === 1 ? '' : 's'} missing from the bundle (${missing.join(', ')}); nothing from it was landed, ask Globex to resend the week`,
       );
+    }
+    for (const [file, expected] of manifest.sha256) {
+      const actual = bundle.digests.get(file)?.digest();
+      if (actual !== expected) {
+        throw new OctoError(
+          'filter',
+          `${path}: ${file} does not match its sha256 in ${manifestName} (listed ${expected.slice(0, 12)}..., bundle holds ${actual?.slice(0, 12) ?? 'nothing'}...); nothing from it was landed, ask Globex to resend the week`,
+        );
+      }
     }
     const listed = new Set(manifest.files);
     const drop = kept.filter((entry) => entry !== manifestName && !listed.has(entry));

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,11 +15,17 @@ import { globexPayrollProvider } from './index.js';
 
 const payslip = (employee: string, week: string) => Buffer.from(`%PDF-1.7\n% payslip ${employee} ${week}\n${randomBytes(2048).toString('base64')}\n%%EOF\n`);
 
-const manifestOf = (period: string | undefined, files: string[]) =>
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** A manifest listing `files`; a file given with its bytes gets a sha256 attribute too. */
+const manifestOf = (period: string | undefined, files: Array<string | [string, Buffer]>) =>
   [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<manifest${period ? ` period="${period}"` : ''} employer="Globex Corporation">`,
-    ...files.map((file) => `  <payslip employee="${path.basename(file, '.pdf')}" file="${file}"/>`),
+    ...files.map((item) => {
+      const [file, bytes] = typeof item === 'string' ? [item, undefined] : item;
+      return `  <payslip employee="${path.basename(file, '.pdf')}" file="${file}"${bytes ? ` sha256="${sha256(bytes)}"` : ''}/>`;
+    }),
     '</manifest>',
     '',
   ].join('\n');
@@ -48,6 +54,7 @@ describe('globex-payroll on the embedded default', () => {
   let passphrase: string;
   const slips = new Map<string, Buffer>();
   const bucketOf = (name: string) => path.join(dir, 'buckets', name);
+  let manifestW06: string;
 
   const sync = async (provider: string): Promise<JobSummary> => {
     const file = path.join(dir, 'octo.config.yaml');
@@ -82,7 +89,8 @@ describe('globex-payroll on the embedded default', () => {
     await mkdir(path.join(dir, 'keys'));
     passphrase = randomBytes(18).toString('base64url');
     await writeFile(path.join(dir, 'keys', 'globex-passphrase.txt'), passphrase);
-    for (const week of ['W05', 'W06', 'W07', 'W08']) for (const employee of ['E1001', 'E1002', 'E9999']) slips.set(`${week}/${employee}`, payslip(employee, week));
+    for (const week of ['W05', 'W06', 'W07', 'W08', 'W10']) for (const employee of ['E1001', 'E1002', 'E9999']) slips.set(`${week}/${employee}`, payslip(employee, week));
+    manifestW06 = manifestOf('2026-W06', [['payslips/E1001.pdf', slips.get('W06/E1001')!], ['payslips/E1002.pdf', slips.get('W06/E1002')!]]);
 
     // Manifest first; an unlisted payslip and a stray note ride along.
     await deliver('payroll_2026W05.tar.gz.pgp', [
@@ -92,11 +100,11 @@ describe('globex-payroll on the embedded default', () => {
       ['payslips/E1002.pdf', slips.get('W05/E1002')!],
       ['payslips/E9999.pdf', slips.get('W05/E9999')!],
     ]);
-    // Manifest last.
+    // Manifest last, stating each payslip's sha256.
     await deliver('payroll_2026W06.tar.gz.pgp', [
       ['payslips/E1001.pdf', slips.get('W06/E1001')!],
       ['payslips/E1002.pdf', slips.get('W06/E1002')!],
-      ['manifest.xml', manifestOf('2026-W06', ['payslips/E1001.pdf', 'payslips/E1002.pdf'])],
+      ['manifest.xml', manifestW06],
     ]);
     // A listed payslip is missing from the bundle.
     await deliver('payroll_2026W07.tar.gz.pgp', [
@@ -106,6 +114,12 @@ describe('globex-payroll on the embedded default', () => {
     ]);
     // No manifest at all.
     await deliver('payroll_2026W08.tar.gz.pgp', [['payslips/E1001.pdf', slips.get('W08/E1001')!]]);
+    // A payslip that is not the one whose sha256 the manifest states.
+    await deliver('payroll_2026W10.tar.gz.pgp', [
+      ['manifest.xml', manifestOf('2026-W10', [['payslips/E1001.pdf', slips.get('W10/E1001')!], ['payslips/E1002.pdf', slips.get('W10/E1002')!]])],
+      ['payslips/E1001.pdf', slips.get('W10/E1001')!],
+      ['payslips/E1002.pdf', slips.get('W10/E9999')!],
+    ]);
     // A manifest that is not XML.
     await deliver('payroll_2026W09.tar.gz.pgp', [['manifest.xml', '<manifest><payslip file="a.pdf"></manifest>'], ['a.pdf', '%PDF']]);
     // Not bundles: never taken.
@@ -125,14 +139,15 @@ describe('globex-payroll on the embedded default', () => {
       summary = await sync('globex-payroll');
     });
 
-    it('should take the five bundle names and nothing else', () => {
-      expect(summary.total).toBe(5);
+    it('should take the six bundle names and nothing else', () => {
+      expect(summary.total).toBe(6);
       expect(summary.files.map((file) => [file.path, file.status])).toEqual([
         ['payroll_2026W05.tar.gz.pgp', 'done'],
         ['payroll_2026W06.tar.gz.pgp', 'done'],
         ['payroll_2026W07.tar.gz.pgp', 'failed'],
         ['payroll_2026W08.tar.gz.pgp', 'failed'],
         ['payroll_2026W09.tar.gz.pgp', 'failed'],
+        ['payroll_2026W10.tar.gz.pgp', 'failed'],
       ]);
     });
 
@@ -163,7 +178,15 @@ describe('globex-payroll on the embedded default', () => {
         reason: 'payroll_2026W07.tar.gz.pgp: manifest.xml lists 1 file missing from the bundle (payslips/E1002.pdf); nothing from it was landed, ask Globex to resend the week',
       });
       const all = await listFiles(bucketOf('globex-payroll'));
-      expect(all.filter((key) => /W0[789]/.test(key) && !key.includes('ledger'))).toEqual([]);
+      expect(all.filter((key) => /W(0[789]|10)/.test(key) && !key.includes('ledger'))).toEqual([]);
+    });
+
+    it('should fail a bundle holding a payslip unlike the sha256 its manifest states', () => {
+      const failed = summary.files.find((file) => file.path === 'payroll_2026W10.tar.gz.pgp');
+      expect(failed).toMatchObject({ status: 'failed', kind: 'filter' });
+      expect(failed && 'reason' in failed ? failed.reason : '').toBe(
+        `payroll_2026W10.tar.gz.pgp: payslips/E1002.pdf does not match its sha256 in manifest.xml (listed ${sha256(slips.get('W10/E1002')!).slice(0, 12)}..., bundle holds ${sha256(slips.get('W10/E9999')!).slice(0, 12)}...); nothing from it was landed, ask Globex to resend the week`,
+      );
     });
 
     it('should fail a bundle without a manifest and one whose manifest is not XML', () => {
@@ -184,8 +207,13 @@ describe('globex-payroll on the embedded default', () => {
 
     it('should retry only the failed bundles on the next run', async () => {
       const again = await sync('globex-payroll');
-      expect(again.files.map((file) => file.path)).toEqual(['payroll_2026W07.tar.gz.pgp', 'payroll_2026W08.tar.gz.pgp', 'payroll_2026W09.tar.gz.pgp']);
-      expect(again.failed).toBe(3);
+      expect(again.files.map((file) => file.path)).toEqual([
+        'payroll_2026W07.tar.gz.pgp',
+        'payroll_2026W08.tar.gz.pgp',
+        'payroll_2026W09.tar.gz.pgp',
+        'payroll_2026W10.tar.gz.pgp',
+      ]);
+      expect(again.failed).toBe(4);
     });
   });
 
@@ -202,9 +230,7 @@ describe('globex-payroll on the embedded default', () => {
         'data/xml/2026-W05/manifest.xml',
         'data/xml/2026-W06/manifest.xml',
       ]);
-      expect(await readFile(path.join(bucketOf('globex-archive'), 'data/xml/2026-W06/manifest.xml'), 'utf8')).toBe(
-        manifestOf('2026-W06', ['payslips/E1001.pdf', 'payslips/E1002.pdf']),
-      );
+      expect(await readFile(path.join(bucketOf('globex-archive'), 'data/xml/2026-W06/manifest.xml'), 'utf8')).toBe(manifestW06);
     });
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -33,6 +34,13 @@ function thrown(run: () => unknown): OctoError {
   }
   throw new Error('expected an OctoError, nothing was thrown');
 }
+
+/** An inner unpacker that yields the given entries as they are. */
+const innerOf = (entries: Array<[string, string | Buffer]>): Unpacker => ({
+  async *unpack(): AsyncIterable<UnpackedEntry> {
+    for (const [name, body] of entries) yield { name, stream: Readable.from([Buffer.from(body)]) };
+  },
+});
 
 const MANIFEST = `<?xml version="1.0" encoding="UTF-8"?>
 <manifest period="2026-W05" employer="Globex">
@@ -77,8 +85,15 @@ describe(GlobexPayrollFolderNamer, () => {
 
 describe(parsePayrollManifest, () => {
   it('should list the payslip files in order, with the period', () => {
-    expect(parsePayrollManifest(Buffer.from(MANIFEST), 'm')).toEqual({ period: '2026-W05', files: ['payslips/E1001.pdf', 'payslips/E1002.pdf'] });
-    expect(parsePayrollManifest('<manifest><payslip file="a.pdf"/></manifest>', 'm')).toEqual({ files: ['a.pdf'] });
+    expect(parsePayrollManifest(Buffer.from(MANIFEST), 'm')).toEqual({ period: '2026-W05', files: ['payslips/E1001.pdf', 'payslips/E1002.pdf'], sha256: new Map() });
+    expect(parsePayrollManifest('<manifest><payslip file="a.pdf"/></manifest>', 'm')).toEqual({ files: ['a.pdf'], sha256: new Map() });
+  });
+
+  it('should read the sha256 a payslip states, in lowercase', () => {
+    const digest = 'AB'.repeat(32);
+    expect(parsePayrollManifest(`<manifest><payslip file="a.pdf" sha256="${digest}"/><payslip file="b.pdf"/></manifest>`, 'm').sha256).toEqual(
+      new Map([['a.pdf', 'ab'.repeat(32)]]),
+    );
   });
 
   it.each([
@@ -87,6 +102,7 @@ describe(parsePayrollManifest, () => {
     ['<manifest><payslip employee="E1"/></manifest>', /^b\.tar: manifest\.xml: <payslip> number 1 has no file="\.\.\." attribute/],
     ['<manifest><payslip file="a.pdf"/><payslip file="a.pdf"/></manifest>', /^b\.tar: manifest\.xml lists a\.pdf twice/],
     ['<manifest period="2026-W05"></manifest>', /^b\.tar: manifest\.xml lists no <payslip file="\.\.\."\/>/],
+    ['<manifest><payslip file="a.pdf" sha256="abc"/></manifest>', /^b\.tar: manifest\.xml: the sha256 of a\.pdf is not 64 hex digits/],
   ])('should refuse %s with a filter error', (xml, message) => {
     const error = thrown(() => parsePayrollManifest(xml, 'b.tar: manifest.xml'));
     expect(error.kind).toBe('filter');
@@ -146,7 +162,7 @@ describe(GlobexPayrollFileFilter, () => {
     it('should read the record once', () => {
       const { filter, context, contents } = setup(['manifest.xml', 'payslips/E1001.pdf', 'payslips/E1002.pdf'], MANIFEST);
       filter.finishFile([], context);
-      expect(contents.of(context)).toEqual({ entries: [] });
+      expect(contents.of(context)).toEqual({ entries: [], digests: new Map() });
     });
   });
 
@@ -174,6 +190,20 @@ describe(GlobexPayrollFileFilter, () => {
       );
     });
 
+    it('should fail the file when a payslip is not the one whose sha256 the manifest states', async () => {
+      const contents = new BundleContents();
+      const filter = new GlobexPayrollFileFilter(providerWith(), contents, silentLogger);
+      const context = contextFor(bundle);
+      const good = createHash('sha256').update('%PDF-1 E1001').digest('hex');
+      const listed = createHash('sha256').update('%PDF-1 E1002').digest('hex');
+      const manifest = `<manifest><payslip file="E1001.pdf" sha256="${good}"/><payslip file="E1002.pdf" sha256="${listed}"/></manifest>`;
+      const unpacker = new ManifestCapturingUnpacker(innerOf([['manifest.xml', manifest], ['E1001.pdf', '%PDF-1 E1001'], ['E1002.pdf', '%PDF-1 tampered']]), contents, providerWith());
+      for await (const entry of unpacker.unpack(Readable.from([]), 'x', context)) await text(entry.stream);
+      expect(thrown(() => filter.finishFile(['E1001.pdf', 'E1002.pdf'], context)).message).toBe(
+        `payroll_2026W05.tar.gz.pgp: E1002.pdf does not match its sha256 in manifest.xml (listed ${listed.slice(0, 12)}..., bundle holds ${createHash('sha256').update('%PDF-1 tampered').digest('hex').slice(0, 12)}...); nothing from it was landed, ask Globex to resend the week`,
+      );
+    });
+
     it('should use the configured manifest name', () => {
       const { filter, context } = setup(['index.xml', 'payslips/E1001.pdf', 'payslips/E1002.pdf'], MANIFEST, { manifest: 'index.xml' });
       expect(filter.keepsEntry({ name: 'index.xml' }, context)).toBe(false);
@@ -183,13 +213,6 @@ describe(GlobexPayrollFileFilter, () => {
 });
 
 describe(ManifestCapturingUnpacker, () => {
-  /** An inner unpacker that yields the given entries as they are. */
-  const innerOf = (entries: Array<[string, string | Buffer]>): Unpacker => ({
-    async *unpack(): AsyncIterable<UnpackedEntry> {
-      for (const [name, body] of entries) yield { name, stream: Readable.from([Buffer.from(body)]) };
-    },
-  });
-
   it('should record every entry and a copy of the manifest, passing the bytes through unchanged', async () => {
     const contents = new BundleContents();
     const unpacker = new ManifestCapturingUnpacker(innerOf([['payslips/E1001.pdf', '%PDF-1'], ['manifest.xml', MANIFEST]]), contents, providerWith());
@@ -199,6 +222,7 @@ describe(ManifestCapturingUnpacker, () => {
     expect(bodies).toEqual({ 'payslips/E1001.pdf': '%PDF-1', 'manifest.xml': MANIFEST });
     expect(contents.of(context).entries).toEqual(['payslips/E1001.pdf', 'manifest.xml']);
     expect(contents.of(context).manifest?.toString()).toBe(MANIFEST);
+    expect(contents.of(context).digests.get('payslips/E1001.pdf')?.digest()).toBe(createHash('sha256').update('%PDF-1').digest('hex'));
   });
 
   it('should fail a manifest larger than the limit', async () => {

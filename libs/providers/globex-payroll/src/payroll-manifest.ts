@@ -7,7 +7,11 @@ export interface PayrollManifest {
   readonly period?: string;
   /** Entry names, relative to the bundle's root, in manifest order, each once. */
   readonly files: readonly string[];
+  /** Lowercase hex sha256 of the files whose `<payslip>` states one (`sha256="..."`). */
+  readonly sha256: ReadonlyMap<string, string>;
 }
+
+const SHA256 = /^[0-9a-f]{64}$/i;
 
 const parser = new XMLParser({
   ignoreAttributes: false,
@@ -24,7 +28,7 @@ const parser = new XMLParser({
  *
  * ```xml
  * <manifest period="2026-W05">
- *   <payslip employee="E1001" file="payslips/E1001.pdf"/>
+ *   <payslip employee="E1001" file="payslips/E1001.pdf" sha256="(optional, 64 hex digits)"/>
  * </manifest>
  * ```
  *
@@ -43,18 +47,25 @@ export function parsePayrollManifest(xml: Buffer | string, label: string): Payro
   }
   const { period, payslip } = root as { period?: unknown; payslip?: unknown[] };
   const files: string[] = [];
+  const sha256 = new Map<string, string>();
   for (const [index, item] of (payslip ?? []).entries()) {
-    const file = typeof item === 'object' && item !== null ? (item as { file?: unknown }).file : undefined;
+    const { file, sha256: digest } = typeof item === 'object' && item !== null ? (item as { file?: unknown; sha256?: unknown }) : {};
     if (typeof file !== 'string' || file.trim() === '') {
       throw new OctoError('filter', `${label}: <payslip> number ${index + 1} has no file="..." attribute; nothing from the bundle was landed`);
     }
     if (files.includes(file)) {
       throw new OctoError('filter', `${label} lists ${file} twice; nothing from the bundle was landed`);
     }
+    if (digest !== undefined) {
+      if (typeof digest !== 'string' || !SHA256.test(digest)) {
+        throw new OctoError('filter', `${label}: the sha256 of ${file} is not 64 hex digits; nothing from the bundle was landed`);
+      }
+      sha256.set(file, digest.toLowerCase());
+    }
     files.push(file);
   }
   if (files.length === 0) {
     throw new OctoError('filter', `${label} lists no <payslip file="..."/>; nothing from the bundle was landed`);
   }
-  return { ...(typeof period === 'string' ? { period } : {}), files };
+  return { ...(typeof period === 'string' ? { period } : {}), files, sha256 };
 }
