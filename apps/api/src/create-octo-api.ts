@@ -14,7 +14,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { BearerTokens } from './auth/bearer-tokens.js';
-import { parseApiConfig, type ApiConfig } from './config/api-config.js';
+import { parseApiConfig, type ApiConfig, type ApiConfigInput } from './config/api-config.js';
 import { ApiError } from './http/api-error.js';
 import { RequestValidationError, ResponseValidationError, zodSerializerCompiler, zodSwaggerTransform, zodValidatorCompiler } from './http/zod-type-provider.js';
 import { JobService } from './jobs/job-service.js';
@@ -28,8 +28,8 @@ import { registerProviderRoutes } from './routes/provider-routes.js';
 export interface OctoApiOptions {
   readonly loaded: LoadedConfig;
   readonly plugins: ReadonlyArray<ProviderPlugin<unknown>>;
-  /** Overrides the config's `api:` block (tests, `octo serve --port`). */
-  readonly api?: Partial<ApiConfig>;
+  /** Overrides fields of the config's `api:` block (tests, `octo serve --port`); validated like the block. */
+  readonly api?: Partial<ApiConfigInput>;
   /** Where token references `env:NAME` are looked up (default: process.env). */
   readonly env?: NodeJS.ProcessEnv;
   /** Where JSON log lines go (default: stdout). */
@@ -69,7 +69,7 @@ declare module 'fastify' {
  */
 export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
   const { loaded } = options;
-  const config: ApiConfig = { ...parseApiConfig(loaded), ...options.api };
+  const config = parseApiConfig(loaded, options.api);
   const log = createApiLogger({ level: config.logLevel, destination: options.logDestination });
   const logger = coreLogger(log);
   const secrets = new SecretResolver(loaded.baseDir, options.env ?? process.env);
@@ -130,7 +130,7 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
     else routeMethods.push({ pattern, methods });
   });
   const notFound = async (request: FastifyRequest, reply: FastifyReply) => {
-    const pathname = request.url.split('?')[0]!;
+    const pathname = request.url.split('?')[0] ?? request.url;
     const allowed = [...new Set(routeMethods.find((entry) => entry.pattern.test(pathname))?.methods ?? [])].sort();
     if (allowed.length > 0) {
       return reply

@@ -1,12 +1,12 @@
 import type { LoadedConfig, ProviderPlugin } from '@octo/core';
-import type { ApiConfig } from './config/api-config.js';
+import type { ApiConfigInput } from './config/api-config.js';
 import { createOctoApi, type OctoApi } from './create-octo-api.js';
 
 /** What `octo serve` passes: the config, the plugins, and flag overrides. */
 export interface ServeOptions {
   readonly loaded: LoadedConfig;
   readonly plugins: ReadonlyArray<ProviderPlugin<unknown>>;
-  readonly api?: Partial<ApiConfig>;
+  readonly api?: Partial<ApiConfigInput>;
   /** Called with the URL once the server listens. */
   readonly onListening?: (url: string) => void;
 }

@@ -38,6 +38,13 @@ describe(parseApiConfig, () => {
       );
     });
 
+    it('should validate command-line overrides like the block, naming the flag', () => {
+      expect(parseApiConfig(loadedWith({ port: 9000, host: '0.0.0.0' }), { port: 0 })).toMatchObject({ host: '0.0.0.0', port: 0 });
+      expect(() => parseApiConfig(loadedWith({}), { port: 99_999 })).toThrow(
+        'config /etc/octo/octo.config.yaml (with --port) is invalid:\n  api.port: Too big: expected number to be <=65535',
+      );
+    });
+
     it('should refuse an empty token list', () => {
       expect(() => parseApiConfig(loadedWith({ tokens: [] }))).toThrow('api.tokens: configure at least one token reference, e.g. env:OCTO_API_TOKEN');
     });

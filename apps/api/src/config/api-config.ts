@@ -41,11 +41,17 @@ export const apiConfigSchema = z
 export type ApiConfig = z.output<typeof apiConfigSchema>;
 export type ApiConfigInput = z.input<typeof apiConfigSchema>;
 
-/** Parses the `api:` block of a loaded config; a bad field fails with its path, like the rest of the config. */
-export function parseApiConfig(loaded: LoadedConfig): ApiConfig {
-  const result = apiConfigSchema.safeParse(loaded.config.api ?? {});
+/**
+ * Parses the `api:` block of a loaded config, with `overrides` (command-line flags) on top;
+ * a bad field fails with its path, like the rest of the config.
+ */
+export function parseApiConfig(loaded: LoadedConfig, overrides: Partial<ApiConfigInput> = {}): ApiConfig {
+  const block = loaded.config.api ?? {};
+  const raw = typeof block === 'object' && block !== null && !Array.isArray(block) ? { ...block, ...overrides } : block;
+  const result = apiConfigSchema.safeParse(raw);
   if (!result.success) {
-    throw new OctoError('config', `config ${loaded.file} is invalid:\n${formatIssues(result.error.issues).replace(/^ {2}/gm, '  api.').replace(/^ {2}api\.\(root\)/gm, '  api')}`, { fatal: true });
+    const flags = Object.keys(overrides).length > 0 ? ` (with ${Object.keys(overrides).map((key) => `--${key}`).join(', ')})` : '';
+    throw new OctoError('config', `config ${loaded.file}${flags} is invalid:\n${formatIssues(result.error.issues).replace(/^ {2}/gm, '  api.').replace(/^ {2}api\.\(root\)/gm, '  api')}`, { fatal: true });
   }
   return result.data;
 }
