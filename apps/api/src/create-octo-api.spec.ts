@@ -45,8 +45,8 @@ describe(createOctoApi, () => {
     const id = started.json().id as string;
     await api.runtime.jobs.get(id)!.done;
     // The API's own bookkeeping (report written, provider freed) ends just after the runner's.
-    await waitFor(() => api.jobs.get(id)!.finishedAt !== null && api.jobs.runningJobId('example') === undefined);
-    return api.jobs.get(id)!;
+    await waitFor(() => api.jobs.runningJobId('example') === undefined);
+    return (await api.jobs.get(id))!;
   };
 
   describe('when a request has no valid bearer token', () => {
@@ -328,6 +328,41 @@ describe(createOctoApi, () => {
       const response = await api.app.inject({ method: 'GET', url: `/v1/jobs/${job.id}`, headers: auth });
       expect(response.statusCode).toBe(200);
       expect(response.json()).toEqual(job);
+    });
+
+    it('should serve old jobs\' file results from their reports, not from memory', async () => {
+      const store = new FileJobReportStore(setup.workDir);
+      const ids: string[] = [];
+      for (let i = 0; i < 105; i += 1) {
+        const id = randomUUID();
+        ids.push(id);
+        await store.save({
+          version: 1,
+          jobId: id,
+          provider: 'example',
+          status: 'succeeded',
+          dryRun: false,
+          createdAt: new Date(Date.UTC(2026, 10, 1, 0, i)).toISOString(),
+          finishedAt: new Date(Date.UTC(2026, 10, 1, 0, i, 30)).toISOString(),
+          progress: { filesDone: 1, filesTotal: 1, percent: 100, bytesDone: 10, bytesTotal: 10 },
+          succeeded: 1,
+          failed: 0,
+          bytesIn: 10,
+          bytesOut: 10,
+          files: [{ path: `f${i}.csv`, size: 10, status: 'done', sha256: 'a'.repeat(64), outputs: [{ key: `data/csv/f${i}.csv`, size: 10, sha256: 'b'.repeat(64) }], durationMs: 1 }],
+          owner: { pid: process.pid, host: hostname() },
+        });
+      }
+      await api.shutdown(0);
+      api = await build();
+      for (const i of [0, 104]) {
+        const response = await api.app.inject({ method: 'GET', url: `/v1/jobs/${ids[i]}`, headers: auth });
+        expect(response.json().files.map((file: { path: string }) => file.path)).toEqual([`f${i}.csv`]);
+        const stream = await api.app.inject({ method: 'GET', url: `/v1/jobs/${ids[i]}/events`, headers: auth });
+        expect(stream.body).toContain(`"path":"f${i}.csv"`);
+      }
+      const page = await api.app.inject({ method: 'GET', url: '/v1/jobs?limit=1&offset=104', headers: auth });
+      expect(page.json()).toMatchObject({ total: 105, nextOffset: null, items: [{ id: ids[0] }] });
     });
 
     it('should show a job whose process died as interrupted', async () => {

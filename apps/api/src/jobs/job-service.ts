@@ -35,6 +35,8 @@ interface TrackedJob {
   writes: Promise<void>;
   lastWrite: number;
   writeTimer?: NodeJS.Timeout;
+  /** The file results were dropped from memory (an old finished job); they are read from the report. */
+  detailOnDisk?: boolean;
 }
 
 /** Filters and page for {@link JobService.list}. */
@@ -47,6 +49,9 @@ export interface JobQuery {
 
 /** How often, at most, a running job's report is rewritten as files end. */
 const REPORT_WRITE_INTERVAL_MS = 1000;
+
+/** Finished jobs whose per-file results stay in memory; older ones are read back from their reports. */
+const DETAILED_JOBS_IN_MEMORY = 100;
 
 /**
  * The API's view of jobs: starts them through the runtime's job runner, keeps each one's
@@ -76,6 +81,7 @@ export class JobService {
       if (this.jobs.has(report.jobId)) continue;
       this.jobs.set(report.jobId, { report, inFlight: new Map(), watchers: new Set(), ended: !ACTIVE_JOB_STATUSES.has(report.status), settled: Promise.resolve(), writes: Promise.resolve(), lastWrite: 0 });
     }
+    this.trimMemory();
   }
 
   /** Starts a sync of `provider`; 404 when it is not configured, 409 while it has a job running. */
@@ -152,9 +158,9 @@ export class JobService {
   }
 
   /** A job's full view, or undefined when there is no such job. */
-  get(id: string): JobDetailView | undefined {
+  async get(id: string): Promise<JobDetailView | undefined> {
     const tracked = this.jobs.get(id);
-    return tracked ? this.detail(tracked) : undefined;
+    return tracked ? this.fullDetail(tracked) : undefined;
   }
 
   /** Jobs newest first, filtered and paged. */
@@ -180,12 +186,13 @@ export class JobService {
    * Follows a job: returns its current state and calls `watcher` for every later event.
    * When the job has ended, `ended` is true and no events will follow.
    */
-  watch(id: string, watcher: JobWatcher): { state: JobDetailView; ended: boolean; unsubscribe: () => void } | undefined {
+  async watch(id: string, watcher: JobWatcher): Promise<{ state: JobDetailView; ended: boolean; unsubscribe: () => void } | undefined> {
     const tracked = this.jobs.get(id);
     if (!tracked) return undefined;
-    const state = this.detail(tracked);
     // A job of another process (same work directory) sends no events here: its state is all there is.
-    if (tracked.ended || !tracked.handle) return { state, ended: true, unsubscribe: () => undefined };
+    if (tracked.ended || !tracked.handle) return { state: await this.fullDetail(tracked), ended: true, unsubscribe: () => undefined };
+    // Snapshot and subscription in one tick, so no event falls between them.
+    const state = this.detail(tracked);
     tracked.watchers.add(watcher);
     return { state, ended: false, unsubscribe: () => tracked.watchers.delete(watcher) };
   }
@@ -332,6 +339,26 @@ export class JobService {
     const finished = handle.events.find((event) => event.type === 'job.finished');
     if (finished) for (const watcher of tracked.watchers) watcher(finished);
     tracked.watchers.clear();
+    this.trimMemory();
+  }
+
+  /** Keeps per-file results in memory for the newest finished jobs only; the rest stay in their reports. */
+  private trimMemory(): void {
+    const finished = [...this.jobs.values()]
+      .filter((job) => job.ended && !job.detailOnDisk)
+      .sort((a, b) => b.report.createdAt.localeCompare(a.report.createdAt));
+    for (const job of finished.slice(DETAILED_JOBS_IN_MEMORY)) {
+      const { plan: _plan, ...rest } = job.report;
+      job.report = { ...rest, files: [] };
+      job.detailOnDisk = true;
+    }
+  }
+
+  /** {@link detail}, reading the file results back from the report when memory no longer holds them. */
+  private async fullDetail(tracked: TrackedJob): Promise<JobDetailView> {
+    if (!tracked.detailOnDisk) return this.detail(tracked);
+    const report = await this.store.get(tracked.report.jobId).catch(() => undefined);
+    return this.detail({ ...tracked, report: report ?? tracked.report, inFlight: new Map() });
   }
 
   /** Rewrites the report at most once a second while files end. */

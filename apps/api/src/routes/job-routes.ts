@@ -43,7 +43,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: { jobs: JobService
       },
     },
     async (request) => {
-      const job = jobs.get(request.params.id);
+      const job = await jobs.get(request.params.id);
       if (!job) throw new ApiError(404, `no job ${request.params.id}`);
       return job;
     },
@@ -93,8 +93,19 @@ export function registerJobRoutes(app: FastifyInstance, deps: { jobs: JobService
         sequence += 1;
         raw.write(`id: ${sequence}\nevent: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
       };
-      // watch() and the first write run in one tick, so no event can slip in between them.
-      const watched = jobs.watch(request.params.id, (event: JobEvent) => {
+      // Events that arrive before the stream is open wait here; the state snapshot was taken
+      // when the watcher was added, so they follow it in order.
+      const queued: JobEvent[] = [];
+      let open = false;
+      let heartbeat: NodeJS.Timeout | undefined;
+      let unsubscribe: () => void = () => undefined;
+      const finish = () => {
+        clearInterval(heartbeat);
+        unsubscribe();
+        if (!raw.writableEnded) raw.end();
+      };
+      const send = (event: JobEvent) => {
+        if (raw.writableEnded) return;
         // Events are checked against their documented schema like every other response.
         const checked = jobEventSchema.safeParse(event);
         if (!checked.success) {
@@ -103,15 +114,10 @@ export function registerJobRoutes(app: FastifyInstance, deps: { jobs: JobService
         }
         write(event.type, checked.data);
         if (event.type === 'job.finished') finish();
-      });
-      if (!watched) throw new ApiError(404, `no job ${request.params.id}`);
-      const heartbeat = watched.ended ? undefined : setInterval(() => raw.write(': keep-alive\n\n'), config.sseHeartbeatMs);
-      heartbeat?.unref();
-      const finish = () => {
-        clearInterval(heartbeat);
-        watched.unsubscribe();
-        if (!raw.writableEnded) raw.end();
       };
+      const watched = await jobs.watch(request.params.id, (event) => (open ? send(event) : queued.push(event)));
+      if (!watched) throw new ApiError(404, `no job ${request.params.id}`);
+      unsubscribe = watched.unsubscribe;
       reply.hijack();
       raw.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
@@ -122,7 +128,13 @@ export function registerJobRoutes(app: FastifyInstance, deps: { jobs: JobService
       });
       raw.on('close', finish);
       write('job.state', watched.state);
-      if (watched.ended) finish();
+      if (watched.ended) return finish();
+      open = true;
+      for (const event of queued.splice(0)) send(event);
+      if (!raw.writableEnded) {
+        heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), config.sseHeartbeatMs);
+        heartbeat.unref();
+      }
     },
   );
 }
