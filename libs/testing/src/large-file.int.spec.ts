@@ -6,13 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeOctoConfig } from './config-files.js';
 import { writeKeystreamFile } from './keystream-file.js';
 import { startMotoS3, TEST_AWS_ENV, type MotoS3Server } from './moto-s3-server.js';
-import { runOctoCli } from './octo-cli.js';
+import { buildOctoCliBundle, runOctoCli } from './octo-cli.js';
 import { createBucket, hashObject, listKeys, openUploads } from './s3-inspect.js';
 import { startSshd, type SshdServer } from './sshd-server.js';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
-/** The issue's bound is 300 MiB; the child's RSS includes Node, tsx and the SDKs. */
+/** The issue's bound. The child's RSS includes Node and every library (about 105 MiB bundled, 150 MiB under tsx). */
 const RSS_LIMIT_BYTES = 300 * MiB;
 
 describe('a 1 GiB file from SFTP to S3', () => {
@@ -20,8 +20,10 @@ describe('a 1 GiB file from SFTP to S3', () => {
   let moto: MotoS3Server;
   let reader: S3Client;
   let dir: string;
+  let bundle: string;
 
   beforeAll(async () => {
+    bundle = await buildOctoCliBundle();
     [sshd, moto] = await Promise.all([startSshd(), startMotoS3()]);
     reader = moto.client();
     dir = await mkdtemp(path.join(os.tmpdir(), 'octo-large-'));
@@ -31,6 +33,7 @@ describe('a 1 GiB file from SFTP to S3', () => {
     reader?.destroy();
     await Promise.all([sshd?.stop(), moto?.stop()]);
     if (dir) await rm(dir, { recursive: true, force: true });
+    if (bundle) await rm(bundle, { force: true });
   });
 
   it('should stream through with flat memory and land byte-identical', async () => {
@@ -50,12 +53,13 @@ describe('a 1 GiB file from SFTP to S3', () => {
       },
     });
     const started = Date.now();
-    const run = await runOctoCli(['sync', 'example', '--json', '--config', config], { env: TEST_AWS_ENV });
+    // The bundled CLI, as deployed (`nx build cli`), with the default part size and queue.
+    const run = await runOctoCli(['sync', 'example', '--json', '--config', config], { env: TEST_AWS_ENV, bin: bundle });
     const seconds = (Date.now() - started) / 1000;
     expect(run.code, run.stderr).toBe(0);
     const peakMiB = run.maxRssBytes / MiB;
     // Printed on purpose: the number the issue asks to see.
-    console.log(`1 GiB sync: peak RSS of the octo process ${peakMiB.toFixed(1)} MiB, ${seconds.toFixed(1)} s (${(1024 / seconds).toFixed(0)} MiB/s)`);
+    console.log(`1 GiB sync (bundled CLI): peak RSS of the octo process ${peakMiB.toFixed(1)} MiB, ${seconds.toFixed(1)} s (${(1024 / seconds).toFixed(0)} MiB/s)`);
     expect(run.maxRssBytes).toBeGreaterThan(0);
     expect(run.maxRssBytes).toBeLessThan(RSS_LIMIT_BYTES);
 

@@ -1,5 +1,9 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import type { JobEvent, JobSummary } from '@octo/core';
 
 /** The workspace root (where `apps/cli` lives). */
@@ -24,8 +28,8 @@ export interface OctoCliRun {
  * Runs the real CLI (`apps/cli/bin/octo.mjs`) in a child process, with its peak RSS
  * measured from inside (`process.resourceUsage().maxRSS` at exit).
  */
-export async function runOctoCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<OctoCliRun> {
-  const child = spawn(process.execPath, ['--import', RSS_REPORTER, OCTO_BIN, ...args], {
+export async function runOctoCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; bin?: string } = {}): Promise<OctoCliRun> {
+  const child = spawn(process.execPath, ['--import', RSS_REPORTER, options.bin ?? OCTO_BIN, ...args], {
     cwd: options.cwd ?? WORKSPACE_ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -56,4 +60,29 @@ export async function runOctoCli(args: readonly string[], options: { env?: NodeJ
     summaries: events.flatMap((event) => (event.type === 'job.finished' ? [event.summary] : [])),
     maxRssBytes: rss ? Number(rss[1]) * 1024 : Number.NaN,
   };
+}
+
+/**
+ * Bundles the CLI the way `apps/cli/build.mjs` (`nx build cli`) does, into the workspace's
+ * ignored `tmp/` folder (npm dependencies stay external and resolve from the workspace), and
+ * returns the bundle's path: what a deployment runs, without tsx compiling at start.
+ */
+export async function buildOctoCliBundle(): Promise<string> {
+  const outDir = path.join(WORKSPACE_ROOT, 'tmp', 'octo-testing');
+  await mkdir(outDir, { recursive: true });
+  const outfile = path.join(outDir, `octo-${process.pid}.mjs`);
+  const rootPackage = JSON.parse(readFileSync(path.join(WORKSPACE_ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  await build({
+    entryPoints: [path.join(WORKSPACE_ROOT, 'apps/cli/bin/entry.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    tsconfig: path.join(WORKSPACE_ROOT, 'tsconfig.base.json'),
+    external: Object.keys(rootPackage.dependencies ?? {}),
+    banner: { js: "import { createRequire as __octoRequire } from 'node:module';\nconst require = __octoRequire(import.meta.url);" },
+    logLevel: 'silent',
+  });
+  return outfile;
 }
