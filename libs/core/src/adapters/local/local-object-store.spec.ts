@@ -43,7 +43,11 @@ describe(LocalObjectStore, () => {
   it('when the body fails mid-way, should remove what it wrote', async () => {
     const { root, store: s } = await store();
     const staging = s.begin();
-    const body = new Readable({ read() {} });
+    const body = new Readable({
+      read() {
+        // Data is pushed by the test below.
+      },
+    });
     body.push('partial');
     setImmediate(() => body.destroy(new Error('connection reset')));
     await expect(staging.put('data/csv/p/a.csv', body)).rejects.toThrow('connection reset');
