@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 export interface FaultPlan {
   /** Share of matching requests that fail, 0 to 1. */
   readonly rate: number;
-  /** `500`: answer an S3 InternalError; `reset`: drop the connection; `mixed`: either, at random. */
-  readonly mode: '500' | 'reset' | 'mixed';
+  /** `500`: an S3 InternalError; `503`: SlowDown (throttling); `reset`: drop the connection; `mixed`: any of them, at random. */
+  readonly mode: '500' | '503' | 'reset' | 'mixed';
   /** Only requests this returns true for may fail (default: all). */
   readonly match?: (request: { method: string; url: string }) => boolean;
 }
@@ -15,7 +15,7 @@ export interface FaultPlan {
 export interface ProxiedRequest {
   readonly method: string;
   readonly url: string;
-  readonly outcome: 'forwarded' | '500' | 'reset';
+  readonly outcome: 'forwarded' | '500' | '503' | 'reset';
   /** The request headers as the client sent them. */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 }
@@ -52,7 +52,7 @@ export async function startFaultProxy(target: string, options: { seed?: number }
     const url = req.url ?? '/';
     const matches = plan !== undefined && (plan.match?.({ method, url }) ?? true);
     if (matches && plan && random() < plan.rate) {
-      const outcome = plan.mode === 'mixed' ? (random() < 0.5 ? '500' : 'reset') : plan.mode;
+      const outcome = plan.mode === 'mixed' ? (['500', '503', 'reset'] as const)[Math.floor(random() * 3)] ?? '500' : plan.mode;
       requests.push({ method, url, outcome, headers: req.headers });
       if (outcome === 'reset') {
         req.socket.destroy();
@@ -61,8 +61,9 @@ export async function startFaultProxy(target: string, options: { seed?: number }
       // Read the body first so the client sees the answer rather than a broken pipe.
       req.resume();
       req.once('end', () => {
-        res.writeHead(500, { 'content-type': 'application/xml', connection: 'close' });
-        res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>injected by the test proxy</Message></Error>');
+        const [status, code] = outcome === '503' ? [503, 'SlowDown'] : [500, 'InternalError'];
+        res.writeHead(status, { 'content-type': 'application/xml', connection: 'close' });
+        res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>injected by the test proxy</Message></Error>`);
       });
       return;
     }

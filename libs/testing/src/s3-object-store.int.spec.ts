@@ -218,6 +218,7 @@ describe(S3ObjectStore, () => {
       expect(creates.length).toBeGreaterThanOrEqual(2);
       for (const request of creates) expect(request.headers['x-amz-checksum-algorithm']).toBe('CRC32');
       expect(failed.some((request) => request.outcome === '500')).toBe(true);
+      expect(failed.some((request) => request.outcome === '503')).toBe(true);
       expect(failed.some((request) => request.outcome === 'reset')).toBe(true);
       expect(sha256(await readObject(reader, bucket, 'landing/flaky/data.bin'))).toBe(sha256(data));
       expect(await openUploads(reader, bucket)).toEqual([]);

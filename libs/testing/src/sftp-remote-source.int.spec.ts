@@ -188,6 +188,19 @@ describe(SftpRemoteSource, () => {
     });
   });
 
+  describe('when the private key is protected by a passphrase', () => {
+    it('should log in with the passphrase, and refuse a wrong one with a fatal auth error', async () => {
+      process.env['OCTO_TEST_KEY_PASSPHRASE'] = sshd.userKeyPassphrase;
+      process.env['OCTO_TEST_BAD_PASSPHRASE'] = 'not it';
+      const good = source({ privateKey: `file:${sshd.protectedUserKeyFile}`, privateKeyPassphrase: 'env:OCTO_TEST_KEY_PASSPHRASE' });
+      expect((await good.list()).length).toBeGreaterThan(0);
+      const error = await failure(source({ privateKey: `file:${sshd.protectedUserKeyFile}`, privateKeyPassphrase: 'env:OCTO_TEST_BAD_PASSPHRASE' }).list());
+      expect(error.kind).toBe('auth');
+      expect(error.fatal).toBe(true);
+      expect(error.message).toMatch(new RegExp(`^cannot use the private key for ${sshd.user}@127\\.0\\.0\\.1:${sshd.port}: .+\\. Check source\\.privateKey and source\\.privateKeyPassphrase$`));
+    });
+  });
+
   describe('when the credentials are wrong', () => {
     it('should fail with a fatal auth error for a key the server does not authorize', async () => {
       const error = await failure(source({ privateKey: `file:${sshd.otherUserKeyFile}` }).list());

@@ -31,6 +31,9 @@ export interface SshdServer {
   readonly userKeyFile: string;
   /** A private key that is NOT authorized (for wrong-key tests). */
   readonly otherUserKeyFile: string;
+  /** An authorized private key encrypted with {@link SshdServer.userKeyPassphrase}. */
+  readonly protectedUserKeyFile: string;
+  readonly userKeyPassphrase: string;
   /** `sftp://user@127.0.0.1:port<dropDir>` */
   readonly url: string;
   /** PIDs of the per-connection sshd processes (children of the listener). */
@@ -68,11 +71,14 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdServer> 
   const hostKey = path.join(dir, 'ssh_host_ed25519_key');
   const userKey = path.join(dir, 'user_ed25519');
   const otherKey = path.join(dir, 'other_ed25519');
+  const protectedKey = path.join(dir, 'protected_ed25519');
+  const userKeyPassphrase = 'octo test passphrase';
   for (const key of [hostKey, userKey, otherKey]) {
     if (!existsSync(key)) await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'octo-test', '-f', key]);
   }
+  if (!existsSync(protectedKey)) await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', userKeyPassphrase, '-C', 'octo-test', '-f', protectedKey]);
   const authorizedKeys = path.join(dir, 'authorized_keys');
-  await writeFile(authorizedKeys, await readFile(`${userKey}.pub`), { mode: 0o600 });
+  await writeFile(authorizedKeys, Buffer.concat([await readFile(`${userKey}.pub`), await readFile(`${protectedKey}.pub`)]), { mode: 0o600 });
 
   const port = await freePort();
   const user = os.userInfo().username;
@@ -124,6 +130,8 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdServer> 
     knownHostsFile,
     userKeyFile: userKey,
     otherUserKeyFile: otherKey,
+    protectedUserKeyFile: protectedKey,
+    userKeyPassphrase,
     url: `sftp://${user}@127.0.0.1:${port}${dropDir}`,
     sessionPids,
     killSessions: async () => {
