@@ -342,7 +342,8 @@ class S3Staging implements Staging {
         await Promise.all(pending.slice(index, index + 8).map((upload) => this.complete(upload)));
       }
     } catch (error) {
-      await this.abortAll();
+      // Report the commit failure, not a secondary abort failure (abortAll logs those).
+      await this.abortAll().catch(() => undefined);
       throw storeError(error, `cannot commit the outputs in ${this.store.description}`);
     }
   }
@@ -359,6 +360,7 @@ class S3Staging implements Staging {
       await this.abortUpload(upload).catch((error: unknown) => failures.push(`${upload.key}: ${(error as Error).message}`));
     }
     if (failures.length > 0) {
+      this.logger.error('multipart uploads left open', { store: this.store.description, failures });
       throw new OctoError('store', `could not abort every multipart upload in ${this.store.description} (${failures.join('; ')}); a bucket lifecycle rule (AbortIncompleteMultipartUpload) removes them`);
     }
   }
