@@ -19,9 +19,10 @@ export default [
             { sourceTag: 'type:provider', onlyDependOnLibsWithTags: ['type:core'] },
             { sourceTag: 'type:registry', onlyDependOnLibsWithTags: ['type:core', 'type:provider'] },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:core', 'type:testing'] },
+            { sourceTag: 'type:server', onlyDependOnLibsWithTags: ['type:core'] },
             {
               sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: ['type:core', 'type:provider', 'type:registry', 'type:testing', 'type:app'],
+              onlyDependOnLibsWithTags: ['type:core', 'type:provider', 'type:registry', 'type:server', 'type:testing'],
             },
             { sourceTag: 'type:tools', onlyDependOnLibsWithTags: ['type:core', 'type:testing', 'type:tools'] },
           ],

@@ -2,7 +2,7 @@
 // Config from $OCTO_CONFIG or ./octo.config.yaml; host and port from the config's api: block.
 import { loadConfig, OctoError } from '@octo/core';
 import { installedProviders } from '@octo/registry';
-import { serveOctoApi } from '../src/serve-octo-api.js';
+import { serveOctoApi } from '@octo/server';
 
 try {
   const { stopped } = await serveOctoApi({

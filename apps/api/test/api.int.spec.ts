@@ -2,8 +2,7 @@ import { sampleFiles, exampleProvider } from '@octo/provider-example';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOctoApi, type OctoApi } from '../src/create-octo-api.js';
-import { jobDetailSchema, jobEventSchema } from '../src/http/schemas.js';
+import { createOctoApi, jobDetailSchema, jobEventSchema, type OctoApi } from '@octo/server';
 import {
   ledgerRecords,
   listBucket,

@@ -7,8 +7,8 @@ import { hostname } from 'node:os';
 import { FileJobReportStore, loadConfig, ProviderLock, type JobReport } from '@octo/core';
 import { exampleProvider } from '@octo/provider-example';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempSetup, TEST_ENV, TOKEN, type TempSetup } from '../test/temp-setup.js';
-import { createOctoApi, type OctoApi } from './create-octo-api.js';
+import { tempSetup, TEST_ENV, TOKEN, type TempSetup } from './temp-setup.js';
+import { createOctoApi, type OctoApi } from '@octo/server';
 
 const auth = { authorization: `Bearer ${TOKEN}` };
 

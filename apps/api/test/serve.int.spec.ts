@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exampleProvider } from '@octo/provider-example';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOctoApi } from '../src/create-octo-api.js';
+import { createOctoApi } from '@octo/server';
 import { ledgerRecords, listBucket, readSse, seedExampleDrop, tempSetup, TEST_ENV, TOKEN, type TempSetup } from './temp-setup.js';
 
 const OCTO_BIN = fileURLToPath(new URL('../../cli/bin/octo.mjs', import.meta.url));

@@ -33,6 +33,7 @@ export * from './adapters/s3/part-size.js';
 export * from './adapters/s3/s3-object-store.js';
 export * from './adapters/ledger/object-store-ledger.js';
 export * from './adapters/pgp/openpgp-decryptor.js';
+export * from './adapters/pgp/openpgp-signature-verifier.js';
 export * from './adapters/unpack/default-unpacker.js';
 export * from './adapters/routing/default-router.js';
 export * from './adapters/routing/default-folder-namer.js';

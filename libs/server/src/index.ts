@@ -1,5 +1,5 @@
 /**
- * @octo/api: the HTTP API over Octo's core. Start syncs, follow them live (SSE), read each
+ * @octo/server: the HTTP API over Octo's core. Start syncs, follow them live (SSE), read each
  * file's result; health, readiness and Prometheus metrics. `octo serve` runs it.
  */
 export { createOctoApi, type OctoApi, type OctoApiOptions } from './create-octo-api.js';
@@ -8,3 +8,4 @@ export { BearerTokens } from './auth/bearer-tokens.js';
 export { JobService, type JobQuery, type JobWatcher } from './jobs/job-service.js';
 export { OctoMetrics } from './metrics/octo-metrics.js';
 export { serveOctoApi, type ServeOptions } from './serve-octo-api.js';
+export { jobDetailSchema, jobEventSchema } from './http/schemas.js';

@@ -1,6 +1,4 @@
-// `octo serve` runs the API app in this process; Nx forbids app-to-app imports by default, and this one is meant.
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { serveOctoApi } from '@octo/api';
+import { serveOctoApi } from '@octo/server';
 import { loadConfig } from '@octo/core';
 import { installedProviders } from '@octo/registry';
 import type { CommandModule } from 'yargs';
