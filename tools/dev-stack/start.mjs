@@ -5,6 +5,7 @@
 // runs the real SFTP -> S3 path. Ctrl-C stops both servers.
 //
 //   --run-sync   start, run the sync once, print the keys that landed, stop (a smoke test).
+//   OCTO_DEV_STACK_DIR   where the stack keeps its files (default .octo/dev-stack).
 import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -16,7 +17,7 @@ register({ tsconfig: path.join(root, 'tsconfig.base.json') });
 const harness = await import('../../libs/testing/src/index.ts');
 
 const runSync = process.argv.includes('--run-sync');
-const stackDir = path.join(root, '.octo', 'dev-stack');
+const stackDir = path.resolve(process.env.OCTO_DEV_STACK_DIR ?? path.join(root, '.octo', 'dev-stack'));
 const demoKeys = path.join(root, 'libs', 'providers', 'example', 'demo-keys');
 const octoBin = path.join(root, 'apps', 'cli', 'bin', 'octo.mjs');
 await mkdir(stackDir, { recursive: true });
