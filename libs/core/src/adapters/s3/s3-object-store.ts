@@ -76,7 +76,9 @@ export class S3ObjectStore implements ObjectStore {
     }
     return new S3ObjectStore({
       location: resolveS3Location(config.url, bucket),
-      clientConfig: s3ClientConfig(config),
+      // One client per distinct config, shared by every provider and job in the process: a
+      // long-running API would otherwise keep a socket pool per job.
+      client: sharedClient(config),
       partSizeBytes: config.partSizeMiB * 1024 * 1024,
       queueSize: config.queueSize,
       checksumAlgorithm: config.checksumAlgorithm,
@@ -188,6 +190,19 @@ export class S3ObjectStore implements ObjectStore {
     const endpoint = await this.client.config.endpoint?.().catch(() => undefined);
     return endpoint ? `${endpoint.protocol}//${endpoint.hostname}${endpoint.port ? `:${endpoint.port}` : ''}` : 'AWS S3';
   }
+}
+
+const clients = new Map<string, S3Client>();
+
+function sharedClient(config: StoreConfig): S3Client {
+  const settings = s3ClientConfig(config);
+  const key = JSON.stringify(settings);
+  let client = clients.get(key);
+  if (!client) {
+    client = new S3Client(settings);
+    clients.set(key, client);
+  }
+  return client;
 }
 
 /** SDK client settings from the store config; credentials always come from the SDK's default chain. */

@@ -134,7 +134,9 @@ export class SftpRemoteSource implements RemoteSource {
 
   async readSmall(filePath: string, maxBytes: number): Promise<Buffer> {
     const remotePath = this.remotePath(filePath);
-    const stats = await this.withConnection('stat', (sftp) => new Promise<Stats>((resolve, reject) => sftp.stat(remotePath, (error, attrs) => (error ? reject(error) : resolve(attrs)))));
+    const stats = await this.withConnection('stat', (sftp) =>
+      this.timed(new Promise<Stats>((resolve, reject) => sftp.stat(remotePath, (error, attrs) => (error ? reject(error) : resolve(attrs))))),
+    );
     if (stats.size > maxBytes) throw new OctoError('source', `${filePath} is ${stats.size} bytes, more than the ${maxBytes} expected`);
     const stream = await this.open({ path: filePath, size: stats.size, mtimeMs: stats.mtime * 1000 });
     return buffer(stream);
@@ -211,8 +213,9 @@ export class SftpRemoteSource implements RemoteSource {
 
   private async walk(sftp: SFTPWrapper, dir: string, prefix: string, found: RemoteFile[], signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) throw new OctoError('cancelled', 'the listing was cancelled');
-    const entries = await new Promise<FileEntryWithStats[]>((resolve, reject) =>
-      sftp.readdir(dir, (error, list) => (error ? reject(error) : resolve(list as FileEntryWithStats[]))),
+    // Each request is timed (a hung server must not hang the job); the walk as a whole is not.
+    const entries = await this.timed(
+      new Promise<FileEntryWithStats[]>((resolve, reject) => sftp.readdir(dir, (error, list) => (error ? reject(error) : resolve(list as FileEntryWithStats[])))),
     );
     for (const entry of entries) {
       if (entry.filename === '.' || entry.filename === '..') continue;
@@ -221,7 +224,7 @@ export class SftpRemoteSource implements RemoteSource {
       let attrs: Stats = entry.attrs as Stats;
       if (attrs.isSymbolicLink()) {
         // Follow links to files only: a link to a folder could loop.
-        const target = await new Promise<Stats | undefined>((resolve) => sftp.stat(full, (error, stats) => resolve(error ? undefined : stats)));
+        const target = await this.timed(new Promise<Stats | undefined>((resolve) => sftp.stat(full, (error, stats) => resolve(error ? undefined : stats))));
         if (!target?.isFile()) continue;
         attrs = target;
       }
@@ -233,6 +236,11 @@ export class SftpRemoteSource implements RemoteSource {
     }
   }
 
+  private timed<T>(promise: Promise<T>): Promise<T> {
+    const ms = this.options.readTimeoutMs ?? 60_000;
+    return withTimeout(promise, ms, `no answer from the SFTP server within ${ms} ms`);
+  }
+
   private remotePath(relative: string): string {
     const segments = relative.split('/');
     if (relative.startsWith('/') || segments.some((segment) => segment === '..' || segment === '')) {
@@ -240,4 +248,12 @@ export class SftpRemoteSource implements RemoteSource {
     }
     return path.posix.join(this.options.target.root, relative);
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
