@@ -65,6 +65,9 @@ describe('octo sync (end to end, embedded default)', () => {
     expect(first.stdout).toMatch(/example\s+succeeded\s+8\s+0\s+8/);
     expect(first.stdout).toContain('example: landed 12 object(s):');
     expect(await landed(bucket)).toEqual(expectedObjects());
+    // The run is in the job history the API shows.
+    const [report] = await listFiles(path.join(dir, 'work/jobs'));
+    expect(JSON.parse(await readFile(path.join(dir, 'work/jobs', report!), 'utf8'))).toMatchObject({ provider: 'example', status: 'succeeded', succeeded: 8, failed: 0 });
 
     const second = await runOcto(['sync', 'example'], { cwd: dir });
     expect(second.code).toBe(0);

@@ -1,4 +1,4 @@
-import { OctoError, type JobSummary } from '@octo/core';
+import { currentJobOwner, FileJobReportStore, finalJobReport, OctoError, resolvePath, startedJobReport, type JobSummary } from '@octo/core';
 import type { CommandModule } from 'yargs';
 import { ExitCode } from '../exit-codes.js';
 import { JsonReporter } from '../output/json-reporter.js';
@@ -43,6 +43,8 @@ export const syncCommand: CommandModule<GlobalArgs, SyncArgs> = {
     }
     const reporter: Reporter = args.json ? new JsonReporter() : process.stderr.isTTY && process.stdout.isTTY ? new ProgressReporter() : new LineReporter();
     const summaries: JobSummary[] = [];
+    // Runs from the CLI go into the same job history the API shows.
+    const reports = new FileJobReportStore(resolvePath(runtime.loaded.baseDir, runtime.loaded.config.workDir));
     let cancelled = false;
     let current: { cancel(): void } | undefined;
     const onSignal = () => {
@@ -58,7 +60,11 @@ export const syncCommand: CommandModule<GlobalArgs, SyncArgs> = {
           const job = await runtime.jobs.start(name, { dryRun: args['dry-run'], concurrency: args.concurrency });
           current = job;
           job.subscribe((event) => reporter.onEvent(event));
-          summaries.push(await job.done);
+          const started = startedJobReport(job, currentJobOwner(), args.concurrency);
+          await reports.save(started);
+          const summary = await job.done;
+          await reports.save(finalJobReport(summary, started.owner, { createdAt: started.createdAt, concurrency: args.concurrency }));
+          summaries.push(summary);
         } catch (error) {
           const wrapped = OctoError.wrap('internal', error);
           const now = new Date().toISOString();

@@ -1,5 +1,5 @@
 import type { OctoErrorKind } from '../errors/octo-error.js';
-import type { FileResult, JobStatus, PlannedFile, Progress } from '../ports/job-events.js';
+import type { FileResult, JobStatus, JobSummary, PlannedFile, Progress } from '../ports/job-events.js';
 
 /**
  * A file's outcome as a report keeps it: while the job runs, a done file's source sha256 is
@@ -49,3 +49,61 @@ export interface JobReport {
 
 /** Statuses of a job that has not ended. */
 export const ACTIVE_JOB_STATUSES: ReadonlySet<JobStatus> = new Set<JobStatus>(['queued', 'running']);
+
+/**
+ * The final report of a finished job, from its summary. `base` carries what only the caller
+ * knows (when the job was accepted, the total bytes it planned, the chosen concurrency).
+ */
+export function finalJobReport(
+  summary: JobSummary,
+  owner: JobOwner,
+  base: { readonly createdAt?: string; readonly bytesTotal?: number; readonly concurrency?: number; readonly startedAt?: string } = {},
+): JobReport {
+  const filesDone = summary.succeeded + summary.failed;
+  return {
+    version: 1,
+    jobId: summary.jobId,
+    provider: summary.provider,
+    status: summary.status,
+    dryRun: summary.dryRun,
+    ...(base.concurrency !== undefined ? { concurrency: base.concurrency } : {}),
+    createdAt: base.createdAt ?? summary.startedAt,
+    startedAt: base.startedAt ?? summary.startedAt,
+    finishedAt: summary.finishedAt,
+    progress: {
+      filesDone,
+      filesTotal: summary.total,
+      percent: summary.total === 0 ? 100 : Math.round((filesDone / summary.total) * 10_000) / 100,
+      bytesDone: summary.files.reduce((sum, file) => sum + file.size, 0),
+      bytesTotal: base.bytesTotal ?? summary.files.reduce((sum, file) => sum + file.size, 0),
+    },
+    succeeded: summary.succeeded,
+    failed: summary.failed,
+    bytesIn: summary.bytesIn,
+    bytesOut: summary.bytesOut,
+    files: summary.files,
+    ...(summary.error ? { error: summary.error } : {}),
+    ...(summary.plan ? { plan: summary.plan } : {}),
+    owner,
+  };
+}
+
+/** The first report of a job that was just accepted (nothing done yet). */
+export function startedJobReport(job: { readonly id: string; readonly provider: string; readonly dryRun: boolean }, owner: JobOwner, concurrency?: number): JobReport {
+  return {
+    version: 1,
+    jobId: job.id,
+    provider: job.provider,
+    status: 'running',
+    dryRun: job.dryRun,
+    ...(concurrency !== undefined ? { concurrency } : {}),
+    createdAt: new Date().toISOString(),
+    progress: { filesDone: 0, filesTotal: 0, percent: 0, bytesDone: 0, bytesTotal: 0 },
+    succeeded: 0,
+    failed: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    files: [],
+    owner,
+  };
+}

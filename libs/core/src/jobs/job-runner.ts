@@ -54,6 +54,8 @@ export class InProcessJobRunner implements JobRunner {
     private readonly factory: ProviderFactory,
     private readonly loaded: LoadedConfig,
     private readonly hooks: { onEvent?: (event: JobEvent, job: JobHandle) => void } = {},
+    /** Finished jobs kept in memory (with their events); older ones are forgotten. */
+    private readonly maxFinishedJobs = 100,
   ) {}
 
   async start(provider: string, options: StartJobOptions = {}): Promise<JobHandle> {
@@ -71,9 +73,16 @@ export class InProcessJobRunner implements JobRunner {
       async () => {
         this.byProvider.delete(provider);
         await lock?.release();
+        this.forgetOldJobs();
       },
     );
     return job;
+  }
+
+  /** Keeps the newest finished jobs only, so a long-running process does not grow; job reports keep the rest. */
+  private forgetOldJobs(): void {
+    const finished = [...this.jobs.values()].filter((job) => job.finished);
+    for (const job of finished.slice(0, Math.max(0, finished.length - this.maxFinishedJobs))) this.jobs.delete(job.id);
   }
 
   get(id: string): JobHandle | undefined {

@@ -1,4 +1,5 @@
 import {
+  finalJobReport,
   ACTIVE_JOB_STATUSES,
   currentJobOwner,
   JobConflictError,
@@ -291,29 +292,13 @@ export class JobService {
         break;
       }
       case 'job.finished': {
-        const summary = event.summary;
-        const filesDone = summary.succeeded + summary.failed;
         tracked.inFlight.clear();
-        tracked.report = {
-          ...report,
-          status: summary.status,
-          startedAt: report.startedAt ?? summary.startedAt,
-          finishedAt: summary.finishedAt,
-          progress: {
-            filesDone,
-            filesTotal: summary.total,
-            percent: summary.total === 0 ? 100 : Math.round((filesDone / summary.total) * 10_000) / 100,
-            bytesDone: summary.files.reduce((sum, file) => sum + file.size, 0),
-            bytesTotal: report.progress.bytesTotal,
-          },
-          succeeded: summary.succeeded,
-          failed: summary.failed,
-          bytesIn: summary.bytesIn,
-          bytesOut: summary.bytesOut,
-          files: summary.files,
-          ...(summary.error ? { error: summary.error } : {}),
-          ...(summary.plan ? { plan: summary.plan } : {}),
-        };
+        tracked.report = finalJobReport(event.summary, report.owner, {
+          createdAt: report.createdAt,
+          startedAt: report.startedAt,
+          bytesTotal: report.progress.bytesTotal,
+          concurrency: report.concurrency,
+        });
         // Watchers get job.finished from settle(), once the provider is free and the report saved.
         return;
       }
