@@ -28,7 +28,7 @@ export const acmeBankProvider = defineProvider({
 });
 
 /**
- * The core decryptor enforces the `decryption` policy; this makes sure the policy for the
+ * The core signature verifier enforces the `decryption` policy; this makes sure the policy for the
  * bank is the strict one, since a statement is money movement and must come from the bank.
  */
 function assertSignatureRequired(context: ProviderContext): void {
