@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { appendFile, mkdir, readFile, truncate, utimes, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -201,6 +202,30 @@ describe(SftpRemoteSource, () => {
     });
   });
 
+  describe('when the server accepts TCP but never speaks SSH', () => {
+    it('should give up after connectTimeoutMs with a message that names the target', async () => {
+      const sockets = new Set<net.Socket>();
+      const silent = net.createServer((socket) => sockets.add(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const port = (silent.address() as net.AddressInfo).port;
+      try {
+        const src = SftpRemoteSource.fromConfig(
+          { url: `sftp://octo@127.0.0.1:${port}/drop`, recursive: true, minAgeSeconds: 0, stabilityCheckMs: 0, acceptUnknownHostKey: false, hostKey: sshd.hostKeyFingerprint, privateKey: `file:${sshd.userKeyFile}`, connectTimeoutMs: 500, readTimeoutMs: 1_000, connections: 1, resumeRetries: 0 },
+          { baseDir: sshd.dir, secrets: new SecretResolver(sshd.dir), logger: silentLogger },
+        );
+        opened.push(src);
+        const started = Date.now();
+        const error = await failure(src.list());
+        expect(Date.now() - started).toBeLessThan(5_000);
+        expect(error.kind).toBe('source');
+        expect(error.message).toBe(`no SSH handshake with octo@127.0.0.1:${port} within 500 ms: check the host, the port and the firewall`);
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => silent.close(resolve));
+      }
+    });
+  });
+
   describe('when the credentials are wrong', () => {
     it('should fail with a fatal auth error for a key the server does not authorize', async () => {
       const error = await failure(source({ privateKey: `file:${sshd.otherUserKeyFile}` }).list());
@@ -245,6 +270,36 @@ describe(SftpRemoteSource, () => {
       expect((stream as unknown as { resumes: number }).resumes).toBeGreaterThanOrEqual(2);
       expect(bytes).toBe(written.size);
       expect(hash.digest('hex')).toBe(written.sha256);
+    });
+
+    it('should treat a server that stops answering as a dropped connection after readTimeoutMs, and resume', async () => {
+      const src = source({ readTimeoutMs: 800 }, { dir: path.join(sshd.dropDir, 'cut') });
+      const [listed] = await src.list();
+      const stream = await src.open(listed!);
+      const hash = createHash('sha256');
+      let bytes = 0;
+      let frozen: number[] = [];
+      const started = Date.now();
+      try {
+        for await (const chunk of stream) {
+          hash.update(chunk as Buffer);
+          bytes += (chunk as Buffer).length;
+          if (frozen.length === 0 && bytes > 8 * 1024 * 1024) frozen = await sshd.freezeSessions();
+        }
+      } finally {
+        for (const pid of frozen) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // Gone already.
+          }
+        }
+      }
+      expect(frozen.length).toBeGreaterThan(0);
+      expect((stream as unknown as { resumes: number }).resumes).toBe(1);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(800);
+      expect(bytes).toBe(48 * 1024 * 1024);
+      expect(hash.digest('hex')).toBe(sha256(await readFile(path.join(sshd.dropDir, 'cut', 'big.bin'))));
     });
 
     it('should fail cleanly, naming the byte reached, when reconnects run out', async () => {

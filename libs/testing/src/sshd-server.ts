@@ -40,6 +40,8 @@ export interface SshdServer {
   sessionPids(): Promise<number[]>;
   /** Kills every per-connection process with SIGKILL: open SFTP sessions drop mid-transfer. */
   killSessions(): Promise<number>;
+  /** Freezes every per-connection process (SIGSTOP, with its children): the server stops answering. Returns what to kill later. */
+  freezeSessions(): Promise<number[]>;
   readonly log: () => string;
   stop(): Promise<void>;
 }
@@ -144,6 +146,20 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdServer> 
         }
       }
       return pids.length;
+    },
+    freezeSessions: async () => {
+      const frozen: number[] = [];
+      for (const pid of await sessionPids()) {
+        for (const target of [pid, ...(await childPids(pid))]) {
+          try {
+            process.kill(target, 'SIGSTOP');
+            frozen.push(target);
+          } catch {
+            // Gone already.
+          }
+        }
+      }
+      return frozen;
     },
     log: () => server.log,
     stop: async () => {

@@ -91,7 +91,7 @@ export class SftpConnectionPool {
         }
         if (slot.connection === connection) slot.connection = undefined;
         connection.alive = false;
-        void connection.client.end().catch(() => undefined);
+        void endConnection(connection.client);
       },
     };
   }
@@ -104,7 +104,7 @@ export class SftpConnectionPool {
       slot.connecting = undefined;
       if (connection) {
         connection.alive = false;
-        await connection.client.end().catch(() => undefined);
+        await endConnection(connection.client);
       }
     });
     await Promise.all(pending);
@@ -181,7 +181,7 @@ export class SftpConnectionPool {
       logger.debug('sftp connected', { target });
       return connection;
     } catch (error) {
-      await client.end().catch(() => undefined);
+      await endConnection(client);
       const classified = refusal ?? classifyConnectError(error, target, credentials, this.options.connectTimeoutMs);
       if (classified.fatal) this.fatal = classified;
       throw classified;
@@ -199,6 +199,23 @@ export class SftpConnectionPool {
     this.options.logger.warn(message, { host, port, fingerprint: fingerprintOf(key) });
     // Loud even when the app gave no logger: Node prints warnings to stderr.
     process.emitWarning(message, { code: 'OCTO_UNPINNED_HOST_KEY' });
+  }
+}
+
+/**
+ * Ends a connection politely, but never waits more than 2 s for a server that stopped
+ * answering: then the socket is destroyed, so closing at job end cannot hang the job.
+ */
+async function endConnection(client: SftpClient): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), 2_000);
+  });
+  const outcome = await Promise.race([client.end().catch(() => undefined), gaveUp]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') {
+    // ssh2-sftp-client's typings do not show the ssh2 Client it wraps.
+    (client as unknown as { client?: { destroy?: () => void } }).client?.destroy?.();
   }
 }
 
