@@ -14,7 +14,7 @@ import { register } from 'tsx/esm/api';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 register({ tsconfig: path.join(root, 'tsconfig.base.json') });
-const harness = await import('../../libs/testing/src/index.ts');
+const harness = await import('@octo/testing');
 
 const runSync = process.argv.includes('--run-sync');
 const stackDir = path.resolve(process.env.OCTO_DEV_STACK_DIR ?? path.join(root, '.octo', 'dev-stack'));
