@@ -153,6 +153,22 @@ describe(S3ObjectStore, () => {
     });
   });
 
+  describe('when aws:kms encryption with a key id is configured', () => {
+    it('should send the key id with multipart and small uploads', async () => {
+      const kmsKeyId = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555';
+      const { store: s3, bucket } = await store({ serverSideEncryption: 'aws:kms', kmsKeyId });
+      const staging = s3.begin();
+      await staging.put('kms/a.txt', chunked(Buffer.from('secret\n')));
+      await staging.commit();
+      await s3.putSmall('kms/small.json', '{}');
+      for (const key of ['landing/kms/a.txt', 'landing/kms/small.json']) {
+        const head = await reader.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        expect(head.ServerSideEncryption).toBe('aws:kms');
+        expect(head.SSEKMSKeyId).toBe(kmsKeyId);
+      }
+    });
+  });
+
   describe('when listing', () => {
     it('should page through more than 1,000 keys, one LIST call per 1,000', async () => {
       const { bucket } = await store();
