@@ -139,6 +139,21 @@ describe(S3ObjectStore, () => {
     });
   });
 
+  describe.each(['CRC32C', 'SHA1', 'SHA256'] as const)('when the checksum algorithm is %s', (algorithm) => {
+    it('should send it with every part and land identical bytes', async () => {
+      const { store: s3, bucket } = await store({ checksumAlgorithm: algorithm });
+      const data = keystreamBytes(6 * MiB + 3, algorithm);
+      const staging = s3.begin();
+      await staging.put('algo/data.bin', chunked(data));
+      await staging.commit();
+      await s3.putSmall('algo/small.txt', 'small');
+      expect(sha256(await readObject(reader, bucket, 'landing/algo/data.bin'))).toBe(sha256(data));
+      expect((await readObject(reader, bucket, 'landing/algo/small.txt')).toString()).toBe('small');
+      const head = await reader.send(new HeadObjectCommand({ Bucket: bucket, Key: 'landing/algo/data.bin', ChecksumMode: 'ENABLED' }));
+      expect(head[`Checksum${algorithm}`]).toMatch(/^[A-Za-z0-9+/]+=*(-2)?$/);
+    });
+  });
+
   describe('when server-side encryption is configured', () => {
     it('should ask for AES256 on every upload', async () => {
       const { store: s3, bucket } = await store({ serverSideEncryption: 'AES256' });
