@@ -336,7 +336,11 @@ class S3Staging implements Staging {
     } catch (error) {
       body.destroy();
       await Promise.allSettled(inFlight);
-      await this.abortUpload(upload);
+      // Abort again even if abort() already ran: a part still in flight then may have
+      // re-created storage, and S3 asks for another abort once parts have settled.
+      if (upload.state === 'aborted') upload.state = 'uploading';
+      // The upload's own error is the one to report; abortUpload logs a failed abort.
+      await this.abortUpload(upload).catch(() => undefined);
       throw storeError(error, `cannot upload ${key} to ${this.store.description}`);
     }
   }
