@@ -127,6 +127,15 @@ describe(SftpRemoteSource, () => {
       expect(files.length).toBeGreaterThan(0);
     });
 
+    it('should ask a server with several host keys for the pinned type (RSA, with SHA-2 signatures)', async () => {
+      expect(sshd.rsaHostKeyFingerprint).not.toBe(sshd.hostKeyFingerprint);
+      const files = await source({ hostKey: undefined, knownHosts: sshd.rsaKnownHostsFile }).list();
+      expect(files.length).toBeGreaterThan(0);
+      // Pinned by fingerprint, the RSA key is not what the server shows first: refused, naming the ed25519 one.
+      const error = await failure(source({ hostKey: sshd.rsaHostKeyFingerprint }).list());
+      expect(error.message).toContain(`the server presented ${sshd.hostKeyFingerprint} (ssh-ed25519)`);
+    });
+
     it('should refuse a known_hosts file with another key for this host, naming both fingerprints', async () => {
       const other = (await readFile(`${sshd.otherUserKeyFile}.pub`, 'utf8')).trim().split(/\s+/);
       const file = path.join(sshd.dir, 'known_hosts_wrong');

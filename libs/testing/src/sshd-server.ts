@@ -27,6 +27,9 @@ export interface SshdServer {
   readonly hostKeyFingerprint: string;
   /** A known_hosts file that pins this server's host key (`[127.0.0.1]:port`). */
   readonly knownHostsFile: string;
+  /** The server also has an RSA host key: its fingerprint, and a known_hosts file pinning only it. */
+  readonly rsaHostKeyFingerprint: string;
+  readonly rsaKnownHostsFile: string;
   /** The user's private key (OpenSSH format, no passphrase); its public half is authorized. */
   readonly userKeyFile: string;
   /** A private key that is NOT authorized (for wrong-key tests). */
@@ -71,6 +74,8 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdServer> 
   if (process.getuid?.() === 0) await mkdir('/run/sshd', { recursive: true, mode: 0o755 }).catch(() => undefined);
 
   const hostKey = path.join(dir, 'ssh_host_ed25519_key');
+  const rsaHostKey = path.join(dir, 'ssh_host_rsa_key');
+  if (!existsSync(rsaHostKey)) await run('ssh-keygen', ['-q', '-t', 'rsa', '-b', '2048', '-N', '', '-C', 'octo-test', '-f', rsaHostKey]);
   const userKey = path.join(dir, 'user_ed25519');
   const otherKey = path.join(dir, 'other_ed25519');
   const protectedKey = path.join(dir, 'protected_ed25519');
@@ -90,6 +95,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdServer> 
     [
       `ListenAddress 127.0.0.1:${port}`,
       `HostKey ${hostKey}`,
+      `HostKey ${rsaHostKey}`,
       `PidFile none`,
       `AuthorizedKeysFile ${authorizedKeys}`,
       'PubkeyAuthentication yes',
@@ -107,11 +113,15 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdServer> 
     ].join('\n'),
   );
 
-  const hostPub = (await readFile(`${hostKey}.pub`, 'utf8')).trim().split(/\s+/);
-  const blob = Buffer.from(hostPub[1] ?? '', 'base64');
-  const hostKeyFingerprint = `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+  const pin = async (keyFile: string, knownHosts: string) => {
+    const pub = (await readFile(`${keyFile}.pub`, 'utf8')).trim().split(/\s+/);
+    await writeFile(knownHosts, `[127.0.0.1]:${port} ${pub[0]} ${pub[1]}\n`);
+    return `SHA256:${createHash('sha256').update(Buffer.from(pub[1] ?? '', 'base64')).digest('base64').replace(/=+$/, '')}`;
+  };
   const knownHostsFile = path.join(dir, 'known_hosts');
-  await writeFile(knownHostsFile, `[127.0.0.1]:${port} ${hostPub[0]} ${hostPub[1]}\n`);
+  const hostKeyFingerprint = await pin(hostKey, knownHostsFile);
+  const rsaKnownHostsFile = path.join(dir, 'known_hosts_rsa');
+  const rsaHostKeyFingerprint = await pin(rsaHostKey, rsaKnownHostsFile);
 
   const server = ManagedProcess.start('sshd', SSHD_PATH, ['-D', '-e', '-f', config]);
   try {
@@ -130,6 +140,8 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdServer> 
     dropDir,
     hostKeyFingerprint,
     knownHostsFile,
+    rsaHostKeyFingerprint,
+    rsaKnownHostsFile,
     userKeyFile: userKey,
     otherUserKeyFile: otherKey,
     protectedUserKeyFile: protectedKey,

@@ -168,7 +168,7 @@ export class SftpConnectionPool {
     };
     if (pin.kind === 'known-hosts') {
       // Ask for the key types the file pins, so a server with several host keys shows a pinned one.
-      const types = [...new Set(pin.entries.filter((entry) => !entry.revoked).map((entry) => entry.keyType))];
+      const types = [...new Set(pin.entries.filter((entry) => !entry.revoked).flatMap((entry) => hostKeyAlgorithmsFor(entry.keyType)))];
       if (types.length > 0) config.algorithms = { serverHostKey: types as never };
     }
     try {
@@ -199,6 +199,25 @@ export class SftpConnectionPool {
     this.options.logger.warn(message, { host, port, fingerprint: fingerprintOf(key) });
     // Loud even when the app gave no logger: Node prints warnings to stderr.
     process.emitWarning(message, { code: 'OCTO_UNPINNED_HOST_KEY' });
+  }
+}
+
+/**
+ * The host key algorithms that prove a key of this known_hosts type. An RSA key is also
+ * offered with SHA-2 signatures (OpenSSH 8.8+ refuses SHA-1 `ssh-rsa`); types ssh2 cannot
+ * verify are left out rather than break the handshake.
+ */
+export function hostKeyAlgorithmsFor(keyType: string): string[] {
+  switch (keyType) {
+    case 'ssh-rsa':
+      return ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+    case 'ssh-ed25519':
+    case 'ecdsa-sha2-nistp256':
+    case 'ecdsa-sha2-nistp384':
+    case 'ecdsa-sha2-nistp521':
+      return [keyType];
+    default:
+      return [];
   }
 }
 
