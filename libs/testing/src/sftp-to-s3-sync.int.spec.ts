@@ -67,13 +67,13 @@ describe('SyncJob over SFTP and S3', () => {
       warn: (message, fields) => logs.push({ level: 'warn', message, fields }),
       error: (message, fields) => logs.push({ level: 'error', message, fields }),
     };
-    const run = async (onEvent?: (event: JobEvent) => void | Promise<void>): Promise<{ summary: JobSummary; events: JobEvent[] }> => {
+    const run = async (onEvent?: (event: JobEvent, job: { cancel(): void }) => void | Promise<void>): Promise<{ summary: JobSummary; events: JobEvent[] }> => {
       const runtime = await createOctoRuntime({ configPath, plugins: [plainProvider], logger });
       const job = await runtime.jobs.start('plain');
       const events: JobEvent[] = [];
       job.subscribe((event) => {
         events.push(event);
-        void onEvent?.(event);
+        void onEvent?.(event, job);
       });
       return { summary: await job.done, events };
     };
@@ -257,6 +257,26 @@ describe('SyncJob over SFTP and S3', () => {
       const bigKey = (await dataKeys()).find((key) => key.endsWith('big.bin'))!;
       expect(await hashObject(reader, bucket, bigKey)).toEqual({ sha256: written.sha256, size: written.size });
       expect((await ledgerKeys()).length).toBe(ledgerBefore.length + 1);
+    });
+  });
+
+  describe('when the job is cancelled mid-transfer', () => {
+    it('should abort the uploads in flight and close the connections: nothing visible, nothing open', async () => {
+      const { drop, bucket, run, dataKeys, ledgerKeys } = await scenario();
+      await writeKeystreamFile(path.join(drop, 'big.bin'), 64 * 1024 * 1024, 'cancel');
+      let cancelled = false;
+      const { summary } = await run((event, job) => {
+        if (event.type === 'file.progress' && !cancelled && event.bytes > 0 && event.bytes < event.size) {
+          cancelled = true;
+          job.cancel();
+        }
+      });
+      expect(cancelled).toBe(true);
+      expect(summary.status).toBe('cancelled');
+      expect(await dataKeys()).toEqual([]);
+      expect(await ledgerKeys()).toEqual([]);
+      expect(await openUploads(reader, bucket)).toEqual([]);
+      expect(await waitForNoSessions()).toEqual([]);
     });
   });
 

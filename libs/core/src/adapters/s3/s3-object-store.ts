@@ -249,6 +249,10 @@ class S3Staging implements Staging {
     if (this.closed) throw new OctoError('internal', 'staging already committed or aborted');
     const s3Key = this.store.keyOf(key);
     const { contentType, userMetadata } = splitMetadata(metadata);
+    // The body may fail (a cancelled job, a bad gzip) while CreateMultipartUpload is in flight,
+    // before anything reads it: keep that from being an unhandled 'error' event. The read loop
+    // below sees the stored error and aborts the upload.
+    body.on('error', () => undefined);
     let upload: UploadState;
     try {
       const created = await this.store.client.send(
