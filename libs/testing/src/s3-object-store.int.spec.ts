@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OctoError, S3ObjectStore, ObjectStoreLedger, resolveS3Location, partSizeFor, maxObjectBytes, type S3ObjectStoreOptions } from '@octo/core';
+import { OctoError, S3ObjectStore, ObjectStoreLedger, type S3ObjectStoreOptions } from '@octo/core';
 import { isUploadPart, startFaultProxy, type FaultProxy } from './fault-proxy.js';
 import { keystreamBytes } from './keystream-file.js';
 import { startMotoS3, testS3Client, type MotoS3Server } from './moto-s3-server.js';
@@ -290,25 +290,3 @@ describe(S3ObjectStore, () => {
     });
   });
 });
-
-describe(resolveS3Location, () => {
-  it('should take the provider bucket as the S3 bucket under a bare s3:// store', () => {
-    expect(resolveS3Location('s3://', 'acme-bank/in')).toEqual({ bucket: 'acme-bank', prefix: 'in/' });
-    expect(resolveS3Location('s3://', 'acme-bank')).toEqual({ bucket: 'acme-bank', prefix: '' });
-  });
-
-  it('should make the provider bucket a folder of a shared bucket', () => {
-    expect(resolveS3Location('s3://shared/base/', 'acme-bank')).toEqual({ bucket: 'shared', prefix: 'base/acme-bank/' });
-  });
-});
-
-describe(partSizeFor, () => {
-  it('should let 10,000 parts reach 5 TiB from the smallest base part', () => {
-    expect(partSizeFor(1, 5 * MiB)).toBe(5 * MiB);
-    expect(partSizeFor(800, 5 * MiB)).toBe(5 * MiB);
-    expect(partSizeFor(801, 5 * MiB)).toBe(10 * MiB);
-    expect(partSizeFor(10_000, 5 * MiB)).toBe(5 * 1024 * MiB);
-    expect(maxObjectBytes(5 * MiB)).toBeGreaterThan(5 * 1024 ** 4);
-  });
-});
-
