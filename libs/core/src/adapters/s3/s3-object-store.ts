@@ -298,40 +298,35 @@ class S3Staging implements Staging {
     };
 
     try {
-      // Chunks wait in a list until a part is full, then are copied into a part buffer that
-      // is reused once its upload settles: memory stays at the parts in flight plus one, and
-      // a small object never allocates a whole part.
-      let chunks: Buffer[] = [];
-      let buffered = 0;
+      // Each chunk is copied straight into a part buffer, reused once its upload settles:
+      // memory stays at the parts in flight plus the one being filled.
+      let part: Buffer | undefined;
+      let filled = 0;
       for await (const chunk of body as AsyncIterable<Buffer>) {
         if (failure) break;
         hash.update(chunk);
         upload.size += chunk.length;
-        chunks.push(chunk);
-        buffered += chunk.length;
-        let target = partSizeFor(partNumber + 1, base);
-        while (buffered >= target && !failure) {
-          const part = this.parts.take(target);
-          let filled = 0;
-          while (filled < target) {
-            const head = chunks[0];
-            if (!head) break;
-            const copied = head.copy(part, filled, 0, Math.min(head.length, target - filled));
-            filled += copied;
-            if (copied === head.length) chunks.shift();
-            else chunks[0] = head.subarray(copied);
+        let offset = 0;
+        while (offset < chunk.length && !failure) {
+          part ??= this.parts.take(partSizeFor(partNumber + 1, base));
+          const copied = chunk.copy(part, filled, offset);
+          filled += copied;
+          offset += copied;
+          if (filled === part.length) {
+            send(part);
+            part = undefined;
+            filled = 0;
+            // Bounded memory: wait for a free slot before reading more.
+            while (inFlight.size >= queueSize && !failure) await Promise.race(inFlight);
           }
-          buffered -= target;
-          send(part);
-          target = partSizeFor(partNumber + 1, base);
-          // Bounded memory: wait for a free slot before reading more.
-          while (inFlight.size >= queueSize && !failure) await Promise.race(inFlight);
         }
         if (this.closed) throw new OctoError('store', `${key}: the staging was aborted while the upload ran`);
       }
-      // The last part (or the only, possibly empty, one).
-      if (!failure && (buffered > 0 || partNumber === 0)) send(Buffer.concat(chunks, buffered));
-      chunks = [];
+      // The last part (or the only, possibly empty, one): a right-sized copy, so the part
+      // buffer goes back to the pool now.
+      if (!failure && (filled > 0 || partNumber === 0)) send(Buffer.from(part ? part.subarray(0, filled) : Buffer.alloc(0)));
+      if (part) this.parts.give(part);
+      part = undefined;
       await Promise.all(inFlight);
       if (failure) throw failure;
       assertAllParts(upload, partNumber);
