@@ -49,6 +49,7 @@ export interface SshdServer {
   stop(): Promise<void>;
 }
 
+/** Where {@link startSshd} keeps its files. */
 export interface SshdOptions {
   /** Parent folder for the server's own folder; defaults to the OS temp dir. */
   readonly baseDir?: string;
