@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the integration tests need when it is missing: GnuPG (interop fixtures),
-# OpenSSH's sshd (SFTP), redis-server, and moto's S3 server (Python). The SFTP/S3 harness
+# OpenSSH's sshd (SFTP) and moto's S3 server (Python). The SFTP/S3 harness
 # (libs/testing) runs /usr/sbin/sshd and moto_server from PATH on loopback ports. Idempotent; needs root
 # for apt-get, otherwise it prints exactly what to install.
 set -euo pipefail
@@ -9,7 +9,6 @@ need_apt=()
 command -v gpg >/dev/null 2>&1 || need_apt+=(gnupg)
 [ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
 command -v ssh-keygen >/dev/null 2>&1 || need_apt+=(openssh-client)
-command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

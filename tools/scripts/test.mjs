@@ -1,12 +1,37 @@
-// `npm test`: installs the test prerequisites when missing, then runs every project's tests through Nx.
-import { spawnSync } from 'node:child_process';
+// `npm test`: installs the test prerequisites when missing, then runs every project's tests
+// through Nx, and ends with one line that totals what every project's runner reported.
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const run = (command, args) => {
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: process.env });
-  if (result.status !== 0) process.exit(result.status ?? 1);
-};
 
-run('bash', ['tools/scripts/setup-test-deps.sh']);
-run('npx', ['nx', 'run-many', '-t', 'test', '--outputStyle=stream', ...process.argv.slice(2)]);
+const setup = spawnSync('bash', ['tools/scripts/setup-test-deps.sh'], { cwd: root, stdio: 'inherit' });
+if (setup.status !== 0) process.exit(setup.status ?? 1);
+
+const child = spawn('npx', ['nx', 'run-many', '-t', 'test', '--outputStyle=stream', ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const totals = { passed: 0, failed: 0, skipped: 0 };
+let pending = '';
+child.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  pending += chunk.toString('utf8');
+  const lines = pending.split('\n');
+  pending = lines.pop() ?? '';
+  for (const line of lines) count(line);
+});
+child.on('close', (code) => {
+  count(pending);
+  process.stdout.write(`\n${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}\n`);
+  process.exit(code ?? 1);
+});
+
+/** Adds up vitest's closing `Tests  1 failed | 7 passed (8)` line of each project. */
+function count(line) {
+  // eslint-disable-next-line no-control-regex
+  const plain = line.replace(/\u001b\[[0-9;]*m/g, '');
+  const match = /^\S*\s*Tests\s+(.*)\(\d+\)\s*$/.exec(plain);
+  if (!match) return;
+  for (const [, n, what] of match[1].matchAll(/(\d+) (passed|failed|skipped)/g)) totals[what] += Number(n);
+}

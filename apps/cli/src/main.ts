@@ -15,6 +15,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       .scriptName('octo')
       .usage('$0 <command> [options]\n\nIngest partner files from SFTP drops into S3: decrypt, unpack, route, land.')
       .option('config', { type: 'string', describe: 'config file (default: $OCTO_CONFIG, then ./octo.config.yaml)' })
+      .option('verbose', { alias: 'v', type: 'count', describe: 'more log lines on stderr (-v info, -vv debug)' })
       .command(syncCommand as never)
       .command(providersCommand as never)
       .command(pendingCommand as never)

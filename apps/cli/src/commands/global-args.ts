@@ -1,4 +1,6 @@
 /** Options every command takes. */
 export interface GlobalArgs {
   config?: string;
+  /** How many times `--verbose` was given. */
+  verbose?: number;
 }

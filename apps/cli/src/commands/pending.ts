@@ -10,7 +10,7 @@ export const pendingCommand: CommandModule<GlobalArgs, GlobalArgs & { provider: 
   builder: (yargs) =>
     yargs.positional('provider', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false }) as never,
   handler: async (args) => {
-    const runtime = await openRuntime(args.config);
+    const runtime = await openRuntime(args);
     const handle = await runtime.providers.create(args.provider);
     const job = handle.syncJob();
     const source = handle.context.config.source.url;

@@ -9,7 +9,7 @@ export const providersCommand: CommandModule<GlobalArgs, GlobalArgs & { json: bo
   describe: 'List the configured providers with their source and bucket',
   builder: (yargs) => yargs.option('json', { type: 'boolean', default: false }) as never,
   handler: async (args) => {
-    const runtime = await openRuntime(args.config);
+    const runtime = await openRuntime(args);
     const rows = runtime.providers.list();
     if (args.json) {
       process.stdout.write(`${JSON.stringify({ providers: rows, installedPlugins: runtime.providers.pluginNames() }, null, 2)}\n`);

@@ -34,7 +34,7 @@ export const syncCommand: CommandModule<GlobalArgs, SyncArgs> = {
         return true;
       }) as never,
   handler: async (args) => {
-    const runtime = await openRuntime(args.config);
+    const runtime = await openRuntime(args);
     const names = args.all ? runtime.providers.names() : args.providers;
     for (const name of names) {
       if (!runtime.providers.names().includes(name)) {
