@@ -9,6 +9,11 @@ import { ExitCode } from './exit-codes.js';
 /** Runs `octo` with the given arguments and resolves with the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
   process.exitCode = undefined;
+  // `octo pending x | head`: a reader that went away is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   let usageError: string | undefined;
   try {
     await yargs([...argv])

@@ -1,5 +1,6 @@
 import {
   finalJobReport,
+  startedJobReport,
   ACTIVE_JOB_STATUSES,
   currentJobOwner,
   JobConflictError,
@@ -121,24 +122,8 @@ export class JobService {
       }
       throw error;
     }
-    const now = new Date().toISOString();
     const tracked: TrackedJob = {
-      report: {
-        version: 1,
-        jobId: handle.id,
-        provider,
-        status: 'running',
-        dryRun: handle.dryRun,
-        ...(options.concurrency ? { concurrency: options.concurrency } : {}),
-        createdAt: now,
-        progress: { filesDone: 0, filesTotal: 0, percent: 0, bytesDone: 0, bytesTotal: 0 },
-        succeeded: 0,
-        failed: 0,
-        bytesIn: 0,
-        bytesOut: 0,
-        files: [],
-        owner: currentJobOwner(),
-      },
+      report: startedJobReport(handle, currentJobOwner(), options.concurrency),
       handle,
       inFlight: new Map(),
       watchers: new Set(),
