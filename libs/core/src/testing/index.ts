@@ -7,3 +7,4 @@ export * from './temp-workspace.js';
 export * from './pgp-fixtures.js';
 export * from './files.js';
 export * from './big-file.js';
+export * from './expect-failure.js';

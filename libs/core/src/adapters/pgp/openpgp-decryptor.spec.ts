@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decryptionSchema, type DecryptionConfig } from '../../config/config-schema.js';
-import { OctoError } from '../../errors/octo-error.js';
+import { octoFailure as failure } from '../../testing/expect-failure.js';
 import type { ProviderContext } from '../../ports/identifiers.js';
 import type { FileContext } from '../../ports/stages.js';
 import { SecretResolver } from '../../secrets/secret-ref.js';
@@ -32,16 +32,6 @@ async function run(d: OpenPgpDecryptor, bytes: Buffer, ctx: FileContext): Promis
   const result = await d.decrypt(Readable.from([bytes]), ctx);
   const [out] = await Promise.all([buffer(result.stream), result.verified]);
   return out;
-}
-
-async function failure(promise: Promise<unknown>): Promise<OctoError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (OctoError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
 }
 
 const plaintext = Buffer.from('id,amount\n1,10.00\n2,20.00\n'.repeat(5000));

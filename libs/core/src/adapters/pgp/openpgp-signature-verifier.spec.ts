@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decryptionSchema, type DecryptionConfig } from '../../config/config-schema.js';
-import { OctoError } from '../../errors/octo-error.js';
+import { octoFailure as failure } from '../../testing/expect-failure.js';
 import type { ProviderContext } from '../../ports/identifiers.js';
 import type { FileContext } from '../../ports/stages.js';
 import { SecretResolver } from '../../secrets/secret-ref.js';
@@ -32,16 +32,6 @@ async function run(v: OpenPgpSignatureVerifier, bytes: Buffer, ctx: FileContext)
   const checked = await v.verify(Readable.from([bytes]), ctx);
   const [out] = await Promise.all([buffer(checked.stream), checked.verified]);
   return out;
-}
-
-async function failure(promise: Promise<unknown>): Promise<OctoError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (OctoError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
 }
 
 const data = Buffer.from('any bytes as delivered, encrypted or not\n'.repeat(20_000));

@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import * as tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import yazl from 'yazl';
-import { OctoError } from '../../errors/octo-error.js';
+import { octoFailure as failure } from '../../testing/expect-failure.js';
 import type { ProviderContext } from '../../ports/identifiers.js';
 import type { FileContext } from '../../ports/stages.js';
 import { DefaultUnpacker } from './default-unpacker.js';
@@ -49,16 +49,6 @@ async function zipOf(entries: Record<string, string>): Promise<Buffer> {
   for (const [name, body] of Object.entries(entries)) zip.addBuffer(Buffer.from(body), name);
   zip.end();
   return buffer(zip.outputStream as unknown as Readable);
-}
-
-async function failure(promise: Promise<unknown>): Promise<OctoError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (OctoError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
 }
 
 describe(DefaultUnpacker, () => {
