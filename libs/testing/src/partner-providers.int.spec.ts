@@ -2,13 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { buffer } from 'node:stream/consumers';
 import { gzipSync } from 'node:zlib';
 import type { S3Client } from '@aws-sdk/client-s3';
-import * as tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FileResult, JobEvent, JobSummary, LedgerRecord, OctoConfigInput } from '@octo/core';
-import { encryptBytes, generateTestKey, signDetached } from '@octo/core/testing';
+import { encryptBytes, generateTestKey, signDetached, tarOf } from '@octo/core/testing';
 import { writeOctoConfig } from './config-files.js';
 import { startMotoS3, TEST_AWS_ENV, type MotoS3Server } from './moto-s3-server.js';
 import { runOctoCli, type OctoCliRun } from './octo-cli.js';
@@ -45,12 +43,6 @@ const manifestOf = (period: string, files: Array<string | [string, Buffer]>) =>
     '',
   ].join('\n');
 
-async function tarOf(entries: Array<[string, Buffer | string]>): Promise<Buffer> {
-  const pack = tar.pack();
-  for (const [name, body] of entries) pack.entry({ name }, Buffer.from(body));
-  pack.finalize();
-  return buffer(pack as unknown as AsyncIterable<Buffer>);
-}
 
 const fileResult = (summary: JobSummary | undefined, filePath: string): FileResult | undefined => summary?.files.find((file) => file.path === filePath);
 const reasonOf = (result: FileResult | undefined) => (result && result.status === 'failed' ? result.reason : undefined);

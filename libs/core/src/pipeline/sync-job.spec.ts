@@ -1,12 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import * as tar from 'tar-stream';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JobEvent } from '../ports/job-events.js';
 import { listFiles, sha256 } from '../testing/files.js';
 import { encryptBytes, generateTestKey } from '../testing/pgp-fixtures.js';
 import { createTempWorkspace, overridingProvider, type TempWorkspace } from '../testing/temp-workspace.js';
+import { tarOf } from '../testing/archive-fixtures.js';
 import { TYPES } from '../ports/identifiers.js';
 import type { FileFilter } from '../ports/stages.js';
 
@@ -31,14 +31,6 @@ async function workspace(extra: Record<string, unknown> = {}): Promise<TempWorks
   return w;
 }
 
-async function tarOf(entries: Array<[string, string]>): Promise<Buffer> {
-  const pack = tar.pack();
-  for (const [name, body] of entries) pack.entry({ name }, body);
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const chunk of pack) chunks.push(Buffer.from(chunk as Uint8Array));
-  return Buffer.concat(chunks);
-}
 
 const good = Buffer.from('id,amount\n1,2\n');
 

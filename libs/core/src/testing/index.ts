@@ -8,3 +8,4 @@ export * from './pgp-fixtures.js';
 export * from './files.js';
 export * from './big-file.js';
 export * from './expect-failure.js';
+export * from './archive-fixtures.js';

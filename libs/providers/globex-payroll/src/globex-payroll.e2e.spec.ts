@@ -2,11 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buffer } from 'node:stream/consumers';
 import { gzipSync } from 'node:zlib';
 import { createOctoRuntime, parseConfig, type JobSummary, type LoadedConfig } from '@octo/core';
+import { tarOf } from '@octo/core/testing';
 import * as openpgp from 'openpgp';
-import * as tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { globexPayrollProvider } from './index.js';
 
@@ -30,12 +29,6 @@ const manifestOf = (period: string | undefined, files: Array<string | [string, B
     '',
   ].join('\n');
 
-async function tarOf(entries: Array<[string, Buffer | string]>): Promise<Buffer> {
-  const pack = tar.pack();
-  for (const [name, body] of entries) pack.entry({ name }, Buffer.from(body));
-  pack.finalize();
-  return buffer(pack as unknown as AsyncIterable<Buffer>);
-}
 
 async function encryptWith(passphrase: string, plaintext: Buffer): Promise<Buffer> {
   const encrypted = await openpgp.encrypt({ message: await openpgp.createMessage({ binary: plaintext }), passwords: [passphrase], format: 'binary' });
