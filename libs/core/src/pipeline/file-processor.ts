@@ -8,7 +8,7 @@ import type { ObjectStore, StagedObject } from '../ports/object-store.js';
 import type { RemoteFile, RemoteSource } from '../ports/remote-source.js';
 import type { Decryptor, FileContext, FileFilter, Router, SignatureVerifier, Unpacker } from '../ports/stages.js';
 import { DigestStream } from '../streams/digest-stream.js';
-import { planLayers } from './layers.js';
+import { decryptedName, planLayers } from './layers.js';
 
 /** Largest detached signature accepted. */
 const MAX_SIGNATURE_BYTES = 64 * 1024;
@@ -71,7 +71,7 @@ export class FileProcessor {
         'octo-source-mtime': new Date(file.mtimeMs).toISOString(),
         'octo-job-id': context.jobId,
       };
-      for await (const entry of this.unpacker.unpack(plaintext, plan.layers[0] === 'pgp' ? stripPgp(baseName(file.path)) : baseName(file.path), fileContext)) {
+      for await (const entry of this.unpacker.unpack(plaintext, decryptedName(baseName(file.path)), fileContext)) {
         if (this.filter.keepsEntry && !this.filter.keepsEntry(entry, fileContext)) {
           entry.stream.resume();
           await finished(entry.stream);
@@ -132,8 +132,4 @@ export class FileProcessor {
 function baseName(remotePath: string): string {
   const parts = remotePath.split('/');
   return parts[parts.length - 1] ?? remotePath;
-}
-
-function stripPgp(name: string): string {
-  return name.replace(/\.(gpg|pgp|asc)$/i, '');
 }

@@ -1,16 +1,23 @@
 /** A layer Octo can peel from a file, outermost first. */
 export type Layer = 'pgp' | 'gzip' | 'tar' | 'zip';
 
-const EXTENSIONS: ReadonlyArray<{ ext: string; layers: Layer[]; replace: string }> = [
-  { ext: '.tar.gz', layers: ['gzip', 'tar'], replace: '' },
-  { ext: '.tgz', layers: ['gzip', 'tar'], replace: '' },
-  { ext: '.gpg', layers: ['pgp'], replace: '' },
-  { ext: '.pgp', layers: ['pgp'], replace: '' },
-  { ext: '.asc', layers: ['pgp'], replace: '' },
-  { ext: '.gz', layers: ['gzip'], replace: '' },
-  { ext: '.tar', layers: ['tar'], replace: '' },
-  { ext: '.zip', layers: ['zip'], replace: '' },
+const EXTENSIONS: ReadonlyArray<{ readonly ext: string; readonly layers: readonly Layer[] }> = [
+  { ext: '.tar.gz', layers: ['gzip', 'tar'] },
+  { ext: '.tgz', layers: ['gzip', 'tar'] },
+  { ext: '.gpg', layers: ['pgp'] },
+  { ext: '.pgp', layers: ['pgp'] },
+  { ext: '.asc', layers: ['pgp'] },
+  { ext: '.gz', layers: ['gzip'] },
+  { ext: '.tar', layers: ['tar'] },
+  { ext: '.zip', layers: ['zip'] },
 ];
+
+/** The layer extension a name ends with (case-insensitive), and the name without it. */
+function outerExtension(name: string): { layers: readonly Layer[]; stem: string } | undefined {
+  const lower = name.toLowerCase();
+  const match = EXTENSIONS.find((candidate) => lower.endsWith(candidate.ext) && name.length > candidate.ext.length);
+  return match && { layers: match.layers, stem: name.slice(0, name.length - match.ext.length) };
+}
 
 /** The layers named by a file's extensions, outermost first, and the name left once they are stripped. */
 export interface LayerPlan {
@@ -24,27 +31,30 @@ export interface LayerPlan {
 export function planLayers(name: string): LayerPlan {
   const layers: Layer[] = [];
   let rest = name;
-  for (;;) {
-    const lower = rest.toLowerCase();
-    const match = EXTENSIONS.find((candidate) => lower.endsWith(candidate.ext) && rest.length > candidate.ext.length);
-    if (!match) break;
+  for (let outer = outerExtension(rest); outer; outer = outerExtension(rest)) {
     // Only the outermost pgp layer is decrypted; an inner `.asc` is data (e.g. a key file in a tar).
-    if (match.layers[0] === 'pgp' && layers.length > 0) break;
-    layers.push(...match.layers);
-    rest = rest.slice(0, rest.length - match.ext.length) + match.replace;
-    if (match.layers.includes('tar') || match.layers.includes('zip')) break;
+    if (outer.layers[0] === 'pgp' && layers.length > 0) break;
+    layers.push(...outer.layers);
+    rest = outer.stem;
+    // What is inside an archive is named by its entries, not by the archive's name.
+    if (outer.layers.includes('tar') || outer.layers.includes('zip')) break;
   }
   return { layers, outputName: rest, archive: layers.includes('tar') || layers.includes('zip') };
 }
 
+/** The name of the plaintext when the outermost layer is OpenPGP (`x.csv.gz.gpg` -> `x.csv.gz`), else the name itself. */
+export function decryptedName(name: string): string {
+  const outer = outerExtension(name);
+  return outer?.layers[0] === 'pgp' ? outer.stem : name;
+}
+
 /** The outermost compression or archive layer of a name (pgp excluded), for the unpacker. */
 export function outerUnpackLayer(name: string): { layer: 'gzip' | 'tar' | 'zip'; inner: string } | undefined {
-  const lower = name.toLowerCase();
-  if (lower.endsWith('.tgz') && name.length > 4) return { layer: 'gzip', inner: `${name.slice(0, -4)}.tar` };
-  for (const [ext, layer] of [['.gz', 'gzip'], ['.tar', 'tar'], ['.zip', 'zip']] as const) {
-    if (lower.endsWith(ext) && name.length > ext.length) return { layer, inner: name.slice(0, -ext.length) };
-  }
-  return undefined;
+  const outer = outerExtension(name);
+  const [layer, ...below] = outer?.layers ?? [];
+  if (!outer || !layer || layer === 'pgp') return undefined;
+  // `.tgz` and `.tar.gz` are gzip over a `.tar`.
+  return { layer, inner: below.includes('tar') ? `${outer.stem}.tar` : outer.stem };
 }
 
 /** What the first bytes of a stream say it is. */

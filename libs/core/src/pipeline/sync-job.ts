@@ -196,7 +196,7 @@ export class SyncJob {
       });
       return { path: file.path, size: file.size, status: 'done', sha256: result.sha256, outputs: result.outputs, durationMs: Date.now() - started };
     } catch (error) {
-      // Bytes of a failed file do not count as done; progress counts the file itself.
+      // A failed file is finished too: its remaining bytes count as done so byte progress reaches 100%.
       addBytes(file.size - seen);
       const wrapped = OctoError.wrap('internal', error);
       if (wrapped.fatal) throw wrapped;

@@ -51,3 +51,13 @@ export class BoundedOutput extends Transform {
     callback(null, chunk);
   }
 }
+
+/** A pass-through that only counts the bytes flowing through it (no hashing). */
+export class ByteCounter extends Transform {
+  bytes = 0;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += chunk.length;
+    callback(null, chunk);
+  }
+}

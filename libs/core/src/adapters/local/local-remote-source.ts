@@ -1,4 +1,4 @@
-import { open, readdir, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { OctoError } from '../../errors/octo-error.js';
@@ -54,7 +54,6 @@ export class LocalRemoteSource implements RemoteSource {
     const full = this.resolve(filePath);
     const info = await stat(full);
     if (info.size > maxBytes) throw new OctoError('source', `${filePath} is ${info.size} bytes, more than the ${maxBytes} expected`);
-    const { readFile } = await import('node:fs/promises');
     return readFile(full);
   }
 

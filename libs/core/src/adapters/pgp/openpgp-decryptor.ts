@@ -40,11 +40,9 @@ export class OpenPgpDecryptor implements Decryptor {
       throw new OctoError('decrypt', `${context.file.path} is named as an OpenPGP message but starts with ${describeHead(head)}: it is not encrypted data`);
     }
 
-    const ciphertext: Readable = stream;
-
     let message: openpgp.Message<WebBytes> | openpgp.Message<ReadableStream<string>>;
     try {
-      const web = Readable.toWeb(ciphertext) as unknown as WebBytes;
+      const web = Readable.toWeb(stream) as unknown as WebBytes;
       message =
         kind === 'pgp-armored'
           ? await openpgp.readMessage({ armoredMessage: web.pipeThrough(new TextDecoderStream() as unknown as ReadableWritablePair<string, Uint8Array>) })

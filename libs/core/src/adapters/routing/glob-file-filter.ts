@@ -7,12 +7,12 @@ import type { FileFilter } from '../../ports/stages.js';
 /** Takes the files that match an `include` glob and no `exclude` glob; keeps every entry. */
 @injectable()
 export class GlobFileFilter implements FileFilter {
-  private readonly included: picomatch.Matcher;
-  private readonly excluded: picomatch.Matcher;
+  private readonly included: (path: string) => boolean;
+  private readonly excluded: (path: string) => boolean;
 
   constructor(@inject(TYPES.ProviderContext) provider: ProviderContext) {
     this.included = picomatch(provider.config.include, { dot: false });
-    this.excluded = picomatch(provider.config.exclude.length ? provider.config.exclude : ['\0never'], { dot: true });
+    this.excluded = provider.config.exclude.length ? picomatch(provider.config.exclude, { dot: true }) : () => false;
   }
 
   accepts(file: RemoteFile): boolean {

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
@@ -12,9 +12,8 @@ import { describeHead, outerUnpackLayer, sniff } from '../../pipeline/layers.js'
 import { safeRelativeName } from '../../pipeline/safe-name.js';
 import { TYPES, type ProviderContext } from '../../ports/identifiers.js';
 import type { FileContext, UnpackedEntry, Unpacker } from '../../ports/stages.js';
-import { BoundedOutput, UnpackBudget } from '../../streams/byte-limit.js';
+import { BoundedOutput, ByteCounter, UnpackBudget } from '../../streams/byte-limit.js';
 import { chain } from '../../streams/chain.js';
-import { DigestStream } from '../../streams/digest-stream.js';
 import { peek } from '../../streams/peek.js';
 
 const MAX_DEPTH = 4;
@@ -65,7 +64,7 @@ export class DefaultUnpacker implements Unpacker {
   }
 
   private gunzip(input: Readable, label: string, walk: Walk): Readable {
-    const compressed = new DigestStream();
+    const compressed = new ByteCounter();
     const gunzip = createGunzip();
     const bounded = new BoundedOutput(walk.budget, () => compressed.bytes, this.provider.limits.maxCompressionRatio, label);
     // Name zlib's terse errors ("unexpected end of file") after the file they came from;
@@ -174,7 +173,6 @@ export class DefaultUnpacker implements Unpacker {
   }
 
   private async workDir(): Promise<string> {
-    const { mkdir } = await import('node:fs/promises');
     await mkdir(this.provider.workDir, { recursive: true });
     return this.provider.workDir;
   }
