@@ -1,54 +1,19 @@
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createOctoRuntime, parseConfig, type JobSummary, type LoadedConfig } from '@octo/core';
-import * as openpgp from 'openpgp';
+import { encryptBytes, generateTestKey, listFiles, signDetached } from '@octo/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acmeBankProvider } from './index.js';
 
 // End to end on the embedded default: a local folder drop, a local folder bucket, the real
 // OpenPGP decryptor and the plugin from this library. Keys are made here, never committed.
 
-interface KeyPair {
-  readonly privateKey: string;
-  readonly publicKey: string;
-}
-
-const makeKey = (name: string): Promise<KeyPair> =>
-  openpgp.generateKey({ userIDs: [{ name, email: `${name.toLowerCase().replace(/\W+/g, '.')}@example.test` }], format: 'armored' });
+type KeyPair = Awaited<ReturnType<typeof generateTestKey>>;
 
 const csv = (account: string, date: string) =>
   Buffer.from(`account,date,amount,currency\n${account},${date},1250.00,EUR\n${account},${date},-75.10,EUR\n`);
-
-async function encryptTo(publicKey: string, plaintext: Buffer): Promise<Buffer> {
-  const encrypted = await openpgp.encrypt({
-    message: await openpgp.createMessage({ binary: gzipSync(plaintext) }),
-    encryptionKeys: await openpgp.readKey({ armoredKey: publicKey }),
-    format: 'binary',
-  });
-  return Buffer.from(encrypted as Uint8Array);
-}
-
-/** A detached signature over the bytes as delivered (the encrypted file), as the bank makes it. */
-async function signDetached(privateKey: string, delivered: Buffer, armored: boolean): Promise<Buffer> {
-  const signingKeys = await openpgp.readPrivateKey({ armoredKey: privateKey });
-  const message = await openpgp.createMessage({ binary: delivered });
-  const signature = armored
-    ? await openpgp.sign({ message, signingKeys, detached: true, format: 'armored' })
-    : await openpgp.sign({ message, signingKeys, detached: true, format: 'binary' });
-  return Buffer.from(signature as string | Uint8Array);
-}
-
-async function listFiles(root: string): Promise<string[]> {
-  const names = await readdir(root, { recursive: true }).catch(() => [] as string[]);
-  const files: string[] = [];
-  for (const name of names) {
-    const full = path.join(root, name);
-    if ((await readdir(full).catch(() => undefined)) === undefined) files.push(name.split(path.sep).join('/'));
-  }
-  return files.sort();
-}
 
 describe('acme-bank on the embedded default', () => {
   let dir: string;
@@ -81,9 +46,10 @@ describe('acme-bank on the embedded default', () => {
   };
 
   const deliver = async (name: string, plaintext: Buffer, sig?: { by: KeyPair; over?: Buffer; armored?: boolean }) => {
-    const delivered = await encryptTo(ours.publicKey, plaintext);
+    // Gzipped, then encrypted to our key; the detached signature is over the bytes as delivered.
+    const delivered = await encryptBytes(gzipSync(plaintext), { publicKey: ours.publicKey });
     await writeFile(path.join(drop, name), delivered);
-    if (sig) await writeFile(path.join(drop, `${name}.sig`), await signDetached(sig.by.privateKey, sig.over ?? delivered, sig.armored ?? true));
+    if (sig) await writeFile(path.join(drop, `${name}.sig`), await signDetached(sig.over ?? delivered, sig.by.privateKey, { armored: sig.armored ?? true }));
     return delivered;
   };
 
@@ -93,7 +59,7 @@ describe('acme-bank on the embedded default', () => {
     bucket = path.join(dir, 'buckets', 'acme-bank-bucket');
     await mkdir(path.join(drop, 'out'), { recursive: true });
     await mkdir(path.join(dir, 'keys'));
-    [ours, bank, impostor] = await Promise.all([makeKey('Octo Ingest'), makeKey('Acme Bank Signing'), makeKey('Someone Else')]);
+    [ours, bank, impostor] = await Promise.all([generateTestKey('Octo Ingest'), generateTestKey('Acme Bank Signing'), generateTestKey('Someone Else')]);
     await writeFile(path.join(dir, 'keys', 'octo-private.asc'), ours.privateKey);
     await writeFile(path.join(dir, 'keys', 'acme-bank-signing.asc'), bank.publicKey);
 
@@ -176,7 +142,7 @@ describe('acme-bank on the embedded default', () => {
   describe('when it runs again after the bank sends the missing signature', () => {
     it('should retry only the refused statements and land the one now signed', async () => {
       const name = 'stmt_12345678_20261102.csv.gz.gpg';
-      await writeFile(path.join(drop, `${name}.sig`), await signDetached(bank.privateKey, await readFile(path.join(drop, name)), true));
+      await writeFile(path.join(drop, `${name}.sig`), await signDetached(await readFile(path.join(drop, name)), bank.privateKey, { armored: true }));
       const again = await sync();
       expect(again.total).toBe(3);
       expect(again.succeeded).toBe(1);
