@@ -5,6 +5,7 @@ import path from 'node:path';
 import { OctoError } from '../errors/octo-error.js';
 import type { Logger } from '../ports/logger.js';
 import { silentLogger } from '../ports/logger.js';
+import { processAlive } from '../util/process-alive.js';
 import { ACTIVE_JOB_STATUSES, type JobOwner, type JobReport } from './job-report.js';
 
 /** Where job reports are kept. */
@@ -115,11 +116,5 @@ export function currentJobOwner(): JobOwner {
 }
 
 function ownerAlive(owner: JobOwner): boolean {
-  if (owner.host !== hostname() || owner.pid === process.pid) return false;
-  try {
-    process.kill(owner.pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return owner.host === hostname() && owner.pid !== process.pid && processAlive(owner.pid);
 }
