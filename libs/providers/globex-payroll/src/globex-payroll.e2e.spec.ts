@@ -1,11 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createOctoRuntime, parseConfig, type JobSummary, type LoadedConfig } from '@octo/core';
-import { tarOf } from '@octo/core/testing';
-import * as openpgp from 'openpgp';
+import { encryptBytes, listFiles, sha256, tarOf } from '@octo/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { globexPayrollProvider } from './index.js';
 
@@ -13,8 +12,6 @@ import { globexPayrollProvider } from './index.js';
 // OpenPGP decryptor and unpacker, and the plugin from this library. The passphrase is made here.
 
 const payslip = (employee: string, week: string) => Buffer.from(`%PDF-1.7\n% payslip ${employee} ${week}\n${randomBytes(2048).toString('base64')}\n%%EOF\n`);
-
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 /** A manifest listing `files`; a file given with its bytes gets a sha256 attribute too. */
 const manifestOf = (period: string | undefined, files: Array<string | [string, Buffer]>) =>
@@ -28,19 +25,6 @@ const manifestOf = (period: string | undefined, files: Array<string | [string, B
     '</manifest>',
     '',
   ].join('\n');
-
-
-async function encryptWith(passphrase: string, plaintext: Buffer): Promise<Buffer> {
-  const encrypted = await openpgp.encrypt({ message: await openpgp.createMessage({ binary: plaintext }), passwords: [passphrase], format: 'binary' });
-  return Buffer.from(encrypted as Uint8Array);
-}
-
-async function listFiles(root: string): Promise<string[]> {
-  const names = await readdir(root, { recursive: true }).catch(() => [] as string[]);
-  const files: string[] = [];
-  for (const name of names) if ((await stat(path.join(root, name))).isFile()) files.push(name.split(path.sep).join('/'));
-  return files.sort();
-}
 
 describe('globex-payroll on the embedded default', () => {
   let dir: string;
@@ -73,7 +57,7 @@ describe('globex-payroll on the embedded default', () => {
   };
 
   const deliver = async (name: string, entries: Array<[string, Buffer | string]>) => {
-    await writeFile(path.join(dir, 'drop', name), await encryptWith(passphrase, gzipSync(await tarOf(entries))));
+    await writeFile(path.join(dir, 'drop', name), await encryptBytes(gzipSync(await tarOf(entries)), { passphrase }));
   };
 
   beforeAll(async () => {

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { createRootContainer, OctoError, parseConfig, ProviderFactory, silentLogger, TYPES, type FileContext, type Logger, type ProviderContext, type UnpackedEntry, type Unpacker } from '@octo/core';
+import { sha256 } from '@octo/core/testing';
 import { describe, expect, it } from 'vitest';
 import {
   BundleContents,
@@ -194,13 +194,13 @@ describe(GlobexPayrollFileFilter, () => {
       const contents = new BundleContents();
       const filter = new GlobexPayrollFileFilter(providerWith(), contents, silentLogger);
       const context = contextFor(bundle);
-      const good = createHash('sha256').update('%PDF-1 E1001').digest('hex');
-      const listed = createHash('sha256').update('%PDF-1 E1002').digest('hex');
+      const good = sha256('%PDF-1 E1001');
+      const listed = sha256('%PDF-1 E1002');
       const manifest = `<manifest><payslip file="E1001.pdf" sha256="${good}"/><payslip file="E1002.pdf" sha256="${listed}"/></manifest>`;
       const unpacker = new ManifestCapturingUnpacker(innerOf([['manifest.xml', manifest], ['E1001.pdf', '%PDF-1 E1001'], ['E1002.pdf', '%PDF-1 tampered']]), contents, providerWith());
       for await (const entry of unpacker.unpack(Readable.from([]), 'x', context)) await text(entry.stream);
       expect(thrown(() => filter.finishFile(['E1001.pdf', 'E1002.pdf'], context)).message).toBe(
-        `payroll_2026W05.tar.gz.pgp: E1002.pdf does not match its sha256 in manifest.xml (listed ${listed.slice(0, 12)}..., bundle holds ${createHash('sha256').update('%PDF-1 tampered').digest('hex').slice(0, 12)}...); nothing from it was landed, ask Globex to resend the week`,
+        `payroll_2026W05.tar.gz.pgp: E1002.pdf does not match its sha256 in manifest.xml (listed ${listed.slice(0, 12)}..., bundle holds ${sha256('%PDF-1 tampered').slice(0, 12)}...); nothing from it was landed, ask Globex to resend the week`,
       );
     });
 
@@ -222,7 +222,7 @@ describe(ManifestCapturingUnpacker, () => {
     expect(bodies).toEqual({ 'payslips/E1001.pdf': '%PDF-1', 'manifest.xml': MANIFEST });
     expect(contents.of(context).entries).toEqual(['payslips/E1001.pdf', 'manifest.xml']);
     expect(contents.of(context).manifest?.toString()).toBe(MANIFEST);
-    expect(contents.of(context).digests.get('payslips/E1001.pdf')?.digest()).toBe(createHash('sha256').update('%PDF-1').digest('hex'));
+    expect(contents.of(context).digests.get('payslips/E1001.pdf')?.digest()).toBe(sha256('%PDF-1'));
   });
 
   it('should fail a manifest larger than the limit', async () => {
