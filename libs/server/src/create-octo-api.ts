@@ -12,6 +12,7 @@ import {
 } from '@octo/core';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
 import type { DestinationStream } from 'pino';
 import { BearerTokens } from './auth/bearer-tokens.js';
 import { parseApiConfig, type ApiConfig, type ApiConfigInput } from './config/api-config.js';
@@ -230,15 +231,5 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
 }
 
 function statusText(status: number): string {
-  const names: Record<number, string> = {
-    400: 'Bad Request',
-    401: 'Unauthorized',
-    404: 'Not Found',
-    409: 'Conflict',
-    405: 'Method Not Allowed',
-    413: 'Payload Too Large',
-    415: 'Unsupported Media Type',
-    503: 'Service Unavailable',
-  };
-  return names[status] ?? 'Error';
+  return STATUS_CODES[status] ?? 'Error';
 }
