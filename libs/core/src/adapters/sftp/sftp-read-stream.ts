@@ -99,6 +99,9 @@ export class SftpReadStream extends Readable {
       this.destroy(error as Error);
     } finally {
       this.pumping = false;
+      // Destroyed while a connect or read was awaited: _destroy already ran, so give back
+      // the lease and handle that arrived after it.
+      if (this.destroyed) this.dropConnection(false);
     }
   }
 
@@ -107,6 +110,7 @@ export class SftpReadStream extends Readable {
     const { displayPath, size, retries, signal } = this.options;
     for (;;) {
       if (signal?.aborted) throw new OctoError('cancelled', `${displayPath}: the job was cancelled`);
+      if (this.destroyed) return null;
       try {
         return await this.attempt();
       } catch (error) {
