@@ -32,7 +32,7 @@ export async function serveOctoApi(options: ServeOptions): Promise<{ api: OctoAp
         });
       } else {
         api.app.log.warn({ signal }, 'second signal: cancelling running jobs now');
-        void api.shutdown(0);
+        // shutdown() is already under way (and returns that same run): cancel its jobs directly.
         void api.jobs.drain(0);
       }
     };
