@@ -3,6 +3,7 @@ import type { ConnectConfig, SFTPWrapper } from 'ssh2';
 import { OctoError } from '../../errors/octo-error.js';
 import type { Logger } from '../../ports/logger.js';
 import { fingerprintOf, keyTypeOf, verifyHostKey, type HostKeyPin } from './host-key.js';
+import { withTimeout } from './timing.js';
 
 /** Credentials for one SSH login, resolved from secret references at connect time. */
 export interface SshCredentials {
@@ -226,16 +227,10 @@ export function hostKeyAlgorithmsFor(keyType: string): string[] {
  * answering: then the socket is destroyed, so closing at job end cannot hang the job.
  */
 async function endConnection(client: SftpClient): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const gaveUp = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), 2_000);
-  });
-  const outcome = await Promise.race([client.end().catch(() => undefined), gaveUp]);
-  clearTimeout(timer);
-  if (outcome === 'timeout') {
+  await withTimeout(client.end(), 2_000, 'no answer to the disconnect').catch(() => {
     // ssh2-sftp-client's typings do not show the ssh2 Client it wraps.
     (client as unknown as { client?: { destroy?: () => void } }).client?.destroy?.();
-  }
+  });
 }
 
 /** Turns what ssh2 throws on connect into an error a person can act on. */

@@ -4,6 +4,7 @@ import type { SFTPWrapper } from 'ssh2';
 import { OctoError } from '../../errors/octo-error.js';
 import type { Logger } from '../../ports/logger.js';
 import type { SftpConnectionPool, SftpLease } from './sftp-connection-pool.js';
+import { backoffMs, withTimeout } from './timing.js';
 
 /** How a file is read. */
 export interface SftpReadOptions {
@@ -125,9 +126,8 @@ export class SftpReadStream extends Readable {
             { cause: error },
           );
         }
+        const wait = backoffMs(this.options.retryBaseDelayMs, this.reconnects);
         this.reconnects += 1;
-        const delay = Math.min(10_000, this.options.retryBaseDelayMs * 2 ** (this.reconnects - 1));
-        const wait = Math.round(delay / 2 + Math.random() * (delay / 2));
         this.options.logger.warn('sftp transfer dropped; reconnecting to resume', {
           path: displayPath,
           offset: this.position,
@@ -233,11 +233,7 @@ export class SftpReadStream extends Readable {
 
   private withTimeout<T>(promise: Promise<T>): Promise<T> {
     const ms = this.options.readTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer from the SFTP server for ${ms} ms`)), ms);
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+    return withTimeout(promise, ms, `no answer from the SFTP server for ${ms} ms`);
   }
 }
 

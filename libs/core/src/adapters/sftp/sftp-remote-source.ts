@@ -15,6 +15,7 @@ import { parseKnownHosts, type HostKeyPin } from './host-key.js';
 import { SftpConnectionPool, type SshCredentials } from './sftp-connection-pool.js';
 import { SftpReadStream } from './sftp-read-stream.js';
 import { parseSftpUrl, type SftpTarget } from './sftp-url.js';
+import { backoffMs, withTimeout } from './timing.js';
 
 /** Resolved settings of an {@link SftpRemoteSource}. */
 export interface SftpRemoteSourceOptions {
@@ -197,8 +198,7 @@ export class SftpRemoteSource implements RemoteSource {
           if (attempt >= retries) throw OctoError.wrap('source', error, `cannot ${what} ${this.description}`);
         }
       }
-      const delay = Math.min(10_000, (this.options.retryBaseDelayMs ?? 250) * 2 ** attempt);
-      await sleep(Math.round(delay / 2 + Math.random() * (delay / 2)));
+      await sleep(backoffMs(this.options.retryBaseDelayMs ?? 250, attempt));
     }
   }
 
@@ -248,12 +248,4 @@ export class SftpRemoteSource implements RemoteSource {
     }
     return path.posix.join(this.options.target.root, relative);
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
