@@ -9,3 +9,4 @@ export * from './files.js';
 export * from './big-file.js';
 export * from './expect-failure.js';
 export * from './archive-fixtures.js';
+export * from './octo-thrown.js';

@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createRootContainer, OctoError, parseConfig, ProviderFactory, TYPES, type FileContext, type ProviderContext } from '@octo/core';
+import { createRootContainer, parseConfig, ProviderFactory, TYPES, type FileContext, type ProviderContext } from '@octo/core';
+import { octoFailure, octoThrown } from '@octo/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acmeBankProvider, AcmeBankFileFilter, AcmeBankFolderNamer, parseStatementName } from './index.js';
 
@@ -46,16 +47,9 @@ describe(AcmeBankFolderNamer, () => {
   });
 
   it('should refuse a file that is not a statement, with a route error', () => {
-    const error = (() => {
-      try {
-        namer.folderFor({ name: 'notice.csv' }, contextFor('notice.csv.gz.gpg'));
-      } catch (caught) {
-        return caught;
-      }
-      return undefined;
-    })();
-    expect(OctoError.is(error) && error.kind).toBe('route');
-    expect((error as Error).message).toBe('notice.csv.gz.gpg is not named stmt_<account>_<YYYYMMDD>.csv.gz.gpg, so it has no account folder');
+    const error = octoThrown(() => namer.folderFor({ name: 'notice.csv' }, contextFor('notice.csv.gz.gpg')));
+    expect(error.kind).toBe('route');
+    expect(error.message).toBe('notice.csv.gz.gpg is not named stmt_<account>_<YYYYMMDD>.csv.gz.gpg, so it has no account folder');
   });
 });
 
@@ -140,9 +134,10 @@ describe('acmeBankProvider', () => {
 
   describe('when the config does not require the bank signature', () => {
     it('should refuse to start, naming every field to fix', async () => {
-      const creating = factoryFor(['passphrase: env:ACME_PASSPHRASE', 'signature: if-present']).create('acme-bank');
-      await expect(creating).rejects.toSatisfy((error: unknown) => OctoError.is(error) && error.kind === 'config' && error.fatal);
-      await expect(factoryFor(['passphrase: env:ACME_PASSPHRASE', 'signature: if-present']).create('acme-bank')).rejects.toThrow(
+      const error = await octoFailure(factoryFor(['passphrase: env:ACME_PASSPHRASE', 'signature: if-present']).create('acme-bank'));
+      expect(error.kind).toBe('config');
+      expect(error.fatal).toBe(true);
+      expect(error.message).toContain(
         [
           'provider acme-bank (plugin acme-bank) is not configured safely:',
           '  providers.acme-bank.decryption.signature: must be "required" (it is "if-present"): Acme Bank signs every statement',

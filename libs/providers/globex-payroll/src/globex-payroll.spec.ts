@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { createRootContainer, OctoError, parseConfig, ProviderFactory, silentLogger, TYPES, type FileContext, type Logger, type ProviderContext, type UnpackedEntry, type Unpacker } from '@octo/core';
-import { sha256 } from '@octo/core/testing';
+import { createRootContainer, parseConfig, ProviderFactory, silentLogger, TYPES, type FileContext, type Logger, type ProviderContext, type UnpackedEntry, type Unpacker } from '@octo/core';
+import { octoThrown, sha256 } from '@octo/core/testing';
 import { describe, expect, it } from 'vitest';
 import {
   BundleContents,
@@ -23,17 +23,6 @@ const file = (filePath: string) => ({ path: filePath, size: 1, mtimeMs: 0 });
 const contextFor = (filePath: string): FileContext => ({ provider: 'globex-payroll', jobId: 'job-1', file: file(filePath) });
 const providerWith = (settings: object = {}, include = ['**/*']) =>
   ({ name: 'globex-payroll', config: { include, exclude: [] }, settings: globexPayrollSettingsSchema.parse(settings) }) as unknown as ProviderContext;
-
-/** Catches what a call throws, to assert on its kind and message. */
-function thrown(run: () => unknown): OctoError {
-  try {
-    run();
-  } catch (error) {
-    if (OctoError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected an OctoError, nothing was thrown');
-}
 
 /** An inner unpacker that yields the given entries as they are. */
 const innerOf = (entries: Array<[string, string | Buffer]>): Unpacker => ({
@@ -79,7 +68,7 @@ describe(GlobexPayrollFolderNamer, () => {
   it('should name the folder <YYYY>-W<ww>', () => {
     const namer = new GlobexPayrollFolderNamer();
     expect(namer.folderFor({ name: 'payslips/E1001.pdf' }, contextFor('payroll_2026W05.tar.gz.pgp'))).toBe('2026-W05');
-    expect(thrown(() => namer.folderFor({ name: 'a.pdf' }, contextFor('bundle.tar.gz.pgp'))).kind).toBe('route');
+    expect(octoThrown(() => namer.folderFor({ name: 'a.pdf' }, contextFor('bundle.tar.gz.pgp'))).kind).toBe('route');
   });
 });
 
@@ -104,7 +93,7 @@ describe(parsePayrollManifest, () => {
     ['<manifest period="2026-W05"></manifest>', /^b\.tar: manifest\.xml lists no <payslip file="\.\.\."\/>/],
     ['<manifest><payslip file="a.pdf" sha256="abc"/></manifest>', /^b\.tar: manifest\.xml: the sha256 of a\.pdf is not 64 hex digits/],
   ])('should refuse %s with a filter error', (xml, message) => {
-    const error = thrown(() => parsePayrollManifest(xml, 'b.tar: manifest.xml'));
+    const error = octoThrown(() => parsePayrollManifest(xml, 'b.tar: manifest.xml'));
     expect(error.kind).toBe('filter');
     expect(error.message).toMatch(message);
   });
@@ -169,7 +158,7 @@ describe(GlobexPayrollFileFilter, () => {
   describe('when the bundle is not what its manifest says', () => {
     it('should fail the file when a listed payslip is missing, naming it', () => {
       const { filter, context } = setup(['manifest.xml', 'payslips/E1001.pdf', 'payslips/E9999.pdf'], MANIFEST);
-      const error = thrown(() => filter.finishFile(['payslips/E1001.pdf', 'payslips/E9999.pdf'], context));
+      const error = octoThrown(() => filter.finishFile(['payslips/E1001.pdf', 'payslips/E9999.pdf'], context));
       expect(error.kind).toBe('filter');
       expect(error.message).toBe(
         'payroll_2026W05.tar.gz.pgp: manifest.xml lists 1 file missing from the bundle (payslips/E1002.pdf); nothing from it was landed, ask Globex to resend the week',
@@ -178,14 +167,14 @@ describe(GlobexPayrollFileFilter, () => {
 
     it('should fail the file when there is no manifest', () => {
       const { filter, context } = setup(['payslips/E1001.pdf'], undefined);
-      expect(thrown(() => filter.finishFile(['payslips/E1001.pdf'], context)).message).toBe(
+      expect(octoThrown(() => filter.finishFile(['payslips/E1001.pdf'], context)).message).toBe(
         'payroll_2026W05.tar.gz.pgp has no manifest.xml at its root, so which payslips to land is unknown; nothing from it was landed',
       );
     });
 
     it('should fail the file when the manifest is for another week', () => {
       const { filter, context } = setup(['manifest.xml', 'payslips/E1001.pdf', 'payslips/E1002.pdf'], MANIFEST.replace('2026-W05', '2026-W04'));
-      expect(thrown(() => filter.finishFile([], context)).message).toBe(
+      expect(octoThrown(() => filter.finishFile([], context)).message).toBe(
         'payroll_2026W05.tar.gz.pgp: manifest.xml is for period 2026-W04 but the bundle is named for 2026-W05; nothing from it was landed',
       );
     });
@@ -199,7 +188,7 @@ describe(GlobexPayrollFileFilter, () => {
       const manifest = `<manifest><payslip file="E1001.pdf" sha256="${good}"/><payslip file="E1002.pdf" sha256="${listed}"/></manifest>`;
       const unpacker = new ManifestCapturingUnpacker(innerOf([['manifest.xml', manifest], ['E1001.pdf', '%PDF-1 E1001'], ['E1002.pdf', '%PDF-1 tampered']]), contents, providerWith());
       for await (const entry of unpacker.unpack(Readable.from([]), 'x', context)) await text(entry.stream);
-      expect(thrown(() => filter.finishFile(['E1001.pdf', 'E1002.pdf'], context)).message).toBe(
+      expect(octoThrown(() => filter.finishFile(['E1001.pdf', 'E1002.pdf'], context)).message).toBe(
         `payroll_2026W05.tar.gz.pgp: E1002.pdf does not match its sha256 in manifest.xml (listed ${listed.slice(0, 12)}..., bundle holds ${sha256('%PDF-1 tampered').slice(0, 12)}...); nothing from it was landed, ask Globex to resend the week`,
       );
     });
