@@ -233,7 +233,6 @@ export class JobService {
 
   private apply(tracked: TrackedJob, event: JobEvent): void {
     const report = tracked.report;
-    this.metrics.onEvent(report.provider, event);
     switch (event.type) {
       case 'job.started':
         tracked.report = {
@@ -254,22 +253,19 @@ export class JobService {
       case 'file.done': {
         const size = tracked.inFlight.get(event.path)?.size ?? 0;
         tracked.inFlight.delete(event.path);
+        const bytesOut = event.outputs.reduce((sum, output) => sum + output.size, 0);
+        this.metrics.fileDone(report.provider, size, bytesOut, event.durationMs);
         const result: ReportedFileResult = { path: event.path, size, status: 'done', outputs: event.outputs, durationMs: event.durationMs };
         // The files array is shared from report to report and grows in place: no copy per file.
         (report.files as ReportedFileResult[]).push(result);
-        tracked.report = {
-          ...report,
-          progress: event.progress,
-          succeeded: report.succeeded + 1,
-          bytesIn: report.bytesIn + size,
-          bytesOut: report.bytesOut + event.outputs.reduce((sum, output) => sum + output.size, 0),
-        };
+        tracked.report = { ...report, progress: event.progress, succeeded: report.succeeded + 1, bytesIn: report.bytesIn + size, bytesOut: report.bytesOut + bytesOut };
         this.persistSoon(tracked);
         break;
       }
       case 'file.failed': {
         const size = tracked.inFlight.get(event.path)?.size ?? 0;
         tracked.inFlight.delete(event.path);
+        this.metrics.fileFailed(report.provider, event.kind, event.durationMs);
         const result: ReportedFileResult = { path: event.path, size, status: 'failed', kind: event.kind, reason: event.reason, durationMs: event.durationMs };
         (report.files as ReportedFileResult[]).push(result);
         tracked.report = { ...report, progress: event.progress, failed: report.failed + 1 };
@@ -277,6 +273,7 @@ export class JobService {
         break;
       }
       case 'job.finished': {
+        this.metrics.jobEnded(report.provider, event.summary.status);
         tracked.inFlight.clear();
         tracked.report = finalJobReport(event.summary, report.owner, {
           createdAt: report.createdAt,

@@ -1,4 +1,4 @@
-import type { JobEvent } from '@octo/core';
+import type { JobStatus, OctoErrorKind } from '@octo/core';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
@@ -15,8 +15,6 @@ export class OctoMetrics {
   private readonly fileDuration: Histogram<'provider' | 'outcome'>;
   private readonly jobsRunning: Gauge<'provider'>;
   private readonly jobsEnded: Counter<'provider' | 'status'>;
-  /** Source size of each file in flight, by job and path: `file.done` does not carry it. */
-  private readonly sizes = new Map<string, number>();
 
   constructor(providers: readonly string[], options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -48,33 +46,24 @@ export class OctoMetrics {
     this.jobsRunning.inc({ provider });
   }
 
-  /** Counts one job event of `provider`. */
-  onEvent(provider: string, event: JobEvent): void {
-    switch (event.type) {
-      case 'file.started':
-        this.sizes.set(`${event.jobId}\n${event.path}`, event.size);
-        break;
-      case 'file.done': {
-        const key = `${event.jobId}\n${event.path}`;
-        this.filesIngested.inc({ provider });
-        this.bytesIn.inc({ provider }, this.sizes.get(key) ?? 0);
-        this.bytesOut.inc({ provider }, event.outputs.reduce((sum, output) => sum + output.size, 0));
-        this.fileDuration.observe({ provider, outcome: 'done' }, event.durationMs / 1000);
-        this.sizes.delete(key);
-        break;
-      }
-      case 'file.failed':
-        this.failures.inc({ provider, kind: event.kind });
-        this.fileDuration.observe({ provider, outcome: 'failed' }, event.durationMs / 1000);
-        this.sizes.delete(`${event.jobId}\n${event.path}`);
-        break;
-      case 'job.finished':
-        this.jobsRunning.dec({ provider });
-        this.jobsEnded.inc({ provider, status: event.summary.status });
-        break;
-      default:
-        break;
-    }
+  /** A source file of `provider` was ingested: `bytesIn` read from the drop, `bytesOut` landed. */
+  fileDone(provider: string, bytesIn: number, bytesOut: number, durationMs: number): void {
+    this.filesIngested.inc({ provider });
+    this.bytesIn.inc({ provider }, bytesIn);
+    this.bytesOut.inc({ provider }, bytesOut);
+    this.fileDuration.observe({ provider, outcome: 'done' }, durationMs / 1000);
+  }
+
+  /** A source file of `provider` failed. */
+  fileFailed(provider: string, kind: OctoErrorKind, durationMs: number): void {
+    this.failures.inc({ provider, kind });
+    this.fileDuration.observe({ provider, outcome: 'failed' }, durationMs / 1000);
+  }
+
+  /** A job of `provider` ended with `status`. */
+  jobEnded(provider: string, status: JobStatus): void {
+    this.jobsRunning.dec({ provider });
+    this.jobsEnded.inc({ provider, status });
   }
 
   /** The exposition text and its content type. */
