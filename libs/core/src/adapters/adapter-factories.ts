@@ -33,22 +33,22 @@ const storeFactories = new Map<string, ObjectStoreFactory>([
   ['s3', (config, bucket, deps) => S3ObjectStore.fromConfig(config, bucket, deps)],
 ]);
 
-function schemeOf(url: string): string {
-  return url.slice(0, url.indexOf(':'));
+/** The factory registered for the URL's scheme, or a fatal config error naming the known ones. */
+function factoryFor<F>(factories: ReadonlyMap<string, F>, what: 'source' | 'store', url: string): F {
+  const scheme = url.slice(0, url.indexOf(':'));
+  const factory = factories.get(scheme);
+  if (!factory) {
+    throw new OctoError('config', `no ${what} adapter for ${scheme}:// (known: ${[...factories.keys()].map((s) => `${s}://`).join(', ')})`, { fatal: true });
+  }
+  return factory;
 }
 
+/** The RemoteSource for a provider's `source` config, by URL scheme. */
 export async function createRemoteSource(config: SourceConfig, deps: AdapterDeps): Promise<RemoteSource> {
-  const factory = sourceFactories.get(schemeOf(config.url));
-  if (!factory) {
-    throw new OctoError('config', `no source adapter for ${schemeOf(config.url)}:// (known: ${[...sourceFactories.keys()].map((s) => `${s}://`).join(', ')})`, { fatal: true });
-  }
-  return factory(config, deps);
+  return factoryFor(sourceFactories, 'source', config.url)(config, deps);
 }
 
+/** The ObjectStore for one bucket of the `store` config, by URL scheme. */
 export async function createObjectStore(config: StoreConfig, bucket: string, deps: AdapterDeps): Promise<ObjectStore> {
-  const factory = storeFactories.get(schemeOf(config.url));
-  if (!factory) {
-    throw new OctoError('config', `no store adapter for ${schemeOf(config.url)}:// (known: ${[...storeFactories.keys()].map((s) => `${s}://`).join(', ')})`, { fatal: true });
-  }
-  return factory(config, bucket, deps);
+  return factoryFor(storeFactories, 'store', config.url)(config, bucket, deps);
 }
