@@ -36,11 +36,7 @@ export const syncCommand: CommandModule<GlobalArgs, SyncArgs> = {
   handler: async (args) => {
     const runtime = await openRuntime(args);
     const names = args.all ? runtime.providers.names() : args.providers;
-    for (const name of names) {
-      if (!runtime.providers.names().includes(name)) {
-        throw new OctoError('config', `unknown provider "${name}": the configured providers are ${runtime.providers.names().join(', ')}`, { fatal: true });
-      }
-    }
+    for (const name of names) runtime.providers.assertConfigured(name);
     const reporter: Reporter = args.json ? new JsonReporter() : process.stderr.isTTY && process.stdout.isTTY ? new ProgressReporter() : new LineReporter();
     const summaries: JobSummary[] = [];
     // Runs from the CLI go into the same job history the API shows.

@@ -3,6 +3,7 @@ import { Container, ContainerModule } from 'inversify';
 import { createObjectStore, createRemoteSource } from '../adapters/adapter-factories.js';
 import { ObjectStoreLedger } from '../adapters/ledger/object-store-ledger.js';
 import type { LoadedConfig } from '../config/load-config.js';
+import type { ProviderConfig } from '../config/config-schema.js';
 import { formatIssues, resolvePath } from '../config/load-config.js';
 import { OctoError } from '../errors/octo-error.js';
 import { TYPES, type ProviderContext } from '../ports/identifiers.js';
@@ -57,8 +58,7 @@ export class ProviderFactory {
   }
 
   list(): ProviderSummary[] {
-    return this.names().map((name) => {
-      const config = this.loaded.config.providers[name]!;
+    return Object.entries(this.loaded.config.providers).sort(([a], [b]) => a.localeCompare(b)).map(([name, config]) => {
       const pluginName = config.plugin ?? name;
       return {
         name,
@@ -70,12 +70,20 @@ export class ProviderFactory {
     });
   }
 
-  async create(name: string): Promise<ProviderHandle> {
+  /** Throws a fatal config error that lists the configured providers when `name` is not one. */
+  assertConfigured(name: string): void {
+    this.configOf(name);
+  }
+
+  private configOf(name: string): ProviderConfig {
     const config = this.loaded.config.providers[name];
-    if (!config) {
-      const known = this.names();
-      throw new OctoError('config', `unknown provider "${name}": the configured providers are ${known.length ? known.join(', ') : '(none)'}`, { fatal: true });
-    }
+    if (config) return config;
+    const known = this.names();
+    throw new OctoError('config', `unknown provider "${name}": the configured providers are ${known.length ? known.join(', ') : '(none)'}`, { fatal: true });
+  }
+
+  async create(name: string): Promise<ProviderHandle> {
+    const config = this.configOf(name);
     const pluginName = config.plugin ?? name;
     const plugin = this.plugins.get(pluginName);
     if (!plugin) {
@@ -115,11 +123,8 @@ export class ProviderFactory {
     container.bind(TYPES.RemoteSource).toConstantValue(source);
     container.bind(TYPES.ObjectStore).toConstantValue(store);
     container.bind(TYPES.Ledger).toConstantValue(new ObjectStoreLedger(store));
-    if (plugin.register) {
-      await container.load(
-        new ContainerModule((options) => plugin.register!({ options, context: { ...context, settings } })),
-      );
-    }
+    const register = plugin.register?.bind(plugin);
+    if (register) await container.load(new ContainerModule((options) => register({ options, context: { ...context, settings } })));
     return { name, plugin, context, container, syncJob: () => container.get(SyncJob) };
   }
 }

@@ -30,13 +30,15 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
-    const names = await readdir(this.root, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    // Walk only the folder the prefix names (the ledger's, say), not the whole bucket.
+    const base = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+    const names = await readdir(path.join(this.root, base), { recursive: true }).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return [] as string[];
       throw error;
     });
     const keys = names
-      .map((name) => name.split(path.sep).join('/'))
-      .filter((key) => key.startsWith(prefix) && !key.startsWith(`${STAGING_DIR}/`) && key !== STAGING_DIR)
+      .map((name) => base + name.split(path.sep).join('/'))
+      .filter((key) => key.startsWith(prefix) && key !== STAGING_DIR && !key.startsWith(`${STAGING_DIR}/`))
       .sort();
     for (const key of keys) {
       const info = await stat(path.join(this.root, key)).catch(() => undefined);
