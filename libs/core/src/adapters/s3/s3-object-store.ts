@@ -157,9 +157,8 @@ export class S3ObjectStore implements ObjectStore {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
     } catch (error) {
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      const name = (error as { name?: string }).name;
       const endpoint = await this.endpointText();
-      if (status === 404 || name === 'NotFound' || name === 'NoSuchBucket') {
+      if (isNotFound(error) || (error as { name?: string }).name === 'NoSuchBucket') {
         throw new OctoError('store', `bucket ${this.bucket} does not exist at ${endpoint}: create it, or fix the provider's bucket`, { cause: error, fatal: true });
       }
       if (status === 403 || status === 401) {
@@ -437,7 +436,8 @@ class S3Staging implements Staging {
     if (upload.state === 'aborted' || upload.state === 'completed') return;
     let lastError: unknown;
     // The SDK retries each request; a few more tries outlast a longer outage.
-    for (let attempt = 0; attempt < 3; attempt += 1) {
+    const attempts = 3;
+    for (let attempt = 0; attempt < attempts; attempt += 1) {
       try {
         await this.store.client.send(new AbortMultipartUploadCommand({ Bucket: this.store.bucket, Key: upload.s3Key, UploadId: upload.uploadId }));
         upload.state = 'aborted';
@@ -448,7 +448,7 @@ class S3Staging implements Staging {
           return;
         }
         lastError = error;
-        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+        if (attempt + 1 < attempts) await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
       }
     }
     this.logger.error('could not abort a multipart upload', { bucket: this.store.bucket, key: upload.s3Key, uploadId: upload.uploadId, error: (lastError as Error)?.message });
