@@ -60,6 +60,7 @@ export function finalJobReport(
   base: { readonly createdAt?: string; readonly bytesTotal?: number; readonly concurrency?: number; readonly startedAt?: string } = {},
 ): JobReport {
   const filesDone = summary.succeeded + summary.failed;
+  const bytesDone = summary.files.reduce((sum, file) => sum + file.size, 0);
   return {
     version: 1,
     jobId: summary.jobId,
@@ -74,8 +75,8 @@ export function finalJobReport(
       filesDone,
       filesTotal: summary.total,
       percent: summary.total === 0 ? 100 : Math.round((filesDone / summary.total) * 10_000) / 100,
-      bytesDone: summary.files.reduce((sum, file) => sum + file.size, 0),
-      bytesTotal: base.bytesTotal ?? summary.files.reduce((sum, file) => sum + file.size, 0),
+      bytesDone,
+      bytesTotal: base.bytesTotal ?? bytesDone,
     },
     succeeded: summary.succeeded,
     failed: summary.failed,
