@@ -144,7 +144,8 @@ describe('octo sync (end to end, embedded default)', () => {
   it('with --dry-run, should list each file and its key and write nothing', async () => {
     const { dir, drop, bucket } = await exampleSetup();
     await writeSampleDrop(drop);
-    const result = await runOcto(['sync', 'example', '--dry-run'], { cwd: dir });
+    // --all takes every configured provider (here the one example).
+    const result = await runOcto(['sync', '--all', '--dry-run'], { cwd: dir });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('example: would process (dry run, nothing written):');
     expect(result.stdout).toMatch(/statements_20261101\.csv\.gpg\s+\S+ \S+\s+pgp\s+data\/csv\/example\/2026-11-01\/statements_20261101\.csv/);
