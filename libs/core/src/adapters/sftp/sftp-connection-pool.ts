@@ -78,18 +78,16 @@ export class SftpConnectionPool {
       throw error;
     }
     let returned = false;
+    const giveBack = () => {
+      if (returned) return;
+      returned = true;
+      slot.users -= 1;
+    };
     return {
       sftp: connection.sftp,
-      release: () => {
-        if (returned) return;
-        returned = true;
-        slot.users -= 1;
-      },
+      release: giveBack,
       invalidate: () => {
-        if (!returned) {
-          returned = true;
-          slot.users -= 1;
-        }
+        giveBack();
         if (slot.connection === connection) slot.connection = undefined;
         connection.alive = false;
         void endConnection(connection.client);
