@@ -67,8 +67,7 @@ export class SftpRemoteSource implements RemoteSource {
     if (config.hostKey && config.knownHosts) {
       throw new OctoError('config', `source ${config.url}: set either source.hostKey or source.knownHosts, not both`, { fatal: true });
     }
-    const where = `sftp://${target.username}@${target.host}:${target.port}${target.root}`;
-    return new SftpRemoteSource({
+    const source: SftpRemoteSource = new SftpRemoteSource({
       target,
       recursive: config.recursive,
       connectTimeoutMs: config.connectTimeoutMs,
@@ -96,12 +95,13 @@ export class SftpRemoteSource implements RemoteSource {
         if (config.acceptUnknownHostKey) return { kind: 'accept-unknown' };
         throw new OctoError(
           'hostkey',
-          `no host key pinned for ${where}: set source.hostKey to the server's SHA256 fingerprint (as ssh-keygen -lf prints it) or source.knownHosts to a known_hosts file. ` +
+          `no host key pinned for ${source.description}: set source.hostKey to the server's SHA256 fingerprint (as ssh-keygen -lf prints it) or source.knownHosts to a known_hosts file. ` +
             'For a first contact only, set source.acceptUnknownHostKey: true to connect and log the fingerprint to pin. Nothing was downloaded.',
           { fatal: true },
         );
       },
     });
+    return source;
   }
 
   async list(options: ListOptions = {}): Promise<RemoteFile[]> {
