@@ -6,7 +6,7 @@ import { OctoError } from '../errors/octo-error.js';
 import type { Logger } from '../ports/logger.js';
 import { silentLogger } from '../ports/logger.js';
 import { processAlive } from '../util/process-alive.js';
-import { ACTIVE_JOB_STATUSES, type JobOwner, type JobReport } from './job-report.js';
+import { ACTIVE_JOB_STATUSES, newestJobReportFirst, type JobOwner, type JobReport } from './job-report.js';
 
 /** Where job reports are kept. */
 export interface JobReportStore {
@@ -62,7 +62,7 @@ export class FileJobReportStore implements JobReportStore {
       const report = await this.read(path.join(this.dir, name));
       if (report) reports.push(report);
     }
-    return reports.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.jobId.localeCompare(b.jobId));
+    return reports.sort(newestJobReportFirst);
   }
 
   /**

@@ -47,6 +47,11 @@ export interface JobReport {
   readonly owner: JobOwner;
 }
 
+/** Orders reports newest first (by `createdAt`, then by job id so the order is stable). */
+export function newestJobReportFirst(a: JobReport, b: JobReport): number {
+  return b.createdAt.localeCompare(a.createdAt) || a.jobId.localeCompare(b.jobId);
+}
+
 /** Statuses of a job that has not ended. */
 export const ACTIVE_JOB_STATUSES: ReadonlySet<JobStatus> = new Set<JobStatus>(['queued', 'running']);
 

@@ -1,5 +1,6 @@
 import {
   finalJobReport,
+  newestJobReportFirst,
   startedJobReport,
   ACTIVE_JOB_STATUSES,
   currentJobOwner,
@@ -153,7 +154,7 @@ export class JobService {
   list(query: JobQuery): { items: JobSummaryView[]; total: number } {
     const matching = [...this.jobs.values()]
       .filter((job) => (!query.provider || job.report.provider === query.provider) && (!query.status || job.report.status === query.status))
-      .sort((a, b) => b.report.createdAt.localeCompare(a.report.createdAt) || a.report.jobId.localeCompare(b.report.jobId));
+      .sort((a, b) => newestJobReportFirst(a.report, b.report));
     return { items: matching.slice(query.offset, query.offset + query.limit).map((job) => this.summary(job)), total: matching.length };
   }
 
@@ -313,7 +314,7 @@ export class JobService {
   private trimMemory(): void {
     const finished = [...this.jobs.values()]
       .filter((job) => job.ended && !job.detailOnDisk)
-      .sort((a, b) => b.report.createdAt.localeCompare(a.report.createdAt));
+      .sort((a, b) => newestJobReportFirst(a.report, b.report));
     for (const job of finished.slice(DETAILED_JOBS_IN_MEMORY)) {
       const { plan: _plan, ...rest } = job.report;
       job.report = { ...rest, files: [] };
