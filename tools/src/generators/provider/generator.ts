@@ -15,10 +15,10 @@ import { libraryGenerator } from '@nx/js';
 import type { ProviderGeneratorSchema } from './schema';
 
 /** Provider ids: kebab-case, starting with a letter so `<camelName>Provider` is a valid identifier. */
-export const PROVIDER_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+const PROVIDER_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
 /** Where the registry lives; the apps load every provider listed there. */
-export const REGISTRY_ROOT = 'libs/registry';
+const REGISTRY_ROOT = 'libs/registry';
 const REGISTRY_INDEX = `${REGISTRY_ROOT}/src/index.ts`;
 const REGISTRY_PACKAGE = `${REGISTRY_ROOT}/package.json`;
 
