@@ -29,7 +29,6 @@ child.on('close', (code) => {
 
 /** Adds up vitest's closing `Tests  1 failed | 7 passed (8)` line of each project. */
 function count(line) {
-  // eslint-disable-next-line no-control-regex
   const plain = line.replace(/\u001b\[[0-9;]*m/g, '');
   const match = /^\S*\s*Tests\s+(.*)\(\d+\)\s*$/.exec(plain);
   if (!match) return;
