@@ -2,7 +2,7 @@ import type { Logger } from '@octo/core';
 import pino, { type DestinationStream, type Level } from 'pino';
 
 /** Header and field paths whose values never reach a log line. */
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["proxy-authorization"]',

@@ -9,9 +9,9 @@ export const providerNameSchema = z
 /** Job ids are UUIDs (the runner makes them). */
 export const jobIdSchema = z.uuid('job ids are UUIDs');
 
-export const jobStatusSchema = z.enum(['queued', 'running', 'succeeded', 'partial', 'failed', 'cancelled', 'interrupted']);
+const jobStatusSchema = z.enum(['queued', 'running', 'succeeded', 'partial', 'failed', 'cancelled', 'interrupted']);
 
-export const errorKindSchema = z.enum([
+const errorKindSchema = z.enum([
   'config',
   'secret',
   'source',
@@ -52,7 +52,7 @@ export function startJobBodySchema(maxConcurrency: number) {
     .describe('Options for a job; unknown fields are refused');
 }
 
-export const progressSchema = z.object({
+const progressSchema = z.object({
   filesDone: z.number().int(),
   filesTotal: z.number().int(),
   percent: z.number(),
@@ -60,10 +60,10 @@ export const progressSchema = z.object({
   bytesTotal: z.number(),
 });
 
-export const fileOutputSchema = z.object({ key: z.string(), size: z.number(), sha256: z.string() });
+const fileOutputSchema = z.object({ key: z.string(), size: z.number(), sha256: z.string() });
 
 /** One source file's outcome: its outputs, or its error kind and reason. */
-export const fileResultSchema = z.discriminatedUnion('status', [
+const fileResultSchema = z.discriminatedUnion('status', [
   z.object({
     path: z.string(),
     size: z.number(),
@@ -83,7 +83,7 @@ export const fileResultSchema = z.discriminatedUnion('status', [
   }),
 ]);
 
-export const plannedFileSchema = z.object({
+const plannedFileSchema = z.object({
   path: z.string(),
   size: z.number(),
   layers: z.array(z.string()),
@@ -93,7 +93,7 @@ export const plannedFileSchema = z.object({
 });
 
 /** A job as lists show it. */
-export const jobSummarySchema = z.object({
+const jobSummarySchema = z.object({
   id: z.uuid(),
   provider: z.string(),
   status: jobStatusSchema,
@@ -136,7 +136,7 @@ export const jobListSchema = z.object({
   nextOffset: z.number().int().nullable(),
 });
 
-export const providerSchema = z.object({
+const providerSchema = z.object({
   name: z.string(),
   plugin: z.string(),
   description: z.string(),
