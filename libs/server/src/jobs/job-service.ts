@@ -82,7 +82,7 @@ export class JobService {
     }
     for (const report of await this.store.list()) {
       if (this.jobs.has(report.jobId)) continue;
-      this.jobs.set(report.jobId, { report, inFlight: new Map(), watchers: new Set(), ended: !ACTIVE_JOB_STATUSES.has(report.status), settled: Promise.resolve(), writes: Promise.resolve(), lastWrite: 0 });
+      this.jobs.set(report.jobId, trackedJob(report));
     }
     this.trimMemory();
   }
@@ -123,16 +123,7 @@ export class JobService {
       }
       throw error;
     }
-    const tracked: TrackedJob = {
-      report: startedJobReport(handle, currentJobOwner(), options.concurrency),
-      handle,
-      inFlight: new Map(),
-      watchers: new Set(),
-      ended: false,
-      settled: Promise.resolve(),
-      writes: Promise.resolve(),
-      lastWrite: 0,
-    };
+    const tracked = trackedJob(startedJobReport(handle, currentJobOwner(), options.concurrency), handle);
     this.jobs.set(handle.id, tracked);
     this.metrics.jobStarted(provider);
     this.logger.info('job started', { jobId: handle.id, provider, dryRun: handle.dryRun, concurrency: options.concurrency });
@@ -390,6 +381,20 @@ export class JobService {
       return undefined;
     }
   }
+}
+
+/** A job to track from its report; `handle` when it runs in this process. */
+function trackedJob(report: JobReport, handle?: JobHandle): TrackedJob {
+  return {
+    report,
+    ...(handle ? { handle } : {}),
+    inFlight: new Map(),
+    watchers: new Set(),
+    ended: !ACTIVE_JOB_STATUSES.has(report.status),
+    settled: Promise.resolve(),
+    writes: Promise.resolve(),
+    lastWrite: 0,
+  };
 }
 
 function conflict(provider: string, jobId: string | undefined): ApiError {
