@@ -1,14 +1,14 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OctoConfigInput } from '@octo/core';
+import { listFiles } from '@octo/core/testing';
 import { writeOctoConfig } from './config-files.js';
-import { startMotoS3, TEST_AWS_ENV, type MotoS3Server } from './moto-s3-server.js';
+import { TEST_AWS_ENV } from './moto-s3-server.js';
 import { runOctoCli, WORKSPACE_ROOT } from './octo-cli.js';
 import { createBucket, listKeys, openUploads, readObject } from './s3-inspect.js';
-import { startSshd, type SshdServer } from './sshd-server.js';
+import { startSftpS3Stack, type SftpS3Stack } from './sftp-s3-stack.js';
 
 const DEMO_KEYS = path.join(WORKSPACE_ROOT, 'libs/providers/example/demo-keys');
 
@@ -34,41 +34,24 @@ function exampleConfig(dir: string, source: OctoConfigInput['providers'][string]
   };
 }
 
-/** Every file under `root` as a `/`-separated relative path. */
-async function filesUnder(root: string): Promise<string[]> {
-  const names = await readdir(root, { recursive: true, withFileTypes: true });
-  return names
-    .filter((entry) => entry.isFile())
-    .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'))
-    .sort();
-}
-
 describe('the example provider on sftp:// and s3://', () => {
-  let sshd: SshdServer;
-  let moto: MotoS3Server;
-  let reader: S3Client;
-  let dir: string;
+  let stack: SftpS3Stack;
 
   beforeAll(async () => {
-    [sshd, moto] = await Promise.all([startSshd(), startMotoS3()]);
-    reader = moto.client();
-    dir = await mkdtemp(path.join(os.tmpdir(), 'octo-example-'));
+    stack = await startSftpS3Stack('octo-example-');
   });
 
-  afterAll(async () => {
-    reader?.destroy();
-    await Promise.all([sshd?.stop(), moto?.stop()]);
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stack?.stop());
 
   it('should land the same objects, byte for byte, as the embedded default does from the same drop', async () => {
+    const { sshd, moto, reader, dir } = stack;
     // 1. The embedded default seeds the sample drop inside the SFTP server's folder and lands it locally.
     const drop = path.join(sshd.dropDir, 'example');
     const localDir = path.join(dir, 'local');
     const local = await runOctoCli(['sync', 'example', '--json', '--config', await writeOctoConfig(dir, exampleConfig(localDir, `file://${drop}`, `file://${localDir}/buckets`), 'local.yaml')]);
     expect(local.code, local.stderr).toBe(0);
     const localBucket = path.join(localDir, 'buckets', 'example-bucket');
-    const localKeys = (await filesUnder(localBucket)).filter((key) => key.startsWith('data/'));
+    const localKeys = (await listFiles(localBucket)).filter((key) => key.startsWith('data/'));
     expect(localKeys.length).toBeGreaterThanOrEqual(8);
 
     // 2. The real path: the same drop over SFTP into moto.

@@ -12,3 +12,4 @@ export * from './keystream-file.js';
 export * from './s3-inspect.js';
 export * from './config-files.js';
 export * from './octo-cli.js';
+export * from './sftp-s3-stack.js';

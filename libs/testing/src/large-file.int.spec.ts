@@ -1,14 +1,12 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeOctoConfig } from './config-files.js';
 import { writeKeystreamFile } from './keystream-file.js';
-import { startMotoS3, TEST_AWS_ENV, type MotoS3Server } from './moto-s3-server.js';
+import { TEST_AWS_ENV } from './moto-s3-server.js';
 import { buildOctoCliBundle, runOctoCli } from './octo-cli.js';
 import { createBucket, hashObject, listKeys, openUploads } from './s3-inspect.js';
-import { startSshd, type SshdServer } from './sshd-server.js';
+import { startSftpS3Stack, type SftpS3Stack } from './sftp-s3-stack.js';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -16,27 +14,21 @@ const MiB = 1024 ** 2;
 const RSS_LIMIT_BYTES = 300 * MiB;
 
 describe('a 1 GiB file from SFTP to S3', () => {
-  let sshd: SshdServer;
-  let moto: MotoS3Server;
-  let reader: S3Client;
-  let dir: string;
+  let stack: SftpS3Stack;
   let bundle: string;
 
   beforeAll(async () => {
     bundle = await buildOctoCliBundle();
-    [sshd, moto] = await Promise.all([startSshd(), startMotoS3()]);
-    reader = moto.client();
-    dir = await mkdtemp(path.join(os.tmpdir(), 'octo-large-'));
+    stack = await startSftpS3Stack('octo-large-');
   });
 
   afterAll(async () => {
-    reader?.destroy();
-    await Promise.all([sshd?.stop(), moto?.stop()]);
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await stack?.stop();
     if (bundle) await rm(bundle, { force: true });
   });
 
   it('should stream through with flat memory and land byte-identical', async () => {
+    const { sshd, moto, reader, dir } = stack;
     const drop = path.join(sshd.dropDir, 'large');
     await mkdir(drop, { recursive: true });
     const written = await writeKeystreamFile(path.join(drop, 'big_20261128.bin'), GiB, 'one-gib');

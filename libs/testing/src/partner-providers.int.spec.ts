@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -8,10 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FileResult, JobEvent, JobSummary, LedgerRecord, OctoConfigInput } from '@octo/core';
 import { encryptBytes, generateTestKey, signDetached, tarOf } from '@octo/core/testing';
 import { writeOctoConfig } from './config-files.js';
-import { startMotoS3, TEST_AWS_ENV, type MotoS3Server } from './moto-s3-server.js';
+import { TEST_AWS_ENV } from './moto-s3-server.js';
 import { runOctoCli, type OctoCliRun } from './octo-cli.js';
 import { createBucket, listKeys, openUploads, readObject } from './s3-inspect.js';
-import { startSshd, type SshdServer } from './sshd-server.js';
+import { startSftpS3Stack, type SftpS3Stack } from './sftp-s3-stack.js';
+import type { SshdServer } from './sshd-server.js';
 
 // The two partner plugins on the real path: an OpenSSH sftp:// drop (host key pinned, user key),
 // a moto s3:// bucket, and the `octo` CLI as a child process. Plugins are chosen by `plugin:` in
@@ -52,8 +52,8 @@ const failedEvents = (run: OctoCliRun) => run.events.filter((event): event is Ex
 const told = (run: OctoCliRun) => `exit ${run.code}\n--- stderr\n${run.stderr}\n--- stdout\n${run.stdout.slice(0, 4000)}`;
 
 describe('the partner providers (acme-bank, globex-payroll) on sftp:// and s3:// through the octo CLI', () => {
+  let stack: SftpS3Stack;
   let sshd: SshdServer;
-  let moto: MotoS3Server;
   let reader: S3Client;
   let dir: string;
   let configPath: string;
@@ -76,18 +76,15 @@ describe('the partner providers (acme-bank, globex-payroll) on sftp:// and s3://
   const slips = new Map<string, Buffer>();
 
   beforeAll(async () => {
-    const [sshdServer, motoServer, ours, bankKey, impostor] = await Promise.all([
-      startSshd(),
-      startMotoS3(),
+    const [started, ours, bankKey, impostor] = await Promise.all([
+      startSftpS3Stack('octo-partners-'),
       generateTestKey('Octo Ingest'),
       generateTestKey('Acme Bank Signing'),
       generateTestKey('Someone Else'),
     ]);
-    sshd = sshdServer;
-    moto = motoServer;
+    stack = started;
+    ({ sshd, reader, dir } = stack);
     bank = bankKey;
-    reader = moto.client();
-    dir = await mkdtemp(path.join(os.tmpdir(), 'octo-partners-'));
 
     // Secrets live in files, referenced as file: secrets; the config holds none.
     const secrets = path.join(dir, 'secrets');
@@ -156,7 +153,7 @@ describe('the partner providers (acme-bank, globex-payroll) on sftp:// and s3://
       readTimeoutMs: 10_000,
     });
     const config: OctoConfigInput = {
-      store: { url: 's3://', endpoint: moto.endpoint, forcePathStyle: true, region: 'us-east-1' },
+      store: { url: 's3://', endpoint: stack.moto.endpoint, forcePathStyle: true, region: 'us-east-1' },
       workDir: path.join(dir, 'work'),
       concurrency: 2,
       providers: {
@@ -184,11 +181,7 @@ describe('the partner providers (acme-bank, globex-payroll) on sftp:// and s3://
     configPath = await writeOctoConfig(dir, config);
   });
 
-  afterAll(async () => {
-    reader?.destroy();
-    await Promise.all([sshd?.stop(), moto?.stop()]);
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stack?.stop());
 
   describe('acme-bank', () => {
     const good = {
