@@ -93,7 +93,8 @@ export class FileProcessor {
       await finished(digest);
 
       // The provider's last word on the file as a whole (e.g. a manifest it must match).
-      for (const name of this.filter.finishFile?.([...staged.keys()], fileContext) ?? []) {
+      const entries = [...staged].map(([name, object]) => ({ name, ...object }));
+      for (const name of this.filter.finishFile?.(entries, fileContext) ?? []) {
         const object = staged.get(name);
         if (object) await staging.discard(object.key);
         staged.delete(name);

@@ -163,8 +163,9 @@ describe('SyncJob on the embedded default', () => {
       const filter: FileFilter = {
         accepts: () => true,
         keepsEntry: (entry) => !entry.name.endsWith('.tmp'),
-        finishFile: (names) => {
-          expect(names).toEqual(['keep.pdf', 'drop.pdf', 'manifest.xml']);
+        finishFile: (staged) => {
+          expect(staged.map((entry) => entry.name)).toEqual(['keep.pdf', 'drop.pdf', 'manifest.xml']);
+          expect(staged.find((entry) => entry.name === 'keep.pdf')).toMatchObject({ key: 'data/pdf/plain/keep.pdf', size: 1, sha256: sha256('k') });
           return ['drop.pdf'];
         },
       };

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { StagedObject } from './object-store.js';
 import type { RemoteFile } from './remote-source.js';
 
 /** What every stage knows about the file it is working on. */
@@ -59,6 +60,11 @@ export interface Router {
   route(entry: { name: string }, context: FileContext): string;
 }
 
+/** An unpacked entry as it was staged: its name in the archive and the object it became. */
+export interface StagedEntry extends StagedObject {
+  readonly name: string;
+}
+
 /** Which listed files a provider takes, and which unpacked entries it keeps. */
 export interface FileFilter {
   /** True to ingest this remote file. */
@@ -66,8 +72,9 @@ export interface FileFilter {
   /** True to land this entry; false drops it silently. Throw to fail the source file. */
   keepsEntry?(entry: { name: string }, context: FileContext): boolean;
   /**
-   * Called after the last entry of a file, with the names of the entries staged so far.
-   * Returns the names to drop before commit; throws to fail the file (e.g. a manifest entry missing).
+   * Called after the last entry of a file, with every entry staged so far (its name, key, size
+   * and sha256), in archive order. Returns the names to drop before commit; throws to fail the
+   * file (e.g. a manifest entry missing or not matching its stated hash).
    */
-  finishFile?(kept: readonly string[], context: FileContext): readonly string[] | void;
+  finishFile?(staged: readonly StagedEntry[], context: FileContext): readonly string[] | void;
 }

@@ -1,4 +1,4 @@
-import { injectable, type DigestStream, type FileContext } from '@octo/core';
+import { injectable, type FileContext } from '@octo/core';
 
 /** What was seen while one bundle was unpacked. */
 export interface SeenBundle {
@@ -6,8 +6,6 @@ export interface SeenBundle {
   readonly entries: string[];
   /** The manifest's bytes, once its entry was read to the end. */
   manifest?: Buffer;
-  /** Each other entry's running sha256; read with `digest()` once the file's entries are done. */
-  readonly digests: Map<string, DigestStream>;
 }
 
 /**
@@ -23,7 +21,7 @@ export class BundleContents {
   of(context: FileContext): SeenBundle {
     let bundle = this.seen.get(context);
     if (!bundle) {
-      bundle = { entries: [], digests: new Map() };
+      bundle = { entries: [] };
       this.seen.set(context, bundle);
     }
     return bundle;

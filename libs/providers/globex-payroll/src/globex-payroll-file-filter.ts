@@ -8,6 +8,7 @@ import {
   type Logger,
   type ProviderContext,
   type RemoteFile,
+  type StagedEntry,
 } from '@octo/core';
 import { BundleContents } from './bundle-contents.js';
 import type { GlobexPayrollSettings } from './globex-payroll-settings.js';
@@ -43,7 +44,7 @@ export class GlobexPayrollFileFilter extends GlobFileFilter {
     return entry.name !== this.settings.manifest || this.settings.landManifest;
   }
 
-  finishFile(kept: readonly string[], context: FileContext): readonly string[] {
+  finishFile(staged: readonly StagedEntry[], context: FileContext): readonly string[] {
     const bundle = this.contents.take(context);
     const path = context.file.path;
     const manifestName = this.settings.manifest;
@@ -64,8 +65,10 @@ export class GlobexPayrollFileFilter extends GlobFileFilter {
         `${path}: ${manifestName} lists ${missing.length} file${missing.length === 1 ? '' : 's'} missing from the bundle (${missing.join(', ')}); nothing from it was landed, ask Globex to resend the week`,
       );
     }
+    // The store hashed every staged entry as it wrote it; no need to hash the payslips again.
+    const hashes = new Map(staged.map((entry) => [entry.name, entry.sha256]));
     for (const [file, expected] of manifest.sha256) {
-      const actual = bundle.digests.get(file)?.digest();
+      const actual = hashes.get(file);
       if (actual !== expected) {
         throw new OctoError(
           'filter',
@@ -74,7 +77,7 @@ export class GlobexPayrollFileFilter extends GlobFileFilter {
       }
     }
     const listed = new Set(manifest.files);
-    const drop = kept.filter((entry) => entry !== manifestName && !listed.has(entry));
+    const drop = staged.map((entry) => entry.name).filter((entry) => entry !== manifestName && !listed.has(entry));
     if (drop.length > 0) {
       this.logger.warn('dropped bundle entries the manifest does not list', { provider: context.provider, path, dropped: drop });
     }

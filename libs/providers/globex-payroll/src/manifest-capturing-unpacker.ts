@@ -2,7 +2,6 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream';
 import {
   DefaultUnpacker,
-  DigestStream,
   inject,
   injectable,
   OctoError,
@@ -16,8 +15,8 @@ import { BundleContents } from './bundle-contents.js';
 import { MAX_MANIFEST_BYTES, type GlobexPayrollSettings } from './globex-payroll-settings.js';
 
 /**
- * The default unpacker, watched: it records every entry name of a bundle, each entry's sha256
- * and a copy of its manifest's bytes (as they stream past, bounded) for {@link GlobexPayrollFileFilter} to
+ * The default unpacker, watched: it records every entry name of a bundle and a copy of its
+ * manifest's bytes (as they stream past, bounded) for {@link GlobexPayrollFileFilter} to
  * decide at the end of the file, since the manifest may come before or after the payslips.
  */
 @injectable()
@@ -37,11 +36,7 @@ export class ManifestCapturingUnpacker implements Unpacker {
     for await (const entry of this.inner.unpack(input, name, context)) {
       bundle.entries.push(entry.name);
       if (entry.name !== this.manifestName) {
-        // Hashed as it streams past, for manifests that state each payslip's sha256.
-        const digest = new DigestStream();
-        bundle.digests.set(entry.name, digest);
-        pipeline(entry.stream, digest, () => undefined);
-        yield { name: entry.name, stream: digest };
+        yield entry;
         continue;
       }
       if (bundle.entries.indexOf(entry.name) !== bundle.entries.length - 1) {
