@@ -4,7 +4,7 @@ import path from 'node:path';
 import { providerConfigSchema, type FileContext, type ProviderContext } from '@octo/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DatedFolderNamer } from './dated-folder-namer.js';
-import { PartialUploadFilter } from './partial-upload-filter.js';
+import { OsJunkFilter } from './os-junk-filter.js';
 import { sampleFiles, writeSampleDrop } from './seed/sample-drop.js';
 import { SeedingRemoteSource } from './seed/seeding-remote-source.js';
 
@@ -24,8 +24,8 @@ describe(DatedFolderNamer, () => {
   });
 });
 
-describe(PartialUploadFilter, () => {
-  const filter = new PartialUploadFilter({ config: providerConfigSchema.parse({ source: 'file://x', bucket: 'bucket', exclude: ['**/*.md'] }) } as ProviderContext);
+describe(OsJunkFilter, () => {
+  const filter = new OsJunkFilter({ config: providerConfigSchema.parse({ source: 'file://x', bucket: 'bucket', exclude: ['**/*.md'] }) } as ProviderContext);
   const file = (p: string) => ({ path: p, size: 1, mtimeMs: 1 });
 
   it('should skip uploads in progress and excluded files', () => {

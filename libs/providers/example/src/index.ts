@@ -1,11 +1,11 @@
 import { resolvePath, TYPES, defineProvider } from '@octo/core';
 import { z } from 'zod';
 import { DatedFolderNamer } from './dated-folder-namer.js';
-import { PartialUploadFilter } from './partial-upload-filter.js';
+import { OsJunkFilter } from './os-junk-filter.js';
 import { SeedingRemoteSource } from './seed/seeding-remote-source.js';
 
 export { DatedFolderNamer } from './dated-folder-namer.js';
-export { PartialUploadFilter } from './partial-upload-filter.js';
+export { OsJunkFilter } from './os-junk-filter.js';
 export { writeSampleDrop, sampleFiles, DEMO_KEYS_DIR, type SampleFile } from './seed/sample-drop.js';
 
 const settingsSchema = z
@@ -15,14 +15,14 @@ const settingsSchema = z
   })
   .strict();
 
-/** The example provider: dated folders, a partial-upload filter, and a demo drop seeded on first use. */
+/** The example provider: dated folders, an OS-junk filter, and a demo drop seeded on first use. */
 export const exampleProvider = defineProvider({
   name: 'example',
   description: 'Demo partner: sample drop seeded on first use, folders dated from file names',
   settings: settingsSchema,
   register({ options, context }) {
     options.bind(TYPES.FolderNamer).to(DatedFolderNamer);
-    options.bind(TYPES.FileFilter).to(PartialUploadFilter);
+    options.bind(TYPES.FileFilter).to(OsJunkFilter);
     const source = context.config.source;
     if (context.settings.seed && source.url.startsWith('file://')) {
       options.rebindSync(TYPES.RemoteSource).toConstantValue(

@@ -42,4 +42,12 @@ describe(GlobFileFilter, () => {
     expect(f.accepts({ path: 'out/test_a.gpg', size: 1, mtimeMs: 1 })).toBe(false);
     expect(f.accepts({ path: 'in/a.gpg', size: 1, mtimeMs: 1 })).toBe(false);
   });
+
+  it('should leave uploads still in progress and dot files for a later run', () => {
+    const f = filter(['**/*'], []);
+    for (const path of ['in/a.csv.gpg.part', 'in/a.tmp', 'in/a.filepart', 'in/~lock.csv', 'in/.hidden.csv', 'a.zip.crdownload']) {
+      expect(f.accepts({ path, size: 1, mtimeMs: 1 }), path).toBe(false);
+    }
+    expect(f.accepts({ path: 'in/partner.csv.gpg', size: 1, mtimeMs: 1 })).toBe(true);
+  });
 });
