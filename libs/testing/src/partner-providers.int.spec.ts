@@ -1,11 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FileResult, JobEvent, JobSummary, LedgerRecord, OctoConfigInput } from '@octo/core';
-import { encryptBytes, generateTestKey, signDetached, tarOf } from '@octo/core/testing';
+import { encryptBytes, generateTestKey, sha256, signDetached, tarOf } from '@octo/core/testing';
 import { writeOctoConfig } from './config-files.js';
 import { TEST_AWS_ENV } from './moto-s3-server.js';
 import { runOctoCli, type OctoCliRun } from './octo-cli.js';
@@ -21,7 +21,6 @@ const ACME_BUCKET = 'acme-bank-statements';
 const GLOBEX_BUCKET = 'globex-payroll';
 const LEDGER = '_octo/ledger/';
 
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const statementCsv = (account: string, date: string) =>

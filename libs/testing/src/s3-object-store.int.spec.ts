@@ -1,16 +1,15 @@
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OctoError, S3ObjectStore, ObjectStoreLedger, type S3ObjectStoreOptions } from '@octo/core';
+import { sha256 } from '@octo/core/testing';
 import { isUploadPart, startFaultProxy, type FaultProxy } from './fault-proxy.js';
 import { keystreamBytes } from './keystream-file.js';
 import { startMotoS3, testS3Client, type MotoS3Server } from './moto-s3-server.js';
 import { createBucket, listKeys, openUploads, readObject } from './s3-inspect.js';
 
 const MiB = 1024 * 1024;
-const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 const crc32Bytes = (data: Buffer) => {
   const out = Buffer.alloc(4);
   out.writeUInt32BE(crc32(data));

@@ -4,11 +4,10 @@ import net from 'node:net';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OctoError, SecretResolver, SftpRemoteSource, silentLogger, type SourceConfig } from '@octo/core';
+import { SecretResolver, SftpRemoteSource, silentLogger, type SourceConfig } from '@octo/core';
+import { octoFailure, sha256 } from '@octo/core/testing';
 import { keystreamBytes, writeKeystreamFile } from './keystream-file.js';
 import { startSshd, type SshdServer } from './sshd-server.js';
-
-const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 describe(SftpRemoteSource, () => {
   let sshd: SshdServer;
@@ -33,15 +32,6 @@ describe(SftpRemoteSource, () => {
     const created = SftpRemoteSource.fromConfig(config, { baseDir: sshd.dir, secrets: new SecretResolver(sshd.dir), logger: silentLogger });
     opened.push(created);
     return created;
-  }
-
-  async function failure(promise: Promise<unknown>): Promise<OctoError> {
-    const error = await promise.then(
-      () => undefined,
-      (caught: unknown) => caught,
-    );
-    expect(OctoError.is(error), `expected an OctoError, got ${String(error)}`).toBe(true);
-    return error as OctoError;
   }
 
   beforeAll(async () => {
@@ -95,7 +85,7 @@ describe(SftpRemoteSource, () => {
     it('should read a detached signature whole, and refuse one over the limit', async () => {
       const src = source();
       expect((await src.readSmall('a.csv.sig', 1024)).toString()).toBe('signature bytes');
-      const error = await failure(src.readSmall('a.csv.sig', 4));
+      const error = await octoFailure(src.readSmall('a.csv.sig', 4));
       expect(error.message).toContain('a.csv.sig is 15 bytes, more than the 4 expected');
     });
 
@@ -105,7 +95,7 @@ describe(SftpRemoteSource, () => {
       const src = source();
       const listed = (await src.list()).find((entry) => entry.path === 'shrinks.bin')!;
       await truncate(file, 100_000);
-      const error = await failure(buffer(await src.open(listed)));
+      const error = await octoFailure(buffer(await src.open(listed)));
       expect(error.kind).toBe('source');
       expect(error.message).toMatch(/shrinks\.bin: the server ended the file at byte \d+ but listed 200000 bytes/);
     });
@@ -116,7 +106,7 @@ describe(SftpRemoteSource, () => {
       const src = source();
       const listed = (await src.list()).find((entry) => entry.path === 'grows.bin')!;
       await appendFile(file, keystreamBytes(5_000, 'more'));
-      const error = await failure(buffer(await src.open(listed)));
+      const error = await octoFailure(buffer(await src.open(listed)));
       expect(error.message).toContain('grows.bin: the file is longer than the 100000 bytes listed');
     });
   });
@@ -132,7 +122,7 @@ describe(SftpRemoteSource, () => {
       const files = await source({ hostKey: undefined, knownHosts: sshd.rsaKnownHostsFile }).list();
       expect(files.length).toBeGreaterThan(0);
       // Pinned by fingerprint, the RSA key is not what the server shows first: refused, naming the ed25519 one.
-      const error = await failure(source({ hostKey: sshd.rsaHostKeyFingerprint }).list());
+      const error = await octoFailure(source({ hostKey: sshd.rsaHostKeyFingerprint }).list());
       expect(error.message).toContain(`the server presented ${sshd.hostKeyFingerprint} (ssh-ed25519)`);
     });
 
@@ -140,7 +130,7 @@ describe(SftpRemoteSource, () => {
       const other = (await readFile(`${sshd.otherUserKeyFile}.pub`, 'utf8')).trim().split(/\s+/);
       const file = path.join(sshd.dir, 'known_hosts_wrong');
       await writeFile(file, `# rotated\n[127.0.0.1]:${sshd.port} ${other[0]} ${other[1]}\n`);
-      const error = await failure(source({ hostKey: undefined, knownHosts: file }).list());
+      const error = await octoFailure(source({ hostKey: undefined, knownHosts: file }).list());
       expect(error.kind).toBe('hostkey');
       expect(error.fatal).toBe(true);
       expect(error.message).toContain(`host key mismatch for 127.0.0.1:${sshd.port}: the server presented ${sshd.hostKeyFingerprint}`);
@@ -151,7 +141,7 @@ describe(SftpRemoteSource, () => {
       const file = path.join(sshd.dir, 'known_hosts_other_host');
       const pub = (await readFile(path.join(sshd.dir, 'ssh_host_ed25519_key.pub'), 'utf8')).trim().split(/\s+/);
       await writeFile(file, `[127.0.0.1]:1 ${pub[0]} ${pub[1]}\n`);
-      const error = await failure(source({ hostKey: undefined, knownHosts: file }).list());
+      const error = await octoFailure(source({ hostKey: undefined, knownHosts: file }).list());
       expect(error.kind).toBe('hostkey');
       expect(error.message).toContain(`has no entry for [127.0.0.1]:${sshd.port}`);
       expect(error.message).toContain(sshd.hostKeyFingerprint);
@@ -161,7 +151,7 @@ describe(SftpRemoteSource, () => {
   describe('when the host key does not match the pin', () => {
     it('should refuse to connect, naming the presented and the pinned fingerprint', async () => {
       const wrong = 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
-      const error = await failure(source({ hostKey: wrong }).list());
+      const error = await octoFailure(source({ hostKey: wrong }).list());
       expect(error.kind).toBe('hostkey');
       expect(error.fatal).toBe(true);
       expect(error.message).toBe(
@@ -173,7 +163,7 @@ describe(SftpRemoteSource, () => {
 
   describe('when nothing pins the host key', () => {
     it('should refuse before connecting and explain how to pin', async () => {
-      const error = await failure(source({ hostKey: undefined }).list());
+      const error = await octoFailure(source({ hostKey: undefined }).list());
       expect(error.kind).toBe('hostkey');
       expect(error.fatal).toBe(true);
       expect(error.message).toContain('no host key pinned for sftp://');
@@ -204,7 +194,7 @@ describe(SftpRemoteSource, () => {
       process.env['OCTO_TEST_BAD_PASSPHRASE'] = 'not it';
       const good = source({ privateKey: `file:${sshd.protectedUserKeyFile}`, privateKeyPassphrase: 'env:OCTO_TEST_KEY_PASSPHRASE' });
       expect((await good.list()).length).toBeGreaterThan(0);
-      const error = await failure(source({ privateKey: `file:${sshd.protectedUserKeyFile}`, privateKeyPassphrase: 'env:OCTO_TEST_BAD_PASSPHRASE' }).list());
+      const error = await octoFailure(source({ privateKey: `file:${sshd.protectedUserKeyFile}`, privateKeyPassphrase: 'env:OCTO_TEST_BAD_PASSPHRASE' }).list());
       expect(error.kind).toBe('auth');
       expect(error.fatal).toBe(true);
       expect(error.message).toMatch(new RegExp(`^cannot use the private key for ${sshd.user}@127\\.0\\.0\\.1:${sshd.port}: .+\\. Check source\\.privateKey and source\\.privateKeyPassphrase$`));
@@ -218,13 +208,9 @@ describe(SftpRemoteSource, () => {
       await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
       const port = (silent.address() as net.AddressInfo).port;
       try {
-        const src = SftpRemoteSource.fromConfig(
-          { url: `sftp://octo@127.0.0.1:${port}/drop`, recursive: true, minAgeSeconds: 0, stabilityCheckMs: 0, acceptUnknownHostKey: false, hostKey: sshd.hostKeyFingerprint, privateKey: `file:${sshd.userKeyFile}`, connectTimeoutMs: 500, readTimeoutMs: 1_000, connections: 1, resumeRetries: 0 },
-          { baseDir: sshd.dir, secrets: new SecretResolver(sshd.dir), logger: silentLogger },
-        );
-        opened.push(src);
+        const src = source({ url: `sftp://octo@127.0.0.1:${port}/drop`, connectTimeoutMs: 500, readTimeoutMs: 1_000, connections: 1, resumeRetries: 0 });
         const started = Date.now();
-        const error = await failure(src.list());
+        const error = await octoFailure(src.list());
         expect(Date.now() - started).toBeLessThan(5_000);
         expect(error.kind).toBe('source');
         expect(error.message).toBe(`no SSH handshake with octo@127.0.0.1:${port} within 500 ms: check the host, the port and the firewall`);
@@ -237,7 +223,7 @@ describe(SftpRemoteSource, () => {
 
   describe('when the credentials are wrong', () => {
     it('should fail with a fatal auth error for a key the server does not authorize', async () => {
-      const error = await failure(source({ privateKey: `file:${sshd.otherUserKeyFile}` }).list());
+      const error = await octoFailure(source({ privateKey: `file:${sshd.otherUserKeyFile}` }).list());
       expect(error.kind).toBe('auth');
       expect(error.fatal).toBe(true);
       expect(error.message).toBe(
@@ -248,11 +234,11 @@ describe(SftpRemoteSource, () => {
     it('should fail with a fatal auth error for a wrong password, and not try again for the next file', async () => {
       process.env['OCTO_TEST_WRONG_PASSWORD'] = 'not-the-password';
       const src = source({ privateKey: undefined, password: 'env:OCTO_TEST_WRONG_PASSWORD' });
-      const first = await failure(src.list());
+      const first = await octoFailure(src.list());
       expect(first.kind).toBe('auth');
       expect(first.message).toContain('the server refused the password');
       const before = Date.now();
-      const second = await failure(src.open({ path: 'a.csv', size: 16, mtimeMs: 0 }).then((stream) => buffer(stream)));
+      const second = await octoFailure(src.open({ path: 'a.csv', size: 16, mtimeMs: 0 }).then((stream) => buffer(stream)));
       expect(second).toBe(first);
       expect(Date.now() - before).toBeLessThan(500);
     });
@@ -316,7 +302,7 @@ describe(SftpRemoteSource, () => {
       const [listed] = await src.list();
       const stream = await src.open(listed!);
       let bytes = 0;
-      const error = await failure(
+      const error = await octoFailure(
         (async () => {
           for await (const chunk of stream) {
             bytes += (chunk as Buffer).length;

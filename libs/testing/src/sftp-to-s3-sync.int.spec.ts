@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
-import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOctoRuntime, defineProvider, type JobEvent, type JobSummary, type Logger, type OctoConfigInput } from '@octo/core';
+import { createOctoRuntime, type JobEvent, type JobSummary, type Logger, type OctoConfigInput } from '@octo/core';
+import { plainProvider, sha256 } from '@octo/core/testing';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { writeOctoConfig } from './config-files.js';
 import { isUploadPart, startFaultProxy, type FaultProxy } from './fault-proxy.js';
@@ -12,9 +12,6 @@ import { startMotoS3, TEST_AWS_ENV, type MotoS3Server } from './moto-s3-server.j
 import { createBucket, hashObject, listKeys, openUploads, readObject } from './s3-inspect.js';
 import { startSshd, type SshdServer } from './sshd-server.js';
 
-/** A provider with every default stage: what the pipeline does with SFTP and S3, nothing more. */
-const plainProvider = defineProvider({ name: 'plain', description: 'default stages only' });
-const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 interface Logged {
   readonly level: string;
@@ -201,7 +198,6 @@ describe('SyncJob over SFTP and S3', () => {
       const keys = await dataKeys();
       expect(keys).toHaveLength(2);
       const grownKey = keys.find((key) => key.endsWith('/growing.csv'))!;
-      const { readFile } = await import('node:fs/promises');
       expect((await readObject(reader, bucket, grownKey)).equals(await readFile(growing))).toBe(true);
     });
   });
