@@ -153,32 +153,20 @@ describe(S3ObjectStore, () => {
     });
   });
 
-  describe('when server-side encryption is configured', () => {
-    it('should ask for AES256 on every upload', async () => {
-      const { store: s3, bucket } = await store({ serverSideEncryption: 'AES256' });
+  const kmsKeyId = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555';
+  describe.each([
+    ['AES256', { serverSideEncryption: 'AES256' }, { ServerSideEncryption: 'AES256' }],
+    ['aws:kms with a key id', { serverSideEncryption: 'aws:kms', kmsKeyId }, { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: kmsKeyId }],
+  ] as const)('when %s server-side encryption is configured', (_name, encryption, expected) => {
+    it('should ask for it, with the key id if any, on multipart and small uploads', async () => {
+      const { store: s3, bucket } = await store(encryption);
       const staging = s3.begin();
       await staging.put('sse/a.txt', chunked(Buffer.from('secret\n')));
       await staging.commit();
       await s3.putSmall('sse/small.json', '{}');
       for (const key of ['landing/sse/a.txt', 'landing/sse/small.json']) {
         const head = await reader.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-        expect(head.ServerSideEncryption).toBe('AES256');
-      }
-    });
-  });
-
-  describe('when aws:kms encryption with a key id is configured', () => {
-    it('should send the key id with multipart and small uploads', async () => {
-      const kmsKeyId = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555';
-      const { store: s3, bucket } = await store({ serverSideEncryption: 'aws:kms', kmsKeyId });
-      const staging = s3.begin();
-      await staging.put('kms/a.txt', chunked(Buffer.from('secret\n')));
-      await staging.commit();
-      await s3.putSmall('kms/small.json', '{}');
-      for (const key of ['landing/kms/a.txt', 'landing/kms/small.json']) {
-        const head = await reader.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-        expect(head.ServerSideEncryption).toBe('aws:kms');
-        expect(head.SSEKMSKeyId).toBe(kmsKeyId);
+        expect(head, key).toMatchObject(expected);
       }
     });
   });
