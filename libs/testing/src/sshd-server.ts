@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { fingerprintOf } from '@octo/core';
 import { freePort, waitForPort } from './free-port.js';
 import { ManagedProcess } from './managed-process.js';
 
@@ -117,7 +117,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdServer> 
   const pin = async (keyFile: string, knownHosts: string) => {
     const pub = (await readFile(`${keyFile}.pub`, 'utf8')).trim().split(/\s+/);
     await writeFile(knownHosts, `[127.0.0.1]:${port} ${pub[0]} ${pub[1]}\n`);
-    return `SHA256:${createHash('sha256').update(Buffer.from(pub[1] ?? '', 'base64')).digest('base64').replace(/=+$/, '')}`;
+    return fingerprintOf(Buffer.from(pub[1] ?? '', 'base64'));
   };
   const knownHostsFile = path.join(dir, 'known_hosts');
   const hostKeyFingerprint = await pin(hostKey, knownHostsFile);
