@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { entriesFor, fingerprintOf, keyTypeOf, parseKnownHosts, verifyHostKey } from './host-key.js';
 import { parseSftpUrl } from './sftp-url.js';
@@ -78,5 +79,17 @@ describe(parseSftpUrl, () => {
   it('should refuse a password in the URL and a missing user', () => {
     expect(() => parseSftpUrl('sftp://octo:hunter2@host/x')).toThrow('source URL contains a password: remove it and set source.password to a secret reference');
     expect(() => parseSftpUrl('sftp://host/x')).toThrow('names no user');
+  });
+
+  it('should not repeat a password from a URL it cannot parse', () => {
+    expect(() => parseSftpUrl('sftp://octo:hunter2@host:99999/x')).toThrow('source URL "sftp://octo:***@host:99999/x" is not a valid URL');
+    expect(() => parseSftpUrl('sftp://octo:pa/ss@host/x')).toThrow('source URL "sftp://octo:***@host/x" is not a valid URL');
+    let error: unknown;
+    try {
+      parseSftpUrl('sftp://octo:hunter2@host:99999/x');
+    } catch (caught) {
+      error = caught;
+    }
+    expect(inspect(error)).not.toContain('hunter2');
   });
 });

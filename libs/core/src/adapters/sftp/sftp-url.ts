@@ -14,10 +14,11 @@ export function parseSftpUrl(url: string): SftpTarget {
   let parsed: URL;
   try {
     parsed = new URL(url);
-  } catch (error) {
-    throw new OctoError('config', `source URL "${url}" is not a valid URL: expected sftp://user@host:port/path`, { cause: error, fatal: true });
+  } catch {
+    // No cause: Node's invalid-URL error carries the whole input, password included.
+    throw new OctoError('config', `source URL "${withoutPassword(url)}" is not a valid URL: expected sftp://user@host:port/path`, { fatal: true });
   }
-  if (parsed.protocol !== 'sftp:') throw new OctoError('config', `source URL "${url}" is not an sftp:// URL`, { fatal: true });
+  if (parsed.protocol !== 'sftp:') throw new OctoError('config', `source URL "${withoutPassword(url)}" is not an sftp:// URL`, { fatal: true });
   if (parsed.password) {
     throw new OctoError('config', 'source URL contains a password: remove it and set source.password to a secret reference (env:NAME or file:PATH)', { fatal: true });
   }
@@ -30,4 +31,9 @@ export function parseSftpUrl(url: string): SftpTarget {
     username: decodeURIComponent(parsed.username),
     root,
   };
+}
+
+/** The URL as it may appear in a message: a password in it (which is refused anyway) becomes `***`. */
+function withoutPassword(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@]*@/i, '$1:***@');
 }
