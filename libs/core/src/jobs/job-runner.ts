@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { resolvePath } from '../config/load-config.js';
 import type { LoadedConfig } from '../config/load-config.js';
-import { OctoError } from '../errors/octo-error.js';
 import type { JobEvent, JobEventListener, JobSummary } from '../ports/job-events.js';
 import type { ProviderFactory } from '../providers/provider-factory.js';
+import { JobConflictError } from './job-conflict-error.js';
 import { ProviderLock } from './provider-lock.js';
 
 /** Options a caller may choose for a job; everything else comes from config. */
@@ -38,12 +38,6 @@ export interface JobRunner {
   list(): JobHandle[];
 }
 
-/** Thrown by {@link JobRunner.start} when the provider already has a job running. */
-export class JobConflictError extends OctoError {
-  constructor(readonly provider: string, readonly runningJobId: string) {
-    super('config', `provider ${provider} already has job ${runningJobId} running: one sync per provider at a time`, { fatal: true });
-  }
-}
 
 /** Runs jobs in this process (the embedded default), one per provider at a time. */
 export class InProcessJobRunner implements JobRunner {

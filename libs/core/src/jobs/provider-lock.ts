@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { OctoError } from '../errors/octo-error.js';
 import { processAlive } from '../util/process-alive.js';
+import { JobConflictError } from './job-conflict-error.js';
 
 /**
  * One sync per provider at a time across processes on this machine: a lock file in the
@@ -29,10 +30,11 @@ export class ProviderLock {
           await rm(file, { force: true });
           continue;
         }
-        throw new OctoError(
-          'config',
+        // Another process (octo sync, a second API) runs this provider: a conflict like an in-process one.
+        throw new JobConflictError(
+          provider,
+          owner?.jobId,
           `provider ${provider} is already syncing (job ${owner?.jobId ?? 'unknown'}, pid ${owner?.pid ?? '?'} on ${owner?.host ?? '?'}); wait for it to finish`,
-          { fatal: true },
         );
       }
     }

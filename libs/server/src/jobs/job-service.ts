@@ -1,12 +1,10 @@
 import {
-  finalJobReport,
-  newestJobReportFirst,
-  startedJobReport,
   ACTIVE_JOB_STATUSES,
   currentJobOwner,
+  finalJobReport,
   JobConflictError,
-  OctoError,
-  resolvePath,
+  newestJobReportFirst,
+  startedJobReport,
   type JobEvent,
   type JobHandle,
   type JobReport,
@@ -16,8 +14,6 @@ import {
   type OctoRuntime,
   type ReportedFileResult,
 } from '@octo/core';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { ApiError } from '../http/api-error.js';
 import type { JobDetailView, JobSummaryView } from '../http/schemas.js';
 import type { OctoMetrics } from '../metrics/octo-metrics.js';
@@ -116,11 +112,8 @@ export class JobService {
     try {
       handle = await this.runtime.jobs.start(provider, { dryRun: options.dryRun, concurrency: options.concurrency });
     } catch (error) {
-      if (error instanceof JobConflictError) throw conflict(provider, error.runningJobId);
-      if (OctoError.is(error) && /already syncing/.test(error.message)) {
-        // Another process (octo sync, a second API) holds the provider's lock.
-        throw new ApiError(409, error.message, await this.lockHolder(provider));
-      }
+      // In this process or another (octo sync, a second API holding the provider's lock).
+      if (error instanceof JobConflictError) throw new ApiError(409, error.message, error.runningJobId);
       throw error;
     }
     const tracked = trackedJob(startedJobReport(handle, currentJobOwner(), options.concurrency), handle);
@@ -372,15 +365,6 @@ export class JobService {
     };
   }
 
-  private async lockHolder(provider: string): Promise<string | undefined> {
-    const loaded = this.runtime.loaded;
-    const file = path.join(resolvePath(loaded.baseDir, loaded.config.workDir), 'locks', `${provider}.lock`);
-    try {
-      return (JSON.parse(await readFile(file, 'utf8')) as { jobId?: string }).jobId;
-    } catch {
-      return undefined;
-    }
-  }
 }
 
 /** A job to track from its report; `handle` when it runs in this process. */
