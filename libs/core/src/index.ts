@@ -44,6 +44,7 @@ export * from './container/core-module.js';
 export * from './container/create-root-container.js';
 export * from './jobs/job-runner.js';
 export * from './jobs/job-conflict-error.js';
+export * from './jobs/progress-percent.js';
 export * from './jobs/provider-lock.js';
 export * from './jobs/job-report.js';
 export * from './jobs/job-report-store.js';

@@ -1,4 +1,5 @@
 import type { OctoErrorKind } from '../errors/octo-error.js';
+import { progressPercent } from './progress-percent.js';
 import type { FileResult, JobStatus, JobSummary, PlannedFile, Progress } from '../ports/job-events.js';
 
 /**
@@ -79,7 +80,7 @@ export function finalJobReport(
     progress: {
       filesDone,
       filesTotal: summary.total,
-      percent: summary.total === 0 ? 100 : Math.round((filesDone / summary.total) * 10_000) / 100,
+      percent: progressPercent(filesDone, summary.total),
       bytesDone,
       bytesTotal: base.bytesTotal ?? bytesDone,
     },

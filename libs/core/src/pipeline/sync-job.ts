@@ -8,6 +8,7 @@ import type { Ledger } from '../ports/ledger.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { RemoteFile, RemoteSource } from '../ports/remote-source.js';
 import type { FileFilter, Router } from '../ports/stages.js';
+import { progressPercent } from '../jobs/progress-percent.js';
 import { FileProcessor } from './file-processor.js';
 import { planLayers } from './layers.js';
 
@@ -90,7 +91,7 @@ export class SyncJob {
     const progress = (): Progress => ({
       filesDone,
       filesTotal: total,
-      percent: total === 0 ? 100 : Math.round((filesDone / total) * 10_000) / 100,
+      percent: progressPercent(filesDone, total),
       bytesDone,
       bytesTotal: totalBytes,
     });
