@@ -39,7 +39,7 @@ export default [
   },
   {
     // Build and test configs import the workspace's shared config by path, which is fine.
-    files: ['**/vitest.config.ts', '**/build.mjs', '**/eslint.config.mjs'],
+    files: ['**/vitest.config.ts', '**/vitest.config.mts', '**/build.mjs', '**/eslint.config.mjs'],
     rules: { '@nx/enforce-module-boundaries': 'off' },
   },
   {
