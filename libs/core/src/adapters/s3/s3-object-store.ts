@@ -354,10 +354,7 @@ class S3Staging implements Staging {
     this.closed = true;
     const pending = this.uploads.filter((upload) => upload.state === 'staged');
     try {
-      // Complete in small batches; each completion is one cheap request.
-      for (let index = 0; index < pending.length; index += 8) {
-        await Promise.all(pending.slice(index, index + 8).map((upload) => this.complete(upload)));
-      }
+      await inBatches(pending, (upload) => this.complete(upload));
     } catch (error) {
       // Report the commit failure, not a secondary abort failure (abortAll logs those).
       await this.abortAll().catch(() => undefined);
@@ -372,10 +369,12 @@ class S3Staging implements Staging {
 
   private async abortAll(): Promise<void> {
     const failures: string[] = [];
-    for (const upload of this.uploads) {
-      if (upload.state === 'completed' || upload.state === 'aborted') continue;
-      await this.abortUpload(upload).catch((error: unknown) => failures.push(`${upload.key}: ${(error as Error).message}`));
-    }
+    const open = this.uploads.filter((upload) => upload.state !== 'completed' && upload.state !== 'aborted');
+    await inBatches(open, (upload) =>
+      this.abortUpload(upload).catch((error: unknown) => {
+        failures.push(`${upload.key}: ${(error as Error).message}`);
+      }),
+    );
     if (failures.length > 0) {
       this.logger.error('multipart uploads left open', { store: this.store.description, failures });
       throw new OctoError('store', `could not abort every multipart upload in ${this.store.description} (${failures.join('; ')}); a bucket lifecycle rule (AbortIncompleteMultipartUpload) removes them`);
@@ -481,6 +480,11 @@ class PartBufferPool {
     if (this.free.length < this.keep) this.free.push(buffer);
     else this.mine.delete(buffer);
   }
+}
+
+/** Runs `work` over `items` 8 at a time: each is one small request, and a tar of many entries should not cost a round trip apiece. */
+async function inBatches<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  for (let index = 0; index < items.length; index += 8) await Promise.all(items.slice(index, index + 8).map(work));
 }
 
 /** Every part from 1 to `count` is present and acknowledged, or the upload must not complete. */
