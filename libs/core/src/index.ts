@@ -51,4 +51,5 @@ export * from './jobs/job-report-store.js';
 export * from './app/octo-runtime.js';
 export * from './streams/digest-stream.js';
 export * from './streams/peek.js';
+export { withTimeout } from './util/timing.js';
 export { inject, injectable, ContainerModule, type ContainerModuleLoadOptions } from 'inversify';

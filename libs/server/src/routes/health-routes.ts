@@ -1,4 +1,4 @@
-import { OctoError, type ObjectStore, type OctoRuntime } from '@octo/core';
+import { OctoError, withTimeout, type ObjectStore, type OctoRuntime } from '@octo/core';
 import type { FastifyInstance } from 'fastify';
 import { errorSchema, healthSchema, readySchema } from '../http/schemas.js';
 import type { ZodTypeProvider } from '../http/zod-type-provider.js';
@@ -67,14 +67,4 @@ export function registerHealthRoutes(
       return reply.type(contentType).serializer((payload: unknown) => payload as string).send(body);
     },
   );
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new OctoError('store', message)), ms);
-    }),
-  ]);
 }

@@ -3,7 +3,7 @@ import type { ConnectConfig, SFTPWrapper } from 'ssh2';
 import { OctoError } from '../../errors/octo-error.js';
 import type { Logger } from '../../ports/logger.js';
 import { fingerprintOf, keyTypeOf, verifyHostKey, type HostKeyPin } from './host-key.js';
-import { withTimeout } from './timing.js';
+import { withTimeout } from '../../util/timing.js';
 
 /** Credentials for one SSH login, resolved from secret references at connect time. */
 export interface SshCredentials {

@@ -4,7 +4,7 @@ import type { SFTPWrapper } from 'ssh2';
 import { OctoError } from '../../errors/octo-error.js';
 import type { Logger } from '../../ports/logger.js';
 import type { SftpConnectionPool, SftpLease } from './sftp-connection-pool.js';
-import { backoffMs, withTimeout } from './timing.js';
+import { backoffMs, withTimeout } from '../../util/timing.js';
 
 /** How a file is read. */
 export interface SftpReadOptions {

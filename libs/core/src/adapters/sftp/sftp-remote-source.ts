@@ -15,7 +15,7 @@ import { parseKnownHosts, type HostKeyPin } from './host-key.js';
 import { SftpConnectionPool, type SshCredentials } from './sftp-connection-pool.js';
 import { SftpReadStream } from './sftp-read-stream.js';
 import { parseSftpUrl, type SftpTarget } from './sftp-url.js';
-import { backoffMs, withTimeout } from './timing.js';
+import { backoffMs, withTimeout } from '../../util/timing.js';
 
 /** Resolved settings of an {@link SftpRemoteSource}. */
 export interface SftpRemoteSourceOptions {
