@@ -13,7 +13,7 @@ export async function bundleApp({ entry, outfile }) {
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node24',
     sourcemap: true,
     tsconfig: new URL('../../tsconfig.base.json', import.meta.url).pathname,
     external: Object.keys(root.dependencies ?? {}),

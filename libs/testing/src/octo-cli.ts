@@ -78,7 +78,7 @@ export async function buildOctoCliBundle(): Promise<string> {
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node24',
     tsconfig: path.join(WORKSPACE_ROOT, 'tsconfig.base.json'),
     external: Object.keys(rootPackage.dependencies ?? {}),
     banner: { js: "import { createRequire as __octoRequire } from 'node:module';\nconst require = __octoRequire(import.meta.url);" },

@@ -1,0 +1,39 @@
+// `npm install` / `npm ci` postinstall: the project runs on the Node 24 that the `node` package
+// pins (node_modules/.bin/node, first on PATH in npm scripts and npx). npm may have built native
+// addons (ssh2's crypto binding, cpu-features) for the Node that ran npm itself; rebuild them
+// against Node 24's headers, shipped inside the same package, so they load instead of falling
+// back to slower JavaScript.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const require = createRequire(`${root}package.json`);
+const nodedir = `${root}node_modules/node/node_modules/node-linux-${process.arch}`;
+const addons = {
+  ssh2: 'node_modules/ssh2/lib/protocol/crypto/build/Release/sshcrypto.node',
+  'cpu-features': 'node_modules/cpu-features/build/Release/cpufeatures.node',
+};
+
+const stale = Object.entries(addons)
+  .filter(([, file]) => existsSync(`${root}${file}`))
+  .filter(([, file]) => {
+    try {
+      require(`${root}${file}`);
+      return false;
+    } catch {
+      return true;
+    }
+  })
+  .map(([name]) => name);
+
+if (stale.length > 0 && existsSync(`${nodedir}/include/node`)) {
+  console.error(`postinstall: rebuilding ${stale.join(', ')} for Node ${process.versions.node}`);
+  const result = spawnSync('npm', ['rebuild', ...stale], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, npm_config_nodedir: nodedir },
+  });
+  if (result.status !== 0) console.error('postinstall: the rebuild failed; ssh2 falls back to its JavaScript crypto');
+}
