@@ -20,6 +20,8 @@ export * from './pipeline/safe-name.js';
 export * from './pipeline/pair-signatures.js';
 export * from './pipeline/file-processor.js';
 export * from './pipeline/sync-job.js';
+export * from './pipeline/key-ownership.js';
+export * from './pipeline/completion-marker.js';
 export * from './adapters/adapter-factories.js';
 export * from './adapters/local/local-remote-source.js';
 export * from './adapters/local/local-object-store.js';

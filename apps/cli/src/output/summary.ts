@@ -1,4 +1,4 @@
-import type { JobSummary } from '@octo/core';
+import type { JobSummary, PlannedFile } from '@octo/core';
 import { formatBytes, formatDuration, table } from './format.js';
 
 /** The end-of-run report: one row per job, then every failure with its reason, then what landed. */
@@ -21,6 +21,8 @@ export function renderSummary(summaries: readonly JobSummary[]): string {
               summary.plan.map((p) => [p.path, formatBytes(p.size), p.layers.join('+') || 'plain', p.archive ? `${p.key} (one per entry)` : p.key]),
             )}`,
       );
+      const conflicts = renderPlannedConflicts(summary.plan);
+      if (conflicts) parts.push(`\n${summary.provider}: ${conflicts}`);
       continue;
     }
     if (summary.total === 0 && !summary.error) parts.push(`\n${summary.provider}: nothing to do, every file is already ingested`);
@@ -32,4 +34,15 @@ export function renderSummary(summaries: readonly JobSummary[]): string {
     if (landed.length) parts.push(`\n${summary.provider}: landed ${landed.length} object(s):\n${table(['from', 'key', 'size'], landed)}`);
   }
   return `${parts.join('\n')}\n`;
+}
+
+/** The key conflicts a dry run found: each with both source paths and what the policy would do. */
+function renderPlannedConflicts(plan: readonly PlannedFile[]): string | undefined {
+  const rows = plan.flatMap((p) =>
+    p.conflict
+      ? [[p.path, p.conflict.key, `${p.conflict.owner} (${p.conflict.where === 'bucket' ? 'in the bucket' : 'in this drop'})`, p.conflict.outcome === 'keep-both' ? `keep-both: lands at ${p.conflict.keptAs}` : 'fail: nothing of it lands']]
+      : [],
+  );
+  if (rows.length === 0) return undefined;
+  return `${rows.length} key conflict(s) (dry run):\n${table(['file', 'key', 'owned by', 'outcome'], rows)}`;
 }

@@ -58,6 +58,9 @@ export const decryptionSchema = z
   })
   .strict();
 
+/** What happens when a source maps to an object key that another source path owns. */
+export const conflictPolicySchema = z.enum(['fail', 'keep-both']);
+
 export const providerConfigSchema = z
   .object({
     /** The plugin that implements this provider; defaults to the provider's name. */
@@ -71,6 +74,8 @@ export const providerConfigSchema = z
     decryption: decryptionSchema.default({ privateKeys: [], signature: 'if-present', verificationKeys: [] }),
     /** Files of this provider processed at once; defaults to the global concurrency. */
     concurrency: z.number().int().min(1).max(64).optional(),
+    /** When a source maps to a key another source owns: `fail` the file, or `keep-both` under a suffixed key. */
+    conflicts: conflictPolicySchema.default('fail'),
     /** Plugin-specific settings, validated by the plugin's own schema. */
     settings: z.unknown().optional(),
   })
@@ -128,3 +133,4 @@ export type SourceConfig = z.output<typeof sourceObjectSchema>;
 export type StoreConfig = z.output<typeof storeSchema>;
 export type DecryptionConfig = z.output<typeof decryptionSchema>;
 export type LimitsConfig = z.output<typeof limitsSchema>;
+export type ConflictPolicy = z.output<typeof conflictPolicySchema>;

@@ -6,6 +6,7 @@ import { DefaultRouter } from '../adapters/routing/default-router.js';
 import { GlobFileFilter } from '../adapters/routing/glob-file-filter.js';
 import { DefaultUnpacker } from '../adapters/unpack/default-unpacker.js';
 import { FileProcessor } from '../pipeline/file-processor.js';
+import { KeyOwnership } from '../pipeline/key-ownership.js';
 import { SyncJob } from '../pipeline/sync-job.js';
 import { TYPES } from '../ports/identifiers.js';
 
@@ -20,6 +21,7 @@ export const coreModule = new ContainerModule(({ bind }) => {
   bind(TYPES.FolderNamer).to(DefaultFolderNamer);
   bind(TYPES.Router).to(DefaultRouter);
   bind(TYPES.FileFilter).to(GlobFileFilter);
+  bind(KeyOwnership).toSelf();
   bind(FileProcessor).toSelf();
   bind(SyncJob).toSelf();
 });

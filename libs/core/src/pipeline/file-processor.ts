@@ -3,12 +3,14 @@ import { finished } from 'node:stream/promises';
 import { inject, injectable } from 'inversify';
 import { OctoError } from '../errors/octo-error.js';
 import { TYPES } from '../ports/identifiers.js';
-import type { Ledger } from '../ports/ledger.js';
+import type { Ledger, SupersededRecord } from '../ports/ledger.js';
 import type { ObjectStore, StagedObject } from '../ports/object-store.js';
 import type { RemoteFile, RemoteSource } from '../ports/remote-source.js';
 import type { Decryptor, FileContext, FileFilter, Router, SignatureVerifier, Unpacker } from '../ports/stages.js';
 import { DigestStream } from '../streams/digest-stream.js';
 import { decryptedName, planLayers } from './layers.js';
+import { SOURCE_SHA256_TAG, writeCompletionMarker } from './completion-marker.js';
+import { KeyOwnership, type OwnedKey } from './key-ownership.js';
 
 /** Largest detached signature accepted. */
 const MAX_SIGNATURE_BYTES = 64 * 1024;
@@ -36,6 +38,7 @@ export class FileProcessor {
     @inject(TYPES.Unpacker) private readonly unpacker: Unpacker,
     @inject(TYPES.Router) private readonly router: Router,
     @inject(TYPES.FileFilter) private readonly filter: FileFilter,
+    @inject(KeyOwnership) private readonly ownership: KeyOwnership,
   ) {}
 
   async process(file: RemoteFile, context: Omit<FileContext, 'signature'>, onBytes: (bytes: number) => void): Promise<ProcessedFile> {
@@ -43,6 +46,9 @@ export class FileProcessor {
     const signature = file.signaturePath ? await this.source.readSmall(file.signaturePath, MAX_SIGNATURE_BYTES) : undefined;
     const fileContext: FileContext = { ...context, signature };
     const staging = this.store.begin();
+    // The keys this file claimed; released if it fails before its outputs became visible.
+    const owned: OwnedKey[] = [];
+    let committed = false;
     let raw: Readable | undefined;
     const abortListener = () => raw?.destroy(new OctoError('cancelled', `${file.path}: the job was cancelled`));
     try {
@@ -77,8 +83,13 @@ export class FileProcessor {
           await finished(entry.stream);
           continue;
         }
-        const key = this.router.route(entry, fileContext);
-        if (keys.has(key)) {
+        const routed = this.router.route(entry, fileContext);
+        if (keys.has(routed)) {
+          throw new OctoError('route', `${file.path}: two entries would land at the same key ${routed}; rename one in the archive or change the folder rule`);
+        }
+        keys.add(routed);
+        const key = await this.claimOutputKey(routed, file, context.jobId, owned);
+        if (key !== routed && keys.has(key)) {
           throw new OctoError('route', `${file.path}: two entries would land at the same key ${key}; rename one in the archive or change the folder rule`);
         }
         keys.add(key);
@@ -105,7 +116,10 @@ export class FileProcessor {
       }
       if (context.signal?.aborted) throw new OctoError('cancelled', `${file.path}: the job was cancelled`);
       const sha256 = digest.digest();
+      const supersedes = await this.supersededRecord(file, context.provider, owned);
       await staging.commit();
+      committed = true;
+      await this.markComplete(file, sha256, landed, context.provider, context.jobId, supersedes);
       await this.ledger.record({
         provider: context.provider,
         path: file.path,
@@ -115,11 +129,16 @@ export class FileProcessor {
         outputs: landed,
         jobId: context.jobId,
         ingestedAt: new Date().toISOString(),
+        ...(supersedes ? { supersedes } : {}),
       });
+      this.ownership.settle(owned);
       return { sha256, bytesIn: digest.bytes, outputs: landed };
     } catch (error) {
       raw?.destroy();
       await staging.abort().catch(() => undefined);
+      // Once outputs are visible their claims must stay, or another source could take the keys.
+      if (committed) this.ownership.settle(owned);
+      else await this.ownership.release(owned).catch(() => undefined);
       if (context.signal?.aborted) {
         throw new OctoError('cancelled', `${file.path}: the job was cancelled; nothing from this file was landed`, { cause: error });
       }
@@ -127,6 +146,53 @@ export class FileProcessor {
     } finally {
       context.signal?.removeEventListener('abort', abortListener);
     }
+  }
+
+  /**
+   * The key an output may be staged at: its routed key when this source owns it (or just
+   * claimed it), the keep-both key when another source owns it and the policy says so; else
+   * the file fails naming both source paths.
+   */
+  private async claimOutputKey(routed: string, file: RemoteFile, jobId: string, owned: OwnedKey[]): Promise<string> {
+    const first = await this.ownership.claim(routed, file.path, jobId);
+    if (first.status === 'owned') {
+      owned.push(first);
+      return routed;
+    }
+    const policy = this.ownership.policy;
+    if (policy === 'keep-both') {
+      const beside = KeyOwnership.keepBothKey(routed, file.path);
+      const second = await this.ownership.claim(beside, file.path, jobId);
+      if (second.status === 'owned') {
+        owned.push(second);
+        return beside;
+      }
+      throw new OctoError('route', `${file.path}: its output ${routed} belongs to ${first.owner.sourcePath}, and the keep-both key ${beside} belongs to ${second.owner.sourcePath}; nothing of this file was landed: rename the file at the source or change the folder rule`);
+    }
+    throw new OctoError(
+      'route',
+      `${file.path}: its output ${routed} already belongs to ${first.owner.sourcePath}, another source file; nothing of this file was landed: rename one of them at the source, change the folder rule, or set conflicts: keep-both on the provider to land both`,
+    );
+  }
+
+  /** A resend: the latest earlier record of the same source path, when this path owned keys before. */
+  private async supersededRecord(file: RemoteFile, provider: string, owned: readonly OwnedKey[]): Promise<SupersededRecord | undefined> {
+    if (!owned.some((key) => key.ownedBefore)) return undefined;
+    const earlier = (await this.ledger.recordsFor(provider, file.path)).filter(({ record }) => record.size !== file.size || record.mtimeMs !== file.mtimeMs).at(-1);
+    if (!earlier) return undefined;
+    const { record } = earlier;
+    return { record: earlier.key, size: record.size, mtimeMs: record.mtimeMs, sha256: record.sha256, jobId: record.jobId };
+  }
+
+  /** After the outputs are visible: the source's sha256 on each (where the store has tags), then the completion marker. */
+  private async markComplete(file: RemoteFile, sha256: string, outputs: readonly StagedObject[], provider: string, jobId: string, supersedes: SupersededRecord | undefined): Promise<void> {
+    const tag = this.store.tag?.bind(this.store);
+    if (tag) {
+      for (let index = 0; index < outputs.length; index += 8) {
+        await Promise.all(outputs.slice(index, index + 8).map((output) => tag(output.key, { [SOURCE_SHA256_TAG]: sha256 })));
+      }
+    }
+    await writeCompletionMarker(this.store, { provider, file, sha256, outputs, jobId, ...(supersedes ? { supersedes } : {}) });
   }
 }
 

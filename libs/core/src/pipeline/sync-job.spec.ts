@@ -59,7 +59,10 @@ describe('SyncJob on the embedded default', () => {
       expect(await listFiles(path.join(w.bucketDir, 'data'))).toEqual(['csv/plain/good_1.csv', 'xml/plain/good_2.xml']);
       expect(sha256(await import('node:fs/promises').then((fs) => fs.readFile(path.join(w.bucketDir, 'data/csv/plain/good_1.csv'))))).toBe(sha256(good));
       // No staged leftovers, no zip spools, exactly two ledger records.
-      expect((await listFiles(w.bucketDir)).filter((f) => !f.startsWith('data/') && !f.startsWith('_octo/ledger/'))).toEqual([]);
+      // The good files' key claims and completion markers stay; the bad files' claims were removed.
+      expect((await listFiles(w.bucketDir)).filter((f) => !/^(data|_octo\/(ledger|owners|complete))\//.test(f))).toEqual([]);
+      expect(await listFiles(path.join(w.bucketDir, '_octo/owners'))).toHaveLength(2);
+      expect(await listFiles(path.join(w.bucketDir, '_octo/complete'))).toHaveLength(2);
       expect(await listFiles(path.join(w.workDir, 'tmp'))).toEqual([]);
       expect(await listFiles(path.join(w.bucketDir, '_octo/ledger'))).toHaveLength(2);
 

@@ -3,13 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { inject, injectable } from 'inversify';
 import { OctoError } from '../errors/octo-error.js';
 import { TYPES, type ProviderContext } from '../ports/identifiers.js';
-import type { FileResult, JobEvent, JobEventListener, JobStatus, JobSummary, PlannedFile, Progress } from '../ports/job-events.js';
+import type { FileResult, JobEvent, JobEventListener, JobStatus, JobSummary, PlannedConflict, PlannedFile, Progress } from '../ports/job-events.js';
 import type { Ledger } from '../ports/ledger.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { RemoteFile, RemoteSource } from '../ports/remote-source.js';
 import type { FileFilter, Router } from '../ports/stages.js';
 import { progressPercent } from '../jobs/progress-percent.js';
 import { FileProcessor } from './file-processor.js';
+import { KeyOwnership } from './key-ownership.js';
 import { planLayers } from './layers.js';
 
 /** Options for one run of a provider's sync. */
@@ -37,6 +38,7 @@ export class SyncJob {
     @inject(TYPES.FileFilter) private readonly filter: FileFilter,
     @inject(TYPES.Router) private readonly router: Router,
     @inject(FileProcessor) private readonly processor: FileProcessor,
+    @inject(KeyOwnership) private readonly ownership: KeyOwnership,
   ) {}
 
   /** The files not yet ingested: listed, accepted by the filter, without a ledger record, stable. */
@@ -75,6 +77,40 @@ export class SyncJob {
     });
   }
 
+  /**
+   * The plan with every key conflict marked, before anything is written: a plain file's key
+   * owned by another source path in the bucket, or planned for another file earlier in this
+   * drop. An archive's entries are known only once unpacked, so only a real run finds theirs.
+   */
+  async withConflicts(plan: readonly PlannedFile[]): Promise<PlannedFile[]> {
+    const plannedBy = new Map<string, string>();
+    const out: PlannedFile[] = [];
+    for (const planned of plan) {
+      if (planned.archive) {
+        out.push(planned);
+        continue;
+      }
+      const inBucket = await this.ownership.conflictingOwner(planned.key, planned.path);
+      const inDrop = plannedBy.get(planned.key);
+      const owner = inBucket ? { path: inBucket.sourcePath, where: 'bucket' as const } : inDrop ? { path: inDrop, where: 'drop' as const } : undefined;
+      if (!owner) {
+        plannedBy.set(planned.key, planned.path);
+        out.push(planned);
+        continue;
+      }
+      const policy = this.ownership.policy;
+      const conflict: PlannedConflict = {
+        key: planned.key,
+        owner: owner.path,
+        where: owner.where,
+        outcome: policy,
+        ...(policy === 'keep-both' ? { keptAs: KeyOwnership.keepBothKey(planned.key, planned.path) } : {}),
+      };
+      out.push({ ...planned, conflict });
+    }
+    return out;
+  }
+
   async run(options: SyncOptions = {}): Promise<JobSummary> {
     const jobId = options.jobId ?? randomUUID();
     const startedAt = new Date();
@@ -103,7 +139,7 @@ export class SyncJob {
       totalBytes = pending.reduce((sum, file) => sum + file.size, 0);
       emit({ type: 'job.started', jobId, provider: this.provider.name, total, totalBytes, at: new Date().toISOString() });
       if (options.dryRun) {
-        plan = this.plan(pending, jobId);
+        plan = await this.withConflicts(this.plan(pending, jobId));
       } else {
         const queue = [...pending];
         // A fatal error (bad credentials, a key that cannot load) stops the job once, not once per file.

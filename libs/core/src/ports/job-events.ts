@@ -44,6 +44,20 @@ export interface PlannedFile {
   /** The key for the output; for archives, the prefix where entries land. */
   readonly key: string;
   readonly archive: boolean;
+  /** The output's key belongs to another source path (in the bucket, or earlier in this drop). */
+  readonly conflict?: PlannedConflict;
+}
+
+/** A key conflict a dry run found, and what the provider's `conflicts` policy would do. */
+export interface PlannedConflict {
+  readonly key: string;
+  /** The source path that owns the key, or would own it first in this run. */
+  readonly owner: string;
+  /** `bucket`: the bucket already holds the owner's claim; `drop`: both files are in this drop. */
+  readonly where: 'bucket' | 'drop';
+  /** `fail`: this file would fail; `keep-both`: it would land at `keptAs`. */
+  readonly outcome: 'fail' | 'keep-both';
+  readonly keptAs?: string;
 }
 
 /** Everything a job reports while it runs, in order. */

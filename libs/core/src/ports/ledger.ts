@@ -12,6 +12,18 @@ export interface LedgerRecord {
   readonly jobId: string;
   /** ISO time the record was written. */
   readonly ingestedAt: string;
+  /** A resend: the earlier record of the same source path that this delivery replaces. */
+  readonly supersedes?: SupersededRecord;
+}
+
+/** Which earlier delivery of a source path a record replaces (its ledger key and identity). */
+export interface SupersededRecord {
+  /** The earlier record's ledger key. */
+  readonly record: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly sha256: string;
+  readonly jobId: string;
 }
 
 /** Which source files are done. Kept beside the data so a fresh machine knows with only the bucket. */
@@ -22,4 +34,6 @@ export interface Ledger {
   record(record: LedgerRecord): Promise<void>;
   /** Every record of a provider (for audits and `octo history`). */
   records(provider: string): AsyncIterable<LedgerRecord>;
+  /** Every record of one source path (each delivery of it), oldest first, with its ledger key. */
+  recordsFor(provider: string, path: string): Promise<Array<{ readonly key: string; readonly record: LedgerRecord }>>;
 }

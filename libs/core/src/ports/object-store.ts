@@ -44,6 +44,16 @@ export interface ObjectStore {
   get(key: string): Promise<Readable | undefined>;
   /** Writes a small object directly (visible at once). */
   putSmall(key: string, body: Buffer | string, metadata?: ObjectMetadata): Promise<void>;
+  /**
+   * Creates a small object only if no object has that key, atomically: of any number of
+   * writers racing on one key, across processes and machines, exactly one gets `true`.
+   * The others get `false` and the winner's bytes stay.
+   */
+  putSmallIfAbsent(key: string, body: Buffer | string, metadata?: ObjectMetadata): Promise<boolean>;
+  /** Removes an object; a missing key is not an error. */
+  delete(key: string): Promise<void>;
+  /** Sets tags on a landed object (S3 object tagging); stores without tags leave this out. */
+  tag?(key: string, tags: Readonly<Record<string, string>>): Promise<void>;
   /** Checks that the store is reachable (bucket exists, credentials work). */
   check(): Promise<void>;
   close?(): Promise<void>;

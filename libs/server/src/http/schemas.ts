@@ -90,6 +90,16 @@ const plannedFileSchema = z.object({
   outputName: z.string(),
   key: z.string(),
   archive: z.boolean(),
+  /** The key belongs to another source path; what the provider's conflict policy would do. */
+  conflict: z
+    .object({
+      key: z.string(),
+      owner: z.string(),
+      where: z.enum(['bucket', 'drop']),
+      outcome: z.enum(['fail', 'keep-both']),
+      keptAs: z.string().optional(),
+    })
+    .optional(),
 });
 
 /** A job as lists show it. */

@@ -18,8 +18,13 @@ export class ObjectStoreLedger implements Ledger {
 
   /** The record key for a source file: same path, size and mtime means the same file. */
   static keyFor(provider: string, file: Pick<RemoteFile, 'path' | 'size' | 'mtimeMs'>): string {
-    const pathHash = createHash('sha256').update(file.path).digest('hex').slice(0, 40);
-    return `${LEDGER_PREFIX}${provider}/${pathHash}-${file.size}-${Math.floor(file.mtimeMs)}.json`;
+    return `${ObjectStoreLedger.pathPrefix(provider, file.path)}${file.size}-${Math.floor(file.mtimeMs)}.json`;
+  }
+
+  /** The key prefix every record of one source path shares, whatever its size and mtime. */
+  static pathPrefix(provider: string, sourcePath: string): string {
+    const pathHash = createHash('sha256').update(sourcePath).digest('hex').slice(0, 40);
+    return `${LEDGER_PREFIX}${provider}/${pathHash}-`;
   }
 
   async pending(provider: string, files: readonly RemoteFile[]): Promise<RemoteFile[]> {
@@ -35,6 +40,21 @@ export class ObjectStoreLedger implements Ledger {
   async record(record: LedgerRecord): Promise<void> {
     const key = ObjectStoreLedger.keyFor(record.provider, record);
     await this.store.putSmall(key, `${JSON.stringify(record, null, 2)}\n`, { 'content-type': 'application/json' });
+  }
+
+  async recordsFor(provider: string, sourcePath: string): Promise<Array<{ key: string; record: LedgerRecord }>> {
+    const found: Array<{ key: string; record: LedgerRecord }> = [];
+    try {
+      for await (const object of this.store.list(ObjectStoreLedger.pathPrefix(provider, sourcePath))) {
+        const body = await this.store.get(object.key);
+        if (!body) continue;
+        const record = JSON.parse(await text(body)) as LedgerRecord;
+        if (record.path === sourcePath) found.push({ key: object.key, record });
+      }
+    } catch (error) {
+      throw new OctoError('ledger', `cannot read the ledger in ${this.store.description}: ${(error as Error).message}`, { cause: error });
+    }
+    return found.sort((a, b) => a.record.ingestedAt.localeCompare(b.record.ingestedAt));
   }
 
   async *records(provider: string): AsyncIterable<LedgerRecord> {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -61,6 +61,31 @@ export class LocalObjectStore implements ObjectStore {
     await mkdir(path.dirname(temp), { recursive: true });
     await writeFile(temp, body);
     await rename(temp, file);
+  }
+
+  async putSmallIfAbsent(key: string, body: Buffer | string): Promise<boolean> {
+    assertSafeKey(key);
+    const file = path.join(this.root, key);
+    await mkdir(path.dirname(file), { recursive: true });
+    const temp = path.join(this.root, STAGING_DIR, `${randomUUID()}.tmp`);
+    await mkdir(path.dirname(temp), { recursive: true });
+    await writeFile(temp, body);
+    // link() fails with EEXIST when the name exists, atomically: the kernel decides between
+    // racing writers, and the winner's file appears whole (rename would replace it).
+    try {
+      await link(temp, file);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    } finally {
+      await unlink(temp).catch(() => undefined);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    assertSafeKey(key);
+    await rm(path.join(this.root, key), { force: true });
   }
 
   async check(): Promise<void> {

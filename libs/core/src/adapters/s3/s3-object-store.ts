@@ -4,11 +4,13 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   S3Client,
   UploadPartCommand,
   type ChecksumAlgorithm,
@@ -149,6 +151,63 @@ export class S3ObjectStore implements ObjectStore {
       );
     } catch (error) {
       throw storeError(error, `cannot write ${this.description}${key}`);
+    }
+  }
+
+  async putSmallIfAbsent(key: string, body: Buffer | string, metadata: ObjectMetadata = {}): Promise<boolean> {
+    assertSafeKey(key);
+    const { contentType, userMetadata } = splitMetadata(metadata);
+    // S3 answers 409 ConditionalRequestConflict while another conditional write on the key is in
+    // flight, and asks for a retry; the retry then gets the verdict (200 or 412).
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: this.keyOf(key),
+            Body: typeof body === 'string' ? Buffer.from(body, 'utf8') : body,
+            ContentType: contentType,
+            Metadata: userMetadata,
+            IfNoneMatch: '*',
+            ChecksumAlgorithm: this.options.checksumAlgorithm ?? 'CRC32',
+            ...this.encryption(),
+          }),
+        );
+        return true;
+      } catch (error) {
+        const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        if (status === 412 || (error as { name?: string }).name === 'PreconditionFailed') return false;
+        if (status === 409 && attempt < 5) {
+          await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+          continue;
+        }
+        throw storeError(error, `cannot create ${this.description}${key}`);
+      }
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    assertSafeKey(key);
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) }));
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw storeError(error, `cannot delete ${this.description}${key}`);
+    }
+  }
+
+  async tag(key: string, tags: Readonly<Record<string, string>>): Promise<void> {
+    assertSafeKey(key);
+    try {
+      await this.client.send(
+        new PutObjectTaggingCommand({
+          Bucket: this.bucket,
+          Key: this.keyOf(key),
+          Tagging: { TagSet: Object.entries(tags).map(([name, value]) => ({ Key: name, Value: value })) },
+        }),
+      );
+    } catch (error) {
+      throw storeError(error, `cannot tag ${this.description}${key}`);
     }
   }
 

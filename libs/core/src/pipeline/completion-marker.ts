@@ -1,0 +1,50 @@
+import { createHash } from 'node:crypto';
+import type { SupersededRecord } from '../ports/ledger.js';
+import type { ObjectStore, StagedObject } from '../ports/object-store.js';
+import type { RemoteFile } from '../ports/remote-source.js';
+
+/** Where completion markers live in a provider's bucket: `_octo/complete/<provider>/<sha256(source path)>.json`. */
+export const COMPLETE_PREFIX = '_octo/complete/';
+
+/** The object tag (S3) that carries the source file's sha256 on every output. */
+export const SOURCE_SHA256_TAG = 'octo-source-sha256';
+
+/**
+ * The body of a completion marker: written after every output of a source is visible (and
+ * tagged), just before its ledger record. A reader that waits for it sees all the outputs of
+ * that delivery, never some of them.
+ */
+export interface CompletionMarkerBody {
+  readonly version: 1;
+  readonly provider: string;
+  readonly source: { readonly path: string; readonly size: number; readonly mtimeMs: number; readonly sha256: string };
+  /** Every output of this delivery, with the size and sha256 of its bytes. */
+  readonly outputs: readonly StagedObject[];
+  readonly jobId: string;
+  /** ISO time the marker was written. */
+  readonly completedAt: string;
+  readonly supersedes?: SupersededRecord;
+}
+
+/** One marker per source path: a resend of the same path rewrites it with its own outputs. */
+export function completionMarkerKey(provider: string, sourcePath: string): string {
+  return `${COMPLETE_PREFIX}${provider}/${createHash('sha256').update(sourcePath).digest('hex')}.json`;
+}
+
+/** Writes the completion marker of one delivery. */
+export async function writeCompletionMarker(
+  store: ObjectStore,
+  body: Omit<CompletionMarkerBody, 'version' | 'completedAt' | 'source'> & { readonly file: Pick<RemoteFile, 'path' | 'size' | 'mtimeMs'>; readonly sha256: string },
+): Promise<void> {
+  const { file, sha256, ...rest } = body;
+  const marker: CompletionMarkerBody = {
+    version: 1,
+    provider: rest.provider,
+    source: { path: file.path, size: file.size, mtimeMs: file.mtimeMs, sha256 },
+    outputs: rest.outputs,
+    jobId: rest.jobId,
+    completedAt: new Date().toISOString(),
+    ...(rest.supersedes ? { supersedes: rest.supersedes } : {}),
+  };
+  await store.putSmall(completionMarkerKey(rest.provider, file.path), `${JSON.stringify(marker, null, 2)}\n`, { 'content-type': 'application/json' });
+}
