@@ -1,4 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LocalObjectStore } from '../local/local-object-store.js';
 import type { ObjectInfo, ObjectStore } from '../../ports/object-store.js';
 import { ObjectStoreLedger } from './object-store-ledger.js';
 
@@ -51,5 +55,24 @@ describe(ObjectStoreLedger, () => {
     expect(keys).toEqual([ObjectStoreLedger.keyFor('acme', file)]);
     expect(keys[0]).toMatch(/^_octo\/ledger\/acme\/[0-9a-f]{40}-5-1234\.json$/);
     expect(await ledger.pending('acme', [file])).toEqual([]);
+  });
+
+  it('should find every delivery of one source path, oldest first, and no other path’s', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'octo-ledger-'));
+    try {
+      const ledger = new ObjectStoreLedger(new LocalObjectStore(root));
+      const base = { provider: 'acme', sha256: 'ab', outputs: [], jobId: 'j' };
+      await ledger.record({ ...base, path: 'in/a.csv', size: 2, mtimeMs: 2000, ingestedAt: '2026-11-02T00:00:00.000Z' });
+      await ledger.record({ ...base, path: 'in/a.csv', size: 1, mtimeMs: 1000, ingestedAt: '2026-11-01T00:00:00.000Z' });
+      await ledger.record({ ...base, path: 'in/b.csv', size: 1, mtimeMs: 1000, ingestedAt: '2026-11-01T00:00:00.000Z' });
+      const found = await ledger.recordsFor('acme', 'in/a.csv');
+      expect(found.map(({ key, record }) => [key, record.size])).toEqual([
+        [ObjectStoreLedger.keyFor('acme', { path: 'in/a.csv', size: 1, mtimeMs: 1000 }), 1],
+        [ObjectStoreLedger.keyFor('acme', { path: 'in/a.csv', size: 2, mtimeMs: 2000 }), 2],
+      ]);
+      expect(await ledger.recordsFor('acme', 'in/c.csv')).toEqual([]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

@@ -77,4 +77,31 @@ describe(LocalObjectStore, () => {
     await s.putSmall('data/csv/p/a.csv', 'a');
     expect(await keys(s, '_octo/')).toEqual(['_octo/ledger/p/1.json']);
   });
+
+  describe('putSmallIfAbsent', () => {
+    it('should let exactly one of many racing writers create the key, and keep that writer’s bytes', async () => {
+      const { root, store: s } = await store();
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => s.putSmallIfAbsent('_octo/owners/p/k/00000001.json', `writer ${i}`)));
+      const winners = results.flatMap((created, i) => (created ? [i] : []));
+      expect(winners).toHaveLength(1);
+      expect(await text((await s.get('_octo/owners/p/k/00000001.json'))!)).toBe(`writer ${winners[0]}`);
+      // No temp file of a losing writer stays behind.
+      expect(await listFiles(root)).toEqual(['_octo/owners/p/k/00000001.json']);
+    });
+
+    it('should not replace an object that putSmall wrote', async () => {
+      const { store: s } = await store();
+      await s.putSmall('a/b.json', 'first');
+      expect(await s.putSmallIfAbsent('a/b.json', 'second')).toBe(false);
+      expect(await text((await s.get('a/b.json'))!)).toBe('first');
+    });
+  });
+
+  it('should delete an object, and accept a key that is already gone', async () => {
+    const { store: s } = await store();
+    await s.putSmall('a/b.json', 'x');
+    await s.delete('a/b.json');
+    await s.delete('a/b.json');
+    expect(await keys(s)).toEqual([]);
+  });
 });
