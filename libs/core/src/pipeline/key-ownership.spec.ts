@@ -4,10 +4,13 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ObjectStoreLedger } from '../adapters/ledger/object-store-ledger.js';
 import type { JobSummary } from '../ports/job-events.js';
-import type { LedgerRecord } from '../ports/ledger.js';
+import { LocalObjectStore } from '../adapters/local/local-object-store.js';
+import { OctoError } from '../errors/octo-error.js';
+import { TYPES } from '../ports/identifiers.js';
+import type { Ledger, LedgerRecord } from '../ports/ledger.js';
 import { tarOf } from '../testing/archive-fixtures.js';
 import { listFiles, sha256 } from '../testing/files.js';
-import { createTempWorkspace, type TempWorkspace } from '../testing/temp-workspace.js';
+import { createTempWorkspace, overridingProvider, type TempWorkspace } from '../testing/temp-workspace.js';
 import { completionMarkerKey } from './completion-marker.js';
 import { KeyOwnership } from './key-ownership.js';
 
@@ -225,6 +228,30 @@ describe(KeyOwnership, () => {
         outcome: 'keep-both',
         keptAs: `data/csv/plain/report~${sha256('b/report.csv').slice(0, 8)}.csv`,
       });
+    });
+  });
+
+  describe('when the ledger record cannot be written after the outputs became visible', () => {
+    it('should keep the file’s claims: its objects are visible and still its own', async () => {
+      const w = await workspace();
+      const real = new ObjectStoreLedger(new LocalObjectStore(w.bucketDir));
+      const failing: Ledger = {
+        pending: (provider, files) => real.pending(provider, files),
+        records: (provider) => real.records(provider),
+        recordsFor: (provider, file) => real.recordsFor(provider, file),
+        record: async () => {
+          throw new OctoError('ledger', 'the ledger is unavailable');
+        },
+      };
+      await drop(w, 'a/report.csv', 'a\n');
+
+      const runtime = await w.runtime([overridingProvider('plain', [[TYPES.Ledger, failing]])]);
+      const summary = await (await runtime.jobs.start('plain')).done;
+
+      expect(failure(summary, 'a/report.csv')).toEqual({ kind: 'ledger', reason: 'the ledger is unavailable' });
+      expect(await object(w, 'data/csv/plain/report.csv')).toBe('a\n');
+      const claimDir = KeyOwnership.claimPrefix('plain', 'data/csv/plain/report.csv');
+      expect(JSON.parse(await object(w, `${claimDir}00000001.json`))).toMatchObject({ sourcePath: 'a/report.csv' });
     });
   });
 
