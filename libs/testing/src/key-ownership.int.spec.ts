@@ -2,15 +2,15 @@ import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promise
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { GetObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectTaggingCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { completionMarkerKey, createOctoRuntime, KeyOwnership, ObjectStoreLedger, S3ObjectStore, type JobSummary, type LedgerRecord, type OctoConfigInput } from '@octo/core';
+import { completionMarkerKey, createOctoRuntime, KeyOwnership, unownedObjectMessage, ObjectStoreLedger, S3ObjectStore, type JobSummary, type LedgerRecord, type OctoConfigInput } from '@octo/core';
 import { listFiles, plainProvider, sha256, tarOf } from '@octo/core/testing';
 import { writeOctoConfig } from './config-files.js';
 import { keystreamBytes } from './keystream-file.js';
 import { startMotoS3, TEST_AWS_ENV, testS3Client, type MotoS3Server } from './moto-s3-server.js';
 import { runOctoCli } from './octo-cli.js';
-import { createBucket, listKeys, readObject, readText } from './s3-inspect.js';
+import { createBucket, listKeys, openUploads, readObject, readText } from './s3-inspect.js';
 
 const conflictReason = (loser: string, key: string, owner: string) =>
   `${loser}: its output ${key} already belongs to ${owner}, another source file; nothing of this file was landed: rename one of them at the source, change the folder rule, or set conflicts: keep-both on the provider to land both`;
@@ -180,6 +180,20 @@ describe('key ownership on S3 (moto)', () => {
     expect(tags.TagSet).toEqual([{ Key: 'octo-source-sha256', Value: sha256('second, longer\n') }]);
     const latest = (await s.ledger()).find((r) => r.size === 15)!;
     expect(latest.supersedes).toEqual({ record: ObjectStoreLedger.keyFor('plain', first!), size: 6, mtimeMs: Date.parse('2026-11-01T00:00:00Z'), sha256: sha256('first\n'), jobId: first!.jobId });
+  });
+
+  it('when a key holds an object no source claimed, should fail the file and leave the object', async () => {
+    const s = await scenario();
+    await reader.send(new PutObjectCommand({ Bucket: s.bucket, Key: 'data/csv/plain/report.csv', Body: 'put there by another tool\n' }));
+    await s.put('a/report.csv', 'a\n');
+
+    const summary = await s.sync();
+
+    const failed = summary.files[0]!;
+    expect(failed.status === 'failed' && [failed.kind, failed.reason]).toEqual(['route', unownedObjectMessage('data/csv/plain/report.csv')]);
+    expect((await readObject(reader, s.bucket, 'data/csv/plain/report.csv')).toString()).toBe('put there by another tool\n');
+    expect(await listKeys(reader, s.bucket, '_octo/')).toEqual([]);
+    expect(await openUploads(reader, s.bucket)).toEqual([]);
   });
 
   describe('when two octo processes of one provider run at once (each with its own lock)', () => {

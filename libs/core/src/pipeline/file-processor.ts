@@ -3,7 +3,7 @@ import { finished } from 'node:stream/promises';
 import { inject, injectable } from 'inversify';
 import { OctoError } from '../errors/octo-error.js';
 import { TYPES } from '../ports/identifiers.js';
-import type { Ledger, SupersededRecord } from '../ports/ledger.js';
+import type { Ledger, LedgerRecord, SupersededRecord } from '../ports/ledger.js';
 import type { ObjectStore, StagedObject } from '../ports/object-store.js';
 import type { RemoteFile, RemoteSource } from '../ports/remote-source.js';
 import type { Decryptor, FileContext, FileFilter, Router, SignatureVerifier, Unpacker } from '../ports/stages.js';
@@ -48,6 +48,7 @@ export class FileProcessor {
     const staging = this.store.begin();
     // The keys this file claimed; released if it fails before its outputs became visible.
     const owned: OwnedKey[] = [];
+    const earlier = this.earlierDeliveries(file, context.provider);
     let committed = false;
     let raw: Readable | undefined;
     const abortListener = () => raw?.destroy(new OctoError('cancelled', `${file.path}: the job was cancelled`));
@@ -88,12 +89,12 @@ export class FileProcessor {
           throw new OctoError('route', `${file.path}: two entries would land at the same key ${routed}; rename one in the archive or change the folder rule`);
         }
         keys.add(routed);
-        const key = await this.claimOutputKey(routed, file, context.jobId, owned);
+        const { key, ifAbsent } = await this.claimOutputKey(routed, file, context.jobId, owned, earlier);
         if (key !== routed && keys.has(key)) {
           throw new OctoError('route', `${file.path}: two entries would land at the same key ${key}; rename one in the archive or change the folder rule`);
         }
         keys.add(key);
-        staged.set(entry.name, await staging.put(key, entry.stream, metadata));
+        staged.set(entry.name, await staging.put(key, entry.stream, metadata, { ifAbsent }));
       }
       // Drain whatever trails the last entry (tar padding, the integrity tag) so checks run.
       if (!plaintext.readableEnded) {
@@ -116,7 +117,7 @@ export class FileProcessor {
       }
       if (context.signal?.aborted) throw new OctoError('cancelled', `${file.path}: the job was cancelled`);
       const sha256 = digest.digest();
-      const supersedes = await this.supersededRecord(file, context.provider, owned);
+      const supersedes = supersededBy((await earlier()).at(-1));
       await staging.commit();
       committed = true;
       await this.markComplete(file, sha256, landed, context.provider, context.jobId, supersedes);
@@ -151,13 +152,16 @@ export class FileProcessor {
   /**
    * The key an output may be staged at: its routed key when this source owns it (or just
    * claimed it), the keep-both key when another source owns it and the policy says so; else
-   * the file fails naming both source paths.
+   * the file fails naming both source paths. `ifAbsent` when no source owned the key before,
+   * so the commit cannot replace an object Octo never claimed.
    */
-  private async claimOutputKey(routed: string, file: RemoteFile, jobId: string, owned: OwnedKey[]): Promise<string> {
+  private async claimOutputKey(routed: string, file: RemoteFile, jobId: string, owned: OwnedKey[], earlier: () => Promise<EarlierDelivery[]>): Promise<{ key: string; ifAbsent: boolean }> {
+    const ifAbsent = async (claimed: OwnedKey) =>
+      claimed.created && !claimed.tookOver && !(await earlier()).some(({ record }) => record.outputs.some((output) => output.key === claimed.key));
     const first = await this.ownership.claim(routed, file.path, jobId);
     if (first.status === 'owned') {
       owned.push(first);
-      return routed;
+      return { key: routed, ifAbsent: await ifAbsent(first) };
     }
     const policy = this.ownership.policy;
     if (policy === 'keep-both') {
@@ -165,7 +169,7 @@ export class FileProcessor {
       const second = await this.ownership.claim(beside, file.path, jobId);
       if (second.status === 'owned') {
         owned.push(second);
-        return beside;
+        return { key: beside, ifAbsent: await ifAbsent(second) };
       }
       throw new OctoError('route', `${file.path}: its output ${routed} belongs to ${first.owner.sourcePath}, and the keep-both key ${beside} belongs to ${second.owner.sourcePath}; nothing of this file was landed: rename the file at the source or change the folder rule`);
     }
@@ -175,13 +179,11 @@ export class FileProcessor {
     );
   }
 
-  /** A resend: the latest earlier record of the same source path, when this path owned keys before. */
-  private async supersededRecord(file: RemoteFile, provider: string, owned: readonly OwnedKey[]): Promise<SupersededRecord | undefined> {
-    if (!owned.some((key) => key.ownedBefore)) return undefined;
-    const earlier = (await this.ledger.recordsFor(provider, file.path)).filter(({ record }) => record.size !== file.size || record.mtimeMs !== file.mtimeMs).at(-1);
-    if (!earlier) return undefined;
-    const { record } = earlier;
-    return { record: earlier.key, size: record.size, mtimeMs: record.mtimeMs, sha256: record.sha256, jobId: record.jobId };
+  /** The earlier deliveries of this source path (other size or mtime) in the ledger, oldest first; read once per file, when first needed. */
+  private earlierDeliveries(file: RemoteFile, provider: string): () => Promise<EarlierDelivery[]> {
+    let found: Promise<EarlierDelivery[]> | undefined;
+    return () =>
+      (found ??= this.ledger.recordsFor(provider, file.path).then((records) => records.filter(({ record }) => record.size !== file.size || record.mtimeMs !== file.mtimeMs)));
   }
 
   /** After the outputs are visible: the source's sha256 on each (where the store has tags), then the completion marker. */
@@ -194,6 +196,19 @@ export class FileProcessor {
     }
     await writeCompletionMarker(this.store, { provider, file, sha256, outputs, jobId, ...(supersedes ? { supersedes } : {}) });
   }
+}
+
+/** A ledger record of an earlier delivery of the same source path, with its ledger key. */
+interface EarlierDelivery {
+  readonly key: string;
+  readonly record: LedgerRecord;
+}
+
+/** A resend's `supersedes`: the latest earlier delivery of its source path. */
+function supersededBy(earlier: EarlierDelivery | undefined): SupersededRecord | undefined {
+  if (!earlier) return undefined;
+  const { record } = earlier;
+  return { record: earlier.key, size: record.size, mtimeMs: record.mtimeMs, sha256: record.sha256, jobId: record.jobId };
 }
 
 function baseName(remotePath: string): string {

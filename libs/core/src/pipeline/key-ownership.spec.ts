@@ -1,4 +1,4 @@
-import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { LocalObjectStore } from '../adapters/local/local-object-store.js';
 import { OctoError } from '../errors/octo-error.js';
 import { TYPES } from '../ports/identifiers.js';
 import type { Ledger, LedgerRecord } from '../ports/ledger.js';
+import { unownedObjectMessage } from '../ports/object-store.js';
 import { tarOf } from '../testing/archive-fixtures.js';
 import { listFiles, sha256 } from '../testing/files.js';
 import { createTempWorkspace, overridingProvider, type TempWorkspace } from '../testing/temp-workspace.js';
@@ -228,6 +229,36 @@ describe(KeyOwnership, () => {
         outcome: 'keep-both',
         keptAs: `data/csv/plain/report~${sha256('b/report.csv').slice(0, 8)}.csv`,
       });
+    });
+  });
+
+  describe('when a key holds an object that no source claimed', () => {
+    it('should fail the file rather than replace that object', async () => {
+      const w = await workspace();
+      await mkdir(path.join(w.bucketDir, 'data/csv/plain'), { recursive: true });
+      await writeFile(path.join(w.bucketDir, 'data/csv/plain/report.csv'), 'put there by another tool\n');
+      await drop(w, 'a/report.csv', 'a\n');
+
+      const summary = await sync(w);
+
+      expect(failure(summary, 'a/report.csv')).toEqual({ kind: 'route', reason: unownedObjectMessage('data/csv/plain/report.csv') });
+      expect(await object(w, 'data/csv/plain/report.csv')).toBe('put there by another tool\n');
+      expect(await listFiles(path.join(w.bucketDir, '_octo/owners'))).toEqual([]);
+    });
+
+    it('should let a resend replace what its own earlier delivery landed before claims existed', async () => {
+      const w = await workspace();
+      await drop(w, 'in/report.csv', 'first\n', new Date('2026-11-01T00:00:00Z'));
+      await sync(w);
+      // As a bucket written before key ownership: the object and its record, no claim.
+      await rm(path.join(w.bucketDir, '_octo/owners'), { recursive: true });
+      await drop(w, 'in/report.csv', 'second\n', new Date('2026-11-02T00:00:00Z'));
+
+      const again = await sync(w);
+
+      expect(again.files.map((f) => [f.path, f.status])).toEqual([['in/report.csv', 'done']]);
+      expect(await object(w, 'data/csv/plain/report.csv')).toBe('second\n');
+      expect((await ledger(w)).find((r) => r.mtimeMs === Date.parse('2026-11-02T00:00:00Z'))?.supersedes?.sha256).toBe(sha256('first\n'));
     });
   });
 

@@ -42,6 +42,8 @@ export interface OwnedKey {
   readonly created: boolean;
   /** The source path already owned this key (a resend or a rerun). */
   readonly ownedBefore: boolean;
+  /** A stale claim of another source was replaced (its unrecorded object may be visible). */
+  readonly tookOver: boolean;
 }
 
 /** The outcome of claiming a key. */
@@ -105,7 +107,7 @@ export class KeyOwnership {
       const found = await this.current(key);
       if (found && found.claim.sourcePath === sourcePath) {
         inFlight.add(found.claimKey);
-        return { status: 'owned', key, claimKey: found.claimKey, created: false, ownedBefore: true };
+        return { status: 'owned', key, claimKey: found.claimKey, created: false, ownedBefore: true, tookOver: false };
       }
       if (found && !(await this.isStale(found))) return { status: 'conflict', key, owner: found.claim };
       // No claim, or a stale one: the next generation, created only if nobody created it first.
@@ -113,7 +115,7 @@ export class KeyOwnership {
       const claim: KeyClaim = { key, provider: this.provider.name, sourcePath, jobId, host: hostname(), pid: process.pid, claimedAt: new Date().toISOString() };
       if (await this.store.putSmallIfAbsent(claimKey, `${JSON.stringify(claim, null, 2)}\n`, { 'content-type': 'application/json' })) {
         inFlight.add(claimKey);
-        return { status: 'owned', key, claimKey, created: true, ownedBefore: false };
+        return { status: 'owned', key, claimKey, created: true, ownedBefore: false, tookOver: found !== undefined };
       }
     }
     throw new OctoError('store', `${sourcePath}: could not claim ${key}: other writers kept claiming it at the same moment; it will be retried next run`);

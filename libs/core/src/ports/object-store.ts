@@ -11,19 +11,34 @@ export interface StagedObject {
   readonly sha256: string;
 }
 
+/** Options of one staged put. */
+export interface PutOptions {
+  /**
+   * Commit only if no object has the key by then (S3 `If-None-Match: *`, a local `link()`);
+   * otherwise commit fails with kind `route`. For keys no source owned before, so an object
+   * that Octo did not claim (written before key ownership, or by another tool) is never replaced.
+   */
+  readonly ifAbsent?: boolean;
+}
+
 /**
  * A set of writes that become visible together on {@link Staging.commit}, or not at all.
  * Nothing written through a staging is visible (listable or readable) before commit.
  */
 export interface Staging {
   /** Streams `body` to `key`, staged. Resolves once every byte is durably staged. */
-  put(key: string, body: Readable, metadata?: ObjectMetadata): Promise<StagedObject>;
+  put(key: string, body: Readable, metadata?: ObjectMetadata, options?: PutOptions): Promise<StagedObject>;
   /** Drops one staged object (a rule decided it must not land); the others stay staged. */
   discard(key: string): Promise<void>;
   /** Makes every staged object visible. */
   commit(): Promise<void>;
   /** Drops every staged object and any temporary state; safe after a failed put or commit. */
   abort(): Promise<void>;
+}
+
+/** The commit error for an {@link PutOptions.ifAbsent} key that holds an object no source owns. */
+export function unownedObjectMessage(key: string): string {
+  return `${key} already holds an object that no source owns (landed before key ownership, or written by another tool); the file failed rather than replace it: move or delete that object and the file lands on the next run`;
 }
 
 /** One object as a listing returns it. */

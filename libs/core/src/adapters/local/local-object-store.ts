@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { OctoError } from '../../errors/octo-error.js';
-import type { ObjectInfo, ObjectMetadata, ObjectStore, StagedObject, Staging } from '../../ports/object-store.js';
+import { unownedObjectMessage, type ObjectInfo, type ObjectMetadata, type ObjectStore, type PutOptions, type StagedObject, type Staging } from '../../ports/object-store.js';
 import { DigestStream } from '../../streams/digest-stream.js';
 import { processAlive } from '../../util/process-alive.js';
 import { assertSafeKey } from './object-key.js';
@@ -113,6 +113,8 @@ export class LocalObjectStore implements ObjectStore {
 class LocalStaging implements Staging {
   private readonly dir: string;
   private readonly staged = new Map<string, string>();
+  /** Keys that must not exist at commit (PutOptions.ifAbsent). */
+  private readonly ifAbsent = new Set<string>();
   private closed = false;
 
   constructor(private readonly root: string) {
@@ -120,7 +122,7 @@ class LocalStaging implements Staging {
     this.dir = path.join(root, STAGING_DIR, `${hostname()}-${process.pid}-${randomUUID()}`);
   }
 
-  async put(key: string, body: Readable, _metadata?: ObjectMetadata): Promise<StagedObject> {
+  async put(key: string, body: Readable, _metadata?: ObjectMetadata, options: PutOptions = {}): Promise<StagedObject> {
     // The body may fail before the pipeline below is attached; pipeline reports it then.
     body.on('error', () => undefined);
     assertSafeKey(key);
@@ -135,6 +137,7 @@ class LocalStaging implements Staging {
       throw error;
     }
     this.staged.set(key, temp);
+    if (options.ifAbsent) this.ifAbsent.add(key);
     return { key, size: digest.bytes, sha256: digest.digest() };
   }
 
@@ -149,7 +152,8 @@ class LocalStaging implements Staging {
     for (const [key, temp] of this.staged) {
       const target = path.join(this.root, key);
       await mkdir(path.dirname(target), { recursive: true });
-      await rename(temp, target);
+      if (this.ifAbsent.has(key)) await linkIfAbsent(temp, target, key);
+      else await rename(temp, target);
     }
     await rm(this.dir, { recursive: true, force: true });
   }
@@ -158,4 +162,15 @@ class LocalStaging implements Staging {
     this.closed = true;
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Moves `temp` to `target` only if `target` does not exist (link() is atomic; rename() would replace it). */
+async function linkIfAbsent(temp: string, target: string, key: string): Promise<void> {
+  try {
+    await link(temp, target);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new OctoError('route', unownedObjectMessage(key), { cause: error });
+    throw error;
+  }
+  await unlink(temp);
 }

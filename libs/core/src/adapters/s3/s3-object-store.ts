@@ -21,7 +21,7 @@ import {
 import type { StoreConfig } from '../../config/config-schema.js';
 import { OctoError } from '../../errors/octo-error.js';
 import { silentLogger, type Logger } from '../../ports/logger.js';
-import type { ObjectInfo, ObjectMetadata, ObjectStore, StagedObject, Staging } from '../../ports/object-store.js';
+import { unownedObjectMessage, type ObjectInfo, type ObjectMetadata, type ObjectStore, type PutOptions, type StagedObject, type Staging } from '../../ports/object-store.js';
 import { assertSafeKey } from '../local/object-key.js';
 import { partSizeFor, S3_LIMITS } from './part-size.js';
 import { resolveS3Location, type S3Location } from './s3-url.js';
@@ -285,6 +285,8 @@ interface UploadState {
   state: 'uploading' | 'staged' | 'completed' | 'aborted';
   parts: CompletedPart[];
   size: number;
+  /** Complete only if the key holds no object (If-None-Match: *). */
+  readonly ifAbsent?: boolean;
 }
 
 /** One source file's uploads: open multipart uploads until commit completes them all. */
@@ -302,7 +304,7 @@ class S3Staging implements Staging {
     this.algorithm = options.checksumAlgorithm ?? 'CRC32';
   }
 
-  async put(key: string, body: Readable, metadata: ObjectMetadata = {}): Promise<StagedObject> {
+  async put(key: string, body: Readable, metadata: ObjectMetadata = {}, options: PutOptions = {}): Promise<StagedObject> {
     assertSafeKey(key);
     if (this.closed) throw new OctoError('internal', 'staging already committed or aborted');
     const s3Key = this.store.keyOf(key);
@@ -326,7 +328,7 @@ class S3Staging implements Staging {
         }),
       );
       if (!created.UploadId) throw new Error('the server returned no UploadId');
-      upload = { key, s3Key, uploadId: created.UploadId, state: 'uploading', parts: [], size: 0 };
+      upload = { key, s3Key, uploadId: created.UploadId, state: 'uploading', parts: [], size: 0, ...(options.ifAbsent ? { ifAbsent: true } : {}) };
       this.uploads.push(upload);
     } catch (error) {
       body.destroy();
@@ -468,9 +470,18 @@ class S3Staging implements Staging {
           MultipartUpload: { Parts: upload.parts },
           // S3 checks the total against what it holds: a missing part cannot complete.
           MpuObjectSize: upload.size,
+          ...(upload.ifAbsent ? { IfNoneMatch: '*' } : {}),
         }),
       );
     } catch (error) {
+      if (upload.ifAbsent && (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412) {
+        // A retried completion whose first try succeeded meets its own object: same multipart ETag.
+        if (await this.landedAsThisUpload(upload)) {
+          upload.state = 'completed';
+          return;
+        }
+        throw new OctoError('route', unownedObjectMessage(upload.key), { cause: error });
+      }
       // A retried completion whose first try succeeded finds no upload: check the object.
       if ((error as { name?: string }).name === 'NoSuchUpload' && (await this.landed(upload))) {
         upload.state = 'completed';
@@ -479,6 +490,17 @@ class S3Staging implements Staging {
       throw error;
     }
     upload.state = 'completed';
+  }
+
+  /** The key holds exactly this upload's object: its ETag is the md5 of the parts' md5s, dash, part count. */
+  private async landedAsThisUpload(upload: UploadState): Promise<boolean> {
+    try {
+      const head = await this.store.client.send(new HeadObjectCommand({ Bucket: this.store.bucket, Key: upload.s3Key }));
+      const md5s = Buffer.concat(upload.parts.map((part) => Buffer.from((part.ETag ?? '').replaceAll('"', ''), 'hex')));
+      return head.ETag === `"${createHash('md5').update(md5s).digest('hex')}-${upload.parts.length}"`;
+    } catch {
+      return false;
+    }
   }
 
   private async landed(upload: UploadState): Promise<boolean> {
