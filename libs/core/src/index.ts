@@ -32,6 +32,7 @@ export * from './adapters/sftp/sftp-read-stream.js';
 export * from './adapters/sftp/sftp-remote-source.js';
 export * from './adapters/s3/s3-url.js';
 export * from './adapters/s3/part-size.js';
+export * from './adapters/s3/multipart-etag.js';
 export * from './adapters/s3/s3-object-store.js';
 export * from './adapters/ledger/object-store-ledger.js';
 export * from './adapters/pgp/openpgp-decryptor.js';

@@ -2,9 +2,11 @@ import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promise
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { GetObjectTaggingCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { completionMarkerKey, createOctoRuntime, KeyOwnership, unownedObjectMessage, ObjectStoreLedger, S3ObjectStore, type JobSummary, type LedgerRecord, type OctoConfigInput } from '@octo/core';
+import { completionMarkerKey, createOctoRuntime, KeyOwnership, multipartETag, unownedObjectMessage, ObjectStoreLedger, S3ObjectStore, type JobSummary, type LedgerRecord, type OctoConfigInput } from '@octo/core';
 import { listFiles, plainProvider, sha256, tarOf } from '@octo/core/testing';
 import { writeOctoConfig } from './config-files.js';
 import { keystreamBytes } from './keystream-file.js';
@@ -84,6 +86,32 @@ describe('key ownership on S3 (moto)', () => {
       expect(await listKeys(reader, bucket)).toEqual([]);
     } finally {
       for (const store of stores) store.client.destroy();
+    }
+  });
+
+  it('should commit an if-absent put once, refuse a second over it, and know its own object by its multipart ETag', async () => {
+    counter += 1;
+    const bucket = `octo-own-${counter}`;
+    await createBucket(reader, bucket);
+    const store = new S3ObjectStore({ location: { bucket, prefix: 'p/' }, client: testS3Client(moto.endpoint), partSizeBytes: 5 * 1024 * 1024 });
+    try {
+      const data = keystreamBytes(11 * 1024 * 1024, 'three-parts');
+      const first = store.begin();
+      await first.put('data/x.bin', Readable.from([data]), {}, { ifAbsent: true });
+      await first.commit();
+      const head = await reader.send(new HeadObjectCommand({ Bucket: bucket, Key: 'p/data/x.bin' }));
+      expect(head.ETag).toMatch(/-3"$/);
+      // What a retried completion compares with: the parts' ETags as UploadPart returned them.
+      const parts = [0, 1, 2].map((i) => ({ PartNumber: i + 1, ETag: `"${createHash('md5').update(data.subarray(i * 5 * 1024 * 1024, (i + 1) * 5 * 1024 * 1024)).digest('hex')}"` }));
+      expect(multipartETag(parts)).toBe(head.ETag);
+
+      const second = store.begin();
+      await second.put('data/x.bin', Readable.from([Buffer.from('other bytes')]), {}, { ifAbsent: true });
+      await expect(second.commit()).rejects.toThrow(unownedObjectMessage('data/x.bin'));
+      expect(sha256(await readObject(reader, bucket, 'p/data/x.bin'))).toBe(sha256(data));
+      expect(await openUploads(reader, bucket)).toEqual([]);
+    } finally {
+      store.client.destroy();
     }
   });
 

@@ -23,6 +23,7 @@ import { OctoError } from '../../errors/octo-error.js';
 import { silentLogger, type Logger } from '../../ports/logger.js';
 import { unownedObjectMessage, type ObjectInfo, type ObjectMetadata, type ObjectStore, type PutOptions, type StagedObject, type Staging } from '../../ports/object-store.js';
 import { assertSafeKey } from '../local/object-key.js';
+import { multipartETag } from './multipart-etag.js';
 import { partSizeFor, S3_LIMITS } from './part-size.js';
 import { resolveS3Location, type S3Location } from './s3-url.js';
 
@@ -496,8 +497,7 @@ class S3Staging implements Staging {
   private async landedAsThisUpload(upload: UploadState): Promise<boolean> {
     try {
       const head = await this.store.client.send(new HeadObjectCommand({ Bucket: this.store.bucket, Key: upload.s3Key }));
-      const md5s = Buffer.concat(upload.parts.map((part) => Buffer.from((part.ETag ?? '').replaceAll('"', ''), 'hex')));
-      return head.ETag === `"${createHash('md5').update(md5s).digest('hex')}-${upload.parts.length}"`;
+      return head.ETag === multipartETag(upload.parts);
     } catch {
       return false;
     }
