@@ -224,6 +224,31 @@ describe('key ownership on S3 (moto)', () => {
     expect(await openUploads(reader, s.bucket)).toEqual([]);
   });
 
+  it('octo sync --dry-run should print each conflict with both source paths and the outcome, and write nothing', async () => {
+    counter += 1;
+    const dir = path.join(work, `cli-dry-${counter}`);
+    const drop = path.join(dir, 'drop');
+    for (const side of ['a', 'b']) {
+      await mkdir(path.join(drop, side), { recursive: true });
+      await writeFile(path.join(drop, side, 'report_20261101.csv'), `${side}\n`);
+    }
+    const config = await writeOctoConfig(dir, {
+      store: `file://${path.join(dir, 'buckets')}`,
+      workDir: path.join(dir, 'work'),
+      providers: { example: { bucket: 'dry-bucket', source: `file://${drop}`, conflicts: 'keep-both', settings: { seed: false } } },
+    });
+
+    const run = await runOctoCli(['sync', 'example', '--dry-run', '--config', config], { cwd: dir });
+
+    expect(run.code).toBe(0);
+    const beside = `data/csv/example/2026-11-01/report_20261101~${sha256('b/report_20261101.csv').slice(0, 8)}.csv`;
+    expect(run.stdout).toContain('example: 1 key conflict(s) (dry run):');
+    expect(run.stdout).toMatch(
+      new RegExp(`\\nb/report_20261101\\.csv\\s+data/csv/example/2026-11-01/report_20261101\\.csv\\s+a/report_20261101\\.csv \\(in this drop\\)\\s+keep-both: lands at ${beside.replaceAll('.', '\\.')}\\n`),
+    );
+    expect(await listFiles(path.join(dir, 'buckets', 'dry-bucket'))).toEqual([]);
+  });
+
   describe('when two octo processes of one provider run at once (each with its own lock)', () => {
     /** Two configs over one bucket: separate work folders (so separate locks) and separate drops. */
     async function twoProcesses(store: (dir: string) => OctoConfigInput['store'], bucket: string) {
