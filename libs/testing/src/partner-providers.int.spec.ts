@@ -218,7 +218,7 @@ describe('the partner providers (acme-bank, globex-payroll) on sftp:// and s3://
         expect(landed.equals(statements.get(source)!), key).toBe(true);
       }
       const keys = await listKeys(reader, ACME_BUCKET);
-      expect(keys.filter((key) => !key.startsWith(LEDGER))).toEqual(Object.values(good).sort());
+      expect(keys.filter((key) => !key.startsWith('_octo/'))).toEqual(Object.values(good).sort());
       // One ledger record per landed statement, none for the refused ones.
       const records = await ledgerRecords(ACME_BUCKET, 'acme-bank');
       expect(records.map((record) => [record.path, record.sha256, record.outputs.map((output) => output.key)])).toEqual(
@@ -265,7 +265,7 @@ describe('the partner providers (acme-bank, globex-payroll) on sftp:// and s3://
       expect(outputKeys(fileResult(rerun, unsigned))).toEqual([newKey]);
       expect((await readObject(reader, ACME_BUCKET, newKey)).equals(statements.get(unsigned)!)).toBe(true);
       const keys = await listKeys(reader, ACME_BUCKET);
-      expect(keys.filter((key) => !key.startsWith(LEDGER))).toEqual([...Object.values(good), newKey].sort());
+      expect(keys.filter((key) => !key.startsWith('_octo/'))).toEqual([...Object.values(good), newKey].sort());
       expect(keys.filter((key) => key.startsWith(LEDGER))).toHaveLength(3);
       expect(await openUploads(reader, ACME_BUCKET)).toEqual([]);
     });
@@ -300,7 +300,7 @@ describe('the partner providers (acme-bank, globex-payroll) on sftp:// and s3://
       }
       const keys = await listKeys(reader, GLOBEX_BUCKET);
       // Neither the unlisted payslip nor the manifest lands; one ledger record, for the good bundle.
-      expect(keys.filter((key) => !key.startsWith(LEDGER))).toEqual(Object.keys(listed));
+      expect(keys.filter((key) => !key.startsWith('_octo/'))).toEqual(Object.keys(listed));
       // The CLI says on stderr what it dropped.
       expect(run.stderr).toMatch(/warn: dropped bundle entries the manifest does not list .*path=payroll_2026W05\.tar\.gz\.pgp dropped=\["payslips\/E9999\.pdf"\]/);
       expect((await ledgerRecords(GLOBEX_BUCKET, 'globex-payroll')).map((record) => [record.path, record.outputs.map((output) => output.key).sort()])).toEqual([
