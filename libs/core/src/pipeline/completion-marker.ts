@@ -31,6 +31,25 @@ export function completionMarkerKey(provider: string, sourcePath: string): strin
   return `${COMPLETE_PREFIX}${provider}/${createHash('sha256').update(sourcePath).digest('hex')}.json`;
 }
 
+/**
+ * What follows a source's commit, before its ledger record: the source sha256 tag on every
+ * output (where the store has tags), then the completion marker. A run that rolls a dead run's
+ * commit forward calls this too, so a marker always means every output is visible and tagged.
+ */
+export async function markSourceComplete(
+  store: ObjectStore,
+  body: Omit<CompletionMarkerBody, 'version' | 'completedAt' | 'source'> & { readonly file: Pick<RemoteFile, 'path' | 'size' | 'mtimeMs'>; readonly sha256: string },
+): Promise<void> {
+  const tag = store.tag?.bind(store);
+  if (tag) {
+    // One small request per output, 8 at a time (a tar of hundreds should not cost a round trip apiece).
+    for (let index = 0; index < body.outputs.length; index += 8) {
+      await Promise.all(body.outputs.slice(index, index + 8).map((output) => tag(output.key, { [SOURCE_SHA256_TAG]: body.sha256 })));
+    }
+  }
+  await writeCompletionMarker(store, body);
+}
+
 /** Writes the completion marker of one delivery. */
 export async function writeCompletionMarker(
   store: ObjectStore,

@@ -9,7 +9,7 @@ import type { RemoteFile, RemoteSource } from '../ports/remote-source.js';
 import type { Decryptor, FileContext, FileFilter, Router, SignatureVerifier, Unpacker } from '../ports/stages.js';
 import { DigestStream } from '../streams/digest-stream.js';
 import { decryptedName, planLayers } from './layers.js';
-import { SOURCE_SHA256_TAG, writeCompletionMarker } from './completion-marker.js';
+import { markSourceComplete } from './completion-marker.js';
 import { KeyOwnership, type OwnedKey } from './key-ownership.js';
 
 /** Largest detached signature accepted. */
@@ -120,7 +120,7 @@ export class FileProcessor {
       const supersedes = supersededBy((await earlier()).at(-1));
       await staging.commit();
       committed = true;
-      await this.markComplete(file, sha256, landed, context.provider, context.jobId, supersedes);
+      await markSourceComplete(this.store, { provider: context.provider, file, sha256, outputs: landed, jobId: context.jobId, ...(supersedes ? { supersedes } : {}) });
       await this.ledger.record({
         provider: context.provider,
         path: file.path,
@@ -150,33 +150,15 @@ export class FileProcessor {
   }
 
   /**
-   * The key an output may be staged at: its routed key when this source owns it (or just
-   * claimed it), the keep-both key when another source owns it and the policy says so; else
-   * the file fails naming both source paths. `ifAbsent` when no source owned the key before,
-   * so the commit cannot replace an object Octo never claimed.
+   * The key an output may be staged at (the routed key, or keep-both's; a conflict under `fail`
+   * throws), claimed; `ifAbsent` when no source owned it before, so the commit cannot replace
+   * an object Octo never claimed (a resend may replace what its own pre-ownership record lists).
    */
   private async claimOutputKey(routed: string, file: RemoteFile, jobId: string, owned: OwnedKey[], earlier: () => Promise<EarlierDelivery[]>): Promise<{ key: string; ifAbsent: boolean }> {
-    const ifAbsent = async (claimed: OwnedKey) =>
-      claimed.created && !claimed.tookOver && !(await earlier()).some(({ record }) => record.outputs.some((output) => output.key === claimed.key));
-    const first = await this.ownership.claim(routed, file.path, jobId);
-    if (first.status === 'owned') {
-      owned.push(first);
-      return { key: routed, ifAbsent: await ifAbsent(first) };
-    }
-    const policy = this.ownership.policy;
-    if (policy === 'keep-both') {
-      const beside = KeyOwnership.keepBothKey(routed, file.path);
-      const second = await this.ownership.claim(beside, file.path, jobId);
-      if (second.status === 'owned') {
-        owned.push(second);
-        return { key: beside, ifAbsent: await ifAbsent(second) };
-      }
-      throw new OctoError('route', `${file.path}: its output ${routed} belongs to ${first.owner.sourcePath}, and the keep-both key ${beside} belongs to ${second.owner.sourcePath}; nothing of this file was landed: rename the file at the source or change the folder rule`);
-    }
-    throw new OctoError(
-      'route',
-      `${file.path}: its output ${routed} already belongs to ${first.owner.sourcePath}, another source file; nothing of this file was landed: rename one of them at the source, change the folder rule, or set conflicts: keep-both on the provider to land both`,
-    );
+    const claimed = await this.ownership.claimOutput(routed, file.path, jobId);
+    owned.push(claimed);
+    const ifAbsent = claimed.created && !claimed.tookOver && !(await earlier()).some(({ record }) => record.outputs.some((output) => output.key === claimed.key));
+    return { key: claimed.key, ifAbsent };
   }
 
   /** The earlier deliveries of this source path (other size or mtime) in the ledger, oldest first; read once per file, when first needed. */
@@ -184,17 +166,6 @@ export class FileProcessor {
     let found: Promise<EarlierDelivery[]> | undefined;
     return () =>
       (found ??= this.ledger.recordsFor(provider, file.path).then((records) => records.filter(({ record }) => record.size !== file.size || record.mtimeMs !== file.mtimeMs)));
-  }
-
-  /** After the outputs are visible: the source's sha256 on each (where the store has tags), then the completion marker. */
-  private async markComplete(file: RemoteFile, sha256: string, outputs: readonly StagedObject[], provider: string, jobId: string, supersedes: SupersededRecord | undefined): Promise<void> {
-    const tag = this.store.tag?.bind(this.store);
-    if (tag) {
-      for (let index = 0; index < outputs.length; index += 8) {
-        await Promise.all(outputs.slice(index, index + 8).map((output) => tag(output.key, { [SOURCE_SHA256_TAG]: sha256 })));
-      }
-    }
-    await writeCompletionMarker(this.store, { provider, file, sha256, outputs, jobId, ...(supersedes ? { supersedes } : {}) });
   }
 }
 

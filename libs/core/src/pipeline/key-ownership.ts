@@ -121,6 +121,29 @@ export class KeyOwnership {
     throw new OctoError('store', `${sourcePath}: could not claim ${key}: other writers kept claiming it at the same moment; it will be retried next run`);
   }
 
+  /**
+   * Claims an output's key under the provider's policy: the routed key when this source owns
+   * it or it is free; under `keep-both` the suffixed key when another source owns it; otherwise
+   * a `route` error that names both source paths.
+   */
+  async claimOutput(routed: string, sourcePath: string, jobId: string): Promise<OwnedKey> {
+    const first = await this.claim(routed, sourcePath, jobId);
+    if (first.status === 'owned') return first;
+    if (this.policy === 'keep-both') {
+      const beside = KeyOwnership.keepBothKey(routed, sourcePath);
+      const second = await this.claim(beside, sourcePath, jobId);
+      if (second.status === 'owned') return second;
+      throw new OctoError(
+        'route',
+        `${sourcePath}: its output ${routed} belongs to ${first.owner.sourcePath}, and the keep-both key ${beside} belongs to ${second.owner.sourcePath}; nothing of this file was landed: rename the file at the source or change the folder rule`,
+      );
+    }
+    throw new OctoError(
+      'route',
+      `${sourcePath}: its output ${routed} already belongs to ${first.owner.sourcePath}, another source file; nothing of this file was landed: rename one of them at the source, change the folder rule, or set conflicts: keep-both on the provider to land both`,
+    );
+  }
+
   /** The owner of `key` if it is another source path with a live or recorded claim (for dry runs). */
   async conflictingOwner(key: string, sourcePath: string): Promise<KeyClaim | undefined> {
     const found = await this.current(key);
