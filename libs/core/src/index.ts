@@ -23,6 +23,7 @@ export * from './pipeline/sync-job.js';
 export * from './pipeline/key-ownership.js';
 export * from './pipeline/completion-marker.js';
 export * from './adapters/adapter-factories.js';
+export * from './adapters/unowned-object-error.js';
 export * from './adapters/local/local-remote-source.js';
 export * from './adapters/local/local-object-store.js';
 export * from './adapters/sftp/host-key.js';

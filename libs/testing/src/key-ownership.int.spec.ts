@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { completionMarkerKey, createOctoRuntime, KeyOwnership, multipartETag, unownedObjectMessage, ObjectStoreLedger, S3ObjectStore, type JobSummary, type LedgerRecord, type OctoConfigInput } from '@octo/core';
+import { completionMarkerKey, createOctoRuntime, KeyOwnership, multipartETag, unownedObjectError, ObjectStoreLedger, S3ObjectStore, type JobSummary, type LedgerRecord, type OctoConfigInput } from '@octo/core';
 import { listFiles, plainProvider, sha256, tarOf } from '@octo/core/testing';
 import { writeOctoConfig } from './config-files.js';
 import { keystreamBytes } from './keystream-file.js';
@@ -107,7 +107,7 @@ describe('key ownership on S3 (moto)', () => {
 
       const second = store.begin();
       await second.put('data/x.bin', Readable.from([Buffer.from('other bytes')]), {}, { ifAbsent: true });
-      await expect(second.commit()).rejects.toThrow(unownedObjectMessage('data/x.bin'));
+      await expect(second.commit()).rejects.toThrow(unownedObjectError('data/x.bin').message);
       expect(sha256(await readObject(reader, bucket, 'p/data/x.bin'))).toBe(sha256(data));
       expect(await openUploads(reader, bucket)).toEqual([]);
     } finally {
@@ -218,7 +218,7 @@ describe('key ownership on S3 (moto)', () => {
     const summary = await s.sync();
 
     const failed = summary.files[0]!;
-    expect(failed.status === 'failed' && [failed.kind, failed.reason]).toEqual(['route', unownedObjectMessage('data/csv/plain/report.csv')]);
+    expect(failed.status === 'failed' && [failed.kind, failed.reason]).toEqual(['route', unownedObjectError('data/csv/plain/report.csv').message]);
     expect((await readObject(reader, s.bucket, 'data/csv/plain/report.csv')).toString()).toBe('put there by another tool\n');
     expect(await listKeys(reader, s.bucket, '_octo/')).toEqual([]);
     expect(await openUploads(reader, s.bucket)).toEqual([]);

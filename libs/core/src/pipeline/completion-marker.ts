@@ -51,7 +51,7 @@ export async function markSourceComplete(
 }
 
 /** Writes the completion marker of one delivery. */
-export async function writeCompletionMarker(
+async function writeCompletionMarker(
   store: ObjectStore,
   body: Omit<CompletionMarkerBody, 'version' | 'completedAt' | 'source'> & { readonly file: Pick<RemoteFile, 'path' | 'size' | 'mtimeMs'>; readonly sha256: string },
 ): Promise<void> {

@@ -8,7 +8,7 @@ import { LocalObjectStore } from '../adapters/local/local-object-store.js';
 import { OctoError } from '../errors/octo-error.js';
 import { TYPES } from '../ports/identifiers.js';
 import type { Ledger, LedgerRecord } from '../ports/ledger.js';
-import { unownedObjectMessage } from '../ports/object-store.js';
+import { unownedObjectError } from '../adapters/unowned-object-error.js';
 import { tarOf } from '../testing/archive-fixtures.js';
 import { listFiles, sha256 } from '../testing/files.js';
 import { createTempWorkspace, overridingProvider, type TempWorkspace } from '../testing/temp-workspace.js';
@@ -241,7 +241,7 @@ describe(KeyOwnership, () => {
 
       const summary = await sync(w);
 
-      expect(failure(summary, 'a/report.csv')).toEqual({ kind: 'route', reason: unownedObjectMessage('data/csv/plain/report.csv') });
+      expect(failure(summary, 'a/report.csv')).toEqual({ kind: 'route', reason: unownedObjectError('data/csv/plain/report.csv').message });
       expect(await object(w, 'data/csv/plain/report.csv')).toBe('put there by another tool\n');
       expect(await listFiles(path.join(w.bucketDir, '_octo/owners'))).toEqual([]);
     });

@@ -36,11 +36,6 @@ export interface Staging {
   abort(): Promise<void>;
 }
 
-/** The commit error for an {@link PutOptions.ifAbsent} key that holds an object no source owns. */
-export function unownedObjectMessage(key: string): string {
-  return `${key} already holds an object that no source owns (landed before key ownership, or written by another tool); the file failed rather than replace it: move or delete that object and the file lands on the next run`;
-}
-
 /** One object as a listing returns it. */
 export interface ObjectInfo {
   readonly key: string;

@@ -6,7 +6,8 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { OctoError } from '../../errors/octo-error.js';
-import { unownedObjectMessage, type ObjectInfo, type ObjectMetadata, type ObjectStore, type PutOptions, type StagedObject, type Staging } from '../../ports/object-store.js';
+import type { ObjectInfo, ObjectMetadata, ObjectStore, PutOptions, StagedObject, Staging } from '../../ports/object-store.js';
+import { unownedObjectError } from '../unowned-object-error.js';
 import { DigestStream } from '../../streams/digest-stream.js';
 import { processAlive } from '../../util/process-alive.js';
 import { assertSafeKey } from './object-key.js';
@@ -169,7 +170,7 @@ async function linkIfAbsent(temp: string, target: string, key: string): Promise<
   try {
     await link(temp, target);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new OctoError('route', unownedObjectMessage(key), { cause: error });
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw unownedObjectError(key, error);
     throw error;
   }
   await unlink(temp);

@@ -21,7 +21,8 @@ import {
 import type { StoreConfig } from '../../config/config-schema.js';
 import { OctoError } from '../../errors/octo-error.js';
 import { silentLogger, type Logger } from '../../ports/logger.js';
-import { unownedObjectMessage, type ObjectInfo, type ObjectMetadata, type ObjectStore, type PutOptions, type StagedObject, type Staging } from '../../ports/object-store.js';
+import type { ObjectInfo, ObjectMetadata, ObjectStore, PutOptions, StagedObject, Staging } from '../../ports/object-store.js';
+import { unownedObjectError } from '../unowned-object-error.js';
 import { assertSafeKey } from '../local/object-key.js';
 import { multipartETag } from './multipart-etag.js';
 import { partSizeFor, S3_LIMITS } from './part-size.js';
@@ -481,7 +482,7 @@ class S3Staging implements Staging {
           upload.state = 'completed';
           return;
         }
-        throw new OctoError('route', unownedObjectMessage(upload.key), { cause: error });
+        throw unownedObjectError(upload.key, error);
       }
       // A retried completion whose first try succeeded finds no upload: check the object.
       if ((error as { name?: string }).name === 'NoSuchUpload' && (await this.landed(upload))) {
