@@ -164,6 +164,23 @@ describe(createOctoApi, () => {
     });
   });
 
+  describe('when a dry run finds a key conflict', () => {
+    it('should return it in the plan, with both source paths and the outcome', async () => {
+      for (const side of ['a', 'b']) {
+        await mkdir(path.join(setup.dropDir('example'), side), { recursive: true });
+        await writeFile(path.join(setup.dropDir('example'), side, 'report_20261101.csv'), `${side}\n`);
+      }
+      const job = await runJob({ dryRun: true });
+      expect(job.plan?.find((file) => file.path === 'b/report_20261101.csv')?.conflict).toEqual({
+        key: 'data/csv/example/2026-11-01/report_20261101.csv',
+        owner: 'a/report_20261101.csv',
+        where: 'drop',
+        outcome: 'fail',
+      });
+      expect(job.plan?.find((file) => file.path === 'a/report_20261101.csv')?.conflict).toBeUndefined();
+    });
+  });
+
   describe('when a provider already has a job running', () => {
     it('should answer 409 with the running job id, then accept a new job once it ended', async () => {
       const first = await api.app.inject({ method: 'POST', url: '/v1/providers/example/jobs', headers: auth });
