@@ -170,7 +170,9 @@ describe(createOctoApi, () => {
         await mkdir(path.join(setup.dropDir('example'), side), { recursive: true });
         await writeFile(path.join(setup.dropDir('example'), side, 'report_20261101.csv'), `${side}\n`);
       }
-      const job = await runJob({ dryRun: true });
+      const { id } = await runJob({ dryRun: true });
+      // Through HTTP: the response schema must let the conflict through.
+      const job = (await api.app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: auth })).json() as { plan?: Array<{ path: string; conflict?: unknown }> };
       expect(job.plan?.find((file) => file.path === 'b/report_20261101.csv')?.conflict).toEqual({
         key: 'data/csv/example/2026-11-01/report_20261101.csv',
         owner: 'a/report_20261101.csv',
