@@ -6,7 +6,7 @@ import { ObjectStoreLedger } from '../adapters/ledger/object-store-ledger.js';
 import type { JobSummary } from '../ports/job-events.js';
 import { LocalObjectStore } from '../adapters/local/local-object-store.js';
 import { OctoError } from '../errors/octo-error.js';
-import { TYPES } from '../ports/identifiers.js';
+import { TYPES, type ProviderContext } from '../ports/identifiers.js';
 import type { Ledger, LedgerRecord } from '../ports/ledger.js';
 import { unownedObjectError } from '../adapters/unowned-object-error.js';
 import { tarOf } from '../testing/archive-fixtures.js';
@@ -305,6 +305,52 @@ describe(KeyOwnership, () => {
       expect(await object(w, 'data/csv/plain/report.csv')).toBe('b\n');
       expect(await listFiles(path.join(w.bucketDir, claimDir))).toEqual(['00000001.json', '00000002.json']);
       expect(JSON.parse(await object(w, `${claimDir}00000002.json`))).toMatchObject({ sourcePath: 'b/report.csv' });
+    });
+  });
+
+  describe('on its own, over a local store', () => {
+    async function ownership(conflicts: 'fail' | 'keep-both' = 'fail') {
+      const w = await workspace();
+      const store = new LocalObjectStore(w.bucketDir);
+      const calls = { list: 0, putSmallIfAbsent: 0 };
+      const counted = Object.assign(Object.create(store) as LocalObjectStore, {
+        list: (prefix: string) => {
+          calls.list += 1;
+          return store.list(prefix);
+        },
+        putSmallIfAbsent: (key: string, body: string) => {
+          calls.putSmallIfAbsent += 1;
+          return store.putSmallIfAbsent(key, body);
+        },
+      });
+      const context = { name: 'plain', config: { conflicts } } as unknown as ProviderContext;
+      return { w, calls, owners: new KeyOwnership(context, counted, new ObjectStoreLedger(store)) };
+    }
+
+    it('should claim a new key with one conditional create and no listing', async () => {
+      const { calls, owners } = await ownership();
+      const result = await owners.claim('data/csv/plain/new.csv', 'in/new.csv', 'job-1');
+      expect(result).toMatchObject({ status: 'owned', created: true, ownedBefore: false, tookOver: false });
+      expect(calls).toEqual({ list: 0, putSmallIfAbsent: 1 });
+    });
+
+    it('should not remove a first claim that another source has taken over since', async () => {
+      const { w, owners } = await ownership();
+      const key = 'data/csv/plain/report.csv';
+      const mine = await owners.claim(key, 'a/report.csv', 'job-1');
+      if (mine.status !== 'owned') throw new Error('expected the key to be free');
+      // Another machine decided the claim was stale and took the key (the second generation).
+      const prefix = KeyOwnership.claimPrefix('plain', key);
+      await writeFile(
+        path.join(w.bucketDir, prefix, '00000002.json'),
+        JSON.stringify({ key, provider: 'plain', sourcePath: 'b/report.csv', jobId: 'job-2', host: 'elsewhere', pid: 1, claimedAt: new Date().toISOString() }),
+      );
+
+      await owners.release([mine]);
+
+      expect(await listFiles(path.join(w.bucketDir, prefix))).toEqual(['00000001.json', '00000002.json']);
+      const third = await owners.claim(key, 'c/report.csv', 'job-3');
+      expect(third).toMatchObject({ status: 'conflict', owner: { sourcePath: 'b/report.csv' } });
     });
   });
 });

@@ -49,6 +49,11 @@ export interface OwnedKey {
 /** The outcome of claiming a key. */
 export type ClaimResult = ({ readonly status: 'owned' } & OwnedKey) | { readonly status: 'conflict'; readonly key: string; readonly owner: KeyClaim };
 
+/** A claim's object name within its key's folder: the generation, 8 digits, so listings sort by it. */
+function generationName(generation: number): string {
+  return `${String(generation).padStart(8, '0')}.json`;
+}
+
 /** Claims held by files in flight in this process (so a same-pid claim can be told live from left over). */
 const inFlight = new Set<string>();
 
@@ -102,6 +107,14 @@ export class KeyOwnership {
   /** Claims `key` for `sourcePath`: owned (new claim, or this path's own), or a conflict naming the owner. */
   async claim(key: string, sourcePath: string, jobId: string): Promise<ClaimResult> {
     const prefix = KeyOwnership.claimPrefix(this.provider.name, key);
+    const body = (claimedAt = new Date()) =>
+      `${JSON.stringify({ key, provider: this.provider.name, sourcePath, jobId, host: hostname(), pid: process.pid, claimedAt: claimedAt.toISOString() } satisfies KeyClaim, null, 2)}\n`;
+    // Most keys are new: the first generation created outright costs one request, no listing.
+    const firstKey = `${prefix}${generationName(1)}`;
+    if (await this.store.putSmallIfAbsent(firstKey, body(), { 'content-type': 'application/json' })) {
+      inFlight.add(firstKey);
+      return { status: 'owned', key, claimKey: firstKey, created: true, ownedBefore: false, tookOver: false };
+    }
     // Each lost race means someone else created a claim meanwhile; look again.
     for (let round = 0; round < 5; round += 1) {
       const found = await this.current(key);
@@ -111,9 +124,8 @@ export class KeyOwnership {
       }
       if (found && !(await this.isStale(found))) return { status: 'conflict', key, owner: found.claim };
       // No claim, or a stale one: the next generation, created only if nobody created it first.
-      const claimKey = `${prefix}${String((found?.generation ?? 0) + 1).padStart(8, '0')}.json`;
-      const claim: KeyClaim = { key, provider: this.provider.name, sourcePath, jobId, host: hostname(), pid: process.pid, claimedAt: new Date().toISOString() };
-      if (await this.store.putSmallIfAbsent(claimKey, `${JSON.stringify(claim, null, 2)}\n`, { 'content-type': 'application/json' })) {
+      const claimKey = `${prefix}${generationName((found?.generation ?? 0) + 1)}`;
+      if (await this.store.putSmallIfAbsent(claimKey, body(), { 'content-type': 'application/json' })) {
         inFlight.add(claimKey);
         return { status: 'owned', key, claimKey, created: true, ownedBefore: false, tookOver: found !== undefined };
       }
@@ -180,7 +192,12 @@ export class KeyOwnership {
   async release(owned: readonly OwnedKey[]): Promise<void> {
     for (const key of owned) {
       inFlight.delete(key.claimKey);
-      if (key.created) await this.store.delete(key.claimKey);
+      if (!key.created) continue;
+      // A first generation taken over meanwhile stays: removing it would let the next claimant
+      // create it again beside the newer owner (claims start by trying the first generation).
+      const current = await this.current(key.key);
+      if (current && current.claimKey !== key.claimKey && current.generation > 1) continue;
+      await this.store.delete(key.claimKey);
     }
   }
 }
