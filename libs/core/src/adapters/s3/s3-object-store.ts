@@ -209,6 +209,10 @@ export class S3ObjectStore implements ObjectStore {
         }),
       );
     } catch (error) {
+      // Denied for every object alike: stop the job once, with the fix, rather than fail each file.
+      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403) {
+        throw new OctoError('store', `cannot tag ${this.description}${key}: access denied; grant s3:PutObjectTagging on the bucket to the identity Octo runs as (the source sha256 tag is set on every output)`, { cause: error, fatal: true });
+      }
       throw storeError(error, `cannot tag ${this.description}${key}`);
     }
   }
