@@ -334,6 +334,17 @@ describe(KeyOwnership, () => {
       expect(calls).toEqual({ list: 0, putSmallIfAbsent: 1 });
     });
 
+    it('should report a claim that is not valid JSON as a store error that says what to do', async () => {
+      const { w, owners } = await ownership();
+      const prefix = KeyOwnership.claimPrefix('plain', 'data/csv/plain/x.csv');
+      await mkdir(path.join(w.bucketDir, prefix), { recursive: true });
+      await writeFile(path.join(w.bucketDir, prefix, '00000001.json'), '{ not json');
+      await expect(owners.claim('data/csv/plain/x.csv', 'in/x.csv', 'job-1')).rejects.toMatchObject({
+        kind: 'store',
+        message: `the claim ${prefix}00000001.json of data/csv/plain/x.csv is not valid JSON (written by hand?); delete it, and the next source that maps to the key claims it`,
+      });
+    });
+
     it('should not remove a first claim that another source has taken over since', async () => {
       const { w, owners } = await ownership();
       const key = 'data/csv/plain/report.csv';

@@ -101,7 +101,13 @@ export class KeyOwnership {
     const body = await this.store.get(last);
     // Removed between the listing and the read (a failed file released it): as if absent.
     if (!body) return undefined;
-    return { claim: JSON.parse(await text(body)) as KeyClaim, claimKey: last, generation: Number(last.slice(prefix.length, prefix.length + 8)) };
+    let claim: KeyClaim;
+    try {
+      claim = JSON.parse(await text(body)) as KeyClaim;
+    } catch (error) {
+      throw new OctoError('store', `the claim ${last} of ${key} is not valid JSON (written by hand?); delete it, and the next source that maps to the key claims it`, { cause: error });
+    }
+    return { claim, claimKey: last, generation: Number(last.slice(prefix.length, prefix.length + 8)) };
   }
 
   /** Claims `key` for `sourcePath`: owned (new claim, or this path's own), or a conflict naming the owner. */
