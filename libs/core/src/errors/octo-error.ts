@@ -1,3 +1,5 @@
+import { describeSystemError, isSystemError } from './system-error.js';
+
 /** What part of the work an error belongs to; the CLI, API and metrics group failures by it. */
 export type OctoErrorKind =
   | 'config'
@@ -37,10 +39,13 @@ export class OctoError extends Error {
     return typeof value === 'object' && value !== null && (value as { isOctoError?: unknown }).isOctoError === true;
   }
 
-  /** Wraps anything thrown into an OctoError of the given kind, keeping an existing kind. */
+  /**
+   * Wraps anything thrown into an OctoError of the given kind, keeping an existing kind. A Node
+   * system error is described by its code, never by its message, which holds local paths.
+   */
   static wrap(kind: OctoErrorKind, error: unknown, context?: string): OctoError {
     if (OctoError.is(error)) return error;
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = isSystemError(error) ? describeSystemError(error) : error instanceof Error ? error.message : String(error);
     return new OctoError(kind, context ? `${context}: ${detail}` : detail, { cause: error });
   }
 }

@@ -2,11 +2,13 @@ import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { inject, injectable } from 'inversify';
 import { OctoError } from '../errors/octo-error.js';
-import { TYPES } from '../ports/identifiers.js';
+import { TYPES, type ProviderContext } from '../ports/identifiers.js';
 import type { Ledger, LedgerRecord, SupersededRecord } from '../ports/ledger.js';
 import type { ObjectStore, StagedObject } from '../ports/object-store.js';
 import type { RemoteFile, RemoteSource } from '../ports/remote-source.js';
 import type { Decryptor, FileContext, FileFilter, Router, SignatureVerifier, Unpacker } from '../ports/stages.js';
+import { BoundedOutput, ByteCounter, UnpackBudget } from '../streams/byte-limit.js';
+import { chain } from '../streams/chain.js';
 import { DigestStream } from '../streams/digest-stream.js';
 import { decryptedName, planLayers } from './layers.js';
 import { markSourceComplete } from './completion-marker.js';
@@ -39,12 +41,14 @@ export class FileProcessor {
     @inject(TYPES.Router) private readonly router: Router,
     @inject(TYPES.FileFilter) private readonly filter: FileFilter,
     @inject(KeyOwnership) private readonly ownership: KeyOwnership,
+    @inject(TYPES.ProviderContext) private readonly provider: ProviderContext,
   ) {}
 
   async process(file: RemoteFile, context: Omit<FileContext, 'signature'>, onBytes: (bytes: number) => void): Promise<ProcessedFile> {
     const plan = planLayers(baseName(file.path));
     const signature = file.signaturePath ? await this.source.readSmall(file.signaturePath, MAX_SIGNATURE_BYTES) : undefined;
-    const fileContext: FileContext = { ...context, signature };
+    const budget = new UnpackBudget(this.provider.limits.maxUnpackedBytes);
+    const fileContext: FileContext = { ...context, signature, budget };
     const staging = this.store.begin();
     // The keys this file claimed; released if it fails before its outputs became visible.
     const owned: OwnedKey[] = [];
@@ -63,8 +67,10 @@ export class FileProcessor {
       let plaintext: Readable = signed.stream;
       const checks: Promise<void>[] = [signed.verified];
       if (plan.layers[0] === 'pgp') {
-        const decrypted = await this.decryptor.decrypt(signed.stream, fileContext);
-        plaintext = decrypted.stream;
+        // The ratio is measured against the ciphertext the decryptor has taken, not what was read.
+        const ciphertext = new ByteCounter();
+        const decrypted = await this.decryptor.decrypt(chain(signed.stream, ciphertext), fileContext);
+        plaintext = this.boundDecrypted(decrypted.stream, budget, () => ciphertext.bytes, file.path);
         checks.push(decrypted.verified);
       }
 
@@ -147,6 +153,15 @@ export class FileProcessor {
     } finally {
       context.signal?.removeEventListener('abort', abortListener);
     }
+  }
+
+  /**
+   * OpenPGP's own compression is a decompression layer like gzip: the decrypted bytes are charged
+   * to the file's budget, and their ratio to the ciphertext read so far checked, as they flow.
+   */
+  private boundDecrypted(decrypted: Readable, budget: UnpackBudget, ciphertextBytes: () => number, path: string): Readable {
+    const what = `${path} (its OpenPGP compressed data)`;
+    return chain(decrypted, new BoundedOutput(budget, ciphertextBytes, this.provider.limits.maxCompressionRatio, what));
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { UnpackBudget } from '../streams/byte-limit.js';
 import type { StagedObject } from './object-store.js';
 import type { RemoteFile } from './remote-source.js';
 
@@ -10,6 +11,11 @@ export interface FileContext {
   /** Detached signature bytes, when the source paired one with the file. */
   readonly signature?: Buffer;
   readonly signal?: AbortSignal;
+  /**
+   * The file's decompression budget (limits.maxUnpackedBytes): every layer that decompresses
+   * (OpenPGP's own compression, gzip, zip entries) charges its output here, once.
+   */
+  readonly budget?: UnpackBudget;
 }
 
 /** The result of decryption: plaintext bytes; the stream errors if integrity or signature checks fail. */

@@ -1,14 +1,40 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { OctoError } from '../errors/octo-error.js';
 
-/** Budget shared by every layer of one source file: stops decompression bombs. */
+/** Below this many bytes out, a layer is never called a bomb: tiny, highly compressible files are common. */
+export const RATIO_FLOOR_BYTES = 1024 * 1024;
+
+/**
+ * How far above the budget a decompressor's own cap sits (openpgp.js `maxDecompressedMessageSize`):
+ * more than its largest output chunk (a bzip2 block is at most ~46 MB), so the pipeline's check,
+ * with its message, always trips first and the library's cap only matters if it ever buffers.
+ */
+export const BACKSTOP_SLACK_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The per-source budget (limits.maxUnpackedBytes): created once per source file, and every
+ * decompression layer of that file (OpenPGP's own compression, gzip, zip entries) charges its
+ * output to it once, as the bytes flow. Archive members that are not decompressed (tar) are
+ * not charged again.
+ */
 export class UnpackBudget {
-  private used = 0;
+  private spent = 0;
   constructor(readonly maxBytes: number) {}
 
+  /** Bytes charged so far. */
+  get used(): number {
+    return this.spent;
+  }
+
+  /** A cap for a decompressor that counts on its own, above the budget so the budget trips first. */
+  get backstopBytes(): number {
+    return this.maxBytes + BACKSTOP_SLACK_BYTES;
+  }
+
+  /** Charges `bytes`; throws an `unsafe` error naming `what` when the budget is exceeded. */
   take(bytes: number, what: string): void {
-    this.used += bytes;
-    if (this.used > this.maxBytes) {
+    this.spent += bytes;
+    if (this.spent > this.maxBytes) {
       throw new OctoError(
         'unsafe',
         `${what} unpacks to more than ${this.maxBytes} bytes (limits.maxUnpackedBytes); raise the limit if this file is genuine`,
@@ -18,8 +44,10 @@ export class UnpackBudget {
 }
 
 /**
- * Counts decompressed bytes against the file's budget and a ratio to the compressed bytes;
- * errors out (ending the chain) as soon as either is exceeded.
+ * Counts one decompression layer's output against the file's budget and against the ratio to
+ * the compressed bytes that layer has consumed so far (not merely been handed: a reader's
+ * read-ahead would otherwise let a bomb run thousands of times past the limit). Each chunk is
+ * checked before it is passed on, so nothing beyond the limit reaches the next stage.
  */
 export class BoundedOutput extends Transform {
   private produced = 0;
@@ -36,9 +64,8 @@ export class BoundedOutput extends Transform {
     this.produced += chunk.length;
     try {
       this.budget.take(chunk.length, this.what);
-      // Allow a small absolute floor so tiny, highly compressible files are not flagged.
       const compressed = Math.max(this.compressedBytes(), 1);
-      if (this.produced > 1024 * 1024 && this.produced / compressed > this.maxRatio) {
+      if (this.produced > RATIO_FLOOR_BYTES && this.produced / compressed > this.maxRatio) {
         throw new OctoError(
           'unsafe',
           `${this.what} expands more than ${this.maxRatio}x (limits.maxCompressionRatio): refusing a likely decompression bomb`,

@@ -10,3 +10,5 @@ export * from './big-file.js';
 export * from './expect-failure.js';
 export * from './archive-fixtures.js';
 export * from './octo-thrown.js';
+export * from './crafted-zip.js';
+export * from './metered-store.js';

@@ -61,7 +61,7 @@ export class OpenPgpDecryptor implements Decryptor {
         message: message as openpgp.Message<WebBytes>,
         ...(useKeys ? { decryptionKeys } : passwords.length ? { passwords } : { decryptionKeys }),
         format: 'binary',
-        config: { allowUnauthenticatedStream: true },
+        config: { allowUnauthenticatedStream: true, maxDecompressedMessageSize: context.budget?.backstopBytes ?? Infinity },
       })) as unknown as { data: WebBytes };
     } catch (error) {
       throw this.explain(error, message as openpgp.Message<WebBytes>, context);

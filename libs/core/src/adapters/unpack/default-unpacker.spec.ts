@@ -3,11 +3,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
+import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import * as tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import yazl from 'yazl';
+import { OctoError } from '../../errors/octo-error.js';
+import { tarOf as tarOfBuffers } from '../../testing/archive-fixtures.js';
+import { craftZip, zipRecordBytes } from '../../testing/crafted-zip.js';
 import { octoFailure as failure } from '../../testing/expect-failure.js';
+import { sha256 } from '../../testing/files.js';
 import type { ProviderContext } from '../../ports/identifiers.js';
 import type { FileContext } from '../../ports/stages.js';
 import { DefaultUnpacker } from './default-unpacker.js';
@@ -31,6 +36,29 @@ async function collect(unpacker: DefaultUnpacker, bytes: Buffer, name: string): 
   }
   return out;
 }
+
+/** Reads every entry to the end, counting the bytes that got out, until the unpacker refuses. */
+async function drain(unpacker: DefaultUnpacker, bytes: Buffer, name: string): Promise<{ bytes: number; error: OctoError }> {
+  let total = 0;
+  try {
+    for await (const entry of unpacker.unpack(Readable.from([bytes]), name, context(name))) {
+      for await (const chunk of entry.stream) total += (chunk as Buffer).length;
+    }
+  } catch (error) {
+    if (OctoError.is(error)) return { bytes: total, error };
+    throw error;
+  }
+  throw new Error(`expected a refusal, but ${total} bytes came out`);
+}
+
+/** A gzip bomb of concatenated members (each 64 MiB of zeros, ~1030:1), as gzip bombs are made. */
+let bombMember: Buffer | undefined;
+const gzipBomb = (members: number) => {
+  bombMember ??= gzipSync(Buffer.alloc(64 * 1024 * 1024));
+  return Buffer.concat(Array.from({ length: members }, () => bombMember!));
+};
+
+const MiB = 1024 * 1024;
 
 async function tarOf(entries: Array<{ name: string; body?: string; type?: 'file' | 'directory' | 'symlink'; linkname?: string }>): Promise<Buffer> {
   const pack = tar.pack();
@@ -148,6 +176,112 @@ describe(DefaultUnpacker, () => {
       expect(error.kind).toBe('unpack');
       expect(error.message).toContain('zip archive is damaged or truncated');
       expect(await readdir(workDir)).toEqual([]);
+    });
+  });
+
+  describe('when the file is hostile', () => {
+    it('should refuse a gzip bomb within a few MiB of the ratio limit, counting what the inflater consumed', async () => {
+      // 2.6 MB that inflates to 2.5 GiB, handed over in one chunk (the worst case for read-ahead).
+      const { unpacker } = await setup({ maxUnpackedBytes: 64 * 1024 ** 3 });
+      const { bytes, error } = await drain(unpacker, gzipBomb(40), 'bomb.csv.gz');
+      expect(error.kind).toBe('unsafe');
+      expect(error.message).toBe('bomb.csv.gz expands more than 1000x (limits.maxCompressionRatio): refusing a likely decompression bomb');
+      expect(bytes).toBeGreaterThan(MiB - 64 * 1024);
+      expect(bytes).toBeLessThan(2 * MiB);
+    });
+
+    it('should stop a file at the budget: no byte beyond maxUnpackedBytes gets out', async () => {
+      const { unpacker } = await setup({ maxUnpackedBytes: 2 * MiB });
+      const { bytes, error } = await drain(unpacker, gzipSync(randomBytes(8 * MiB)), 'big.bin.gz');
+      expect(error.kind).toBe('unsafe');
+      expect(error.message).toBe('big.bin.gz unpacks to more than 2097152 bytes (limits.maxUnpackedBytes); raise the limit if this file is genuine');
+      expect(bytes).toBeLessThanOrEqual(2 * MiB);
+      expect(bytes).toBeGreaterThan(2 * MiB - 64 * 1024);
+    });
+
+    it('should charge a tar.gz once: its members are what the gzip layer produced, not a second helping', async () => {
+      const { unpacker } = await setup({ maxUnpackedBytes: 3 * MiB });
+      const body = randomBytes(2 * MiB);
+      const out: Record<string, string> = {};
+      for await (const entry of unpacker.unpack(Readable.from([gzipSync(await tarOfBuffers([['a.bin', body]]))]), 'x.tar.gz', context('x.tar.gz'))) {
+        out[entry.name] = sha256(await buffer(entry.stream));
+      }
+      expect(out).toEqual({ 'a.bin': sha256(body) });
+    });
+
+    it('should refuse a zip bomb entry within a few MiB, counting the compressed bytes as they are inflated', async () => {
+      const { unpacker } = await setup({ maxUnpackedBytes: 64 * 1024 ** 3 });
+      const zip = new yazl.ZipFile();
+      zip.addBuffer(Buffer.alloc(64 * MiB), 'zeros.csv');
+      zip.end();
+      const { bytes, error } = await drain(unpacker, await buffer(zip.outputStream as unknown as Readable), 'bomb.zip');
+      expect(error.kind).toBe('unsafe');
+      expect(error.message).toBe('bomb.zip: zip entry "zeros.csv" expands more than 1000x (limits.maxCompressionRatio): refusing a likely decompression bomb');
+      expect(bytes).toBeLessThan(2 * MiB);
+    });
+
+    it('should refuse central-directory entries that share one compressed body, before any byte gets out', async () => {
+      const { unpacker, workDir } = await setup();
+      const zip = craftZip([{ name: 'a.bin', content: randomBytes(256 * 1024) }], [{ record: 0 }, { record: 0, name: 'b.bin' }, { record: 0, name: 'c.bin' }]);
+      const { bytes, error } = await drain(unpacker, zip, 'shared.zip');
+      expect(error.kind).toBe('unsafe');
+      expect(error.message).toBe('shared.zip: zip entries "a.bin" and "b.bin" overlap (they share bytes of the archive): refusing a crafted archive; ask the provider for a zip written by an ordinary tool');
+      expect(bytes).toBe(0);
+      expect(await readdir(workDir)).toEqual([]);
+    });
+
+    it('should refuse an entry whose header lies inside another entry\'s data', async () => {
+      const { unpacker } = await setup();
+      const inner = zipRecordBytes({ name: 'b.bin', content: randomBytes(4096) });
+      const zip = craftZip([{ name: 'a.bin', content: inner.bytes }], [{ record: 0 }, { record: 0, ...inner.fields, offset: 30 + 'a.bin'.length }]);
+      const error = await failure(collect(unpacker, zip, 'nested.zip'));
+      expect(error.kind).toBe('unsafe');
+      expect(error.message).toContain('nested.zip: zip entries "a.bin" and "b.bin" overlap');
+    });
+
+    it('should refuse an entry whose local header disagrees with the central directory about its size', async () => {
+      const { unpacker } = await setup();
+      const content = randomBytes(4096);
+      const zip = craftZip([{ name: 'a.bin', content, local: { compressedSize: 1000, uncompressedSize: 1000 } }]);
+      const error = await failure(collect(unpacker, zip, 'lying.zip'));
+      expect(error.kind).toBe('unsafe');
+      expect(error.message).toBe(
+        'lying.zip: zip entry "a.bin" says 1000 bytes (compressed) in its local header but 4096 in the central directory: refusing a crafted archive; ask the provider for a zip written by an ordinary tool',
+      );
+    });
+
+    it('should fail an entry that holds more bytes than it declares, naming the entry', async () => {
+      const { unpacker } = await setup();
+      const content = Buffer.from('id,amount\n'.repeat(10_000));
+      const zip = craftZip([{ name: 'a.csv', content, method: 8, local: { uncompressedSize: 1000 } }], [{ record: 0, uncompressedSize: 1000 }]);
+      const error = await failure(collect(unpacker, zip, 'short.zip'));
+      expect(error.kind).toBe('unpack');
+      expect(error.message).toBe('short.zip: zip entry "a.csv" holds more than the 1000 bytes its header declares: the archive is damaged; ask the provider to send it again');
+    });
+
+    it('should fail an entry that holds fewer bytes than it declares, naming the entry', async () => {
+      const { unpacker } = await setup();
+      const content = Buffer.from('id,amount\n'.repeat(10_000));
+      const zip = craftZip([{ name: 'a.csv', content, method: 8, local: { uncompressedSize: 200_000 } }], [{ record: 0, uncompressedSize: 200_000 }]);
+      const error = await failure(collect(unpacker, zip, 'long.zip'));
+      expect(error.kind).toBe('unpack');
+      expect(error.message).toBe('long.zip: zip entry "a.csv" holds 100000 bytes but its header declares 200000: the archive is damaged; ask the provider to send it again');
+    });
+
+    it('should fail an entry whose bytes do not match its CRC-32', async () => {
+      const { unpacker } = await setup();
+      const zip = craftZip([{ name: 'a.csv', content: Buffer.from('a,b\n1,2\n'), method: 8, local: { crc32: 1234 } }], [{ record: 0, crc32: 1234 }]);
+      const error = await failure(collect(unpacker, zip, 'crc.zip'));
+      expect(error.kind).toBe('unpack');
+      expect(error.message).toBe('crc.zip: zip entry "a.csv" fails its CRC-32 check: the archive is damaged; ask the provider to send it again');
+    });
+
+    it('should fail a tar cut inside an entry with an unpack error naming the file and the entry', async () => {
+      const { unpacker } = await setup();
+      const whole = await tarOf([{ name: 'a.csv', body: 'x'.repeat(300_000) }, { name: 'dir/b.csv', body: 'y'.repeat(300_000) }]);
+      const error = await failure(collect(unpacker, whole.subarray(0, 450_000), 'cut.tar'));
+      expect(error.kind).toBe('unpack');
+      expect(error.message).toBe('cut.tar: tar entry "dir/b.csv" is cut short: the archive is truncated or damaged; ask the provider to send it again');
     });
   });
 });

@@ -3,18 +3,21 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, createInflateRaw } from 'node:zlib';
 import { inject, injectable } from 'inversify';
 import * as tar from 'tar-stream';
 import yauzl from 'yauzl';
 import { OctoError } from '../../errors/octo-error.js';
+import { describeSystemError, isDiskFull, isSystemError } from '../../errors/system-error.js';
 import { describeHead, outerUnpackLayer, sniff } from '../../pipeline/layers.js';
 import { safeRelativeName } from '../../pipeline/safe-name.js';
 import { TYPES, type ProviderContext } from '../../ports/identifiers.js';
 import type { FileContext, UnpackedEntry, Unpacker } from '../../ports/stages.js';
-import { BoundedOutput, ByteCounter, UnpackBudget } from '../../streams/byte-limit.js';
+import { BoundedOutput, UnpackBudget } from '../../streams/byte-limit.js';
 import { chain } from '../../streams/chain.js';
 import { peek } from '../../streams/peek.js';
+import { assertZipLayout, type ZipEntryLayout } from './zip-layout.js';
+import { ZipEntryCheck } from './zip-entry-check.js';
 
 const MAX_DEPTH = 4;
 
@@ -24,17 +27,23 @@ interface Walk {
   entries: number;
 }
 
+// General purpose flag bit 3: sizes and CRC follow the data in a descriptor, the local header has zeros.
+const DATA_DESCRIPTOR = 0x08;
+
 /**
  * Peels gzip, tar and zip layers chosen by extension and confirmed by magic bytes.
  * gzip and tar stream; zip needs random access, so it is spooled to a temp file in the
- * work directory that is always removed. Sizes, ratios and entry counts are bounded.
+ * work directory that is always removed. Every decompressed byte (gzip, zip entries) is charged
+ * to the source file's budget (`context.budget`) as it flows, ratios are checked against the
+ * compressed bytes actually consumed, and entry counts are bounded. A zip whose entries overlap
+ * or whose headers disagree is refused before any entry is read.
  */
 @injectable()
 export class DefaultUnpacker implements Unpacker {
   constructor(@inject(TYPES.ProviderContext) private readonly provider: ProviderContext) {}
 
   async *unpack(input: Readable, name: string, context: FileContext): AsyncIterable<UnpackedEntry> {
-    const walk: Walk = { context, budget: new UnpackBudget(this.provider.limits.maxUnpackedBytes), entries: 0 };
+    const walk: Walk = { context, budget: context.budget ?? new UnpackBudget(this.provider.limits.maxUnpackedBytes), entries: 0 };
     yield* this.peel(input, name, '', walk, 0);
   }
 
@@ -64,15 +73,15 @@ export class DefaultUnpacker implements Unpacker {
   }
 
   private gunzip(input: Readable, label: string, walk: Walk): Readable {
-    const compressed = new ByteCounter();
     const gunzip = createGunzip();
-    const bounded = new BoundedOutput(walk.budget, () => compressed.bytes, this.provider.limits.maxCompressionRatio, label);
+    // bytesWritten is what the inflater consumed, not what was queued for it.
+    const bounded = new BoundedOutput(walk.budget, () => gunzip.bytesWritten, this.provider.limits.maxCompressionRatio, label);
     // Name zlib's terse errors ("unexpected end of file") after the file they came from;
     // registered before chain() so this error, not the raw one, reaches the consumer.
     gunzip.once('error', (error) => {
       if (!bounded.destroyed) bounded.destroy(new OctoError('unpack', `${label}: gzip data is damaged or truncated (${error.message})`, { cause: error }));
     });
-    return chain(input, compressed, gunzip, bounded);
+    return chain(input, gunzip, bounded);
   }
 
   private async *untar(input: Readable, label: string, dir: string, walk: Walk, depth: number): AsyncGenerator<UnpackedEntry> {
@@ -93,11 +102,11 @@ export class DefaultUnpacker implements Unpacker {
           entry.resume();
           throw new OctoError('unsafe', `${label}: tar entry "${header.name}" is a ${header.type}, and only regular files are accepted`);
         }
+        // tar stores its members as they are: the layer that decompressed them (if any) already charged them.
         this.countEntry(walk, label);
-        walk.budget.take(header.size, label);
         const entryName = safeRelativeName(header.name, `${label}: tar entry`);
         // tar-stream entries are streamx streams; wrap as a Node stream for the rest of the chain.
-        const stream = Readable.from(entry, { objectMode: false });
+        const stream = this.cutShortNamed(Readable.from(entry, { objectMode: false }), `${label}: tar entry "${entryName}"`);
         yield* this.peel(stream, entryName, dir, walk, depth + 1);
         // The consumer may have skipped the entry: drain it so the archive can move on.
         if (!stream.readableEnded) {
@@ -124,30 +133,15 @@ export class DefaultUnpacker implements Unpacker {
         ),
       );
       try {
-        for (;;) {
-          const entry = await new Promise<yauzl.Entry | undefined>((resolve, reject) => {
-            const onEntry = (value: yauzl.Entry) => { cleanup(); resolve(value); };
-            const onEnd = () => { cleanup(); resolve(undefined); };
-            const onError = (error: Error) => { cleanup(); reject(error); };
-            const cleanup = () => {
-              zip.off('entry', onEntry);
-              zip.off('end', onEnd);
-              zip.off('error', onError);
-            };
-            zip.on('entry', onEntry);
-            zip.on('end', onEnd);
-            zip.on('error', onError);
-            zip.readEntry();
-          });
-          if (!entry) break;
+        // The whole directory first: overlapping or lying entries are refused before any byte is read.
+        const centralDirectoryOffset = (zip as unknown as { readEntryCursor: number }).readEntryCursor;
+        const located: Array<{ entry: yauzl.Entry; layout: ZipEntryLayout }> = [];
+        for (const entry of await this.zipDirectory(zip, walk, label)) located.push({ entry, layout: await zipEntryLayout(zip, entry) });
+        assertZipLayout(located.map(({ layout }) => layout), centralDirectoryOffset, label);
+        for (const { entry, layout } of located) {
           if (entry.fileName.endsWith('/')) continue;
-          this.countEntry(walk, label);
           const entryName = safeRelativeName(entry.fileName, `${label}: zip entry`);
-          const raw = await new Promise<Readable>((resolve, reject) =>
-            zip.openReadStream(entry, (error, stream) => (error ? reject(error) : resolve(stream))),
-          );
-          const bounded = new BoundedOutput(walk.budget, () => entry.compressedSize, this.provider.limits.maxCompressionRatio, label);
-          const stream = chain(raw, bounded, new PassThrough());
+          const stream = await this.zipEntryStream(zip, entry, layout.dataStart, `${label}: zip entry "${entryName}"`, walk);
           yield* this.peel(stream, entryName, dir, walk, depth + 1);
           if (!stream.readableEnded) {
             stream.resume();
@@ -165,6 +159,66 @@ export class DefaultUnpacker implements Unpacker {
     }
   }
 
+  /** Every central-directory record, counted against maxEntries as it is read. */
+  private async zipDirectory(zip: yauzl.ZipFile, walk: Walk, label: string): Promise<yauzl.Entry[]> {
+    const entries: yauzl.Entry[] = [];
+    for (;;) {
+      const entry = await new Promise<yauzl.Entry | undefined>((resolve, reject) => {
+        const onEntry = (value: yauzl.Entry) => { cleanup(); resolve(value); };
+        const onEnd = () => { cleanup(); resolve(undefined); };
+        const onError = (error: Error) => { cleanup(); reject(error); };
+        const cleanup = () => {
+          zip.off('entry', onEntry);
+          zip.off('end', onEnd);
+          zip.off('error', onError);
+        };
+        zip.on('entry', onEntry);
+        zip.on('end', onEnd);
+        zip.on('error', onError);
+        zip.readEntry();
+      });
+      if (!entry) return entries;
+      if (!entry.fileName.endsWith('/')) this.countEntry(walk, label);
+      entries.push(entry);
+    }
+  }
+
+  /**
+   * One zip entry's bytes, inflated here rather than by yauzl so the ratio is checked against
+   * the compressed bytes consumed so far, and checked against its declared size and CRC-32.
+   */
+  private async zipEntryStream(zip: yauzl.ZipFile, entry: yauzl.Entry, dataStart: number, what: string, walk: Walk): Promise<Readable> {
+    if (entry.isEncrypted()) throw new OctoError('unpack', `${what} is encrypted with zip's own password protection, which Octo does not read; ask the provider to encrypt with OpenPGP instead`);
+    if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
+      throw new OctoError('unpack', `${what} uses zip compression method ${entry.compressionMethod}; Octo reads stored and deflated entries only`);
+    }
+    const raw = await new Promise<Readable>((resolve, reject) =>
+      zip.openReadStreamLowLevel(dataStart, entry.compressedSize, 0, entry.compressedSize, false, entry.uncompressedSize, (error, stream) =>
+        error ? reject(error) : resolve(stream),
+      ),
+    );
+    const check = new ZipEntryCheck({ uncompressedSize: entry.uncompressedSize, crc32: entry.crc32 }, what);
+    const ratio = this.provider.limits.maxCompressionRatio;
+    if (entry.compressionMethod === 0) {
+      return chain(raw, check, new BoundedOutput(walk.budget, () => entry.compressedSize, ratio, what), new PassThrough());
+    }
+    const inflate = createInflateRaw();
+    const bounded = new BoundedOutput(walk.budget, () => inflate.bytesWritten, ratio, what);
+    inflate.once('error', (error) => {
+      if (!bounded.destroyed) bounded.destroy(new OctoError('unpack', `${what}: its deflate data is damaged (${error.message}); ask the provider to send it again`, { cause: error }));
+    });
+    return chain(raw, inflate, check, bounded, new PassThrough());
+  }
+
+  /** Names the raw error a tar member's stream ends with when the archive stops inside it. */
+  private cutShortNamed(stream: Readable, what: string): Readable {
+    const out = new PassThrough();
+    stream.once('error', (error) => {
+      if (!out.destroyed) out.destroy(OctoError.is(error) ? error : new OctoError('unpack', `${what} is cut short: the archive is truncated or damaged; ask the provider to send it again`, { cause: error }));
+    });
+    return chain(stream, out);
+  }
+
   private countEntry(walk: Walk, label: string): void {
     walk.entries += 1;
     if (walk.entries > this.provider.limits.maxEntries) {
@@ -179,7 +233,27 @@ export class DefaultUnpacker implements Unpacker {
 
   private named(error: unknown, label: string, format: string): OctoError {
     if (OctoError.is(error)) return error;
-    const message = error instanceof Error ? error.message : String(error);
+    // The zip spool is the only thing the unpacker writes: a full disk there is not a damaged archive.
+    if (isDiskFull(error)) {
+      return new OctoError('unpack', `${label}: the work folder's disk is full (while spooling the ${format} archive); free space there or set workDir to a larger disk, then rerun`, { cause: error });
+    }
+    const message = isSystemError(error) ? describeSystemError(error) : error instanceof Error ? error.message : String(error);
     return new OctoError('unpack', `${label}: ${format} archive is damaged or truncated (${message})`, { cause: error });
   }
+}
+
+/** Where an entry's data starts, and what its local header says, read from the spool. */
+async function zipEntryLayout(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<ZipEntryLayout> {
+  const header = await new Promise<yauzl.LocalFileHeader>((resolve, reject) =>
+    zip.readLocalFileHeader(entry, (error, value) => (error ? reject(error) : resolve(value))),
+  );
+  const central = { compressedSize: entry.compressedSize, uncompressedSize: entry.uncompressedSize, crc32: entry.crc32, method: entry.compressionMethod };
+  const local = { compressedSize: header.compressedSize, uncompressedSize: header.uncompressedSize, crc32: header.crc32, method: header.compressionMethod };
+  return {
+    name: entry.fileName,
+    start: entry.relativeOffsetOfLocalHeader,
+    dataStart: header.fileDataStart,
+    central,
+    ...(header.generalPurposeBitFlag & DATA_DESCRIPTOR ? {} : { local }),
+  };
 }

@@ -1,0 +1,110 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { buffer } from 'node:stream/consumers';
+import { gzipSync } from 'node:zlib';
+import * as openpgp from 'openpgp';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LocalObjectStore } from '../adapters/local/local-object-store.js';
+import { TYPES } from '../ports/identifiers.js';
+import type { JobSummary } from '../ports/job-events.js';
+import { tarOf } from '../testing/archive-fixtures.js';
+import { deterministicBytes } from '../testing/big-file.js';
+import { listFiles, sha256 } from '../testing/files.js';
+import { MeteredStore } from '../testing/metered-store.js';
+import { createTempWorkspace, overridingProvider, type TempWorkspace } from '../testing/temp-workspace.js';
+import { FileProcessor } from './file-processor.js';
+
+const MiB = 1024 * 1024;
+const workspaces: TempWorkspace[] = [];
+
+afterEach(async () => {
+  await Promise.all(workspaces.splice(0).map((w) => w.cleanup()));
+});
+
+/** A workspace whose store counts every byte handed to staging. */
+async function metered(limits: Record<string, number> = {}) {
+  const w = await createTempWorkspace({ secrets: { 'pass.txt': 'open sesame' }, providerConfig: { decryption: { passphrase: 'file:pass.txt' } }, config: { limits } });
+  workspaces.push(w);
+  const store = new MeteredStore(new LocalObjectStore(w.bucketDir));
+  const run = async (): Promise<JobSummary> => (await (await w.runtime([overridingProvider('plain', [[TYPES.ObjectStore, store]])])).jobs.start('plain')).done;
+  return { w, store, run };
+}
+
+/** Encrypts with openpgp.js, its own zlib compression on (as many partners' tools do). */
+async function encryptZlib(bytes: Buffer): Promise<Buffer> {
+  const message = await openpgp.createMessage({ binary: new Uint8Array(bytes) });
+  const out = await openpgp.encrypt({ message, passwords: ['open sesame'], format: 'binary', config: { preferredCompressionAlgorithm: openpgp.enums.compression.zlib } });
+  return Buffer.from(out);
+}
+
+function failure(summary: JobSummary, file: string): { kind: string; reason: string } {
+  const result = summary.files.find((f) => f.path === file);
+  if (result?.status !== 'failed') throw new Error(`${file} did not fail: ${JSON.stringify(result)}`);
+  return { kind: result.kind, reason: result.reason };
+}
+
+describe(FileProcessor, () => {
+  describe('when an OpenPGP message uses its own compression', () => {
+    it('should charge the decrypted bytes to the budget and stop at it, staging no more than the limit', async () => {
+      const { w, store, run } = await metered({ maxUnpackedBytes: 8 * MiB });
+      const plaintext = await buffer(deterministicBytes(24 * MiB));
+      await writeFile(path.join(w.dropDir, 'big.csv.gpg'), await encryptZlib(plaintext));
+      const summary = await run();
+      expect(failure(summary, 'big.csv.gpg')).toEqual({
+        kind: 'unsafe',
+        reason: 'big.csv.gpg (its OpenPGP compressed data) unpacks to more than 8388608 bytes (limits.maxUnpackedBytes); raise the limit if this file is genuine',
+      });
+      expect(store.stagedBytes).toBeLessThanOrEqual(8 * MiB);
+      expect(store.stagedBytes).toBeGreaterThan(7 * MiB);
+      expect(await listFiles(w.bucketDir)).toEqual([]);
+    });
+
+    it('should count OpenPGP and gzip layers against one budget', async () => {
+      const { w, store, run } = await metered({ maxUnpackedBytes: 6 * MiB });
+      // Each layer alone stays under 6 MiB; together they do not.
+      const csv = await buffer(deterministicBytes(5 * MiB));
+      await writeFile(path.join(w.dropDir, 'two.csv.gz.gpg'), await encryptZlib(gzipSync(csv, { level: 0 })));
+      const summary = await run();
+      expect(failure(summary, 'two.csv.gz.gpg').kind).toBe('unsafe');
+      expect(failure(summary, 'two.csv.gz.gpg').reason).toContain('unpacks to more than 6291456 bytes (limits.maxUnpackedBytes)');
+      // Both layers charge as the bytes flow: about half the budget each when it runs out.
+      expect(store.stagedBytes).toBeLessThan(3.5 * MiB);
+      expect(store.stagedBytes).toBeGreaterThan(2.5 * MiB);
+    });
+
+    it('should land a genuine compressed message whole, with default limits', async () => {
+      const { w, run } = await metered();
+      const plaintext = await buffer(deterministicBytes(3 * MiB));
+      await writeFile(path.join(w.dropDir, 'ok.csv.gpg'), await encryptZlib(plaintext));
+      const summary = await run();
+      expect(summary.status).toBe('succeeded');
+      expect(sha256(await readFile(path.join(w.bucketDir, 'data/csv/plain/ok.csv')))).toBe(sha256(plaintext));
+    });
+  });
+
+  describe('when a gzip file is a bomb', () => {
+    it('should refuse it with default limits, having staged about 1 MiB of it', async () => {
+      const { w, store, run } = await metered();
+      const member = gzipSync(Buffer.alloc(64 * MiB));
+      // 2.6 MB on the drop, 2.5 GiB inflated.
+      await writeFile(path.join(w.dropDir, 'bomb.csv.gz'), Buffer.concat(Array.from({ length: 40 }, () => member)));
+      const summary = await run();
+      expect(failure(summary, 'bomb.csv.gz')).toEqual({
+        kind: 'unsafe',
+        reason: 'bomb.csv.gz expands more than 1000x (limits.maxCompressionRatio): refusing a likely decompression bomb',
+      });
+      expect(store.stagedBytes).toBeLessThan(2 * MiB);
+      expect(await listFiles(w.bucketDir)).toEqual([]);
+    });
+  });
+
+  it('should stage exactly what a genuine tar.gz holds: its members are not charged twice', async () => {
+    const { w, run } = await metered({ maxUnpackedBytes: 3 * MiB });
+    const body = await buffer(deterministicBytes(2 * MiB));
+    await writeFile(path.join(w.dropDir, 'bundle.tar.gz'), gzipSync(await tarOf([['a.csv', body]])));
+    const summary = await run();
+    expect(summary.status, JSON.stringify(summary.files)).toBe('succeeded');
+    expect(await listFiles(path.join(w.bucketDir, 'data'))).toEqual(['csv/plain/a.csv']);
+    expect(sha256(await readFile(path.join(w.bucketDir, 'data/csv/plain/a.csv')))).toBe(sha256(body));
+  });
+});
