@@ -8,6 +8,7 @@ import { LocalObjectStore } from '../adapters/local/local-object-store.js';
 import { TYPES } from '../ports/identifiers.js';
 import type { JobSummary } from '../ports/job-events.js';
 import { tarOf } from '../testing/archive-fixtures.js';
+import { craftZip } from '../testing/crafted-zip.js';
 import { deterministicBytes } from '../testing/big-file.js';
 import { listFiles, sha256 } from '../testing/files.js';
 import { MeteredStore } from '../testing/metered-store.js';
@@ -106,5 +107,69 @@ describe(FileProcessor, () => {
     expect(summary.status, JSON.stringify(summary.files)).toBe('succeeded');
     expect(await listFiles(path.join(w.bucketDir, 'data'))).toEqual(['csv/plain/a.csv']);
     expect(sha256(await readFile(path.join(w.bucketDir, 'data/csv/plain/a.csv')))).toBe(sha256(body));
+  });
+
+  describe('when the input is malformed', () => {
+    async function plain(): Promise<TempWorkspace> {
+      const w = await createTempWorkspace({ config: { concurrency: 1 } });
+      workspaces.push(w);
+      return w;
+    }
+    const run = async (w: TempWorkspace) => (await (await w.runtime()).jobs.start('plain')).done;
+
+    /** Every failure as `path: kind: reason`, checked to show no absolute local path. */
+    function failures(w: TempWorkspace, summary: JobSummary): string[] {
+      const lines = summary.files.flatMap((f) => (f.status === 'failed' ? [`${f.path}: ${f.kind}: ${f.reason}`] : []));
+      for (const line of lines) expect(line).not.toContain(w.dir);
+      return lines;
+    }
+
+    it('should fail a truncated tar as unpack, naming the file and the entry, and land none of it', async () => {
+      const w = await plain();
+      const whole = await tarOf([['a.csv', Buffer.alloc(300_000, 'a')], ['dir/b.csv', Buffer.alloc(300_000, 'b')]]);
+      await writeFile(path.join(w.dropDir, 'cut.tar'), whole.subarray(0, 450_000));
+      expect(failures(w, await run(w))).toEqual(['cut.tar: unpack: cut.tar: tar entry "dir/b.csv" is cut short: the archive is truncated or damaged; ask the provider to send it again']);
+      expect(await listFiles(w.bucketDir)).toEqual([]);
+    });
+
+    it('should fail a zip entry with a wrong declared size as unpack, naming the entry', async () => {
+      const w = await plain();
+      const content = Buffer.from('id,amount\n'.repeat(10_000));
+      await writeFile(path.join(w.dropDir, 'sizes.zip'), craftZip([{ name: 'a.csv', content, method: 8, local: { uncompressedSize: 1000 } }], [{ record: 0, uncompressedSize: 1000 }]));
+      expect(failures(w, await run(w))).toEqual([
+        'sizes.zip: unpack: sizes.zip: zip entry "a.csv" holds more than the 1000 bytes its header declares: the archive is damaged; ask the provider to send it again',
+      ]);
+      expect(await listFiles(w.bucketDir)).toEqual([]);
+    });
+
+    it('should refuse a name longer than a local filesystem allows as store, before anything of the file lands', async () => {
+      const w = await plain();
+      const long = `${'x'.repeat(296)}.csv`;
+      await writeFile(path.join(w.dropDir, 'long.tar'), await tarOf([['fine.csv', 'a'], [long, 'b']]));
+      expect(failures(w, await run(w))).toEqual([
+        `long.tar: store: long.tar: the key data/csv/plain/${long.slice(0, 65)}…${long.slice(-60)} has a name part of 300 bytes, more than the 255 a local filesystem allows; shorten the name at the provider or change the folder rule`,
+      ]);
+      expect(await listFiles(w.bucketDir)).toEqual([]);
+    });
+
+    it('should refuse a file-vs-folder clash inside one source as store, landing nothing of it', async () => {
+      const w = await plain();
+      await writeFile(path.join(w.dropDir, 'clash.tar'), await tarOf([['a', 'file'], ['a/b', 'inside']]));
+      expect(failures(w, await run(w))).toEqual([
+        'clash.tar: store: clash.tar: the keys data/other/plain/a and data/other/plain/a/b cannot both be stored in a local bucket folder: data/other/plain/a would have to be a file and a folder at once; rename one of them at the provider or change the folder rule',
+      ]);
+      expect(await listFiles(w.bucketDir)).toEqual([]);
+    });
+
+    it('should refuse a key that clashes with an object already landed, landing nothing of the new source', async () => {
+      const w = await plain();
+      await writeFile(path.join(w.dropDir, 'one.tar'), await tarOf([['a', 'file']]));
+      expect((await run(w)).status).toBe('succeeded');
+      await writeFile(path.join(w.dropDir, 'two.tar'), await tarOf([['c.csv', 'c'], ['a/b', 'inside']]));
+      expect(failures(w, await run(w))).toEqual([
+        'two.tar: store: two.tar: the key data/other/plain/a/b cannot be stored: the bucket already holds an object data/other/plain/a, and a local bucket folder cannot also have a folder of that name; rename one of them at the provider or change the folder rule',
+      ]);
+      expect((await listFiles(path.join(w.bucketDir, 'data'))).sort()).toEqual(['other/plain/a']);
+    });
   });
 });

@@ -149,7 +149,7 @@ export class FileProcessor {
       if (context.signal?.aborted) {
         throw new OctoError('cancelled', `${file.path}: the job was cancelled; nothing from this file was landed`, { cause: error });
       }
-      throw OctoError.wrap('internal', error, file.path);
+      throw namingSource(OctoError.wrap('internal', error, file.path), file.path);
     } finally {
       context.signal?.removeEventListener('abort', abortListener);
     }
@@ -195,6 +195,12 @@ function supersededBy(earlier: EarlierDelivery | undefined): SupersededRecord | 
   if (!earlier) return undefined;
   const { record } = earlier;
   return { record: earlier.key, size: record.size, mtimeMs: record.mtimeMs, sha256: record.sha256, jobId: record.jobId };
+}
+
+/** A store's errors speak of keys; whoever reads the failure also needs the source file. */
+function namingSource(error: OctoError, path: string): OctoError {
+  if (error.kind !== 'store' || error.message.startsWith(path)) return error;
+  return new OctoError(error.kind, `${path}: ${error.message}`, { cause: error.cause ?? error, fatal: error.fatal });
 }
 
 function baseName(remotePath: string): string {

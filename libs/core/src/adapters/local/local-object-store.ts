@@ -10,6 +10,8 @@ import type { ObjectInfo, ObjectMetadata, ObjectStore, PutOptions, StagedObject,
 import { unownedObjectError } from '../unowned-object-error.js';
 import { DigestStream } from '../../streams/digest-stream.js';
 import { processAlive } from '../../util/process-alive.js';
+import { checkLocalKey } from './local-key-check.js';
+import { localStoreError } from './local-store-error.js';
 import { assertSafeKey } from './object-key.js';
 
 /** Folder inside the bucket root where staged writes wait; never listed. */
@@ -59,9 +61,14 @@ export class LocalObjectStore implements ObjectStore {
     const file = path.join(this.root, key);
     await mkdir(path.dirname(file), { recursive: true });
     const temp = path.join(this.root, STAGING_DIR, `${randomUUID()}.tmp`);
-    await mkdir(path.dirname(temp), { recursive: true });
-    await writeFile(temp, body);
-    await rename(temp, file);
+    try {
+      await mkdir(path.dirname(temp), { recursive: true });
+      await writeFile(temp, body);
+      await rename(temp, file);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw localStoreError(error, 'write', key);
+    }
   }
 
   async putSmallIfAbsent(key: string, body: Buffer | string): Promise<boolean> {
@@ -128,14 +135,15 @@ class LocalStaging implements Staging {
     body.on('error', () => undefined);
     assertSafeKey(key);
     if (this.closed) throw new OctoError('internal', 'staging already committed or aborted');
-    await mkdir(this.dir, { recursive: true });
+    await checkLocalKey(this.root, key, this.staged.keys());
     const temp = path.join(this.dir, String(this.staged.size));
     const digest = new DigestStream();
     try {
+      await mkdir(this.dir, { recursive: true });
       await pipeline(body, digest, createWriteStream(temp, { mode: 0o644 }));
     } catch (error) {
       await rm(temp, { force: true });
-      throw error;
+      throw localStoreError(error, 'stage', key);
     }
     this.staged.set(key, temp);
     if (options.ifAbsent) this.ifAbsent.add(key);
@@ -150,11 +158,13 @@ class LocalStaging implements Staging {
 
   async commit(): Promise<void> {
     this.closed = true;
+    // Checked again before the first rename: another source may have landed a clashing key since put.
+    for (const key of this.staged.keys()) await checkLocalKey(this.root, key, []);
     for (const [key, temp] of this.staged) {
       const target = path.join(this.root, key);
-      await mkdir(path.dirname(target), { recursive: true });
-      if (this.ifAbsent.has(key)) await linkIfAbsent(temp, target, key);
-      else await rename(temp, target);
+      await mkdir(path.dirname(target), { recursive: true }).catch((error: unknown) => { throw localStoreError(error, 'commit', key); });
+      if (this.ifAbsent.has(key)) await linkIfAbsent(temp, target, key).catch((error: unknown) => { throw localStoreError(error, 'commit', key); });
+      else await rename(temp, target).catch((error: unknown) => { throw localStoreError(error, 'commit', key); });
     }
     await rm(this.dir, { recursive: true, force: true });
   }
