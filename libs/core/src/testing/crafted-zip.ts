@@ -8,6 +8,8 @@ export interface ZipHeaderFields {
   readonly crc32: number;
   readonly compressedSize: number;
   readonly uncompressedSize: number;
+  /** General purpose flags; default 0x0800 (UTF-8 names). */
+  readonly flags?: number;
 }
 
 /** One local record: a header and its data, written in order. */
@@ -37,7 +39,7 @@ export function zipRecordBytes(record: CraftedRecord): { fields: ZipHeaderFields
   const header = Buffer.alloc(30);
   header.writeUInt32LE(0x04034b50, 0);
   header.writeUInt16LE(20, 4);
-  header.writeUInt16LE(0x0800, 6); // UTF-8 names
+  header.writeUInt16LE(local.flags ?? 0x0800, 6);
   header.writeUInt16LE(local.method, 8);
   header.writeUInt32LE(local.crc32 >>> 0, 14);
   header.writeUInt32LE(local.compressedSize, 18);
@@ -72,7 +74,7 @@ export function craftZip(records: readonly CraftedRecord[], central?: readonly C
     header.writeUInt32LE(0x02014b50, 0);
     header.writeUInt16LE(20, 4);
     header.writeUInt16LE(20, 6);
-    header.writeUInt16LE(0x0800, 8);
+    header.writeUInt16LE(fields.flags ?? 0x0800, 8);
     header.writeUInt16LE(fields.method, 10);
     header.writeUInt32LE(fields.crc32 >>> 0, 16);
     header.writeUInt32LE(fields.compressedSize, 20);

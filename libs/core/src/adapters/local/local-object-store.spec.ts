@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
+import { octoFailure } from '../../testing/expect-failure.js';
 import { listFiles, sha256 } from '../../testing/files.js';
 import { LocalObjectStore } from './local-object-store.js';
 
@@ -103,5 +104,58 @@ describe(LocalObjectStore, () => {
     await s.delete('a/b.json');
     await s.delete('a/b.json');
     expect(await keys(s)).toEqual([]);
+  });
+
+  describe('when a key does not fit a local folder', () => {
+    it('should refuse a name part over 255 bytes before writing anything', async () => {
+      const { root, store: s } = await store();
+      const error = await octoFailure(s.begin().put(`data/csv/p/${'é'.repeat(128)}.csv`, Readable.from(['x'])));
+      expect(error.kind).toBe('store');
+      expect(error.message).toContain('has a name part of 260 bytes, more than the 255 a local filesystem allows');
+      expect(await listFiles(root)).toEqual([]);
+    });
+
+    it('should refuse a key over 1024 bytes (the S3 limit, kept by both stores)', async () => {
+      const { store: s } = await store();
+      const key = `data/${Array.from({ length: 30 }, () => 'f'.repeat(40)).join('/')}.csv`;
+      const error = await octoFailure(s.begin().put(key, Readable.from(['x'])));
+      expect(error.kind).toBe('store');
+      expect(error.message).toContain(`is ${Buffer.byteLength(key)} bytes long, more than the 1024 an object key may have`);
+    });
+
+    it('should refuse a file where the bucket has a folder of that name', async () => {
+      const { store: s } = await store();
+      await s.putSmall('data/other/p/a/b', 'inside');
+      const error = await octoFailure(s.begin().put('data/other/p/a', Readable.from(['file'])));
+      expect(error.kind).toBe('store');
+      expect(error.message).toBe(
+        'the key data/other/p/a cannot be stored: the bucket already holds objects under data/other/p/a/, and a local bucket folder cannot also have a file of that name; rename one of them at the provider or change the folder rule',
+      );
+    });
+
+    it('should check again at commit, before anything is visible, when another staging landed a clashing key', async () => {
+      const { root, store: s } = await store();
+      const first = s.begin();
+      const second = s.begin();
+      await first.put('data/other/p/a', Readable.from(['file']));
+      await second.put('data/other/p/ok.csv', Readable.from(['ok']));
+      await second.put('data/other/p/a/b', Readable.from(['inside']));
+      await first.commit();
+      const error = await octoFailure(second.commit());
+      expect(error.kind).toBe('store');
+      expect(error.message).toContain('the key data/other/p/a/b cannot be stored: the bucket already holds an object data/other/p/a');
+      await second.abort();
+      expect(await keys(s)).toEqual(['data/other/p/a']);
+      expect(await listFiles(root)).toEqual(['data/other/p/a']);
+    });
+
+    it('should name a failed direct write by its key and code, without the bucket folder\'s path', async () => {
+      const { root, store: s } = await store();
+      await s.putSmall('_octo/x', 'a file');
+      const error = await octoFailure(s.putSmall('_octo/x/y.json', '{}'));
+      expect(error.kind).toBe('store');
+      expect(error.message).toMatch(/^cannot write _octo\/x\/y\.json in the bucket folder: .* \((EEXIST|ENOTDIR), mkdir\)$/);
+      expect(error.message).not.toContain(root);
+    });
   });
 });

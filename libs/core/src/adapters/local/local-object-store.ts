@@ -59,9 +59,9 @@ export class LocalObjectStore implements ObjectStore {
   async putSmall(key: string, body: Buffer | string): Promise<void> {
     assertSafeKey(key);
     const file = path.join(this.root, key);
-    await mkdir(path.dirname(file), { recursive: true });
     const temp = path.join(this.root, STAGING_DIR, `${randomUUID()}.tmp`);
     try {
+      await mkdir(path.dirname(file), { recursive: true });
       await mkdir(path.dirname(temp), { recursive: true });
       await writeFile(temp, body);
       await rename(temp, file);

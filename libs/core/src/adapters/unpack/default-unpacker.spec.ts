@@ -250,6 +250,32 @@ describe(DefaultUnpacker, () => {
       );
     });
 
+    it('should refuse an entry whose data runs into the central directory', async () => {
+      const { unpacker } = await setup();
+      const content = randomBytes(4096);
+      // Both headers agree on a size larger than the bytes that precede the central directory.
+      const zip = craftZip([{ name: 'a.bin', content, local: { compressedSize: 4100, uncompressedSize: 4100 } }], [{ record: 0, compressedSize: 4100, uncompressedSize: 4100 }]);
+      const error = await failure(collect(unpacker, zip, 'runs.zip'));
+      expect(error.kind).toBe('unsafe');
+      expect(error.message).toBe('runs.zip: zip entry "a.bin" runs into the archive\'s central directory: refusing a crafted archive; ask the provider for a zip written by an ordinary tool');
+    });
+
+    it('should fail an entry compressed with a method Octo does not read, naming the method', async () => {
+      const { unpacker } = await setup();
+      const zip = craftZip([{ name: 'a.csv', content: Buffer.from('a,b\n'), local: { method: 12 } }], [{ record: 0, method: 12 }]);
+      const error = await failure(collect(unpacker, zip, 'bz.zip'));
+      expect(error.kind).toBe('unpack');
+      expect(error.message).toBe('bz.zip: zip entry "a.csv" uses zip compression method 12; Octo reads stored and deflated entries only');
+    });
+
+    it('should fail an entry encrypted with zip\'s own password protection, saying so', async () => {
+      const { unpacker } = await setup();
+      const zip = craftZip([{ name: 'a.csv', content: Buffer.from('a,b\n'), method: 8, local: { flags: 0x0801 } }], [{ record: 0, flags: 0x0801 }]);
+      const error = await failure(collect(unpacker, zip, 'locked.zip'));
+      expect(error.kind).toBe('unpack');
+      expect(error.message).toBe("locked.zip: zip entry \"a.csv\" is encrypted with zip's own password protection, which Octo does not read; ask the provider to encrypt with OpenPGP instead");
+    });
+
     it('should fail an entry that holds more bytes than it declares, naming the entry', async () => {
       const { unpacker } = await setup();
       const content = Buffer.from('id,amount\n'.repeat(10_000));
