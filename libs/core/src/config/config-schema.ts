@@ -103,11 +103,11 @@ export const storeSchema = z
 
 export const limitsSchema = z
   .object({
-    /** Largest total size, in bytes, that one source file may unpack to. */
+    /** Largest total, in bytes, that the decompression layers of one source file (OpenPGP's compression, gzip, zip entries) may produce together. */
     maxUnpackedBytes: z.number().int().positive().default(64 * 1024 ** 3),
-    /** Largest ratio of unpacked bytes to compressed bytes for one gzip layer (zip-bomb guard). */
+    /** Largest ratio of output to compressed bytes consumed, per decompression layer (decompression-bomb guard). */
     maxCompressionRatio: z.number().positive().default(1000),
-    /** Most entries one archive may hold. */
+    /** Most archive members one source file may hold, nested archives included. */
     maxEntries: z.number().int().positive().default(100_000),
   })
   .strict();

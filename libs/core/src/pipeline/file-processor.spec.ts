@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
@@ -111,7 +112,7 @@ describe(FileProcessor, () => {
 
   describe('when the input is malformed', () => {
     async function plain(): Promise<TempWorkspace> {
-      const w = await createTempWorkspace({ config: { concurrency: 1 } });
+      const w = await createTempWorkspace({ secrets: { 'pass.txt': 'open sesame' }, providerConfig: { decryption: { passphrase: 'file:pass.txt' } }, config: { concurrency: 1 } });
       workspaces.push(w);
       return w;
     }
@@ -123,6 +124,30 @@ describe(FileProcessor, () => {
       for (const line of lines) expect(line).not.toContain(w.dir);
       return lines;
     }
+
+    it('should never call malformed input internal, nor show a local path', async () => {
+      const w = await plain();
+      const tar = await tarOf([['a.csv', Buffer.alloc(5000, 'a')]]);
+      const zip = craftZip([{ name: 'a.csv', content: Buffer.alloc(5000, 'a'), method: 8 }]);
+      const inputs: Record<string, Buffer> = {
+        'noise.zip': randomBytes(5000),
+        'noise.tar': randomBytes(5000),
+        'noise.tar.gz': gzipSync(randomBytes(5000)),
+        'cut.zip': zip.subarray(0, zip.length - 10),
+        'cut-body.zip': Buffer.concat([zip.subarray(0, 40), zip.subarray(200)]),
+        'cut-header.tar': tar.subarray(0, 100),
+        'cut.tar.gz': gzipSync(tar).subarray(0, 60),
+        'zip-in-gz.zip.gz': gzipSync(zip.subarray(0, 100)),
+        'bad.csv.gpg': Buffer.concat([Buffer.from([0x8c, 0x0d]), randomBytes(300)]),
+      };
+      for (const [name, bytes] of Object.entries(inputs)) await writeFile(path.join(w.dropDir, name), bytes);
+      const summary = await run(w);
+      expect(summary.failed, JSON.stringify(summary)).toBe(Object.keys(inputs).length);
+      const kinds = Object.fromEntries(summary.files.map((f) => [f.path, f.status === 'failed' ? f.kind : 'done']));
+      for (const [name, kind] of Object.entries(kinds)) expect(['unpack', 'unsafe', 'decrypt'], `${name}: ${kind}`).toContain(kind);
+      failures(w, summary);
+      expect(await listFiles(w.bucketDir)).toEqual([]);
+    });
 
     it('should fail a truncated tar as unpack, naming the file and the entry, and land none of it', async () => {
       const w = await plain();

@@ -109,6 +109,34 @@ describe(DefaultUnpacker, () => {
       expect(error.message).toBe('x.csv.gz is named as gzip but its content is bytes 69 64 2c 61 6d 6f 75 6e: check the file with the provider');
     });
 
+    it('when named .tar but not a tar and still arriving, should fail the file alone (no stray stream error)', async () => {
+      const { unpacker } = await setup();
+      const noise = randomBytes(64 * 1024);
+      let sent = 0;
+      // A slow source (as a network read is): the peek is still waiting for bytes when the unpacker gives up.
+      const chunked = new Readable({
+        read() {
+          setTimeout(() => {
+            this.push(sent < noise.length ? noise.subarray(sent, (sent += 1024)) : null);
+          }, 1);
+        },
+      });
+      const stray: unknown[] = [];
+      const onStray = (error: unknown) => stray.push(error);
+      process.on('uncaughtException', onStray);
+      try {
+        const error = await failure((async () => {
+          for await (const entry of unpacker.unpack(chunked, 'noise.tar', context('noise.tar'))) entry.stream.resume();
+        })());
+        expect(error.kind).toBe('unpack');
+        expect(error.message).toContain('noise.tar is named as tar but its content is bytes');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      } finally {
+        process.off('uncaughtException', onStray);
+      }
+      expect(stray).toEqual([]);
+    });
+
     it('when it expands beyond the ratio limit, should refuse it as a likely bomb', async () => {
       const { unpacker } = await setup({ maxCompressionRatio: 50 });
       const error = await failure(collect(unpacker, gzipSync(Buffer.alloc(20 * 1024 * 1024)), 'bomb.csv.gz'));

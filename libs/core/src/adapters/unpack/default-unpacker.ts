@@ -57,6 +57,8 @@ export class DefaultUnpacker implements Unpacker {
     const { head, stream } = await peek(input, 512);
     const found = sniff(head);
     if (found !== outer.layer) {
+      // The peeked stream first: its pending read would otherwise fail with nobody listening.
+      stream.destroy();
       input.destroy();
       throw new OctoError(
         'unpack',
