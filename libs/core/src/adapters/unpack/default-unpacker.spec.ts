@@ -1,4 +1,5 @@
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -204,6 +205,43 @@ describe(DefaultUnpacker, () => {
       expect(error.kind).toBe('unpack');
       expect(error.message).toContain('zip archive is damaged or truncated');
       expect(await readdir(workDir)).toEqual([]);
+    });
+  });
+
+  describe('when the zip is genuine, written by common tools', () => {
+    const csv = Buffer.from('id,amount\n'.repeat(20_000));
+    const pdf = randomBytes(100_000);
+
+    async function fromTool(make: (dir: string) => unknown): Promise<Record<string, string>> {
+      const { unpacker } = await setup();
+      const dir = await mkdtemp(path.join(tmpdir(), 'octo-zip-tool-'));
+      await mkdir(path.join(dir, 'in', 'sub'), { recursive: true });
+      await writeFile(path.join(dir, 'in', 'a.csv'), csv);
+      await writeFile(path.join(dir, 'in', 'sub', 'b.pdf'), pdf);
+      await make(dir);
+      const out: Record<string, string> = {};
+      for await (const entry of unpacker.unpack(Readable.from([await readFile(path.join(dir, 'out.zip'))]), 'x.zip', context('x.zip'))) {
+        out[entry.name] = sha256(await buffer(entry.stream));
+      }
+      return out;
+    }
+    const expected = { 'a.csv': sha256(csv), 'sub/b.pdf': sha256(pdf) };
+
+    it.each([
+      ['Info-ZIP zip, deflated', ['-q', '-r', '../out.zip', '.']],
+      ['Info-ZIP zip, stored', ['-q', '-0', '-r', '../out.zip', '.']],
+      ['Info-ZIP zip, forced ZIP64', ['-q', '-fz', '-r', '../out.zip', '.']],
+    ])('should read %s, byte for byte', async (_label, args) => {
+      expect(await fromTool((dir) => execFileSync('zip', args, { cwd: path.join(dir, 'in') }))).toEqual(expected);
+    });
+
+    it('should read a zip streamed with data descriptors (yazl from streams, ZIP64 forced)', async () => {
+      const zip = new yazl.ZipFile();
+      zip.addReadStream(Readable.from([csv]), 'a.csv', { forceZip64Format: true });
+      zip.addReadStream(Readable.from([pdf]), 'sub/b.pdf', { compress: false, size: pdf.length });
+      zip.end();
+      const bytes = await buffer(zip.outputStream as unknown as Readable);
+      expect(await fromTool((dir) => writeFile(path.join(dir, 'out.zip'), bytes))).toEqual(expected);
     });
   });
 
