@@ -1,7 +1,11 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { OctoError } from '../errors/octo-error.js';
 
-/** Below this many bytes out, a layer is never called a bomb: tiny, highly compressible files are common. */
+/**
+ * Until a source file has produced this many bytes (all layers together), no layer is called a
+ * bomb: tiny, highly compressible files are common. Counted per file, not per layer or entry, so
+ * a zip of many small bombs cannot stay under it entry by entry.
+ */
 export const RATIO_FLOOR_BYTES = 1024 * 1024;
 
 /**
@@ -65,7 +69,7 @@ export class BoundedOutput extends Transform {
     try {
       this.budget.take(chunk.length, this.what);
       const compressed = Math.max(this.compressedBytes(), 1);
-      if (this.produced > RATIO_FLOOR_BYTES && this.produced / compressed > this.maxRatio) {
+      if (this.budget.used > RATIO_FLOOR_BYTES && this.produced / compressed > this.maxRatio) {
         throw new OctoError(
           'unsafe',
           `${this.what} expands more than ${this.maxRatio}x (limits.maxCompressionRatio): refusing a likely decompression bomb`,

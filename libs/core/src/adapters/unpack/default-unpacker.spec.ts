@@ -286,6 +286,19 @@ describe(DefaultUnpacker, () => {
       expect(bytes).toBeLessThan(2 * MiB);
     });
 
+    it('should refuse a zip of many small bombs once the file as a whole is past the ratio floor', async () => {
+      const { unpacker } = await setup({ maxUnpackedBytes: 64 * 1024 ** 3 });
+      const zip = new yazl.ZipFile();
+      // 200 entries of 1 MiB of zeros, each just under the floor on its own: 200 KB that unpack to 200 MiB.
+      const zeros = Buffer.alloc(MiB - 1);
+      for (let i = 0; i < 200; i += 1) zip.addBuffer(zeros, `part-${i}.csv`);
+      zip.end();
+      const { bytes, error } = await drain(unpacker, await buffer(zip.outputStream as unknown as Readable), 'many.zip');
+      expect(error.kind).toBe('unsafe');
+      expect(error.message).toBe('many.zip: zip entry "part-1.csv" expands more than 1000x (limits.maxCompressionRatio): refusing a likely decompression bomb');
+      expect(bytes).toBeLessThan(3 * MiB);
+    });
+
     it('should refuse central-directory entries that share one compressed body, before any byte gets out', async () => {
       const { unpacker, workDir } = await setup();
       const zip = craftZip([{ name: 'a.bin', content: randomBytes(256 * 1024) }], [{ record: 0 }, { record: 0, name: 'b.bin' }, { record: 0, name: 'c.bin' }]);
