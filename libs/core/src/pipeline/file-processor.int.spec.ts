@@ -53,7 +53,7 @@ describe(`${FileProcessor.name} with OpenPGP messages from GnuPG`, () => {
         path: 'statements.csv.gpg',
         status: 'failed',
         kind: 'unsafe',
-        reason: 'statements.csv.gpg (its OpenPGP compressed data) expands more than 1000x (limits.maxCompressionRatio): refusing a likely decompression bomb',
+        reason: 'statements.csv.gpg (decrypted) expands more than 1000x (limits.maxCompressionRatio): refusing a likely decompression bomb',
       },
     ]);
     expect(stagedBytes).toBeLessThan(4 * MiB);
@@ -66,7 +66,7 @@ describe(`${FileProcessor.name} with OpenPGP messages from GnuPG`, () => {
       {
         status: 'failed',
         kind: 'unsafe',
-        reason: 'statements.csv.gpg (its OpenPGP compressed data) unpacks to more than 16777216 bytes (limits.maxUnpackedBytes); raise the limit if this file is genuine',
+        reason: 'statements.csv.gpg (decrypted) unpacks to more than 16777216 bytes (limits.maxUnpackedBytes); raise the limit if this file is genuine',
       },
     ]);
     expect(stagedBytes).toBeLessThanOrEqual(16 * MiB);

@@ -54,7 +54,7 @@ describe(FileProcessor, () => {
       const summary = await run();
       expect(failure(summary, 'big.csv.gpg')).toEqual({
         kind: 'unsafe',
-        reason: 'big.csv.gpg (its OpenPGP compressed data) unpacks to more than 8388608 bytes (limits.maxUnpackedBytes); raise the limit if this file is genuine',
+        reason: 'big.csv.gpg (decrypted) unpacks to more than 8388608 bytes (limits.maxUnpackedBytes); raise the limit if this file is genuine',
       });
       expect(store.stagedBytes).toBeLessThanOrEqual(8 * MiB);
       expect(store.stagedBytes).toBeGreaterThan(7 * MiB);

@@ -157,10 +157,10 @@ export class FileProcessor {
 
   /**
    * OpenPGP's own compression is a decompression layer like gzip: the decrypted bytes are charged
-   * to the file's budget, and their ratio to the ciphertext read so far checked, as they flow.
+   * to the file's budget, and their ratio to the ciphertext the decryptor has taken checked, as they flow.
    */
   private boundDecrypted(decrypted: Readable, budget: UnpackBudget, ciphertextBytes: () => number, path: string): Readable {
-    const what = `${path} (its OpenPGP compressed data)`;
+    const what = `${path} (decrypted)`;
     return chain(decrypted, new BoundedOutput(budget, ciphertextBytes, this.provider.limits.maxCompressionRatio, what));
   }
 

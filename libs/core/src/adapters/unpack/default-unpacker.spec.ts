@@ -309,6 +309,14 @@ describe(DefaultUnpacker, () => {
       expect(await readdir(workDir)).toEqual([]);
     });
 
+    it('should escape control characters of entry names it refuses before they are checked', async () => {
+      const { unpacker } = await setup();
+      const zip = craftZip([{ name: 'a.bin', content: Buffer.alloc(100) }], [{ record: 0 }, { record: 0, name: '\u001b[31mred.bin' }]);
+      const error = await failure(collect(unpacker, zip, 'ansi.zip'));
+      expect(error.message).toContain('zip entries "a.bin" and "\\u001b[31mred.bin" overlap');
+      expect(error.message).not.toContain('\u001b');
+    });
+
     it('should refuse an entry whose header lies inside another entry\'s data', async () => {
       const { unpacker } = await setup();
       const inner = zipRecordBytes({ name: 'b.bin', content: randomBytes(4096) });

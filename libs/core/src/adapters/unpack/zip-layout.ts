@@ -41,7 +41,7 @@ export function assertZipLayout(entries: readonly ZipEntryLayout[], centralDirec
       const what = { compressedSize: 'bytes (compressed)', uncompressedSize: 'bytes (uncompressed)', crc32: 'as its CRC-32', method: 'as its compression method' }[field];
       throw new OctoError(
         'unsafe',
-        `${label}: zip entry "${entry.name}" says ${said} ${what} in its local header but ${entry.central[field]} in the central directory: ${REFUSE}`,
+        `${label}: zip entry "${printable(entry.name)}" says ${said} ${what} in its local header but ${entry.central[field]} in the central directory: ${REFUSE}`,
       );
     }
   }
@@ -49,10 +49,15 @@ export function assertZipLayout(entries: readonly ZipEntryLayout[], centralDirec
   for (const [i, span] of spans.entries()) {
     const next = spans[i + 1];
     if (next && next.start < span.end) {
-      throw new OctoError('unsafe', `${label}: zip entries "${span.name}" and "${next.name}" overlap (they share bytes of the archive): ${REFUSE}`);
+      throw new OctoError('unsafe', `${label}: zip entries "${printable(span.name)}" and "${printable(next.name)}" overlap (they share bytes of the archive): ${REFUSE}`);
     }
     if (span.end > centralDirectoryOffset) {
-      throw new OctoError('unsafe', `${label}: zip entry "${span.name}" runs into the archive's central directory: ${REFUSE}`);
+      throw new OctoError('unsafe', `${label}: zip entry "${printable(span.name)}" runs into the archive's central directory: ${REFUSE}`);
     }
   }
+}
+
+/** An entry name as it may appear in a message: control characters escaped, at most 200 characters (names are not yet checked here). */
+function printable(name: string): string {
+  return JSON.stringify(name).slice(1, -1).slice(0, 200);
 }
