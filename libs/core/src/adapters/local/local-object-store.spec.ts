@@ -152,10 +152,12 @@ describe(LocalObjectStore, () => {
     it('should name a failed direct write by its key and code, without the bucket folder\'s path', async () => {
       const { root, store: s } = await store();
       await s.putSmall('_octo/x', 'a file');
-      const error = await octoFailure(s.putSmall('_octo/x/y.json', '{}'));
-      expect(error.kind).toBe('store');
-      expect(error.message).toMatch(/^cannot write _octo\/x\/y\.json in the bucket folder: .* \((EEXIST|ENOTDIR), mkdir\)$/);
-      expect(error.message).not.toContain(root);
+      for (const write of [() => s.putSmall('_octo/x/y.json', '{}'), () => s.putSmallIfAbsent('_octo/x/y.json', '{}')]) {
+        const error = await octoFailure(write());
+        expect(error.kind).toBe('store');
+        expect(error.message).toMatch(/^cannot write _octo\/x\/y\.json in the bucket folder: .* \((EEXIST|ENOTDIR), mkdir\)$/);
+        expect(error.message).not.toContain(root);
+      }
     });
   });
 });

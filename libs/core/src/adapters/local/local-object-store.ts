@@ -72,6 +72,10 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async putSmallIfAbsent(key: string, body: Buffer | string): Promise<boolean> {
+    return this.createIfAbsent(key, body).catch((error: unknown) => { throw localStoreError(error, 'write', key); });
+  }
+
+  private async createIfAbsent(key: string, body: Buffer | string): Promise<boolean> {
     assertSafeKey(key);
     const file = path.join(this.root, key);
     await mkdir(path.dirname(file), { recursive: true });
