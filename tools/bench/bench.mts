@@ -93,6 +93,7 @@ const rcloneRemote = (name: string, port: number, knownHosts: string) => ({
   [`RCLONE_CONFIG_${name}_DISABLE_HASHCHECK`]: 'true',
 });
 const toolEnv: NodeJS.ProcessEnv = {
+  ...process.env,
   ...TEST_AWS_ENV,
   AWS_DEFAULT_REGION: TEST_AWS_ENV.AWS_REGION,
   AWS_PAGER: '',
@@ -109,6 +110,8 @@ const toolEnv: NodeJS.ProcessEnv = {
   RCLONE_CONFIG_S3_REGION: TEST_AWS_ENV.AWS_REGION,
   RCLONE_CONFIG_S3_FORCE_PATH_STYLE: 'true',
 };
+// Loopback http: a CA bundle from the environment only makes rclone's S3 client refuse to start.
+delete toolEnv['AWS_CA_BUNDLE'];
 const env: Env = { data, sshd, moto, s3, wan, bundle, scratch, toolEnv, wanKnownHosts };
 
 const results = new Map<string, { benchCase: BenchCase; samples: Sample[] }>();
@@ -214,7 +217,9 @@ function remoteDir(dataset: Dataset): string {
 function remoteFile(dataset: Dataset): string {
   return path.join(dataset.dir, dataset.files[0] ?? '');
 }
-const localFile = remoteFile;
+function localFile(dataset: Dataset): string {
+  return remoteFile(dataset);
+}
 
 /** The three stages alone (SFTP read, decrypt, gunzip) and the plain upload of the plaintext. */
 function stageCases(env: Env, a: Dataset): BenchCase[] {

@@ -17,7 +17,7 @@ const TIME = '/usr/bin/time';
 
 /**
  * Runs `command` with `bash -o pipefail -c` (so a pipeline fails if any stage does) under
- * `/usr/bin/time`. stdout goes to `stdoutFile` (or is discarded).
+ * `/usr/bin/time`, with exactly `env` (default: this process's). stdout goes to `stdoutFile` (or is discarded).
  */
 export async function measure(command: string, options: { env?: NodeJS.ProcessEnv; stdoutFile?: string; cwd?: string } = {}): Promise<Measured> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'octo-bench-time-'));
@@ -27,7 +27,7 @@ export async function measure(command: string, options: { env?: NodeJS.ProcessEn
     const started = performance.now();
     const child = spawn(TIME, ['-f', '%e %U %S %M', '-o', timeFile, 'bash', '-o', 'pipefail', '-c', redirected], {
       cwd: options.cwd,
-      env: { ...process.env, ...options.env },
+      env: options.env ?? process.env,
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
