@@ -16,7 +16,7 @@ import { octoFailure as failure } from '../../testing/expect-failure.js';
 import { sha256 } from '../../testing/files.js';
 import type { ProviderContext } from '../../ports/identifiers.js';
 import type { FileContext } from '../../ports/stages.js';
-import { DefaultUnpacker } from './default-unpacker.js';
+import { DefaultUnpacker, GUNZIP_CHUNK_BYTES } from './default-unpacker.js';
 
 async function setup(limits: Partial<ProviderContext['limits']> = {}) {
   const workDir = await mkdtemp(path.join(tmpdir(), 'octo-unpack-'));
@@ -92,6 +92,17 @@ describe(DefaultUnpacker, () => {
     it('should strip .gz and yield the plaintext', async () => {
       const { unpacker } = await setup();
       expect(await collect(unpacker, gzipSync('hello'), 'x.csv.gz')).toEqual({ 'x.csv': 'hello' });
+    });
+
+    it('should inflate in 256 KiB chunks, not zlib\'s 16 KiB default (per-chunk overhead)', async () => {
+      const { unpacker } = await setup();
+      const plain = Buffer.alloc(3 * GUNZIP_CHUNK_BYTES, 'abcdefgh');
+      const sizes: number[] = [];
+      for await (const entry of unpacker.unpack(Readable.from([gzipSync(plain)]), 'x.csv.gz', context('x.csv.gz'))) {
+        for await (const chunk of entry.stream as AsyncIterable<Buffer>) sizes.push(chunk.length);
+      }
+      expect(GUNZIP_CHUNK_BYTES).toBe(256 * 1024);
+      expect(sizes).toEqual([GUNZIP_CHUNK_BYTES, GUNZIP_CHUNK_BYTES, GUNZIP_CHUNK_BYTES]);
     });
 
     it('when truncated, should fail with an unpack error naming the file', async () => {
