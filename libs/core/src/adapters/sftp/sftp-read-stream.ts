@@ -16,10 +16,10 @@ export interface SftpReadOptions {
   readonly size: number;
   /** First byte to read. */
   readonly offset: number;
-  /** Bytes per SFTP read request (OpenSSH serves up to 256 KiB). */
-  readonly chunkBytes: number;
-  /** Read requests in flight at once (pipelining hides the round trip). */
-  readonly readsInFlight: number;
+  /** Bytes per SFTP read request (OpenSSH serves up to 256 KiB); default {@link SFTP_READ_DEFAULTS}. */
+  readonly chunkBytes?: number;
+  /** Read requests in flight at once (pipelining hides the round trip); default {@link SFTP_READ_DEFAULTS}. */
+  readonly readsInFlight?: number;
   /** A read with no answer for this long counts as a dropped connection. */
   readonly readTimeoutMs: number;
   /** Reconnects allowed for this file before it fails. */
@@ -29,6 +29,12 @@ export interface SftpReadOptions {
   readonly signal?: AbortSignal;
   readonly logger: Logger;
 }
+
+/**
+ * 32 reads of 128 KiB in flight: 4 MiB per round trip, enough for about 80 MB/s at 50 ms, and
+ * fewer, larger packets cost less CPU on loopback than 16 x 64 KiB (measured in tools/bench).
+ */
+export const SFTP_READ_DEFAULTS = { chunkBytes: 128 * 1024, readsInFlight: 32 } as const;
 
 interface ReadRequest {
   readonly offset: number;
@@ -58,12 +64,17 @@ export class SftpReadStream extends Readable {
   private handle: Buffer | undefined;
   private pumping = false;
   private reconnects = 0;
+  private readonly chunkBytes: number;
+  private readonly readsInFlight: number;
 
   constructor(
     private readonly pool: SftpConnectionPool,
     private readonly options: SftpReadOptions,
   ) {
-    super({ highWaterMark: options.chunkBytes * 2 });
+    const chunkBytes = options.chunkBytes ?? SFTP_READ_DEFAULTS.chunkBytes;
+    super({ highWaterMark: chunkBytes * 2 });
+    this.chunkBytes = chunkBytes;
+    this.readsInFlight = options.readsInFlight ?? SFTP_READ_DEFAULTS.readsInFlight;
     this.position = options.offset;
     this.requested = options.offset;
   }
@@ -177,7 +188,8 @@ export class SftpReadStream extends Readable {
   }
 
   private fill(sftp: SFTPWrapper, handle: Buffer): void {
-    const { size, chunkBytes, readsInFlight } = this.options;
+    const { size } = this.options;
+    const { chunkBytes, readsInFlight } = this;
     while (this.queue.length < readsInFlight && this.requested < size) {
       const length = Math.min(chunkBytes, size - this.requested);
       this.queue.push({ offset: this.requested, length, result: quiet(readAt(sftp, handle, this.requested, length)) });
