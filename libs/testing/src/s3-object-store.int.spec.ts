@@ -242,6 +242,24 @@ describe(S3ObjectStore, () => {
       expect(await openUploads(reader, bucket)).toEqual([]);
     });
 
+    it('should sign each part without hashing its bytes again: the part carries its CRC32, the payload is UNSIGNED-PAYLOAD', async () => {
+      const { store: s3, bucket } = await store({ endpoint: proxy.endpoint });
+      proxy.reset();
+      const data = keystreamBytes(12 * MiB, 'unsigned');
+      const staging = s3.begin();
+      const staged = await staging.put('unsigned/data.bin', chunked(data));
+      await staging.commit();
+      const parts = proxy.requests.filter(isUploadPart);
+      expect(parts.length).toBeGreaterThanOrEqual(2);
+      for (const request of parts) {
+        expect(request.headers['x-amz-content-sha256'], request.url).toBe('UNSIGNED-PAYLOAD');
+        expect(request.headers['x-amz-checksum-crc32'], request.url).toMatch(/^[A-Za-z0-9+/]{6}==$/);
+      }
+      // The ledger's sha256 is still Octo's own, over every byte.
+      expect(staged.sha256).toBe(sha256(data));
+      expect(sha256(await readObject(reader, bucket, 'landing/unsigned/data.bin'))).toBe(sha256(data));
+    });
+
     it('should abort the upload when retries run out: nothing visible, no open upload', async () => {
       const { store: s3, bucket } = await store({ endpoint: proxy.endpoint, maxAttempts: 3 });
       proxy.reset();

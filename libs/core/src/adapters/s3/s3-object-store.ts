@@ -449,17 +449,17 @@ class S3Staging implements Staging {
   }
 
   private async uploadPart(upload: UploadState, partNumber: number, body: Buffer): Promise<CompletedPart> {
-    const answer = await this.store.client.send(
-      new UploadPartCommand({
-        Bucket: this.store.bucket,
-        Key: upload.s3Key,
-        UploadId: upload.uploadId,
-        PartNumber: partNumber,
-        Body: body,
-        ContentLength: body.length,
-        ChecksumAlgorithm: this.algorithm,
-      }),
-    );
+    const command = new UploadPartCommand({
+      Bucket: this.store.bucket,
+      Key: upload.s3Key,
+      UploadId: upload.uploadId,
+      PartNumber: partNumber,
+      Body: body,
+      ContentLength: body.length,
+      ChecksumAlgorithm: this.algorithm,
+    });
+    signWithoutPayloadHash(command);
+    const answer = await this.store.client.send(command);
     if (!answer.ETag) throw new OctoError('store', `${upload.key}: part ${partNumber} was not acknowledged (no ETag)`);
     const checksumField = `Checksum${this.algorithm}` as const;
     const checksum = answer[checksumField];
@@ -566,6 +566,22 @@ class PartBufferPool {
     if (this.free.length < this.keep) this.free.push(buffer);
     else this.mine.delete(buffer);
   }
+}
+
+/**
+ * Signs a part's request without hashing its body (`UNSIGNED-PAYLOAD`): SigV4 would otherwise
+ * read every byte again for a sha256 on top of the part's SDK checksum. S3 verifies that
+ * checksum (CRC32 by default) against the bytes it stored, and the ledger's sha256 is Octo's own.
+ */
+function signWithoutPayloadHash(command: UploadPartCommand): void {
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      return next(args);
+    },
+    { step: 'build', name: 'octoUnsignedPayload' },
+  );
 }
 
 /** Runs `work` over `items` 8 at a time: each is one small request, and a tar of many entries should not cost a round trip apiece. */
