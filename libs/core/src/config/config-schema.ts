@@ -117,8 +117,8 @@ export const configSchema = z
     store: z.union([z.string(), storeSchema]).transform((value) => (typeof value === 'string' ? { url: value } : value)).pipe(storeSchema),
     /** Temporary files (zip spools), locks and job reports. */
     workDir: z.string().default('.octo/work'),
-    /** Files processed at once per job. */
-    concurrency: z.number().int().min(1).max(64).default(4),
+    /** Files processed at once per job. 8: small files wait on round trips, not CPU (2,000 small files into S3 measured fastest at 8). */
+    concurrency: z.number().int().min(1).max(64).default(8),
     limits: limitsSchema.default({ maxUnpackedBytes: 64 * 1024 ** 3, maxCompressionRatio: 1000, maxEntries: 100_000 }),
     providers: z.record(z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'provider names are kebab-case, e.g. acme-bank'), providerConfigSchema),
     /** The HTTP API (`octo serve`). */

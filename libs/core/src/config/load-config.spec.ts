@@ -15,7 +15,7 @@ providers:
 describe(parseConfig, () => {
   it('should fill defaults', () => {
     const config = parseConfig(valid, 'octo.config.yaml');
-    expect(config.concurrency).toBe(4);
+    expect(config.concurrency).toBe(8);
     expect(config.workDir).toBe('.octo/work');
     expect(config.store.url).toBe('file://buckets');
     const provider = config.providers['acme-bank']!;
