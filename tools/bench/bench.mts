@@ -2,7 +2,7 @@
 // reads the data sets from the harness's sshd and lands them in moto and in the local store;
 // each stage alone, the sequential and the streamed tool chains, and rclone run on the same
 // files, interleaved, medians of N. See tools/bench/README.md.
-// Usage: npm run bench [-- --quick] [--runs N] [--only A,C,WAN] [--engines openpgp,gnupg]
+// Usage: npm run bench [-- --quick] [--runs N] [--only A,C,WAN] [--cases octo-] [--engines openpgp,gnupg] [--cpu-prof DIR]
 import { existsSync } from 'node:fs';
 import { link, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -41,6 +41,10 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     engines: { type: 'string', default: 'openpgp' },
     'cpu-prof': { type: 'string' },
+    /** Only cases whose id contains one of these (comma-separated), e.g. `octo-` to profile Octo alone. */
+    cases: { type: 'string' },
+    /** Octo's `concurrency` (files at once); default: Octo's own default. */
+    concurrency: { type: 'string' },
   },
 });
 const runs = Number(args.runs ?? (args.quick ? 1 : 3));
@@ -117,7 +121,10 @@ const env: Env = { data, sshd, moto, s3, wan, bundle, scratch, toolEnv, wanKnown
 const results = new Map<string, { benchCase: BenchCase; samples: Sample[] }>();
 try {
   log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB; runs per case: ${runs}; engines: ${engines.join(', ')}`);
-  for (const [dataset, cases] of casesByDataset(env)) {
+  const wanted = args.cases?.split(',').map((part) => part.trim());
+  for (const [dataset, all] of casesByDataset(env)) {
+    const cases = wanted ? all.filter((item) => wanted.some((part) => item.id.includes(part))) : all;
+    if (cases.length === 0) continue;
     log(`\n${dataset.id}: ${dataset.outputFiles} file(s), ${(dataset.sourceBytes / MiB).toFixed(0)} MiB encrypted, ${(dataset.outputBytes / MiB).toFixed(0)} MiB out`);
     for (const { round, item } of interleave(cases, runs)) {
       let prepared: Awaited<ReturnType<BenchCase['prepare']>> | undefined;
@@ -301,6 +308,7 @@ function octoCase(env: Env, dataset: Dataset, sink: 's3' | 'local', engine: 'ope
       const config = await writeOctoConfig(target.dir, {
         store: sink === 's3' ? { url: 's3://', endpoint: env.moto.endpoint, forcePathStyle: true, region: 'us-east-1' } : `file://${path.join(target.dir, 'store')}`,
         workDir: path.join(target.dir, 'work'),
+        ...(args.concurrency ? { concurrency: Number(args.concurrency) } : {}),
         providers: {
           bench: {
             plugin: 'example',
