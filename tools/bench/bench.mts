@@ -32,6 +32,8 @@ import { compare, cpuSecondsPerGigabyte, formatRatio, interleave, markdownTable,
 const MiB = 1024 * 1024;
 /** Numbers each run's fresh sink (bucket and folder). */
 let sequence = 0;
+/** Names this run's result files. */
+const stamp = new Date().toISOString().replaceAll(':', '-').slice(0, 19);
 const WAN_ROUND_TRIP_MS = 50;
 
 const { values: args } = parseArgs({
@@ -143,12 +145,14 @@ try {
         await prepared?.cleanup();
       }
     }
+    // After every data set, so a run cut short still leaves its figures.
+    await report(results, false);
   }
 } finally {
   s3.destroy();
   await Promise.allSettled([wan.stop(), sshd.stop(), moto.stop(), rm(bundle, { force: true }), rm(scratch, { recursive: true, force: true })]);
 }
-await report(results);
+await report(results, true);
 
 /** Every case of every selected data set, in run order. */
 function casesByDataset(env: Env): Array<[Dataset, BenchCase[]]> {
@@ -168,25 +172,6 @@ function casesByDataset(env: Env): Array<[Dataset, BenchCase[]]> {
       ],
     ]);
   }
-  if (only.has('A-25519')) {
-    const a = sets['A-25519'];
-    out.push([a, [...octoCases(a, ['s3', 'local']), peerCase(env, a, 'gpg-d', 'gpg -d (Curve25519)', () => `gpg --batch -q -d ${shellQuote(localFile(a))}`)]]);
-  }
-  if (only.has('A-small') || only.has('WAN') || only.has('B')) {
-    const small = sets['A-small'];
-    const cases: BenchCase[] = [];
-    if (only.has('A-small') || only.has('B')) cases.push(...octoCases(small, ['s3', 'local']));
-    if (only.has('A-small')) {
-      cases.push(peerCase(env, small, 'gpg-gunzip-local', 'gpg -d file | gzip -dc > file', (t) => `gpg --batch -q -d ${shellQuote(localFile(small))} | gzip -dc > ${shellQuote(path.join(t.dir, 'out.csv'))}`));
-    }
-    if (only.has('WAN')) {
-      cases.push(...octoCases(small, ['local'], { wan: true }));
-      cases.push(peerCase(env, small, 'rclone-copy-local@wan', `rclone copy sftp -> local, ${WAN_ROUND_TRIP_MS} ms RTT`, (t) => `rclone copy --config /dev/null WAN:${remoteDir(small)} ${shellQuote(t.dir)}/`));
-      cases.push(peerCase(env, small, 'rclone-copy-local', 'rclone copy sftp -> local, loopback', (t) => `rclone copy --config /dev/null SRC:${remoteDir(small)} ${shellQuote(t.dir)}/`));
-    }
-    out.push([small, cases]);
-  }
-  if (only.has('B')) out.push([sets.B, octoCases(sets.B, ['s3', 'local'])]);
   if (only.has('C')) {
     const c = sets.C;
     const first = c.files.slice(0, Math.min(200, c.files.length));
@@ -204,6 +189,21 @@ function casesByDataset(env: Env): Array<[Dataset, BenchCase[]]> {
       ],
     ]);
   }
+  if (only.has('A-small') || only.has('WAN') || only.has('B')) {
+    const small = sets['A-small'];
+    const cases: BenchCase[] = [];
+    if (only.has('A-small') || only.has('B')) cases.push(...octoCases(small, ['s3', 'local']));
+    if (only.has('A-small')) {
+      cases.push(peerCase(env, small, 'gpg-gunzip-local', 'gpg -d file | gzip -dc > file', (t) => `gpg --batch -q -d ${shellQuote(localFile(small))} | gzip -dc > ${shellQuote(path.join(t.dir, 'out.csv'))}`));
+    }
+    if (only.has('WAN')) {
+      cases.push(...octoCases(small, ['local'], { wan: true }));
+      cases.push(peerCase(env, small, 'rclone-copy-local@wan', `rclone copy sftp -> local, ${WAN_ROUND_TRIP_MS} ms RTT`, (t) => `rclone copy --config /dev/null WAN:${remoteDir(small)} ${shellQuote(t.dir)}/`));
+      cases.push(peerCase(env, small, 'rclone-copy-local', 'rclone copy sftp -> local, loopback', (t) => `rclone copy --config /dev/null SRC:${remoteDir(small)} ${shellQuote(t.dir)}/`));
+    }
+    out.push([small, cases]);
+  }
+  if (only.has('B')) out.push([sets.B, octoCases(sets.B, ['s3', 'local'])]);
   if (only.has('D')) {
     const d = sets.D;
     out.push([
@@ -213,6 +213,10 @@ function casesByDataset(env: Env): Array<[Dataset, BenchCase[]]> {
         peerCase(env, d, 'stream-untar-local', 'rclone cat | gpg -d | gzip -dc | tar -x', (t) => `rclone cat --config /dev/null SRC:${remoteFile(d)} | gpg --batch -q -d | gzip -dc | tar -x -C ${shellQuote(t.dir)}`),
       ],
     ]);
+  }
+  if (only.has('A-25519')) {
+    const a = sets['A-25519'];
+    out.push([a, [...octoCases(a, ['s3', 'local']), peerCase(env, a, 'gpg-d', 'gpg -d (Curve25519)', () => `gpg --batch -q -d ${shellQuote(localFile(a))}`)]]);
   }
   return out;
 }
@@ -386,7 +390,7 @@ function comparisons(engine: 'openpgp' | 'gnupg'): Comparison[] {
   ];
 }
 
-async function report(results: Map<string, { benchCase: BenchCase; samples: Sample[] }>): Promise<void> {
+async function report(results: Map<string, { benchCase: BenchCase; samples: Sample[] }>, final: boolean): Promise<void> {
   const summaries = new Map<string, CaseSummary>();
   for (const [id, { samples }] of results) summaries.set(id, summarise(samples));
   const caseRows = [...results.values()].map(({ benchCase }) => {
@@ -430,15 +434,14 @@ async function report(results: Map<string, { benchCase: BenchCase; samples: Samp
     if (b) compareRows.push([`peak RSS, B into S3 [${engine}]`, `${(b.maxRssKiB / 1024).toFixed(0)} MiB`, '≤ 256 MiB', b.maxRssKiB / 1024 <= 256 ? 'met' : 'NOT met']);
   }
   const compareHeader = ['comparison (faster: peer time / Octo time; lower: Octo / peer)', 'ratio', 'target', ''];
-  process.stdout.write(`\nCases (medians of ${runs}):\n${table(caseHeader, caseRows)}\n\nComparisons:\n${table(compareHeader, compareRows)}\n`);
+  if (final) process.stdout.write(`\nCases (medians of ${runs}):\n${table(caseHeader, caseRows)}\n\nComparisons:\n${table(compareHeader, compareRows)}\n`);
   const outDir = path.join(WORKSPACE_ROOT, '.octo', 'bench-results');
   await mkdir(outDir, { recursive: true });
-  const stamp = new Date().toISOString().replaceAll(':', '-').slice(0, 19);
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB, Node ${process.version}`;
   await writeFile(
     path.join(outDir, `${stamp}.md`),
     `# bench ${stamp} (${args.quick ? 'quick' : 'full'}, medians of ${runs})\n\n${machine}\n\n${markdownTable(compareHeader, compareRows)}\n\n${markdownTable(caseHeader, caseRows)}\n`,
   );
   await writeFile(path.join(outDir, `${stamp}.json`), `${JSON.stringify({ machine, runs, spec, results: Object.fromEntries([...results].map(([id, { samples }]) => [id, samples])) }, null, 2)}\n`);
-  log(`\nresults: ${path.relative(WORKSPACE_ROOT, path.join(outDir, `${stamp}.md`))}`);
+  if (final) log(`\nresults: ${path.relative(WORKSPACE_ROOT, path.join(outDir, `${stamp}.md`))}`);
 }
