@@ -11,6 +11,7 @@ import { BoundedOutput, ByteCounter, UnpackBudget } from '../streams/byte-limit.
 import { chain } from '../streams/chain.js';
 import { DigestStream } from '../streams/digest-stream.js';
 import { decryptedName, planLayers } from './layers.js';
+import { sourceIdentity } from './source-path.js';
 import { markSourceComplete } from './completion-marker.js';
 import { KeyOwnership, type OwnedKey } from './key-ownership.js';
 
@@ -45,8 +46,9 @@ export class FileProcessor {
   ) {}
 
   async process(file: RemoteFile, context: Omit<FileContext, 'signature'>, onBytes: (bytes: number) => void): Promise<ProcessedFile> {
+    refuseListed(file);
     const plan = planLayers(baseName(file.path));
-    const signature = file.signaturePath ? await this.source.readSmall(file.signaturePath, MAX_SIGNATURE_BYTES) : undefined;
+    const signature = file.signaturePath ? await this.source.readSmall(file.signaturePath, MAX_SIGNATURE_BYTES, file.signatureRawPath) : undefined;
     const budget = new UnpackBudget(this.provider.limits.maxUnpackedBytes);
     const fileContext: FileContext = { ...context, signature, budget };
     const staging = this.store.begin();
@@ -130,6 +132,7 @@ export class FileProcessor {
       await this.ledger.record({
         provider: context.provider,
         path: file.path,
+        ...rawPathOf(file),
         size: file.size,
         mtimeMs: file.mtimeMs,
         sha256,
@@ -170,7 +173,7 @@ export class FileProcessor {
    * an object Octo never claimed (a resend may replace what its own pre-ownership record lists).
    */
   private async claimOutputKey(routed: string, file: RemoteFile, jobId: string, owned: OwnedKey[], earlier: () => Promise<EarlierDelivery[]>): Promise<{ key: string; ifAbsent: boolean }> {
-    const claimed = await this.ownership.claimOutput(routed, file.path, jobId);
+    const claimed = await this.ownership.claimOutput(routed, sourceIdentity(file), jobId);
     owned.push(claimed);
     const ifAbsent = claimed.created && !claimed.tookOver && !(await earlier()).some(({ record }) => record.outputs.some((output) => output.key === claimed.key));
     return { key: claimed.key, ifAbsent };
@@ -180,7 +183,7 @@ export class FileProcessor {
   private earlierDeliveries(file: RemoteFile, provider: string): () => Promise<EarlierDelivery[]> {
     let found: Promise<EarlierDelivery[]> | undefined;
     return () =>
-      (found ??= this.ledger.recordsFor(provider, file.path).then((records) => records.filter(({ record }) => record.size !== file.size || record.mtimeMs !== file.mtimeMs)));
+      (found ??= this.ledger.recordsFor(provider, sourceIdentity(file)).then((records) => records.filter(({ record }) => record.size !== file.size || record.mtimeMs !== file.mtimeMs)));
   }
 }
 
@@ -201,6 +204,16 @@ function supersededBy(earlier: EarlierDelivery | undefined): SupersededRecord | 
 function namingSource(error: OctoError, path: string): OctoError {
   if (error.kind !== 'store' || error.message.startsWith(path)) return error;
   return new OctoError(error.kind, `${path}: ${error.message}`, { cause: error.cause ?? error, fatal: error.fatal });
+}
+
+/** A file the source listed as refused (a symbolic link, a name that reads like another's) fails before it is opened. */
+function refuseListed(file: RemoteFile): void {
+  if (file.refused !== undefined) throw new OctoError('unsafe', `${file.path} ${file.refused}`);
+}
+
+/** The ledger keeps a name's exact bytes when they are not UTF-8. */
+function rawPathOf(file: RemoteFile): { rawPath?: string } {
+  return file.rawPath === undefined ? {} : { rawPath: file.rawPath };
 }
 
 function baseName(remotePath: string): string {

@@ -12,6 +12,7 @@ import { progressPercent } from '../jobs/progress-percent.js';
 import { FileProcessor } from './file-processor.js';
 import { KeyOwnership } from './key-ownership.js';
 import { planLayers } from './layers.js';
+import { sourceIdentity } from './source-path.js';
 
 /** Options for one run of a provider's sync. */
 export interface SyncOptions {
@@ -50,9 +51,9 @@ export class SyncJob {
     const wait = sourceConfig.stabilityCheckMs ?? 0;
     if (wait > 0 && pending.length > 0) {
       await sleep(wait, undefined, { signal });
-      const again = new Map((await this.source.list({ minAgeMs, signal })).map((file) => [file.path, file]));
+      const again = new Map((await this.source.list({ minAgeMs, signal })).map((file) => [sourceIdentity(file), file]));
       pending = pending.filter((file) => {
-        const now = again.get(file.path);
+        const now = again.get(sourceIdentity(file));
         return now !== undefined && now.size === file.size && now.mtimeMs === file.mtimeMs;
       });
     }

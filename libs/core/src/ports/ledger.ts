@@ -5,6 +5,8 @@ import type { StagedObject } from './object-store.js';
 export interface LedgerRecord {
   readonly provider: string;
   readonly path: string;
+  /** The path's exact bytes, percent-encoded, when its name is not valid UTF-8 (see {@link RemoteFile.rawPath}). */
+  readonly rawPath?: string;
   readonly size: number;
   readonly mtimeMs: number;
   readonly sha256: string;

@@ -4,11 +4,23 @@ import type { Readable } from 'node:stream';
 export interface RemoteFile {
   /** Path relative to the source root, `/`-separated, never starting with `/`. */
   readonly path: string;
+  /**
+   * The path's exact bytes, percent-encoded, when some segment is not valid UTF-8 (then `path`
+   * is its Windows-1252 reading). The source opens the file by these bytes; the ledger keeps them.
+   */
+  readonly rawPath?: string;
   readonly size: number;
   /** Modification time, milliseconds since the epoch. */
   readonly mtimeMs: number;
   /** Path of the detached signature (`<path>.sig`) paired with this file, when the drop has one. */
   readonly signaturePath?: string;
+  /** The signature's exact bytes, percent-encoded, when its name is not valid UTF-8 (see `rawPath`). */
+  readonly signatureRawPath?: string;
+  /**
+   * Why this file was listed but cannot be ingested (a symbolic link, a name that reads like
+   * another file's): the job reports it as failed with this message and never opens it.
+   */
+  readonly refused?: string;
 }
 
 /** Options for {@link RemoteSource.list}. */
@@ -29,8 +41,11 @@ export interface RemoteSource {
   list(options?: ListOptions): Promise<RemoteFile[]>;
   /** A stream of the file's bytes from `offset` (default 0) to its end. */
   open(file: RemoteFile, options?: { offset?: number; signal?: AbortSignal }): Promise<Readable>;
-  /** Reads a small file whole (a detached signature); refuses anything over `maxBytes`. */
-  readSmall(path: string, maxBytes: number): Promise<Buffer>;
+  /**
+   * Reads a small file whole (a detached signature); refuses anything over `maxBytes`.
+   * `rawPath` (see {@link RemoteFile.rawPath}) names the file when its name is not UTF-8.
+   */
+  readSmall(path: string, maxBytes: number, rawPath?: string): Promise<Buffer>;
   /** Releases connections; safe to call more than once. */
   close(): Promise<void>;
 }

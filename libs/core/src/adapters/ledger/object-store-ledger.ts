@@ -4,6 +4,7 @@ import { OctoError } from '../../errors/octo-error.js';
 import type { Ledger, LedgerRecord } from '../../ports/ledger.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { RemoteFile } from '../../ports/remote-source.js';
+import { sourceIdentity } from '../../pipeline/source-path.js';
 
 /** Where ledger records live in a provider's bucket. */
 export const LEDGER_PREFIX = '_octo/ledger/';
@@ -17,11 +18,14 @@ export class ObjectStoreLedger implements Ledger {
   constructor(private readonly store: ObjectStore) {}
 
   /** The record key for a source file: same path, size and mtime means the same file. */
-  static keyFor(provider: string, file: Pick<RemoteFile, 'path' | 'size' | 'mtimeMs'>): string {
-    return `${ObjectStoreLedger.pathPrefix(provider, file.path)}${file.size}-${Math.floor(file.mtimeMs)}.json`;
+  static keyFor(provider: string, file: Pick<RemoteFile, 'path' | 'rawPath' | 'size' | 'mtimeMs'>): string {
+    return `${ObjectStoreLedger.pathPrefix(provider, sourceIdentity(file))}${file.size}-${Math.floor(file.mtimeMs)}.json`;
   }
 
-  /** The key prefix every record of one source path shares, whatever its size and mtime. */
+  /**
+   * The key prefix every record of one source shares, whatever its size and mtime; `sourcePath`
+   * is the source's {@link sourceIdentity} (its path, plus its bytes when the name is not UTF-8).
+   */
   static pathPrefix(provider: string, sourcePath: string): string {
     const pathHash = createHash('sha256').update(sourcePath).digest('hex').slice(0, 40);
     return `${LEDGER_PREFIX}${provider}/${pathHash}-`;
@@ -49,7 +53,7 @@ export class ObjectStoreLedger implements Ledger {
         const body = await this.store.get(object.key);
         if (!body) continue;
         const record = JSON.parse(await text(body)) as LedgerRecord;
-        if (record.path === sourcePath) found.push({ key: object.key, record });
+        if (sourceIdentity(record) === sourcePath) found.push({ key: object.key, record });
       }
     } catch (error) {
       throw new OctoError('ledger', `cannot read the ledger in ${this.store.description}: ${(error as Error).message}`, { cause: error });

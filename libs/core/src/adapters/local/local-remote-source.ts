@@ -1,11 +1,21 @@
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { OctoError } from '../../errors/octo-error.js';
 import type { ListOptions, RemoteFile, RemoteSource } from '../../ports/remote-source.js';
 import { pairSignatures } from '../../pipeline/pair-signatures.js';
+import { refuseNameCollisions } from '../../pipeline/refuse-name-collisions.js';
+import { sourcePathBytes, sourcePathOf } from '../../pipeline/source-path.js';
 
-/** A provider drop that is a folder on this machine (the embedded default, and tests). */
+const SLASH = Buffer.from('/');
+
+/**
+ * A provider drop that is a folder on this machine (the embedded default, and tests).
+ * Names are read as bytes, so a file whose name is not UTF-8 is listed and opened too
+ * (see {@link sourcePathOf}). Symbolic links are never followed: each is listed as refused,
+ * and a file is opened without following a link, inside the drop folder only.
+ */
 export class LocalRemoteSource implements RemoteSource {
   readonly description: string;
 
@@ -17,55 +27,130 @@ export class LocalRemoteSource implements RemoteSource {
   }
 
   async list(options: ListOptions = {}): Promise<RemoteFile[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.root, { recursive: this.options.recursive ?? true });
-    } catch (error) {
-      throw new OctoError('source', `cannot list ${this.description}: ${(error as NodeJS.ErrnoException).code ?? String(error)}; check the provider's source path`, {
-        cause: error,
-        fatal: true,
-      });
-    }
-    const now = Date.now();
-    const files: RemoteFile[] = [];
-    for (const name of names.sort()) {
-      const full = path.join(this.root, name);
-      const info = await stat(full).catch(() => undefined);
-      if (!info?.isFile()) continue;
-      if (options.minAgeMs && now - info.mtimeMs < options.minAgeMs) continue;
-      files.push({ path: name.split(path.sep).join('/'), size: info.size, mtimeMs: Math.floor(info.mtimeMs) });
-    }
-    return pairSignatures(files);
+    const found: RemoteFile[] = [];
+    const realRoot = await realpath(this.root).catch((error: unknown) => {
+      throw this.listError(error);
+    });
+    await this.walk(Buffer.from(this.root), [], realRoot, found, options);
+    found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : (a.rawPath ?? '') < (b.rawPath ?? '') ? -1 : 1));
+    return pairSignatures(refuseNameCollisions(found));
   }
 
   async open(file: RemoteFile, options: { offset?: number } = {}): Promise<Readable> {
-    const full = this.resolve(file.path);
     try {
-      const handle = await open(full, 'r');
+      const handle = await this.openInside(file.path, file.rawPath);
       return handle.createReadStream({ start: options.offset ?? 0, highWaterMark: 256 * 1024 });
     } catch (error) {
+      if (OctoError.is(error)) throw error;
       throw new OctoError('source', `cannot open ${file.path} in ${this.description}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
         cause: error,
       });
     }
   }
 
-  async readSmall(filePath: string, maxBytes: number): Promise<Buffer> {
-    const full = this.resolve(filePath);
-    const info = await stat(full);
-    if (info.size > maxBytes) throw new OctoError('source', `${filePath} is ${info.size} bytes, more than the ${maxBytes} expected`);
-    return readFile(full);
+  async readSmall(filePath: string, maxBytes: number, rawPath?: string): Promise<Buffer> {
+    const handle = await this.openInside(filePath, rawPath);
+    try {
+      const info = await handle.stat();
+      if (info.size > maxBytes) throw new OctoError('source', `${filePath} is ${info.size} bytes, more than the ${maxBytes} expected`);
+      return await handle.readFile();
+    } finally {
+      await handle.close();
+    }
   }
 
   async close(): Promise<void> {
     // Nothing to release: files are opened per read.
   }
 
-  private resolve(relative: string): string {
-    const full = path.resolve(this.root, relative);
-    if (!full.startsWith(path.resolve(this.root) + path.sep)) {
+  /** Lists one folder by its raw bytes; `segments` are the raw names from the root down to it. */
+  private async walk(dir: Buffer, segments: readonly Buffer[], realRoot: string, found: RemoteFile[], options: ListOptions): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true, encoding: 'buffer' });
+    } catch (error) {
+      if (segments.length === 0) throw this.listError(error);
+      return; // A sub-folder that vanished or is unreadable: its files wait for a later run.
+    }
+    const now = Date.now();
+    for (const entry of entries) {
+      const name = entry.name as unknown as Buffer;
+      const full = Buffer.concat([dir, SLASH, name]);
+      const here = [...segments, name];
+      if (entry.isDirectory()) {
+        if (this.options.recursive ?? true) await this.walk(full, here, realRoot, found, options);
+        continue;
+      }
+      if (entry.isSymbolicLink()) {
+        const info = await lstat(full).catch(() => undefined);
+        if (info) found.push({ ...sourcePathOf(here), size: 0, mtimeMs: Math.floor(info.mtimeMs), refused: await this.linkRefusal(full, realRoot) });
+        continue;
+      }
+      if (!entry.isFile()) continue;
+      const info = await lstat(full).catch(() => undefined);
+      if (!info?.isFile()) continue;
+      if (options.minAgeMs && now - info.mtimeMs < options.minAgeMs) continue;
+      found.push({ ...sourcePathOf(here), size: info.size, mtimeMs: Math.floor(info.mtimeMs) });
+    }
+  }
+
+  /** Why a link is not followed, without showing where it points (it may be a local absolute path). */
+  private async linkRefusal(link: Buffer, realRoot: string): Promise<string> {
+    const target = await realpath(link).catch(() => undefined);
+    const inside = target !== undefined && target.startsWith(realRoot + path.sep);
+    const where = inside
+      ? 'to another file in the drop, which is ingested under its own name'
+      : target === undefined
+        ? 'to nothing that exists'
+        : 'outside the drop folder';
+    return `is a symbolic link ${where}; links in a file:// drop are never followed: put the file itself in the drop`;
+  }
+
+  /**
+   * Opens a listed file read-only, by its exact bytes, refusing a path that leaves the drop
+   * (`..`, an absolute path, a folder swapped for a link) or a file that is now a link.
+   */
+  private async openInside(relative: string, rawPath: string | undefined) {
+    const bytes = sourcePathBytes({ path: relative, rawPath });
+    const segments = splitBytes(bytes);
+    if (bytes[0] === 0x2f || segments.some((segment) => segment.length === 0 || segment.equals(DOT) || segment.equals(DOTDOT) || segment.includes(0))) {
       throw new OctoError('unsafe', `${relative} is outside the source folder`);
     }
-    return full;
+    const full = Buffer.concat([Buffer.from(this.root), SLASH, bytes]);
+    const realRoot = await realpath(this.root);
+    const parent = Buffer.concat([Buffer.from(this.root), ...segments.slice(0, -1).flatMap((segment) => [SLASH, segment])]);
+    const realParent = await realpath(parent).catch(() => undefined);
+    if (realParent !== undefined && realParent !== realRoot && !realParent.startsWith(realRoot + path.sep)) {
+      throw new OctoError('unsafe', `${relative} is reached through a symbolic link out of the drop folder; links are never followed`);
+    }
+    try {
+      return await open(full, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ELOOP') {
+        throw new OctoError('unsafe', `${relative} is a symbolic link; links in a file:// drop are never followed: put the file itself in the drop`, { cause: error });
+      }
+      throw new OctoError('source', `cannot open ${relative} in ${this.description}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    }
   }
+
+  private listError(error: unknown): OctoError {
+    return new OctoError('source', `cannot list ${this.description}: ${(error as NodeJS.ErrnoException).code ?? String(error)}; check the provider's source path`, {
+      cause: error,
+      fatal: true,
+    });
+  }
+}
+
+const DOT = Buffer.from('.');
+const DOTDOT = Buffer.from('..');
+
+function splitBytes(bytes: Buffer): Buffer[] {
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (let index = bytes.indexOf(0x2f); index !== -1; index = bytes.indexOf(0x2f, start)) {
+    parts.push(bytes.subarray(start, index));
+    start = index + 1;
+  }
+  parts.push(bytes.subarray(start));
+  return parts;
 }

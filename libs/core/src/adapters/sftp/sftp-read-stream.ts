@@ -4,12 +4,13 @@ import type { SFTPWrapper } from 'ssh2';
 import { OctoError } from '../../errors/octo-error.js';
 import type { Logger } from '../../ports/logger.js';
 import type { SftpConnectionPool, SftpLease } from './sftp-connection-pool.js';
+import { SftpRawNames } from './sftp-raw-names.js';
 import { backoffMs, withTimeout } from '../../util/timing.js';
 
 /** How a file is read. */
 export interface SftpReadOptions {
-  /** Remote absolute path. */
-  readonly remotePath: string;
+  /** Remote absolute path: its exact bytes when the name is not UTF-8. */
+  readonly remotePath: string | Buffer;
   /** Path shown in messages (relative to the source root). */
   readonly displayPath: string;
   /** The size the listing reported: the stream ends exactly there or fails. */
@@ -40,6 +41,12 @@ interface ReadRequest {
   readonly offset: number;
   readonly length: number;
   readonly result: Promise<Buffer>;
+}
+
+/** Opens a file by its path, or by its exact bytes when its name is not UTF-8 (ssh2 sends paths as UTF-8). */
+function openForRead(sftp: SFTPWrapper, remotePath: string | Buffer): Promise<Buffer> {
+  if (typeof remotePath !== 'string') return SftpRawNames.of(sftp).openForRead(remotePath);
+  return new Promise<Buffer>((resolve, reject) => sftp.open(remotePath, 'r', (error, handle) => (error ? reject(error) : resolve(handle))));
 }
 
 /** An error that reconnecting cannot fix (the file itself is wrong, or the job must stop). */
@@ -203,9 +210,7 @@ export class SftpReadStream extends Readable {
     const sftp = this.lease.sftp;
     let handle: Buffer;
     try {
-      handle = await this.withTimeout(
-        new Promise<Buffer>((resolve, reject) => sftp.open(this.options.remotePath, 'r', (error, handle) => (error ? reject(error) : resolve(handle)))),
-      );
+      handle = await this.withTimeout(openForRead(sftp, this.options.remotePath));
     } catch (error) {
       const code = (error as { code?: number }).code;
       if (code === 2) {

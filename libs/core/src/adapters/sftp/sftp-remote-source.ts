@@ -3,16 +3,20 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FileEntryWithStats, SFTPWrapper, Stats } from 'ssh2';
+import type { SFTPWrapper, Stats } from 'ssh2';
 import { resolvePath } from '../../config/load-config.js';
 import type { SourceConfig } from '../../config/config-schema.js';
 import { OctoError } from '../../errors/octo-error.js';
+import { percentEncodeBytes } from '../../pipeline/name-bytes.js';
 import { pairSignatures } from '../../pipeline/pair-signatures.js';
+import { refuseNameCollisions } from '../../pipeline/refuse-name-collisions.js';
+import { sourcePathBytes, sourcePathOf } from '../../pipeline/source-path.js';
 import { silentLogger, type Logger } from '../../ports/logger.js';
 import type { ListOptions, RemoteFile, RemoteSource } from '../../ports/remote-source.js';
 import type { SecretResolver } from '../../secrets/secret-ref.js';
 import { parseKnownHosts, type HostKeyPin } from './host-key.js';
 import { SftpConnectionPool, type SshCredentials } from './sftp-connection-pool.js';
+import { SftpRawNames, type RawAttrs } from './sftp-raw-names.js';
 import { SftpReadStream } from './sftp-read-stream.js';
 import { parseSftpUrl, type SftpTarget } from './sftp-url.js';
 import { backoffMs, withTimeout } from '../../util/timing.js';
@@ -107,19 +111,20 @@ export class SftpRemoteSource implements RemoteSource {
   async list(options: ListOptions = {}): Promise<RemoteFile[]> {
     const files = await this.withConnection('list', async (sftp) => {
       const found: RemoteFile[] = [];
-      await this.walk(sftp, this.options.target.root, '', found, options.signal);
+      await this.walk(sftp, Buffer.from(this.options.target.root), [], found, options.signal);
       return found;
     });
     const now = Date.now();
     const minAgeMs = options.minAgeMs ?? 0;
     const fresh = minAgeMs > 0 ? files.filter((file) => now - file.mtimeMs >= minAgeMs) : files;
-    return pairSignatures(fresh.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)));
+    const sorted = fresh.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : (a.rawPath ?? '') < (b.rawPath ?? '') ? -1 : 1));
+    return pairSignatures(refuseNameCollisions(sorted));
   }
 
   async open(file: RemoteFile, options: { offset?: number; signal?: AbortSignal } = {}): Promise<Readable> {
     const pool = await this.pool();
     return new SftpReadStream(pool, {
-      remotePath: this.remotePath(file.path),
+      remotePath: this.remotePath(file.path, file.rawPath),
       displayPath: file.path,
       size: file.size,
       offset: options.offset ?? 0,
@@ -133,13 +138,15 @@ export class SftpRemoteSource implements RemoteSource {
     });
   }
 
-  async readSmall(filePath: string, maxBytes: number): Promise<Buffer> {
-    const remotePath = this.remotePath(filePath);
+  async readSmall(filePath: string, maxBytes: number, rawPath?: string): Promise<Buffer> {
+    const remotePath = this.remotePath(filePath, rawPath);
     const stats = await this.withConnection('stat', (sftp) =>
-      this.timed(new Promise<Stats>((resolve, reject) => sftp.stat(remotePath, (error, attrs) => (error ? reject(error) : resolve(attrs))))),
+      typeof remotePath === 'string'
+        ? this.timed(new Promise<Stats>((resolve, reject) => sftp.stat(remotePath, (error, attrs) => (error ? reject(error) : resolve(attrs)))))
+        : this.timed(SftpRawNames.of(sftp).stat(remotePath)),
     );
     if (stats.size > maxBytes) throw new OctoError('source', `${filePath} is ${stats.size} bytes, more than the ${maxBytes} expected`);
-    const stream = await this.open({ path: filePath, size: stats.size, mtimeMs: stats.mtime * 1000 });
+    const stream = await this.open({ path: filePath, ...(rawPath === undefined ? {} : { rawPath }), size: stats.size, mtimeMs: stats.mtime * 1000 });
     return buffer(stream);
   }
 
@@ -211,27 +218,33 @@ export class SftpRemoteSource implements RemoteSource {
     return new OctoError('source', `cannot ${what} ${this.description}: ${message}`, { cause: error });
   }
 
-  private async walk(sftp: SFTPWrapper, dir: string, prefix: string, found: RemoteFile[], signal?: AbortSignal): Promise<void> {
+  private async walk(sftp: SFTPWrapper, dir: Buffer, segments: readonly Buffer[], found: RemoteFile[], signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) throw new OctoError('cancelled', 'the listing was cancelled');
-    // Each request is timed (a hung server must not hang the job); the walk as a whole is not.
-    const entries = await this.timed(
-      new Promise<FileEntryWithStats[]>((resolve, reject) => sftp.readdir(dir, (error, list) => (error ? reject(error) : resolve(list as FileEntryWithStats[])))),
-    );
+    // Names are read as bytes (ssh2 would turn a Latin-1 name into U+FFFD); each folder's listing is timed.
+    const raw = SftpRawNames.of(sftp);
+    const entries = await this.timed(raw.readdir(dir));
     for (const entry of entries) {
-      if (entry.filename === '.' || entry.filename === '..') continue;
-      const relative = prefix ? `${prefix}/${entry.filename}` : entry.filename;
-      const full = path.posix.join(dir, entry.filename);
-      let attrs: Stats = entry.attrs as Stats;
+      if (!isPlainName(entry.filename)) {
+        // A name with a slash or NUL could climb out of the root or into another file's key.
+        this.logger.warn('the SFTP server listed a name that is not a plain file name; it was skipped', {
+          folder: sourcePathOf(segments).path,
+          name: percentEncodeBytes(entry.filename),
+        });
+        continue;
+      }
+      const here = [...segments, entry.filename];
+      const full = Buffer.concat([dir, SLASH, entry.filename]);
+      let attrs: RawAttrs = entry.attrs;
       if (attrs.isSymbolicLink()) {
         // Follow links to files only: a link to a folder could loop.
-        const target = await this.timed(new Promise<Stats | undefined>((resolve) => sftp.stat(full, (error, stats) => resolve(error ? undefined : stats))));
+        const target = await this.timed(raw.stat(full)).catch(() => undefined);
         if (!target?.isFile()) continue;
         attrs = target;
       }
       if (attrs.isDirectory()) {
-        if (this.options.recursive ?? true) await this.walk(sftp, full, relative, found, signal);
+        if (this.options.recursive ?? true) await this.walk(sftp, full, here, found, signal);
       } else if (attrs.isFile()) {
-        found.push({ path: relative, size: attrs.size, mtimeMs: attrs.mtime * 1000 });
+        found.push({ ...sourcePathOf(here), size: attrs.size, mtimeMs: attrs.mtime * 1000 });
       }
     }
   }
@@ -241,11 +254,21 @@ export class SftpRemoteSource implements RemoteSource {
     return withTimeout(promise, ms, `no answer from the SFTP server within ${ms} ms`);
   }
 
-  private remotePath(relative: string): string {
-    const segments = relative.split('/');
-    if (relative.startsWith('/') || segments.some((segment) => segment === '..' || segment === '')) {
+  /** The remote path of a listed file: a string for UTF-8 names, the exact bytes otherwise; never outside the root. */
+  private remotePath(relative: string, rawPath?: string): string | Buffer {
+    const bytes = sourcePathBytes({ path: relative, rawPath });
+    const segments = bytes.toString('latin1').split('/');
+    if (bytes[0] === 0x2f || segments.some((segment) => segment === '..' || segment === '' || segment.includes('\0'))) {
       throw new OctoError('unsafe', `${relative} is not a path inside ${this.description}`);
     }
-    return path.posix.join(this.options.target.root, relative);
+    if (rawPath === undefined) return path.posix.join(this.options.target.root, relative);
+    return Buffer.concat([Buffer.from(this.options.target.root.replace(/\/+$/, '')), SLASH, bytes]);
   }
+}
+
+const SLASH = Buffer.from('/');
+
+/** A name a server may list in a folder: not empty, no slash, no NUL. */
+function isPlainName(name: Buffer): boolean {
+  return name.length > 0 && !name.includes(0x2f) && !name.includes(0);
 }
