@@ -111,6 +111,53 @@ describe(SftpRemoteSource, () => {
     });
   });
 
+  describe('when names on the server are not valid UTF-8', () => {
+    /** A path in the test drop whose parts are raw bytes, given as `latin1` strings (one char per byte). */
+    const raw = (...latin1Parts: string[]) => Buffer.concat([Buffer.from(sshd.dropDir), ...latin1Parts.flatMap((part) => [Buffer.from('/'), Buffer.from(part, 'latin1')])]);
+
+    beforeAll(async () => {
+      await mkdir(raw('latin1', 'd\xe9p\xf4t'), { recursive: true });
+      await writeFile(raw('latin1', 'd\xe9p\xf4t', 'r\xe9sum\xe9.csv'), 'latin-1 name\n');
+      await writeFile(raw('latin1', 'd\xe9p\xf4t', 'r\xe9sum\xe9.csv.sig'), 'sig bytes');
+      await writeFile(raw('latin1', 'a\xe9.csv'), 'e acute\n');
+      await writeFile(raw('latin1', 'a\xe8.csv'), 'e grave\n');
+      await writeFile(raw('latin1', 'caf\xe9.csv'), 'latin-1 twin\n');
+      await writeFile(path.join(sshd.dropDir, 'latin1', 'café.csv'), 'utf-8 twin\n');
+    });
+
+    it('should list them by their Windows-1252 reading with their bytes kept, keep near twins apart, and refuse a name that reads like a UTF-8 one', async () => {
+      const files = await source({}, { dir: path.join(sshd.dropDir, 'latin1') }).list();
+      expect(files.map(({ path: p, rawPath, signaturePath, signatureRawPath, refused }) => ({ path: p, rawPath, signaturePath, signatureRawPath, refused }))).toEqual([
+        { path: 'aè.csv', rawPath: 'a%E8.csv' },
+        { path: 'aé.csv', rawPath: 'a%E9.csv' },
+        { path: 'café.csv' },
+        {
+          path: 'café.csv',
+          rawPath: 'caf%E9.csv',
+          refused:
+            'its name is not UTF-8 (bytes caf%E9.csv) and reads as "café.csv" in Windows-1252, the same as another file in the drop; ask the provider to rename one of them',
+        },
+        { path: 'dépôt/résumé.csv', rawPath: 'd%E9p%F4t/r%E9sum%E9.csv', signaturePath: 'dépôt/résumé.csv.sig', signatureRawPath: 'd%E9p%F4t/r%E9sum%E9.csv.sig' },
+      ].map((file) => ({ rawPath: undefined, signaturePath: undefined, signatureRawPath: undefined, refused: undefined, ...file })));
+    });
+
+    it('should open a file and read its signature by their bytes', async () => {
+      const src = source({}, { dir: path.join(sshd.dropDir, 'latin1') });
+      const files = await src.list();
+      const resume = files.find((file) => file.path === 'dépôt/résumé.csv')!;
+      expect((await buffer(await src.open(resume))).toString()).toBe('latin-1 name\n');
+      expect((await buffer(await src.open(files.find((file) => file.path === 'aé.csv')!))).toString()).toBe('e acute\n');
+      expect((await src.readSmall(resume.signaturePath!, 1024, resume.signatureRawPath)).toString()).toBe('sig bytes');
+    });
+
+    it('should keep reading other files on the same connection while listing by bytes', async () => {
+      const src = source({ connections: 1 });
+      const [listing, big] = await Promise.all([src.list(), src.list().then((all) => src.open(all.find((file) => file.path === 'in/deep/c.bin')!)).then((stream) => buffer(stream))]);
+      expect(listing.some((file) => file.path === 'latin1/dépôt/résumé.csv')).toBe(true);
+      expect(sha256(big)).toBe(sha256(await readFile(path.join(sshd.dropDir, 'in', 'deep', 'c.bin'))));
+    });
+  });
+
   describe('when the host key is pinned by a known_hosts file', () => {
     it('should connect when the file holds the key', async () => {
       const files = await source({ hostKey: undefined, knownHosts: sshd.knownHostsFile }).list();

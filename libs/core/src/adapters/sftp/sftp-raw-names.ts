@@ -257,6 +257,11 @@ export class SftpRawNames {
 const DOT = Buffer.from('.');
 const DOTDOT = Buffer.from('..');
 
+/** A name a server may list in a folder: not empty, no slash, no NUL (anything else could climb out of the root). */
+export function isPlainName(name: Buffer): boolean {
+  return name.length > 0 && !name.includes(0x2f) && !name.includes(0);
+}
+
 function lengthPrefixed(bytes: Buffer): Buffer {
   const out = Buffer.alloc(4 + bytes.length);
   out.writeUInt32BE(bytes.length, 0);

@@ -16,7 +16,7 @@ import type { ListOptions, RemoteFile, RemoteSource } from '../../ports/remote-s
 import type { SecretResolver } from '../../secrets/secret-ref.js';
 import { parseKnownHosts, type HostKeyPin } from './host-key.js';
 import { SftpConnectionPool, type SshCredentials } from './sftp-connection-pool.js';
-import { SftpRawNames, type RawAttrs } from './sftp-raw-names.js';
+import { isPlainName, SftpRawNames, type RawAttrs } from './sftp-raw-names.js';
 import { SftpReadStream } from './sftp-read-stream.js';
 import { parseSftpUrl, type SftpTarget } from './sftp-url.js';
 import { backoffMs, withTimeout } from '../../util/timing.js';
@@ -267,8 +267,3 @@ export class SftpRemoteSource implements RemoteSource {
 }
 
 const SLASH = Buffer.from('/');
-
-/** A name a server may list in a folder: not empty, no slash, no NUL. */
-function isPlainName(name: Buffer): boolean {
-  return name.length > 0 && !name.includes(0x2f) && !name.includes(0);
-}

@@ -11,6 +11,7 @@ import { OctoError } from '../../errors/octo-error.js';
 import { describeSystemError, isDiskFull, isSystemError } from '../../errors/system-error.js';
 import { describeHead, outerUnpackLayer, sniff } from '../../pipeline/layers.js';
 import { safeRelativeName } from '../../pipeline/safe-name.js';
+import { TAR_NAME_BYTES, tarEntryName, ZIP_NAME_BYTES, zipEntryName } from './entry-names.js';
 import { TYPES, type ProviderContext } from '../../ports/identifiers.js';
 import type { FileContext, UnpackedEntry, Unpacker } from '../../ports/stages.js';
 import { BoundedOutput, UnpackBudget } from '../../streams/byte-limit.js';
@@ -89,7 +90,7 @@ export class DefaultUnpacker implements Unpacker {
   }
 
   private async *untar(input: Readable, label: string, dir: string, walk: Walk, depth: number): AsyncGenerator<UnpackedEntry> {
-    const extract = tar.extract();
+    const extract = tar.extract(TAR_NAME_BYTES);
     let failure: Error | undefined;
     const feeding = pipeline(input, extract).catch((error: Error) => {
       failure = error;
@@ -108,7 +109,7 @@ export class DefaultUnpacker implements Unpacker {
         }
         // tar stores its members as they are: the layer that decompressed them (if any) already charged them.
         this.countEntry(walk, label);
-        const entryName = safeRelativeName(header.name, `${label}: tar entry`);
+        const entryName = safeRelativeName(tarEntryName(header, label), `${label}: tar entry`);
         // tar-stream entries are streamx streams; wrap as a Node stream for the rest of the chain.
         const stream = this.cutShortNamed(Readable.from(entry, { objectMode: false }), `${label}: tar entry "${entryName}"`);
         yield* this.peel(stream, entryName, dir, walk, depth + 1);
@@ -132,7 +133,7 @@ export class DefaultUnpacker implements Unpacker {
       const spool = path.join(spoolDir, 'archive.zip');
       await pipeline(input, createWriteStream(spool, { mode: 0o600 }));
       const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-        yauzl.open(spool, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: true }, (error, file) =>
+        yauzl.open(spool, { lazyEntries: true, autoClose: false, validateEntrySizes: true, ...ZIP_NAME_BYTES }, (error, file) =>
           error ? reject(error) : resolve(file),
         ),
       );
@@ -182,6 +183,8 @@ export class DefaultUnpacker implements Unpacker {
         zip.readEntry();
       });
       if (!entry) return entries;
+      // yauzl hands the name over as bytes (ZIP_NAME_BYTES); from here on it is the name the rule reads.
+      (entry as { fileName: string }).fileName = zipEntryName(entry);
       if (!entry.fileName.endsWith('/')) this.countEntry(walk, label);
       entries.push(entry);
     }
