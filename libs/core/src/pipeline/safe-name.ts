@@ -2,6 +2,8 @@ import { OctoError } from '../errors/octo-error.js';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
+// Half of a surrogate pair on its own: not a character, so it has no UTF-8 form for a key.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * Normalises an archive entry or remote file name to a relative `/`-separated path that
@@ -21,6 +23,7 @@ function unsafeReason(raw: string): string | undefined {
   if (raw.length === 0) return 'the name is empty';
   if (raw.length > 512) return 'the name is longer than 512 characters';
   if (CONTROL.test(raw)) return 'the name contains control characters';
+  if (LONE_SURROGATE.test(raw)) return 'the name is not valid Unicode';
   if (raw.includes('\\')) return 'the name contains a backslash';
   if (raw.startsWith('/')) return 'the path is absolute';
   if (/^[A-Za-z]:/.test(raw)) return 'the path starts with a drive letter';

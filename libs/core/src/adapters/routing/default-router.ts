@@ -1,5 +1,6 @@
 import { inject, injectable } from 'inversify';
 import path from 'node:path';
+import { OctoError } from '../../errors/octo-error.js';
 import { TYPES } from '../../ports/identifiers.js';
 import type { FileContext, FolderNamer, Router } from '../../ports/stages.js';
 import { safeRelativeName } from '../../pipeline/safe-name.js';
@@ -26,6 +27,17 @@ export class DefaultRouter implements Router {
   route(entry: { name: string }, context: FileContext): string {
     const name = safeRelativeName(entry.name, 'output name');
     const folder = safeRelativeName(this.folders.folderFor(entry, context), 'folder');
-    return `data/${outputTypeOf(name)}/${folder}/${name}`;
+    return checkKeyLength(`data/${outputTypeOf(name)}/${folder}/${name}`);
   }
+}
+
+/** The longest key S3 accepts, in UTF-8 bytes. */
+export const MAX_KEY_BYTES = 1024;
+
+function checkKeyLength(key: string): string {
+  const bytes = Buffer.byteLength(key, 'utf8');
+  if (bytes > MAX_KEY_BYTES) {
+    throw new OctoError('route', `the key for "${key.slice(0, 80)}..." would be ${bytes} bytes, more than the ${MAX_KEY_BYTES} S3 allows; shorten the name or the folder rule`);
+  }
+  return key;
 }

@@ -1,0 +1,179 @@
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { OctoError } from '../../errors/octo-error.js';
+import { FileProcessor } from '../../pipeline/file-processor.js';
+import { decodeNameBytes, percentDecodeBytes, percentEncodeBytes } from '../../pipeline/name-bytes.js';
+import { safeRelativeName } from '../../pipeline/safe-name.js';
+import { sourcePathBytes, sourcePathOf } from '../../pipeline/source-path.js';
+import type { Ledger, LedgerRecord } from '../../ports/ledger.js';
+import type { ObjectStore, StagedObject } from '../../ports/object-store.js';
+import type { RemoteSource } from '../../ports/remote-source.js';
+import type { FileContext, FileFilter, SignatureVerifier, Unpacker } from '../../ports/stages.js';
+import { isPlainName } from '../sftp/sftp-raw-names.js';
+import { DefaultFolderNamer } from './default-folder-namer.js';
+import { DefaultRouter, MAX_KEY_BYTES, outputTypeOf } from './default-router.js';
+
+// Pieces hostile and unlucky names are made of: separators, dots, drive letters, NUL and other
+// controls, a BOM, lone surrogate halves, characters of every UTF-8 length.
+const tricky = fc.constantFrom('/', '//', '\\', '.', '..', './', '../', '\u0000', '\u0001', '\n', '\u007f', '\u0085', 'C:', ':', '%', '%E9', ' ', '\uFEFF', '\uD800', '\uDC00', 'é', 'e\u0301', '€', '😀', '.csv', '.PDF', '.xml', '.gz');
+const piece = fc.oneof(tricky, fc.string({ maxLength: 8 }), fc.string({ unit: 'binary', maxLength: 6 }));
+/** An arbitrary entry or source name, from harmless to hostile, now and then very long. */
+const anyName = fc.oneof(
+  { weight: 5, arbitrary: fc.array(piece, { maxLength: 12 }).map((parts) => parts.join('')) },
+  { weight: 1, arbitrary: fc.tuple(fc.string({ unit: 'grapheme', minLength: 200, maxLength: 600 }), tricky).map(([long, end]) => long + end) },
+);
+const anyBytes = fc.uint8Array({ maxLength: 40 });
+const context = (provider: string): FileContext => ({ provider, jobId: 'j', file: { path: 'x', size: 1, mtimeMs: 0 } });
+
+/** Routes, or returns the OctoError that refused the name; anything else thrown fails the property. */
+function tryRoute(router: DefaultRouter, name: string, provider: string): string | OctoError {
+  try {
+    return router.route({ name }, context(provider));
+  } catch (error) {
+    if (OctoError.is(error)) return error;
+    throw error;
+  }
+}
+
+/** What makes a key safe to hand to S3 and to the local store, as one reason or undefined. */
+function keyProblem(key: string, folder: string): string | undefined {
+  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) return 'longer than 1024 bytes';
+  if (Buffer.from(key, 'utf8').toString('utf8') !== key) return 'not valid UTF-8';
+  if (!key.startsWith(`data/${outputTypeOf(key)}/${folder}/`)) return 'outside its prefix';
+  const segments = key.split('/');
+  if (segments.some((segment) => segment === '' || segment === '.' || segment === '..')) return 'an empty, . or .. segment';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f\\]/.test(key)) return 'a control character or backslash';
+  return undefined;
+}
+
+describe('routed keys, over arbitrary names (fast-check)', () => {
+  const router = new DefaultRouter(new DefaultFolderNamer());
+
+  it('should keep every key inside data/<type>/<provider>/ and valid for S3, or refuse the name as unsafe', () => {
+    fc.assert(
+      fc.property(anyName, fc.constantFrom('acme-bank', 'example', 'p'), (name, provider) => {
+        const key = tryRoute(router, name, provider);
+        if (typeof key === 'string') expect(keyProblem(key, provider)).toBeUndefined();
+        else expect(['unsafe', 'route']).toContain(key.kind);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('should keep a key inside its prefix whatever a folder rule returns', () => {
+    fc.assert(
+      fc.property(anyName, anyName, (name, folder) => {
+        const hostile = new DefaultRouter({ folderFor: () => folder });
+        const key = tryRoute(hostile, name, 'p');
+        if (typeof key !== 'string') return void expect(['unsafe', 'route']).toContain(key.kind);
+        expect(keyProblem(key, safeRelativeName(folder, 'folder'))).toBeUndefined();
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('should map two names to one key only when they are the same path once normalised', () => {
+    fc.assert(
+      fc.property(anyName, anyName, (a, b) => {
+        const [keyA, keyB] = [tryRoute(router, a, 'p'), tryRoute(router, b, 'p')];
+        fc.pre(typeof keyA === 'string' && typeof keyB === 'string' && a !== b);
+        expect(keyA === keyB).toBe(safeRelativeName(a, 'x') === safeRelativeName(b, 'x'));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('should read the name of any bytes by the documented rule: UTF-8 when valid, else one character per byte, and keep the bytes exactly', () => {
+    fc.assert(
+      fc.property(anyBytes, anyBytes, fc.constantFrom('windows-1252' as const, 'cp437' as const), (a, b, fallback) => {
+        const [nameA, nameB] = [decodeNameBytes(a, fallback), decodeNameBytes(b, fallback)];
+        expect(Buffer.from(nameA.name, 'utf8').toString('utf8')).toBe(nameA.name);
+        if (nameA.encoding === 'utf-8') expect(Buffer.from(nameA.name, 'utf8').equals(Buffer.from(a))).toBe(true);
+        else expect([...nameA.name]).toHaveLength(a.length);
+        // Under one rule, different bytes never read alike; a UTF-8 and a fallback reading may (listings refuse those).
+        if (nameA.encoding === nameB.encoding && !Buffer.from(a).equals(Buffer.from(b))) expect(nameA.name).not.toBe(nameB.name);
+        expect(percentDecodeBytes(percentEncodeBytes(a)).equals(Buffer.from(a))).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('should name a listed source path without climbing, absolute or empty parts, and open it by its exact bytes', () => {
+    const plainSegment = anyBytes.filter((bytes) => isPlainName(Buffer.from(bytes)) && !['.', '..'].includes(Buffer.from(bytes).toString('latin1')));
+    fc.assert(
+      fc.property(fc.array(plainSegment, { minLength: 1, maxLength: 5 }), (segments) => {
+        const listed = sourcePathOf(segments.map((segment) => Buffer.from(segment)));
+        const parts = listed.path.split('/');
+        expect(parts).toHaveLength(segments.length);
+        expect(parts.some((part) => part === '' || part === '.' || part === '..')).toBe(false);
+        expect(sourcePathBytes(listed).equals(Buffer.concat(segments.flatMap((segment, i) => (i ? [Buffer.from('/'), segment] : [segment]))))).toBe(true);
+        expect(listed.rawPath === undefined).toBe(segments.every((segment) => decodeNameBytes(segment).encoding === 'utf-8'));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('should land the distinct entries of one archive at distinct keys, or land nothing and say why', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(anyName, { minLength: 1, maxLength: 6 }), async (names) => {
+        const run = processArchive(names);
+        const normalised = names.map((name) => tryRoute(router, name, 'p'));
+        const refusable = normalised.some((key) => typeof key !== 'string') || new Set(normalised).size < names.length;
+        const outcome = await run.result;
+        if (refusable) {
+          expect(outcome).toBeInstanceOf(Error);
+          expect(['unsafe', 'route']).toContain((outcome as OctoError).kind);
+          expect(run.committed()).toBe(false);
+          expect(run.records).toEqual([]);
+        } else {
+          expect(outcome).not.toBeInstanceOf(Error);
+          expect(run.committed()).toBe(true);
+          expect(run.records[0]?.outputs.map((output) => output.key)).toEqual(normalised);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+/** One archive whose entries have `names`, through the real FileProcessor and DefaultRouter over in-memory ports. */
+function processArchive(names: readonly string[]) {
+  let committed = false;
+  const records: LedgerRecord[] = [];
+  const source = {
+    description: 'memory',
+    list: async () => [],
+    open: async () => Readable.from([Buffer.from('x')]),
+    readSmall: async () => Buffer.alloc(0),
+    close: async () => undefined,
+  } satisfies RemoteSource;
+  const store = {
+    description: 'memory',
+    begin: () => ({
+      put: async (key: string, body: Readable): Promise<StagedObject> => ({ key, size: (await buffer(body)).length, sha256: '' }),
+      discard: async () => undefined,
+      commit: async () => void (committed = true),
+      abort: async () => undefined,
+    }),
+    list: async function* () {},
+    get: async () => undefined,
+    putSmall: async () => undefined,
+    check: async () => undefined,
+  } satisfies ObjectStore;
+  const ledger = { pending: async () => [], record: async (record: LedgerRecord) => void records.push(record), records: async function* () {} } satisfies Ledger;
+  const signatures: SignatureVerifier = { verify: async (input) => ({ stream: input, verified: Promise.resolve() }) };
+  const unpacker: Unpacker = {
+    async *unpack(input) {
+      await buffer(input);
+      for (const name of names) yield { name, stream: Readable.from([Buffer.from(name)]) };
+    },
+  };
+  const filter: FileFilter = { accepts: () => true };
+  const processor = new FileProcessor(source, store, ledger, signatures, { decrypt: async () => ({ stream: Readable.from([]), verified: Promise.resolve() }) }, unpacker, new DefaultRouter(new DefaultFolderNamer()), filter);
+  const file = { path: 'bundle.tar', size: 1, mtimeMs: 0 };
+  const result = processor.process(file, { provider: 'p', jobId: 'j', file }, () => undefined).catch((error: unknown) => error);
+  return { result, records, committed: () => committed };
+}
