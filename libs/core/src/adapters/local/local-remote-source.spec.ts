@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
@@ -56,8 +56,12 @@ describe(LocalRemoteSource, () => {
     });
 
     it('should refuse a Latin-1 name that reads like a UTF-8 name in the same drop, naming both, and keep the UTF-8 one', async () => {
-      await writeFile(raw(drop, 'caf\xe9.csv'), 'latin-1\n');
-      await writeFile(path.join(drop, 'café.csv'), 'utf-8\n');
+      await writeFile(raw(drop, 'caf\xe9.csv'), 'one\n');
+      await writeFile(path.join(drop, 'café.csv'), 'two\n');
+      // Same size and time: only the bytes of the name can tell their ledger records apart.
+      const when = new Date('2026-11-01T00:00:00Z');
+      await utimes(raw(drop, 'caf\xe9.csv'), when, when);
+      await utimes(path.join(drop, 'café.csv'), when, when);
       const files = await new LocalRemoteSource(drop).list();
       expect(files).toHaveLength(2);
       const [utf8, latin1] = files.sort((a, b) => Number(a.rawPath !== undefined) - Number(b.rawPath !== undefined));
@@ -139,7 +143,7 @@ describe('LocalRemoteSource in a sync job', () => {
   let w: TempWorkspace;
 
   beforeEach(async () => {
-    w = await createTempWorkspace();
+    w = await createTempWorkspace({ providerConfig: { source: { url: 'file://drop/plain', stabilityCheckMs: 20 } } });
   });
 
   afterEach(async () => {
@@ -171,5 +175,21 @@ describe('LocalRemoteSource in a sync job', () => {
     // A second run finds the Latin-1 file done and only the links pending.
     const again = await (await runtime.jobs.start('plain')).done;
     expect([again.total, again.failed]).toEqual([2, 2]);
+  });
+
+  it('should tell a UTF-8 and a Latin-1 name that read alike apart through the stability check, landing one and refusing the other', async () => {
+    await writeFile(raw(w.dropDir, 'caf\xe9.csv'), 'latin-1 bytes, longer\n');
+    await writeFile(path.join(w.dropDir, 'café.csv'), 'utf-8\n');
+    const summary = await (await (await w.runtime()).jobs.start('plain')).done;
+    const results = summary.files.map((file) => [file.path, file.status, file.status === 'failed' ? file.reason : file.outputs.map((output) => output.key)]);
+    expect(results.sort((a, b) => String(a[1]).localeCompare(String(b[1])))).toEqual([
+      ['café.csv', 'done', ['data/csv/plain/café.csv']],
+      [
+        'café.csv',
+        'failed',
+        'café.csv its name is not UTF-8 (bytes caf%E9.csv) and reads as "café.csv" in Windows-1252, the same as another file in the drop; ask the provider to rename one of them',
+      ],
+    ]);
+    expect(await readFile(path.join(w.bucketDir, 'data/csv/plain/café.csv'), 'utf8')).toBe('utf-8\n');
   });
 });

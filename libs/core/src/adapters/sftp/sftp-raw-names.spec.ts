@@ -63,7 +63,7 @@ describe(SftpRawNames, () => {
     const names = packet(
       104,
       idOf(sent[1]!),
-      u32(3),
+      u32(5),
       str('.'),
       str('drwxr-xr-x .'),
       fileAttrs(0),
@@ -73,12 +73,19 @@ describe(SftpRawNames, () => {
       str('café.csv'),
       str('-rw-r--r-- café.csv'),
       fileAttrs(5),
+      str('../../etc/passwd'),
+      str('-rw-r--r-- ../../etc/passwd'),
+      fileAttrs(1),
+      str(''),
+      str('-rw-r--r-- '),
+      fileAttrs(1),
     );
     trickle(session.push, Buffer.concat([names, other]), step);
     await new Promise((resolve) => setImmediate(resolve));
     trickle(session.push, packet(101, idOf(sent[2]!), u32(1), str('End of file'), str('')), step);
 
-    const entries = await listing;
+    const { entries, skipped } = await listing;
+    expect(skipped.map((name) => name.toString())).toEqual(['../../etc/passwd', '']);
     expect(entries.map((entry) => [entry.filename.toString('hex'), entry.attrs.size, entry.attrs.isFile(), entry.attrs.mtime])).toEqual([
       [Buffer.from('r\xe9sum\xe9.csv', 'latin1').toString('hex'), 12, true, 1_700_000_000],
       [Buffer.from('café.csv').toString('hex'), 5, true, 1_700_000_000],

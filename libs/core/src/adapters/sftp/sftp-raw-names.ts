@@ -106,22 +106,29 @@ export class SftpRawNames {
     }
   }
 
-  /** Every entry of a folder, names as bytes (`.` and `..` left out). */
-  async readdir(dir: Buffer): Promise<RawEntry[]> {
+  /**
+   * Every entry of a folder, names as bytes, `.` and `..` left out. A name that is not a plain
+   * file name (a slash, a NUL, empty: only a broken or hostile server sends one) is never
+   * returned as an entry, so it cannot climb out of the root; it is returned in `skipped`.
+   */
+  async readdir(dir: Buffer): Promise<{ entries: RawEntry[]; skipped: Buffer[] }> {
     const handle = this.handleOf(await this.request(REQUEST.OPENDIR, [lengthPrefixed(dir)]));
     const entries: RawEntry[] = [];
+    const skipped: Buffer[] = [];
     try {
       for (;;) {
         const [type, body] = await this.request(REQUEST.READDIR, [lengthPrefixed(handle)]);
         if (type === RESPONSE.STATUS && body.readUInt32BE(5) === STATUS_EOF) break;
         for (const entry of this.namesOf(type, body)) {
-          if (!entry.filename.equals(DOT) && !entry.filename.equals(DOTDOT)) entries.push(entry);
+          if (entry.filename.equals(DOT) || entry.filename.equals(DOTDOT)) continue;
+          if (isPlainName(entry.filename)) entries.push(entry);
+          else skipped.push(entry.filename);
         }
       }
     } finally {
       this.sftp.close(handle, () => undefined);
     }
-    return entries;
+    return { entries, skipped };
   }
 
   /** The attributes of `target`, following a link. */

@@ -16,7 +16,7 @@ import type { ListOptions, RemoteFile, RemoteSource } from '../../ports/remote-s
 import type { SecretResolver } from '../../secrets/secret-ref.js';
 import { parseKnownHosts, type HostKeyPin } from './host-key.js';
 import { SftpConnectionPool, type SshCredentials } from './sftp-connection-pool.js';
-import { isPlainName, SftpRawNames, type RawAttrs } from './sftp-raw-names.js';
+import { SftpRawNames, type RawAttrs } from './sftp-raw-names.js';
 import { SftpReadStream } from './sftp-read-stream.js';
 import { parseSftpUrl, type SftpTarget } from './sftp-url.js';
 import { backoffMs, withTimeout } from '../../util/timing.js';
@@ -222,16 +222,15 @@ export class SftpRemoteSource implements RemoteSource {
     if (signal?.aborted) throw new OctoError('cancelled', 'the listing was cancelled');
     // Names are read as bytes (ssh2 would turn a Latin-1 name into U+FFFD); each folder's listing is timed.
     const raw = SftpRawNames.of(sftp);
-    const entries = await this.timed(raw.readdir(dir));
+    const { entries, skipped } = await this.timed(raw.readdir(dir));
+    for (const name of skipped) {
+      // A name with a slash or NUL could climb out of the root or into another file's key.
+      this.logger.warn('the SFTP server listed a name that is not a plain file name; it was skipped', {
+        folder: sourcePathOf(segments).path,
+        name: percentEncodeBytes(name),
+      });
+    }
     for (const entry of entries) {
-      if (!isPlainName(entry.filename)) {
-        // A name with a slash or NUL could climb out of the root or into another file's key.
-        this.logger.warn('the SFTP server listed a name that is not a plain file name; it was skipped', {
-          folder: sourcePathOf(segments).path,
-          name: percentEncodeBytes(entry.filename),
-        });
-        continue;
-      }
       const here = [...segments, entry.filename];
       const full = Buffer.concat([dir, SLASH, entry.filename]);
       let attrs: RawAttrs = entry.attrs;
