@@ -1,15 +1,16 @@
 import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOctoRuntime, type JobEvent, type JobSummary, type Logger, type OctoConfigInput } from '@octo/core';
-import { plainProvider, sha256 } from '@octo/core/testing';
+import { plainProvider, rawNameTar, rawNameZip, sha256 } from '@octo/core/testing';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { writeOctoConfig } from './config-files.js';
 import { isUploadPart, startFaultProxy, type FaultProxy } from './fault-proxy.js';
 import { keystreamBytes, writeKeystreamFile } from './keystream-file.js';
 import { startMotoS3, TEST_AWS_ENV, type MotoS3Server } from './moto-s3-server.js';
-import { createBucket, hashObject, listKeys, openUploads, readObject } from './s3-inspect.js';
+import { createBucket, hashObject, listKeys, openUploads, readObject, readText } from './s3-inspect.js';
 import { startSshd, type SshdServer } from './sshd-server.js';
 
 
@@ -322,6 +323,31 @@ describe('SyncJob over SFTP and S3', () => {
       expect(second.status).toBe('succeeded');
       const [key] = await dataKeys();
       expect(sha256(await readObject(reader, bucket, key!))).toBe(sha256(data));
+    });
+  });
+
+  describe('when names are not valid UTF-8', () => {
+    it('should land a Latin-1 file and the Latin-1 and CP437 entries of its archives under keys read by the documented rule, with the bytes in the ledger', async () => {
+      const { drop, bucket, run, dataKeys, ledgerKeys } = await scenario();
+      const rawName = (name: string) => Buffer.concat([Buffer.from(drop), Buffer.from('/'), Buffer.from(name, 'latin1')]);
+      await writeFile(rawName('r\xe9sum\xe9.csv.gz'), gzipSync('id\n1\n'));
+      await writeFile(rawName('lot.tar'), rawNameTar([{ name: Buffer.from('d\xe9tail \x80.csv', 'latin1'), body: 'tar entry\n' }]));
+      await writeFile(rawName('lot.zip'), rawNameZip([{ name: Buffer.from('r\x82sum\x82.pdf', 'latin1'), body: 'zip entry\n' }]));
+
+      const { summary } = await run();
+
+      expect(summary.status).toBe('succeeded');
+      expect(await dataKeys()).toEqual(['data/csv/plain/détail €.csv', 'data/csv/plain/résumé.csv', 'data/pdf/plain/résumé.pdf']);
+      expect((await readObject(reader, bucket, 'data/csv/plain/résumé.csv')).toString()).toBe('id\n1\n');
+      expect((await readObject(reader, bucket, 'data/csv/plain/détail €.csv')).toString()).toBe('tar entry\n');
+      const records = await Promise.all((await ledgerKeys()).map(async (key) => JSON.parse(await readText(reader, bucket, key)) as { path: string; rawPath?: string }));
+      expect(records.map(({ path: p, rawPath }) => [p, rawPath]).sort()).toEqual([
+        ['lot.tar', undefined],
+        ['lot.zip', undefined],
+        ['résumé.csv.gz', 'r%E9sum%E9.csv.gz'],
+      ]);
+      // A second run finds every file done, the Latin-1 one included.
+      expect((await run()).summary.total).toBe(0);
     });
   });
 
