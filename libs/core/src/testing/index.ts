@@ -13,3 +13,4 @@ export * from './octo-thrown.js';
 export * from './crafted-zip.js';
 export * from './metered-store.js';
 export * from './raw-name-archives.js';
+export * from './name-arbitraries.js';

@@ -13,19 +13,9 @@ import type { RemoteSource } from '../../ports/remote-source.js';
 import type { FileContext, FileFilter, SignatureVerifier, Unpacker } from '../../ports/stages.js';
 import { isPlainName } from '../sftp/sftp-raw-names.js';
 import { DefaultFolderNamer } from './default-folder-namer.js';
-import { DefaultRouter, MAX_KEY_BYTES, outputTypeOf } from './default-router.js';
+import { hostileName, nearTwinName, routedKeyProblem } from '../../testing/name-arbitraries.js';
+import { DefaultRouter } from './default-router.js';
 
-// Pieces hostile and unlucky names are made of: separators, dots, drive letters, NUL and other
-// controls, a BOM, lone surrogate halves, characters of every UTF-8 length.
-const tricky = fc.constantFrom('/', '//', '\\', '.', '..', './', '../', '\u0000', '\u0001', '\n', '\u007f', '\u0085', 'C:', ':', '%', '%E9', ' ', '\uFEFF', '\uD800', '\uDC00', 'é', 'e\u0301', '€', '😀', '.csv', '.PDF', '.xml', '.gz');
-const piece = fc.oneof(tricky, fc.string({ maxLength: 8 }), fc.string({ unit: 'binary', maxLength: 6 }));
-/** An arbitrary entry or source name, from harmless to hostile, now and then very long. */
-const anyName = fc.oneof(
-  { weight: 5, arbitrary: fc.array(piece, { maxLength: 12 }).map((parts) => parts.join('')) },
-  { weight: 1, arbitrary: fc.tuple(fc.string({ unit: 'grapheme', minLength: 200, maxLength: 600 }), tricky).map(([long, end]) => long + end) },
-);
-/** Names from a few pieces, so that distinct names that are one path once normalised (`a.csv`, `./a.csv`, `a//b`) come up often. */
-const nearName = fc.array(fc.constantFrom('a', 'b.csv', '/', './', '//', '.'), { minLength: 1, maxLength: 4 }).map((parts) => parts.join(''));
 const anyBytes = fc.uint8Array({ maxLength: 40 });
 // Shrinking 600-character names takes minutes; a failure is reported as found.
 const settings = (numRuns: number) => ({ numRuns, endOnFailure: true });
@@ -41,26 +31,14 @@ function tryRoute(router: DefaultRouter, name: string, provider: string): string
   }
 }
 
-/** What makes a key safe to hand to S3 and to the local store, as one reason or undefined. */
-function keyProblem(key: string, folder: string): string | undefined {
-  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) return 'longer than 1024 bytes';
-  if (Buffer.from(key, 'utf8').toString('utf8') !== key) return 'not valid UTF-8';
-  if (!key.startsWith(`data/${outputTypeOf(key)}/${folder}/`)) return 'outside its prefix';
-  const segments = key.split('/');
-  if (segments.some((segment) => segment === '' || segment === '.' || segment === '..')) return 'an empty, . or .. segment';
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f\\]/.test(key)) return 'a control character or backslash';
-  return undefined;
-}
-
 describe('routed keys, over arbitrary names (fast-check)', () => {
   const router = new DefaultRouter(new DefaultFolderNamer());
 
   it('should keep every key inside data/<type>/<provider>/ and valid for S3, or refuse the name as unsafe', () => {
     fc.assert(
-      fc.property(anyName, fc.constantFrom('acme-bank', 'example', 'p'), (name, provider) => {
+      fc.property(hostileName, fc.constantFrom('acme-bank', 'example', 'p'), (name, provider) => {
         const key = tryRoute(router, name, provider);
-        if (typeof key === 'string') expect(keyProblem(key, provider)).toBeUndefined();
+        if (typeof key === 'string') expect(routedKeyProblem(key, provider)).toBeUndefined();
         else expect(['unsafe', 'route']).toContain(key.kind);
       }),
       settings(3000),
@@ -69,11 +47,11 @@ describe('routed keys, over arbitrary names (fast-check)', () => {
 
   it('should keep a key inside its prefix whatever a folder rule returns', () => {
     fc.assert(
-      fc.property(anyName, anyName, (name, folder) => {
+      fc.property(hostileName, hostileName, (name, folder) => {
         const hostile = new DefaultRouter({ folderFor: () => folder });
         const key = tryRoute(hostile, name, 'p');
         if (typeof key !== 'string') return void expect(['unsafe', 'route']).toContain(key.kind);
-        expect(keyProblem(key, safeRelativeName(folder, 'folder'))).toBeUndefined();
+        expect(routedKeyProblem(key, safeRelativeName(folder, 'folder'))).toBeUndefined();
       }),
       settings(3000),
     );
@@ -81,7 +59,7 @@ describe('routed keys, over arbitrary names (fast-check)', () => {
 
   it('should map two names to one key only when they are the same path once normalised', () => {
     fc.assert(
-      fc.property(fc.oneof(anyName, nearName), fc.oneof(anyName, nearName), (a, b) => {
+      fc.property(fc.oneof(hostileName, nearTwinName), fc.oneof(hostileName, nearTwinName), (a, b) => {
         const [keyA, keyB] = [tryRoute(router, a, 'p'), tryRoute(router, b, 'p')];
         fc.pre(typeof keyA === 'string' && typeof keyB === 'string' && a !== b);
         expect(keyA === keyB).toBe(safeRelativeName(a, 'x') === safeRelativeName(b, 'x'));
@@ -122,7 +100,7 @@ describe('routed keys, over arbitrary names (fast-check)', () => {
 
   it('should land the distinct entries of one archive at distinct keys, or land nothing and say why', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(fc.oneof(anyName, nearName), { minLength: 1, maxLength: 6 }), async (names) => {
+      fc.asyncProperty(fc.uniqueArray(fc.oneof(hostileName, nearTwinName), { minLength: 1, maxLength: 6 }), async (names) => {
         const run = processArchive(names);
         const normalised = names.map((name) => tryRoute(router, name, 'p'));
         const refusable = normalised.some((key) => typeof key !== 'string') || new Set(normalised).size < names.length;
