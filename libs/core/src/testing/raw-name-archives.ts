@@ -4,6 +4,8 @@ import { crc32 } from 'node:zlib';
 export interface RawNamedEntry {
   readonly name: Buffer;
   readonly body: Buffer | string;
+  /** The tar type flag (default `0`, a regular file; `2` is a symbolic link). */
+  readonly typeflag?: string;
 }
 
 /** How a tar member's name is written: in the ustar header, as a pax `path` record, or as a GNU long name. */
@@ -51,7 +53,7 @@ export function rawNameTar(entries: readonly RawNamedEntry[], style: TarNameStyl
       blocks.push(tarHeader(Buffer.from('././@LongLink'), long.length, 'L'), padded(long));
       blocks.push(tarHeader(entry.name.subarray(0, 99), body.length, '0'));
     } else {
-      blocks.push(tarHeader(entry.name, body.length, '0'));
+      blocks.push(tarHeader(entry.name, body.length, entry.typeflag ?? '0'));
     }
     blocks.push(padded(body));
   }

@@ -11,7 +11,7 @@ import { OctoError } from '../../errors/octo-error.js';
 import { describeSystemError, isDiskFull, isSystemError } from '../../errors/system-error.js';
 import { describeHead, outerUnpackLayer, sniff } from '../../pipeline/layers.js';
 import { safeRelativeName } from '../../pipeline/safe-name.js';
-import { TAR_NAME_BYTES, tarEntryName, ZIP_NAME_BYTES, zipEntryName } from './entry-names.js';
+import { TAR_NAME_BYTES, tarDisplayName, tarEntryName, ZIP_NAME_BYTES, zipEntryName } from './entry-names.js';
 import { TYPES, type ProviderContext } from '../../ports/identifiers.js';
 import type { FileContext, UnpackedEntry, Unpacker } from '../../ports/stages.js';
 import { BoundedOutput, UnpackBudget } from '../../streams/byte-limit.js';
@@ -105,7 +105,7 @@ export class DefaultUnpacker implements Unpacker {
         }
         if (header.type !== 'file' && header.type !== 'contiguous-file') {
           entry.resume();
-          throw new OctoError('unsafe', `${label}: tar entry "${header.name}" is a ${header.type}, and only regular files are accepted`);
+          throw new OctoError('unsafe', `${label}: tar entry "${tarDisplayName(header)}" is a ${header.type}, and only regular files are accepted`);
         }
         // tar stores its members as they are: the layer that decompressed them (if any) already charged them.
         this.countEntry(walk, label);

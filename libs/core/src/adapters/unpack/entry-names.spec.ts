@@ -56,6 +56,12 @@ describe('DefaultUnpacker entry names', () => {
       expect(error.message).toBe('bundle.tar: tar entry "caf\uFFFD.csv" is refused: its pax path is not valid UTF-8; nothing from this file was landed');
     });
 
+    it('should name a refused link entry as it reads, not as bytes one character each', async () => {
+      const tar = rawNameTar([{ name: Buffer.from('lien-é'), body: '', typeflag: '2' }]);
+      const error = await octoFailure(names(tar, 'bundle.tar'));
+      expect(error.message).toBe('bundle.tar: tar entry "lien-é" is a symlink, and only regular files are accepted');
+    });
+
     it('should still refuse a Latin-1 name that climbs out of its folder', async () => {
       const error = await octoFailure(names(rawNameTar([{ name: latin1('../\xe9vasion.csv'), body: 'x' }]), 'bundle.tar'));
       expect(error.kind).toBe('unsafe');

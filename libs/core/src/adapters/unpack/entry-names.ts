@@ -18,14 +18,20 @@ export const ZIP_NAME_BYTES = { decodeStrings: false } as const;
  * `tarEntryName` expects a header read with {@link TAR_NAME_BYTES}.
  */
 export function tarEntryName(header: tar.Header, label: string): string {
-  const paxPath = (header.pax as Record<string, string> | undefined)?.['path'];
-  if (paxPath !== undefined) {
-    if (paxPath.includes('\uFFFD')) {
-      throw new OctoError('unsafe', `${label}: tar entry "${paxPath}" is refused: its pax path is not valid UTF-8; nothing from this file was landed`);
-    }
-    return paxPath;
+  const name = tarDisplayName(header);
+  if (paxPathOf(header)?.includes('\uFFFD')) {
+    throw new OctoError('unsafe', `${label}: tar entry "${name}" is refused: its pax path is not valid UTF-8; nothing from this file was landed`);
   }
-  return decodeNameBytes(Buffer.from(header.name, 'latin1')).name;
+  return name;
+}
+
+/** A tar entry's name for messages: as {@link tarEntryName} reads it, never refused. */
+export function tarDisplayName(header: tar.Header): string {
+  return paxPathOf(header) ?? decodeNameBytes(Buffer.from(header.name, 'latin1')).name;
+}
+
+function paxPathOf(header: tar.Header): string | undefined {
+  return (header.pax as Record<string, string> | null | undefined)?.['path'];
 }
 
 /**
