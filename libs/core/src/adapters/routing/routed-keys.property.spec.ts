@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import fc from 'fast-check';
@@ -7,16 +10,21 @@ import { FileProcessor } from '../../pipeline/file-processor.js';
 import { decodeNameBytes, percentDecodeBytes, percentEncodeBytes } from '../../pipeline/name-bytes.js';
 import { safeRelativeName } from '../../pipeline/safe-name.js';
 import { sourcePathBytes, sourcePathOf } from '../../pipeline/source-path.js';
-import type { Ledger, LedgerRecord } from '../../ports/ledger.js';
-import type { ObjectStore, StagedObject } from '../../ports/object-store.js';
+import { KeyOwnership } from '../../pipeline/key-ownership.js';
+import type { ProviderContext } from '../../ports/identifiers.js';
+import type { LedgerRecord } from '../../ports/ledger.js';
 import type { RemoteSource } from '../../ports/remote-source.js';
-import type { FileContext, FileFilter, SignatureVerifier, Unpacker } from '../../ports/stages.js';
+import type { Decryptor, FileContext, FileFilter, SignatureVerifier, Unpacker } from '../../ports/stages.js';
+import { ObjectStoreLedger } from '../ledger/object-store-ledger.js';
+import { LocalObjectStore } from '../local/local-object-store.js';
 import { isPlainName } from '../sftp/sftp-raw-names.js';
 import { DefaultFolderNamer } from './default-folder-namer.js';
 import { hostileName, nearTwinName, routedKeyProblem } from '../../testing/name-arbitraries.js';
 import { DefaultRouter } from './default-router.js';
 
 const anyBytes = fc.uint8Array({ maxLength: 40 });
+// The local store runs on a file system whose names hold 255 bytes per segment; longer ones are its own refusal, not routing's.
+const storableName = hostileName.filter((name) => name.split('/').every((segment) => Buffer.byteLength(segment) <= 200));
 // Shrinking 600-character names takes minutes; a failure is reported as found.
 const settings = (numRuns: number) => ({ numRuns, endOnFailure: true });
 const context = (provider: string): FileContext => ({ provider, jobId: 'j', file: { path: 'x', size: 1, mtimeMs: 0 } });
@@ -41,7 +49,7 @@ describe('routed keys, over arbitrary names (fast-check)', () => {
         if (typeof key === 'string') expect(routedKeyProblem(key, provider)).toBeUndefined();
         else expect(['unsafe', 'route']).toContain(key.kind);
       }),
-      settings(3000),
+      settings(400),
     );
   });
 
@@ -53,7 +61,7 @@ describe('routed keys, over arbitrary names (fast-check)', () => {
         if (typeof key !== 'string') return void expect(['unsafe', 'route']).toContain(key.kind);
         expect(routedKeyProblem(key, safeRelativeName(folder, 'folder'))).toBeUndefined();
       }),
-      settings(3000),
+      settings(400),
     );
   });
 
@@ -64,7 +72,7 @@ describe('routed keys, over arbitrary names (fast-check)', () => {
         fc.pre(typeof keyA === 'string' && typeof keyB === 'string' && a !== b);
         expect(keyA === keyB).toBe(safeRelativeName(a, 'x') === safeRelativeName(b, 'x'));
       }),
-      settings(3000),
+      settings(400),
     );
   });
 
@@ -79,7 +87,7 @@ describe('routed keys, over arbitrary names (fast-check)', () => {
         if (nameA.encoding === nameB.encoding && !Buffer.from(a).equals(Buffer.from(b))) expect(nameA.name).not.toBe(nameB.name);
         expect(percentDecodeBytes(percentEncodeBytes(a)).equals(Buffer.from(a))).toBe(true);
       }),
-      settings(3000),
+      settings(400),
     );
   });
 
@@ -98,22 +106,31 @@ describe('routed keys, over arbitrary names (fast-check)', () => {
     );
   });
 
+  it('should refuse an archive whose two entries are one path once normalised, landing nothing', async () => {
+    const { outcome, visible, records } = await processArchive(['a.csv', './a.csv']);
+    expect(OctoError.is(outcome) && outcome.message).toBe(
+      'bundle.tar: two entries would land at the same key data/csv/p/a.csv; rename one in the archive or change the folder rule',
+    );
+    expect([visible, records]).toEqual([[], []]);
+  });
+
   it('should land the distinct entries of one archive at distinct keys, or land nothing and say why', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(fc.oneof(hostileName, nearTwinName), { minLength: 1, maxLength: 6 }), async (names) => {
-        const run = processArchive(names);
-        const normalised = names.map((name) => tryRoute(router, name, 'p'));
-        const refusable = normalised.some((key) => typeof key !== 'string') || new Set(normalised).size < names.length;
-        const outcome = await run.result;
+      fc.asyncProperty(fc.uniqueArray(fc.oneof(storableName, { weight: 3, arbitrary: nearTwinName }), { minLength: 1, maxLength: 6 }), async (names) => {
+        const keys = names.map((name) => tryRoute(router, name, 'p'));
+        // `x` and `x/y` are two valid S3 keys that the local store cannot hold side by side; its
+        // file-vs-folder clash is the store's own case (with its own spec), not routing's.
+        fc.pre(!hasFileFolderClash(keys.filter((key): key is string => typeof key === 'string')));
+        const { outcome, visible, records } = await processArchive(names);
+        const refusable = keys.some((key) => typeof key !== 'string') || new Set(keys).size < names.length;
         if (refusable) {
-          expect(outcome).toBeInstanceOf(Error);
-          expect(['unsafe', 'route']).toContain((outcome as OctoError).kind);
-          expect(run.committed()).toBe(false);
-          expect(run.records).toEqual([]);
+          expect(OctoError.is(outcome) && ['unsafe', 'route'].includes(outcome.kind), String(outcome)).toBe(true);
+          expect(visible).toEqual([]);
+          expect(records).toEqual([]);
         } else {
-          expect(outcome).not.toBeInstanceOf(Error);
-          expect(run.committed()).toBe(true);
-          expect(run.records[0]?.outputs.map((output) => output.key)).toEqual(normalised);
+          expect(OctoError.is(outcome), String(outcome)).toBe(false);
+          expect(visible).toEqual([...(keys as string[])].sort());
+          expect(records[0]?.outputs.map((output) => output.key)).toEqual(keys);
         }
       }),
       settings(400),
@@ -121,45 +138,47 @@ describe('routed keys, over arbitrary names (fast-check)', () => {
   });
 });
 
-async function* nothing<T>(): AsyncGenerator<T> {
-  // An empty listing: the processor never asks for one here.
+function hasFileFolderClash(keys: readonly string[]): boolean {
+  return keys.some((a) => keys.some((b) => b.startsWith(`${a}/`)));
 }
 
-/** One archive whose entries have `names`, through the real FileProcessor and DefaultRouter over in-memory ports. */
-function processArchive(names: readonly string[]) {
-  let committed = false;
-  const records: LedgerRecord[] = [];
-  const source = {
-    description: 'memory',
-    list: async () => [],
-    open: async () => Readable.from([Buffer.from('x')]),
-    readSmall: async () => Buffer.alloc(0),
-    close: async () => undefined,
-  } satisfies RemoteSource;
-  const store = {
-    description: 'memory',
-    begin: () => ({
-      put: async (key: string, body: Readable): Promise<StagedObject> => ({ key, size: (await buffer(body)).length, sha256: '' }),
-      discard: async () => undefined,
-      commit: async () => void (committed = true),
-      abort: async () => undefined,
-    }),
-    list: () => nothing(),
-    get: async () => undefined,
-    putSmall: async () => undefined,
-    check: async () => undefined,
-  } satisfies ObjectStore;
-  const ledger = { pending: async () => [], record: async (record: LedgerRecord) => void records.push(record), records: () => nothing() } satisfies Ledger;
-  const signatures: SignatureVerifier = { verify: async (input) => ({ stream: input, verified: Promise.resolve() }) };
-  const unpacker: Unpacker = {
-    async *unpack(input) {
-      await buffer(input);
-      for (const name of names) yield { name, stream: Readable.from([Buffer.from(name)]) };
-    },
-  };
-  const filter: FileFilter = { accepts: () => true };
-  const processor = new FileProcessor(source, store, ledger, signatures, { decrypt: async () => ({ stream: Readable.from([]), verified: Promise.resolve() }) }, unpacker, new DefaultRouter(new DefaultFolderNamer()), filter);
-  const file = { path: 'bundle.tar', size: 1, mtimeMs: 0 };
-  const result = processor.process(file, { provider: 'p', jobId: 'j', file }, () => undefined).catch((error: unknown) => error);
-  return { result, records, committed: () => committed };
+/**
+ * One archive whose entries have `names`, through the real FileProcessor, DefaultRouter, key
+ * ownership, ledger and local store (in a fresh temp folder); only the source and the unpacker
+ * are stand-ins. Returns how it ended and what became visible.
+ */
+async function processArchive(names: readonly string[]) {
+  const root = await mkdtemp(path.join(tmpdir(), 'octo-names-property-'));
+  try {
+    const store = new LocalObjectStore(root);
+    const ledger = new ObjectStoreLedger(store);
+    const provider = { name: 'p', config: { conflicts: 'fail' } } as unknown as ProviderContext;
+    const source: RemoteSource = {
+      description: 'memory',
+      list: async () => [],
+      open: async () => Readable.from([Buffer.from('x')]),
+      readSmall: async () => Buffer.alloc(0),
+      close: async () => undefined,
+    };
+    const signatures: SignatureVerifier = { verify: async (input) => ({ stream: input, verified: Promise.resolve() }) };
+    const decryptor: Decryptor = { decrypt: async () => ({ stream: Readable.from([]), verified: Promise.resolve() }) };
+    const unpacker: Unpacker = {
+      async *unpack(input) {
+        await buffer(input);
+        for (const name of names) yield { name, stream: Readable.from([Buffer.from(name)]) };
+      },
+    };
+    const filter: FileFilter = { accepts: () => true };
+    const router = new DefaultRouter(new DefaultFolderNamer());
+    const processor = new FileProcessor(source, store, ledger, signatures, decryptor, unpacker, router, filter, new KeyOwnership(provider, store, ledger));
+    const file = { path: 'bundle.tar', size: 1, mtimeMs: 0 };
+    const outcome = await processor.process(file, { provider: 'p', jobId: 'j', file }, () => undefined).catch((error: unknown) => error);
+    const visible: string[] = [];
+    for await (const object of store.list('data/')) visible.push(object.key);
+    const records: LedgerRecord[] = [];
+    for await (const record of ledger.records('p')) records.push(record);
+    return { outcome, visible, records };
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 }
