@@ -177,6 +177,22 @@ describe('LocalRemoteSource in a sync job', () => {
     expect([again.total, again.failed]).toEqual([2, 2]);
   });
 
+  it('should not let a UTF-8 file that arrives later pass for the Latin-1 file whose key it would take', async () => {
+    await writeFile(raw(w.dropDir, 'caf\xe9.csv'), 'latin-1 first\n');
+    const runtime = await w.runtime();
+    expect((await (await runtime.jobs.start('plain')).done).succeeded).toBe(1);
+    await writeFile(path.join(w.dropDir, 'café.csv'), 'utf-8 later\n');
+    const later = await (await runtime.jobs.start('plain')).done;
+    expect(later.files.map((file) => [file.path, file.status, file.status === 'failed' ? file.reason : ''])).toEqual([
+      [
+        'café.csv',
+        'failed',
+        'café.csv: its output data/csv/plain/café.csv already belongs to café.csv (bytes caf%E9.csv), another source file; nothing of this file was landed: rename one of them at the source, change the folder rule, or set conflicts: keep-both on the provider to land both',
+      ],
+    ]);
+    expect(await readFile(path.join(w.bucketDir, 'data/csv/plain/café.csv'), 'utf8')).toBe('latin-1 first\n');
+  });
+
   it('should tell a UTF-8 and a Latin-1 name that read alike apart through the stability check, landing one and refusing the other', async () => {
     await writeFile(raw(w.dropDir, 'caf\xe9.csv'), 'latin-1 bytes, longer\n');
     await writeFile(path.join(w.dropDir, 'café.csv'), 'utf-8\n');
