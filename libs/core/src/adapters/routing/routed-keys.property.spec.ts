@@ -152,7 +152,12 @@ async function processArchive(names: readonly string[]) {
   try {
     const store = new LocalObjectStore(root);
     const ledger = new ObjectStoreLedger(store);
-    const provider = { name: 'p', config: { conflicts: 'fail' } } as unknown as ProviderContext;
+    const provider = {
+      name: 'p',
+      config: { conflicts: 'fail' },
+      workDir: path.join(root, 'work'),
+      limits: { maxUnpackedBytes: 1024 ** 2, maxCompressionRatio: 1000, maxEntries: 100 },
+    } as unknown as ProviderContext;
     const source: RemoteSource = {
       description: 'memory',
       list: async () => [],
@@ -170,7 +175,7 @@ async function processArchive(names: readonly string[]) {
     };
     const filter: FileFilter = { accepts: () => true };
     const router = new DefaultRouter(new DefaultFolderNamer());
-    const processor = new FileProcessor(source, store, ledger, signatures, decryptor, unpacker, router, filter, new KeyOwnership(provider, store, ledger));
+    const processor = new FileProcessor(source, store, ledger, signatures, decryptor, unpacker, router, filter, new KeyOwnership(provider, store, ledger), provider);
     const file = { path: 'bundle.tar', size: 1, mtimeMs: 0 };
     const outcome = await processor.process(file, { provider: 'p', jobId: 'j', file }, () => undefined).catch((error: unknown) => error);
     const visible: string[] = [];
