@@ -85,7 +85,7 @@ describe('octo sync (end to end, embedded default)', () => {
     const first = await runOcto(['sync', 'example'], { cwd: dir });
     expect(first.code).toBe(1);
     expect(first.stdout).toMatch(
-      /FAILED wrong_20261109\.csv\.gpg \[decrypt\] wrong_20261109\.csv\.gpg cannot be decrypted with the keys configured for provider example \(it is encrypted to key [0-9A-F]{16}\): check decryption\.privateKeys/,
+      /FAILED wrong_20261109\.csv\.gpg \[decrypt\] wrong_20261109\.csv\.gpg is encrypted to key [0-9A-F]{16}, but provider example has [0-9A-F]{16} \(subkey [0-9A-F]{16}\): add the private key it is encrypted to to decryption\.privateKeys/,
     );
     expect(first.stdout).toMatch(/example\s+partial\s+8\s+1\s+9/);
     expect(first.stdout).toContain('example: 1 file(s) failed:');

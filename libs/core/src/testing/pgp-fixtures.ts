@@ -1,14 +1,22 @@
 import * as openpgp from 'openpgp';
 
-/** A fresh Curve25519 key pair, armored (tests only). */
-export async function generateTestKey(name = 'Test Partner'): Promise<{ privateKey: string; publicKey: string }> {
+/** A fresh Curve25519 key pair, armored, optionally protected by a passphrase (tests only). */
+export async function generateTestKey(name = 'Test Partner', options: { passphrase?: string } = {}): Promise<{ privateKey: string; publicKey: string }> {
   const { privateKey, publicKey } = await openpgp.generateKey({
     type: 'ecc',
     curve: 'curve25519Legacy',
     userIDs: [{ name, email: 'test@octo.invalid' }],
     format: 'armored',
+    ...(options.passphrase ? { passphrase: options.passphrase } : {}),
   });
   return { privateKey, publicKey };
+}
+
+/** The key id and subkey ids of an armored key, as 16 upper-case hex digits (tests only). */
+export async function testKeyIds(armoredKey: string): Promise<{ primary: string; subkeys: string[] }> {
+  const key = await openpgp.readKey({ armoredKey });
+  const hex = (id: openpgp.KeyID) => id.toHex().toUpperCase();
+  return { primary: hex(key.getKeyID()), subkeys: key.getSubkeys().map((subkey) => hex(subkey.getKeyID())) };
 }
 
 /** Encrypts bytes with openpgp.js, to a public key or with a passphrase. */
