@@ -12,3 +12,4 @@ export * from './archive-fixtures.js';
 export * from './octo-thrown.js';
 export * from './crafted-zip.js';
 export * from './metered-store.js';
+export * from './gnupg-test-home.js';

@@ -72,9 +72,9 @@ export const DecryptionFailure = {
     );
   },
 
-  /** The integrity check failed: the MDC, the AEAD tag, the armor checksum, or the data inside. */
-  tampered(path: string, what: string): OctoError {
-    return new OctoError('decrypt', `${path} failed its integrity check (${what}): the file was altered after it was encrypted; ask the partner to send it again`);
+  /** The integrity check failed: the MDC, the AEAD tag, the armor checksum, or the data inside is corrupt. */
+  tampered(path: string): OctoError {
+    return new OctoError('decrypt', `${path} failed its integrity check: the file was altered or damaged after it was encrypted; ask the partner to send it again`);
   },
 
   truncated(path: string): OctoError {

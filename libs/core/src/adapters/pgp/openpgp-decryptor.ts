@@ -104,14 +104,14 @@ export class OpenPgpDecryptor implements Decryptor {
     const passphrase = keyring.passphrase;
 
     if (needed.length > 0 && keyring.keys.length > 0) {
-      try {
-        const found = (await openpgp.decryptSessionKeys({ message, decryptionKeys: [...keyring.keys] })) as SessionKey[];
-        if (found.length > 0) return { keys: found, unverified: false };
-      } catch (error) {
-        // openpgp.js reads the cipher id only once the session key decrypted: the key is ours, its cipher is not known.
-        if (/invalid enum value/i.test((error as Error).message)) {
-          throw DecryptionFailure.unsupported(path, 'a session-key cipher other than AES, 3DES, CAST5, BLOWFISH or TWOFISH (GnuPG also offers CAMELLIA and IDEA)', ENGINE_HINT);
-        }
+      const found = await publicKeySessionKeys(message, keyring.keys);
+      if (found.unsupportedCipher) {
+        throw DecryptionFailure.unsupported(path, 'a session-key cipher other than AES, 3DES, CAST5, BLOWFISH or TWOFISH (GnuPG also offers CAMELLIA and IDEA)', ENGINE_HINT);
+      }
+      if (found.keys.length > 0) return { keys: found.keys, unverified: false };
+      if (found.error && !(skesks.length > 0 && passphrase.value !== undefined)) {
+        const ours = needed.find((id) => keyring.identities.some((key) => key.primary === id || key.subkeys.includes(id)));
+        if (ours) throw DecryptionFailure.damaged(path, `its session key for key ${ours} does not decrypt: ${found.error}`);
       }
     }
 
@@ -153,9 +153,9 @@ export class OpenPgpDecryptor implements Decryptor {
     const detail = (error instanceof Error ? error.message : String(error)).replace(/^Error (decrypting|reading) message: /, '');
     if (source.armored && !source.armorClosed() && /misformed armored|unexpected end|end of stream|armor/i.test(detail)) return DecryptionFailure.truncated(path);
     if (/unexpected end of packet|unexpected end|premature|end of stream/i.test(detail)) return DecryptionFailure.truncated(path);
-    if (/modification detected/i.test(detail)) return DecryptionFailure.tampered(path, 'its modification detection code does not match');
-    if (/authentication tag|tag mismatch|authenticat/i.test(detail)) return DecryptionFailure.tampered(path, 'its AEAD authentication tag does not match');
-    if (/armor integrity|checksum/i.test(detail)) return DecryptionFailure.tampered(path, 'its armor checksum does not match');
+    if (/modification detected/i.test(detail)) return DecryptionFailure.tampered(path);
+    if (/authentication tag|tag mismatch|authenticat/i.test(detail)) return DecryptionFailure.tampered(path);
+    if (/armor integrity|checksum/i.test(detail)) return DecryptionFailure.tampered(path);
     if (/not authenticated|integrity protect/i.test(detail)) {
       return DecryptionFailure.unsupported(path, 'encryption without integrity protection (no MDC), which Octo refuses as GnuPG does');
     }
@@ -186,6 +186,53 @@ export class OpenPgpDecryptor implements Decryptor {
     });
     return this.keyring;
   }
+}
+
+interface SessionKeyPacket {
+  readonly publicKeyID: openpgp.KeyID;
+  sessionKey?: Uint8Array;
+  sessionKeyAlgorithm?: number;
+  read(bytes: Uint8Array): void;
+  write(): Uint8Array;
+  decrypt(keyPacket: unknown): Promise<void>;
+}
+
+/**
+ * Decrypts the public-key session keys with our keys, packet by packet. openpgp.decryptSessionKeys
+ * refuses a session key whose cipher is not among the key's stated preferences, but GnuPG
+ * encrypts with any cipher a partner forces (`--cipher-algo TWOFISH`) and decrypts it, so Octo
+ * must too. An unknown cipher id shows as openpgp.js's "Invalid enum value".
+ */
+async function publicKeySessionKeys(message: openpgp.Message<WebBytes>, keys: readonly openpgp.PrivateKey[]): Promise<{ keys: SessionKey[]; unsupportedCipher: boolean; error?: string }> {
+  const packets = message.packets.filterByTag(openpgp.enums.packet.publicKeyEncryptedSessionKey) as unknown as SessionKeyPacket[];
+  const found: SessionKey[] = [];
+  let unsupportedCipher = false;
+  let error: string | undefined;
+  for (const packet of packets) {
+    for (const key of keys) {
+      let candidates: (openpgp.PrivateKey | openpgp.Subkey)[];
+      try {
+        candidates = await key.getDecryptionKeys(packet.publicKeyID, null, undefined, openpgp.config);
+      } catch {
+        continue;
+      }
+      for (const candidate of candidates) {
+        const copy = new openpgp.PublicKeyEncryptedSessionKeyPacket() as unknown as SessionKeyPacket;
+        copy.read(packet.write());
+        try {
+          await copy.decrypt(candidate.keyPacket);
+          if (copy.sessionKey && copy.sessionKeyAlgorithm !== undefined) {
+            found.push({ data: copy.sessionKey, algorithm: openpgp.enums.read(openpgp.enums.symmetric, copy.sessionKeyAlgorithm) as SessionKey['algorithm'] });
+          }
+        } catch (cause) {
+          const detail = (cause as Error).message;
+          if (/invalid enum value/i.test(detail)) unsupportedCipher = true;
+          else error = detail;
+        }
+      }
+    }
+  }
+  return { keys: found, unsupportedCipher: found.length === 0 && unsupportedCipher, error };
 }
 
 /**
