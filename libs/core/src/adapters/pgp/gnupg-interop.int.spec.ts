@@ -10,6 +10,7 @@ import { SecretResolver } from '../../secrets/secret-ref.js';
 import { octoFailure as failure } from '../../testing/expect-failure.js';
 import { GnuPgTestHome } from '../../testing/gnupg-test-home.js';
 import { decryptAll } from './decryptor-contract.js';
+import { GnuPgDecryptor } from './gnupg-decryptor.js';
 import { OpenPgpDecryptor } from './openpgp-decryptor.js';
 
 // Every message here is made at test time by the local GnuPG 2.2 with the options partners use,
@@ -79,6 +80,16 @@ const engines: Engine[] = [
     name: 'openpgp',
     create: (decryption, secrets) =>
       new OpenPgpDecryptor({ name: 'gnupg', config: { decryption: decryptionSchema.parse(decryption) } } as unknown as ProviderContext, secrets, silentLogger),
+  },
+  {
+    name: 'gnupg',
+    create: (decryption, secrets) =>
+      new GnuPgDecryptor(
+        { name: 'gnupg', config: { decryption: decryptionSchema.parse(decryption) }, limits: { maxUnpackedBytes: 1024 ** 3 } } as unknown as ProviderContext,
+        secrets,
+        silentLogger,
+      ),
+    dispose: (decryptor) => (decryptor as GnuPgDecryptor).close(),
   },
 ];
 
