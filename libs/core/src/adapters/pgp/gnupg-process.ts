@@ -30,10 +30,14 @@ export function spawnGnuPg(home: string, args: readonly string[], listeners: Gnu
     ['--homedir', home, '--batch', '--no-tty', '--no-greeting', '--no-permission-warning', '--pinentry-mode', 'loopback', '--status-fd', '3', '--command-fd', '4', ...args],
     { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'], env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', LC_ALL: 'C', LANGUAGE: 'C', GNUPGHOME: home } },
   );
+  // Spawned with every stdio a pipe, so these exist.
+  const stdin = child.stdin as Writable;
+  const stdout = child.stdout as Readable;
+  const stderr = child.stderr as Readable;
   const status = child.stdio[3] as Readable;
   const commands = child.stdio[4] as Writable;
   // gpg may exit before reading everything we write (no key for a file): that is a verdict, not a crash.
-  for (const stream of [child.stdin, commands]) stream?.on('error', () => undefined);
+  for (const stream of [stdin, commands]) stream.on('error', () => undefined);
   const answer = (line: string) => {
     if (!commands.destroyed) commands.write(`${line}\n`);
   };
@@ -47,7 +51,7 @@ export function spawnGnuPg(home: string, args: readonly string[], listeners: Gnu
       .on('close', resolve);
   });
   const stderrDone = new Promise<void>((resolve) => {
-    createInterface({ input: child.stderr! })
+    createInterface({ input: stderr })
       .on('line', (line) => listeners.onStderr?.(line))
       .on('close', resolve);
   });
@@ -64,5 +68,5 @@ export function spawnGnuPg(home: string, args: readonly string[], listeners: Gnu
       });
     });
   });
-  return { child, stdin: child.stdin!, stdout: child.stdout!, exited };
+  return { child, stdin, stdout, exited };
 }

@@ -114,9 +114,10 @@ export class GnuPgVerdict {
     if (this.symmetricBadPassphrase || (this.symmetric && !this.okay && !this.plaintext && this.encTo.length === 0)) {
       return offer.hasPassphrase ? DecryptionFailure.wrongPassphrase(path, provider, offer.passphraseRef ?? 'decryption.passphrase') : DecryptionFailure.noPassphrase(path, provider, offer.passphraseProblem);
     }
-    if (this.keyBadPassphrase) {
-      const key = offer.unusable.find((k) => k.keyIds.includes(this.keyBadPassphrase!));
-      if (key) return DecryptionFailure.keyUnusable(path, provider, this.keyBadPassphrase, key);
+    const asked = this.keyBadPassphrase;
+    if (asked) {
+      const key = offer.unusable.find((k) => k.keyIds.includes(asked));
+      if (key) return DecryptionFailure.keyUnusable(path, provider, asked, key);
     }
     if (this.unsupportedCode && !this.plaintext) {
       const name = this.cipher !== undefined && this.cipher > 0 ? pgpAlgorithms.cipherName(this.cipher) : 'an algorithm this GnuPG does not have';
