@@ -111,9 +111,8 @@ export class GnuPgVerdict {
   /** The failure for a run that did not succeed. */
   failure(path: string, offer: GnuPgOffer, exitCode: number | null): OctoError {
     const { provider } = offer;
-    if (this.symmetricBadPassphrase || (this.symmetric && !this.okay && !this.plaintext && this.encTo.length === 0)) {
-      return offer.hasPassphrase ? DecryptionFailure.wrongPassphrase(path, provider, offer.passphraseRef ?? 'decryption.passphrase') : DecryptionFailure.noPassphrase(path, provider, offer.passphraseProblem);
-    }
+    if (this.symmetric && !offer.hasPassphrase && !this.okay && this.encTo.length === 0) return DecryptionFailure.noPassphrase(path, provider, offer.passphraseProblem);
+    if (this.symmetricBadPassphrase) return DecryptionFailure.wrongPassphrase(path, provider, offer.passphraseRef ?? 'decryption.passphrase');
     const asked = this.keyBadPassphrase;
     if (asked) {
       const key = offer.unusable.find((k) => k.keyIds.includes(asked));
