@@ -112,7 +112,7 @@ export const DecryptionFailure = {
     publicKey: 'it is a public key, not a private key: export the private key (gpg --armor --export-secret-keys)',
     protectedWithoutPassphrase: (index: number) => `it is protected by a passphrase: set decryption.privateKeys[${index}].passphrase to a secret reference`,
     wrongKeyPassphrase: (ref: string) => `the passphrase ${ref} does not unlock it`,
-    noEncryptionKey: 'it has no key that can decrypt (no encryption subkey; it can only sign or certify)',
+    noEncryptionKey: 'it has no key this engine can decrypt with: no encryption subkey, or only one of an algorithm or curve the engine does not support',
   },
 
   /** The line logged once per key that cannot be loaded. */

@@ -9,7 +9,7 @@ import type { Logger } from '../../ports/logger.js';
 import type { Decryptor, FileContext } from '../../ports/stages.js';
 import { SecretResolver } from '../../secrets/secret-ref.js';
 import { octoFailure as failure } from '../../testing/expect-failure.js';
-import { encryptBytes, generateTestKey, testKeyIds } from '../../testing/pgp-fixtures.js';
+import { encryptBytes, generateTestKey, keyWithUnknownCurve, testKeyIds } from '../../testing/pgp-fixtures.js';
 
 /** How a contract run builds one engine: from a provider's decryption config and its secrets. */
 export interface DecryptorHarness {
@@ -57,6 +57,8 @@ export function decryptorContract(engine: string, harness: DecryptorHarness): vo
       await writeFile(path.join(dir, 'pass-echo.txt'), 'correct horse\n');
       await writeFile(path.join(dir, 'pass-crlf.txt'), 'correct horse\r\n');
       await writeFile(path.join(dir, 'not-a-key.asc'), 'this is not a key\n');
+      await writeFile(path.join(dir, 'unknown-curve.asc'), await keyWithUnknownCurve());
+      await writeFile(path.join(dir, 'public.asc'), partner.publicKey);
     }, 60_000);
 
     afterAll(async () => {
@@ -176,6 +178,17 @@ export function decryptorContract(engine: string, harness: DecryptorHarness): vo
         expect(logger.warnings).toEqual([
           'decryption.privateKeys[0] (file:not-a-key.asc) of provider acme cannot be loaded: it is not an armored OpenPGP private key (one starts with -----BEGIN PGP PRIVATE KEY BLOCK-----; gpg --armor --export-secret-keys writes one); files encrypted to it will fail, the other keys are used',
           'decryption.privateKeys[1] (env:OCTO_LOCKED_KEY) of provider acme cannot be loaded: the passphrase env:OCTO_WRONG does not unlock it; files encrypted to it will fail, the other keys are used',
+        ]);
+      });
+
+      it('should say why a public key, or a key of an unknown curve, cannot be used, and use the others', async () => {
+        const logger = recordingLogger();
+        const d = decryptor({ privateKeys: [{ key: 'file:public.asc' }, { key: 'file:unknown-curve.asc' }, { key: 'env:OCTO_KEY' }] }, logger);
+        const good = await encryptBytes(plaintext, { publicKey: partner.publicKey });
+        expect((await decryptAll(d, good, 'good.csv.gpg')).equals(plaintext)).toBe(true);
+        expect(logger.warnings).toEqual([
+          'decryption.privateKeys[0] (file:public.asc) of provider acme cannot be loaded: it is a public key, not a private key: export the private key (gpg --armor --export-secret-keys); files encrypted to it will fail, the other keys are used',
+          'decryption.privateKeys[1] (file:unknown-curve.asc) of provider acme cannot be loaded: it has no key this engine can decrypt with: no encryption subkey, or only one of an algorithm or curve the engine does not support; files encrypted to it will fail, the other keys are used',
         ]);
       });
 

@@ -68,6 +68,11 @@ export async function loadOpenPgpKeyring(config: DecryptionConfig, secrets: Secr
         continue;
       }
     }
+    // openpgp.js drops a subkey of an unknown algorithm or curve while reading: a key left without one cannot decrypt.
+    if ((await key.getDecryptionKeys(undefined, null, undefined, openpgp.config).catch(() => [])).length === 0) {
+      fail(DecryptionFailure.reasons.noEncryptionKey, ids);
+      continue;
+    }
     keys.push(key);
     identities.push({ primary: hex(key.getKeyID()), subkeys: key.getSubkeys().map((subkey) => hex(subkey.getKeyID())) });
   }
