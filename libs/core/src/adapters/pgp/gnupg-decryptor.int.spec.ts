@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decryptionSchema } from '../../config/config-schema.js';
 import type { ProviderContext } from '../../ports/identifiers.js';
 import { silentLogger } from '../../ports/logger.js';
 import { SecretResolver } from '../../secrets/secret-ref.js';
 import { octoFailure as failure } from '../../testing/expect-failure.js';
+import { GnuPgTestHome } from '../../testing/gnupg-test-home.js';
 import { encryptBytes } from '../../testing/pgp-fixtures.js';
 import { decryptorContract } from './decryptor-contract.js';
 import { GnuPgDecryptor } from './gnupg-decryptor.js';
@@ -87,6 +88,28 @@ describe('GnuPgDecryptor, its child process', () => {
     const error = await failure(result.verified);
     expect([error.kind, error.message]).toEqual(['cancelled', 'c.gpg: the job was cancelled']);
     expect((await ourGpgChildren()).map((c) => c.pid)).not.toContain(child.pid);
+  });
+
+  it("when OpenPGP's own compression expands past limits.maxUnpackedBytes, should stop gpg there and say which limit", async () => {
+    const limited = new GnuPgDecryptor(
+      { name: 'acme', config: { decryption: decryptionSchema.parse({ passphrase: 'env:P' }) }, limits: { maxUnpackedBytes: 1_000_000 } } as unknown as ProviderContext,
+      new SecretResolver('/', { P: PASS }),
+      silentLogger,
+    );
+    try {
+      const home = await GnuPgTestHome.create();
+      const bomb = await home.encrypt(['-c', '--compress-algo', 'ZLIB'], Buffer.alloc(20 * 1024 * 1024), PASS);
+      await home.dispose();
+      expect(bomb.length).toBeLessThan(100_000);
+      const result = await limited.decrypt(Readable.from([bomb]), { provider: 'acme', jobId: 'j', file: { path: 'bomb.gpg', size: 0, mtimeMs: 0 } });
+      let received = 0;
+      result.stream.on('data', (chunk: Buffer) => (received += chunk.length)).on('error', () => undefined);
+      const error = await failure(result.verified);
+      expect([error.kind, error.message]).toEqual(['unsafe', 'bomb.gpg unpacks to more than 1000000 bytes (limits.maxUnpackedBytes); raise the limit if this file is genuine']);
+      expect(received).toBeLessThanOrEqual(1_000_000);
+    } finally {
+      await limited.close();
+    }
   });
 
   it('when the reader gives up, should kill gpg', async () => {

@@ -95,7 +95,8 @@ export class GnuPgVerdict {
     if (/problem reading source|premature eof|unexpected eof|unexpected end|read error|invalid armor|pending bytes/i.test(line)) this.truncatedHint = true;
     if (/not integrity protected|no integrity/i.test(line)) this.noIntegrityHint = true;
     if (/inflate problem|uncompress|bzip2|decompress|invalid packet|zlib/i.test(line)) this.corruptHint = true;
-    if (/max-output|output limit/i.test(line)) this.outputLimitHint = true;
+    // What gpg says when --max-output stops it.
+    if (/object is too large/i.test(line)) this.outputLimitHint = true;
   }
 
   /** True when gpg decrypted the whole message and its integrity check passed. */
