@@ -30,7 +30,11 @@ interface Case {
   readonly args: readonly string[];
   /** Per engine: the algorithm the message must be refused as unsupported for. */
   readonly unsupported?: Partial<Record<string, string>>;
+  /** `gpg --decrypt` fails on it too: there are no reference bytes. */
+  readonly gpgRefuses?: boolean;
 }
+
+const NO_MDC = 'encryption without integrity protection (no MDC), which Octo refuses as GnuPG does';
 
 const OPENPGP_UNSUPPORTED_CIPHERS = new Set(['CAMELLIA128', 'CAMELLIA192', 'CAMELLIA256', 'IDEA']);
 const cv = email('cv25519');
@@ -66,6 +70,13 @@ const cases: Case[] = [
   { label: '-e --throw-keyids (hidden recipient)', args: ['-e', '--throw-keyids', '-r', cv] },
   { label: '-c -e (passphrase and key)', args: ['-c', '-e', '-r', rsa] },
   { label: '-s -e (signed, then encrypted)', args: ['-s', '-e', '-u', cv, '-r', cv] },
+  // gpg --decrypt itself refuses this (and says so), so both engines must refuse it too.
+  {
+    label: '--rfc2440 -c --cipher-algo CAST5 (no integrity protection)',
+    args: ['--rfc2440', '-c', '--cipher-algo', 'CAST5'],
+    unsupported: { openpgp: NO_MDC, gnupg: NO_MDC },
+    gpgRefuses: true,
+  },
 ];
 
 /** A decryption engine as the matrix runs it. */
@@ -109,7 +120,8 @@ async function fixture(test: Case): Promise<{ message: Buffer; reference: Buffer
   } else {
     message = await home.encrypt(test.args, plaintext, PASS);
   }
-  const made = { message, reference: await home.decrypt(message, PASS) };
+  const made = { message, reference: test.gpgRefuses ? Buffer.alloc(0) : await home.decrypt(message, PASS) };
+  if (test.gpgRefuses) await expect(home.decrypt(message, PASS)).rejects.toThrow(/not integrity protected|decryption forced to fail/);
   messages.set(test.label, made);
   return made;
 }
@@ -146,7 +158,7 @@ describe.each(engines)('the $name engine with files from GnuPG 2.2', (engine) =>
     for (const d of made) await engine.dispose?.(d);
   });
 
-  it.each(cases)('$label: should land what gpg --decrypt writes', async (test) => {
+  it.each(cases)('$label: should land what gpg --decrypt writes, or refuse it as unsupported where the case says so', async (test) => {
     const { message, reference } = await fixture(test);
     const expected = test.unsupported?.[engine.name];
     if (expected) {

@@ -153,12 +153,13 @@ export class OpenPgpDecryptor implements Decryptor {
     const detail = (error instanceof Error ? error.message : String(error)).replace(/^Error (decrypting|reading) message: /, '');
     if (source.armored && !source.armorClosed() && /misformed armored|unexpected end|end of stream|armor/i.test(detail)) return DecryptionFailure.truncated(path);
     if (/unexpected end of packet|unexpected end|premature|end of stream/i.test(detail)) return DecryptionFailure.truncated(path);
-    if (/modification detected/i.test(detail)) return DecryptionFailure.tampered(path);
-    if (/authentication tag|tag mismatch|authenticat/i.test(detail)) return DecryptionFailure.tampered(path);
-    if (/armor integrity|checksum/i.test(detail)) return DecryptionFailure.tampered(path);
+    // Before the tag checks below: openpgp.js says "not authenticated" of a message that has no MDC at all.
     if (/not authenticated|integrity protect/i.test(detail)) {
       return DecryptionFailure.unsupported(path, 'encryption without integrity protection (no MDC), which Octo refuses as GnuPG does');
     }
+    if (/modification detected/i.test(detail)) return DecryptionFailure.tampered(path);
+    if (/authentication tag|tag mismatch|authenticat/i.test(detail)) return DecryptionFailure.tampered(path);
+    if (/armor integrity|checksum/i.test(detail)) return DecryptionFailure.tampered(path);
     if (unverifiedPassphrase && /error during parsing|does not conform/i.test(detail)) {
       return new OctoError('decrypt', `${path} could not be decrypted with decryption.passphrase of provider ${context.provider}: the passphrase is wrong, or the file was altered; check the passphrase, then ask the partner to send it again`);
     }
