@@ -39,6 +39,14 @@ export const DecryptionFailure = {
     );
   },
 
+  /** A passphrase's key could not be checked early (a cipher without the quick check in OpenSSL) and the data did not parse. */
+  wrongPassphraseOrDamaged(path: string, provider: string): OctoError {
+    return new OctoError(
+      'decrypt',
+      `${path} could not be decrypted with decryption.passphrase of provider ${provider}: the passphrase is wrong, or the file was altered; check the passphrase, then ask the partner to send it again`,
+    );
+  },
+
   noPassphrase(path: string, provider: string, problem?: string): OctoError {
     return new OctoError(
       'decrypt',

@@ -1,10 +1,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decryptionSchema, type DecryptionConfig } from '../../config/config-schema.js';
+import { OctoError } from '../../errors/octo-error.js';
 import type { Logger } from '../../ports/logger.js';
 import type { Decryptor, FileContext } from '../../ports/stages.js';
 import { SecretResolver } from '../../secrets/secret-ref.js';
@@ -137,6 +138,17 @@ export function decryptorContract(engine: string, harness: DecryptorHarness): vo
       expect(error.message).toBe(
         'cut.csv.gpg ends before its OpenPGP message does: the file is truncated (cut in transit, or still being written when it was listed); ask the partner to send it again',
       );
+    });
+
+    it('when the source fails mid-file, should report the source error, not a decryption one', async () => {
+      const encrypted = await encryptBytes(plaintext, { passphrase: 'correct horse' });
+      const input = new PassThrough();
+      input.write(encrypted.subarray(0, 4096));
+      const result = await decryptor({ passphrase: 'env:OCTO_PASS' }).decrypt(input, context('drop.csv.gpg'));
+      result.stream.on('error', () => undefined).resume();
+      input.destroy(new OctoError('source', 'drop.csv.gpg: the connection dropped after 4096 bytes'));
+      const error = await failure(result.verified);
+      expect([error.kind, error.message]).toEqual(['source', 'drop.csv.gpg: the connection dropped after 4096 bytes']);
     });
 
     it('when the file is not OpenPGP data, should say so', async () => {

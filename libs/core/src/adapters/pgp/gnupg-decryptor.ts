@@ -94,6 +94,8 @@ export class GnuPgDecryptor implements Decryptor {
       context.signal?.removeEventListener('abort', onAbort);
       let error: OctoError | undefined;
       if (context.signal?.aborted) error = new OctoError('cancelled', `${path}: the job was cancelled`);
+      // The source failing (a dropped transfer) is the reason to report, not gpg being stopped for it.
+      else if (source.inputError() !== undefined) error = OctoError.wrap('source', source.inputError(), path);
       else if (signal) error = new OctoError('decrypt', `${path}: decryption stopped before the end of the message (gpg ended by ${signal})`);
       else if (verdict.hitOutputLimit()) {
         error = new OctoError('unsafe', `${path} unpacks to more than ${this.provider.limits?.maxUnpackedBytes} bytes (limits.maxUnpackedBytes); raise the limit if this file is genuine`);

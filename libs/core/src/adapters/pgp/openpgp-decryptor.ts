@@ -148,10 +148,12 @@ export class OpenPgpDecryptor implements Decryptor {
 
   /** Maps what openpgp.js threw to the distinct messages: tampered, truncated, unsupported, damaged. */
   private explain(error: unknown, source: OpenPgpInput, context: FileContext, unverifiedPassphrase: boolean): OctoError {
-    if (OctoError.is(error)) return error;
     const { path } = context.file;
+    const input = source.inputError();
+    if (input !== undefined) return OctoError.wrap('source', input, path);
+    if (OctoError.is(error)) return error;
     const detail = (error instanceof Error ? error.message : String(error)).replace(/^Error (decrypting|reading) message: /, '');
-    if (source.armored && !source.armorClosed() && /misformed armored|unexpected end|end of stream|armor/i.test(detail)) return DecryptionFailure.truncated(path);
+    if (source.armorCut()) return DecryptionFailure.truncated(path);
     if (/unexpected end of packet|unexpected end|premature|end of stream/i.test(detail)) return DecryptionFailure.truncated(path);
     // Before the tag checks below: openpgp.js says "not authenticated" of a message that has no MDC at all.
     if (/not authenticated|integrity protect/i.test(detail)) {
@@ -161,7 +163,7 @@ export class OpenPgpDecryptor implements Decryptor {
     if (/authentication tag|tag mismatch|authenticat/i.test(detail)) return DecryptionFailure.tampered(path);
     if (/armor integrity|checksum/i.test(detail)) return DecryptionFailure.tampered(path);
     if (unverifiedPassphrase && /error during parsing|does not conform/i.test(detail)) {
-      return new OctoError('decrypt', `${path} could not be decrypted with decryption.passphrase of provider ${context.provider}: the passphrase is wrong, or the file was altered; check the passphrase, then ask the partner to send it again`);
+      return DecryptionFailure.wrongPassphraseOrDamaged(path, context.provider);
     }
     return DecryptionFailure.damaged(path, detail);
   }

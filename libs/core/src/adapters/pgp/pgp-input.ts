@@ -11,13 +11,21 @@ export interface OpenPgpInput {
   readonly armored: boolean;
   /** Every byte of the file, the sniffed head included. */
   readonly stream: Readable;
-  /** For an armored file that has been read to its end: whether its armor was closed. */
-  armorClosed(): boolean;
+  /** True when an armored file was read to its end and its armor never closed: the file was cut short. */
+  armorCut(): boolean;
+  /** The error the source stream failed with (a dropped transfer), to report instead of what it caused downstream. */
+  inputError(): unknown;
 }
 
 /** Keeps the last bytes that flowed through, to tell a cut-off armored file from a damaged one. */
 class Tail extends Transform {
   private last = Buffer.alloc(0);
+  ended = false;
+
+  override _flush(callback: TransformCallback): void {
+    this.ended = true;
+    callback();
+  }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.last = Buffer.concat([this.last, chunk]).subarray(-128);
@@ -41,7 +49,12 @@ export async function readOpenPgpInput(input: Readable, context: FileContext): P
     throw DecryptionFailure.notOpenPgp(context.file.path, describeHead(head));
   }
   const tail = new Tail();
-  stream.on('error', (error) => tail.destroy(error));
+  let failed: unknown;
+  stream.on('error', (error) => {
+    failed ??= error;
+    tail.destroy(error);
+  });
   stream.pipe(tail);
-  return { armored: kind === 'pgp-armored', stream: tail, armorClosed: () => ARMOR_END.test(tail.text()) };
+  const armored = kind === 'pgp-armored';
+  return { armored, stream: tail, armorCut: () => armored && tail.ended && !ARMOR_END.test(tail.text()), inputError: () => failed };
 }
