@@ -43,7 +43,7 @@ export const DecryptionFailure = {
   wrongPassphraseOrDamaged(path: string, provider: string): OctoError {
     return new OctoError(
       'decrypt',
-      `${path} could not be decrypted with decryption.passphrase of provider ${provider}: the passphrase is wrong, or the file was altered; check the passphrase, then ask the partner to send it again`,
+      `${path} could not be decrypted with decryption.passphrase of provider ${provider}: the passphrase is wrong, or the file was altered or cut short; check the passphrase, then ask the partner to send it again`,
     );
   },
 

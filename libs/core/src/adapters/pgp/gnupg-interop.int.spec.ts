@@ -188,6 +188,16 @@ describe.each(engines)('the $name engine with files from GnuPG 2.2', (engine) =>
       );
     });
 
+    it.each(['CAST5', 'BLOWFISH', 'TWOFISH'])('with another passphrase and %s, which OpenSSL has no quick check for, should still name the passphrase', async (cipher) => {
+      const { message } = await fixture(cases.find((c) => c.label === `-c --cipher-algo ${cipher}`)!);
+      const error = await failure(decryptAll(wrongPass, message, 'p.gpg'));
+      expect(error.message).toBe(
+        engine.name === 'gnupg'
+          ? 'p.gpg is encrypted with a passphrase, and decryption.passphrase (env:GPG_WRONG) of provider acme is not the one it was encrypted with: check that secret, or ask the partner which passphrase they used'
+          : 'p.gpg could not be decrypted with decryption.passphrase of provider acme: the passphrase is wrong, or the file was altered or cut short; check the passphrase, then ask the partner to send it again',
+      );
+    });
+
     it.each(['-c --compress-algo none', '-c --compress-algo ZLIB', '-e to cv25519 --compress-algo none'])('altered (%s), should fail its integrity check', async (label) => {
       const { message } = await fixture(cases.find((c) => c.label === label)!);
       const altered = Buffer.from(message);

@@ -154,17 +154,17 @@ export class OpenPgpDecryptor implements Decryptor {
     if (OctoError.is(error)) return error;
     const detail = (error instanceof Error ? error.message : String(error)).replace(/^Error (decrypting|reading) message: /, '');
     if (source.armorCut()) return DecryptionFailure.truncated(path);
-    if (/unexpected end of packet|unexpected end|premature|end of stream/i.test(detail)) return DecryptionFailure.truncated(path);
-    // Before the tag checks below: openpgp.js says "not authenticated" of a message that has no MDC at all.
+    // Before the passphrase and tag checks below: openpgp.js says "not authenticated" of a message that has no MDC at all.
     if (/not authenticated|integrity protect/i.test(detail)) {
       return DecryptionFailure.unsupported(path, 'encryption without integrity protection (no MDC), which Octo refuses as GnuPG does');
     }
+    // A passphrase key that could not be checked early (CAST5, BLOWFISH, TWOFISH) decrypts to garbage when it is wrong,
+    // and garbage fails in any way at all (a parse error, a short packet, the MDC): only "wrong, or damaged" is true.
+    if (unverifiedPassphrase) return DecryptionFailure.wrongPassphraseOrDamaged(path, context.provider);
+    if (/unexpected end of packet|unexpected end|premature|end of stream/i.test(detail)) return DecryptionFailure.truncated(path);
     if (/modification detected/i.test(detail)) return DecryptionFailure.tampered(path);
     if (/authentication tag|tag mismatch|authenticat/i.test(detail)) return DecryptionFailure.tampered(path);
     if (/armor integrity|checksum/i.test(detail)) return DecryptionFailure.tampered(path);
-    if (unverifiedPassphrase && /error during parsing|does not conform/i.test(detail)) {
-      return DecryptionFailure.wrongPassphraseOrDamaged(path, context.provider);
-    }
     return DecryptionFailure.damaged(path, detail);
   }
 
