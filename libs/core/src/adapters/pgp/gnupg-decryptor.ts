@@ -46,9 +46,10 @@ export class GnuPgDecryptor implements Decryptor {
         '--no-auto-key-retrieve',
         '--trust-model',
         'always',
-        // OpenPGP's own compression is bounded by gpg as it writes (decompression bombs).
+        // OpenPGP's own compression is bounded by gpg as it writes (decompression bombs); the pipeline's
+        // budget on the decrypted stream is the first check, this the backstop, as for openpgp.js.
         '--max-output',
-        String(this.provider.limits?.maxUnpackedBytes ?? 64 * 1024 ** 3),
+        String(context.budget?.backstopBytes ?? this.provider.limits?.maxUnpackedBytes ?? 64 * 1024 ** 3),
         '--decrypt',
       ],
       {

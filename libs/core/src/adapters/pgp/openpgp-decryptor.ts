@@ -10,6 +10,7 @@ import { cfbQuickCheck } from './cfb-quick-check.js';
 import { DecryptionFailure } from './decryption-failure.js';
 import { loadOpenPgpKeyring, type OpenPgpKeyring } from './openpgp-keyring.js';
 import { pgpAlgorithms } from './pgp-algorithms.js';
+import { settleOrStall, stallGuard } from './stall-guard.js';
 import { readOpenPgpInput, type OpenPgpInput } from './pgp-input.js';
 import { isTextLiteral, TextModeOutput } from './text-mode-output.js';
 
@@ -18,6 +19,8 @@ type SessionKey = openpgp.SessionKey;
 
 /** Cipher ids openpgp.js decrypts; GnuPG also offers IDEA and Camellia, which it does not. */
 const SUPPORTED_CIPHERS = new Set([2, 3, 4, 7, 8, 9, 10]);
+/** How long a passphrase message that could not be checked early may make no progress once it was read whole. */
+const STALL_MS = 5_000;
 const ENGINE_HINT = ', or set decryption.engine: gnupg for this provider';
 
 /**
@@ -58,11 +61,13 @@ export class OpenPgpDecryptor implements Decryptor {
     let text = false;
     const layers: openpgp.Message<WebBytes>[] = [message];
     try {
-      const decrypted = await message.decrypt(undefined, undefined, keys, undefined, {
+      const decrypting = message.decrypt(undefined, undefined, keys, undefined, {
         ...openpgp.config,
         allowUnauthenticatedStream: true,
         maxDecompressedMessageSize: context.budget?.backstopBytes ?? Infinity,
       });
+      const stalled = () => DecryptionFailure.wrongPassphraseOrDamaged(context.file.path, context.provider);
+      const decrypted = unverified ? await settleOrStall(decrypting, source.stream, STALL_MS, stalled) : await decrypting;
       const inner = decrypted.unwrapCompressed() as openpgp.Message<WebBytes>;
       layers.push(decrypted as openpgp.Message<WebBytes>, ...(inner === decrypted ? [] : [inner]));
       const literal = inner.packets.findPacket(openpgp.enums.packet.literalData) as unknown as { format?: unknown } | undefined;
@@ -79,6 +84,7 @@ export class OpenPgpDecryptor implements Decryptor {
     const out: Transform = text ? new TextModeOutput() : new PassThrough();
     plaintext.on('error', (error) => out.destroy(this.explain(error, source, context, unverified)));
     plaintext.pipe(out);
+    if (unverified) stallGuard(source.stream, out, STALL_MS, () => DecryptionFailure.wrongPassphraseOrDamaged(context.file.path, context.provider));
     // A reader that gives up (a failed entry, a cancelled job) stops decryption too.
     out.on('close', () => plaintext.destroy());
     const ended = new Promise<void>((resolve, reject) => {
