@@ -75,6 +75,23 @@ describe('octo sync (end to end, embedded default)', () => {
     expect(await landed(bucket)).toEqual(expectedObjects());
   });
 
+  it('when one configured key cannot be loaded and the passphrase file was written by echo, should say so once and land every file', async () => {
+    const { dir, bucket } = await exampleSetup();
+    await writeFile(path.join(dir, 'pass.txt'), `${await readFile(path.join(DEMO_KEYS_DIR, 'passphrase.txt'), 'utf8')}\n`);
+    await writeFile(path.join(dir, 'broken.asc'), 'not a key\n');
+    const configFile = path.join(dir, 'octo.config.yaml');
+    const config = (await readFile(configFile, 'utf8'))
+      .replace(/passphrase: file:.*/, 'passphrase: file:pass.txt')
+      .replace('      privateKeys:\n', '      privateKeys:\n        - key: file:broken.asc\n');
+    await writeFile(configFile, config);
+
+    const run = await runOcto(['sync', 'example'], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(await landed(bucket)).toEqual(expectedObjects());
+    const warning = 'decryption.privateKeys[0] (file:broken.asc) of provider example cannot be loaded: it is not an armored OpenPGP private key';
+    expect(run.stderr.split(warning).length - 1).toBe(1);
+  });
+
   it('when a file is encrypted to the wrong key, should report it with its reason, land the rest, and exit 1', async () => {
     const { dir, drop, bucket } = await exampleSetup();
     await writeSampleDrop(drop);
@@ -85,7 +102,7 @@ describe('octo sync (end to end, embedded default)', () => {
     const first = await runOcto(['sync', 'example'], { cwd: dir });
     expect(first.code).toBe(1);
     expect(first.stdout).toMatch(
-      /FAILED wrong_20261109\.csv\.gpg \[decrypt\] wrong_20261109\.csv\.gpg cannot be decrypted with the keys configured for provider example \(it is encrypted to key [0-9A-F]{16}\): check decryption\.privateKeys/,
+      /FAILED wrong_20261109\.csv\.gpg \[decrypt\] wrong_20261109\.csv\.gpg is encrypted to key [0-9A-F]{16}, but provider example has [0-9A-F]{16} \(subkey [0-9A-F]{16}\): add the private key it is encrypted to to decryption\.privateKeys/,
     );
     expect(first.stdout).toMatch(/example\s+partial\s+8\s+1\s+9/);
     expect(first.stdout).toContain('example: 1 file(s) failed:');

@@ -241,7 +241,9 @@ describe('the partner providers (acme-bank, globex-payroll) on sftp:// and s3://
     it('should refuse the statement signed by another key with kind signature', () => {
       const failed = fileResult(summary, forged);
       expect(failed).toMatchObject({ status: 'failed', kind: 'signature' });
-      expect(reasonOf(failed)).toMatch(new RegExp(`^${escape(forged)}: detached signature ${escape(forged)}\\.sig is not valid \\(.+\\); the file was not ingested$`));
+      expect(reasonOf(failed)).toMatch(
+        new RegExp(`^${escape(forged)}: detached signature ${escape(forged)}\\.sig was made by key [0-9A-F]{16}, which is not one of the decryption\\.verificationKeys of provider acme-bank \\([0-9A-F]{16}\\): .+; the file was not ingested$`),
+      );
       expect(failedEvents(first).find((event) => event.path === forged)).toMatchObject({ kind: 'signature', reason: reasonOf(failed) });
     });
 

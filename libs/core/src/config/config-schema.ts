@@ -55,6 +55,8 @@ export const decryptionSchema = z
     signature: z.enum(['required', 'if-present', 'ignore']).default('if-present'),
     /** Public keys that signatures must come from (armored), required when signature is not `ignore` and a `.sig` is checked. */
     verificationKeys: z.array(secretRefSchema).default([]),
+    /** What decrypts: `openpgp` (openpgp.js, in process) or `gnupg` (a gpg child per file; every cipher GnuPG has). */
+    engine: z.enum(['openpgp', 'gnupg']).default('openpgp'),
   })
   .strict();
 
@@ -71,7 +73,7 @@ export const providerConfigSchema = z
     exclude: z.array(z.string()).default([]),
     /** The bucket this provider lands in, optionally with a key prefix: `bucket` or `bucket/prefix`. */
     bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9!_.*'()/-]*)?$/, 'expected a bucket name (lowercase letters, digits, dots, hyphens), optionally followed by /prefix'),
-    decryption: decryptionSchema.default({ privateKeys: [], signature: 'if-present', verificationKeys: [] }),
+    decryption: decryptionSchema.default({ privateKeys: [], signature: 'if-present', verificationKeys: [], engine: 'openpgp' }),
     /** Files of this provider processed at once; defaults to the global concurrency. */
     concurrency: z.number().int().min(1).max(64).optional(),
     /** When a source maps to a key another source owns: `fail` the file, or `keep-both` under a suffixed key. */

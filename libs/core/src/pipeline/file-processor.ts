@@ -45,6 +45,11 @@ export class FileProcessor {
     @inject(TYPES.ProviderContext) private readonly provider: ProviderContext,
   ) {}
 
+  /** Releases what the stages hold for the job (the decryption engine's resources). */
+  async close(): Promise<void> {
+    await this.decryptor.close?.();
+  }
+
   async process(file: RemoteFile, context: Omit<FileContext, 'signature'>, onBytes: (bytes: number) => void): Promise<ProcessedFile> {
     refuseListed(file);
     const plan = planLayers(baseName(file.path));

@@ -105,7 +105,11 @@ describe('SyncJob on the embedded default', () => {
       }
       const summary = await (await (await w.runtime()).jobs.start('plain', { concurrency: 1 })).done;
       expect(summary.status).toBe('failed');
-      expect(summary.error).toEqual({ kind: 'secret', reason: 'secret env:OCTO_TEST_UNSET_PASSPHRASE is not set: export OCTO_TEST_UNSET_PASSPHRASE in the environment that runs octo' });
+      expect(summary.error).toEqual({
+        kind: 'config',
+        reason:
+          'provider plain has no decryption key or passphrase that can be used: decryption.passphrase (env:OCTO_TEST_UNSET_PASSPHRASE): secret env:OCTO_TEST_UNSET_PASSPHRASE is not set: export OCTO_TEST_UNSET_PASSPHRASE in the environment that runs octo',
+      });
       expect(summary.files).toEqual([]);
       expect(await listFiles(path.join(w.bucketDir, 'data'))).toEqual([]);
     });

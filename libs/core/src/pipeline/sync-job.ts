@@ -179,6 +179,7 @@ export class SyncJob {
       jobError = { kind: options.signal?.aborted ? 'cancelled' : wrapped.kind, reason: wrapped.message };
     } finally {
       await this.source.close().catch(() => undefined);
+      await this.processor.close().catch(() => undefined);
     }
 
     const failed = files.filter((file) => file.status === 'failed').length;

@@ -39,6 +39,8 @@ export interface SignatureVerifier {
 /** Turns an OpenPGP message (armored or binary) into plaintext bytes, streaming. */
 export interface Decryptor {
   decrypt(input: Readable, context: FileContext): Promise<Decrypted>;
+  /** Releases what the engine holds for the job (e.g. a GnuPG home); called once when the job ends. */
+  close?(): Promise<void>;
 }
 
 /** One file that came out of unpacking (the source itself when it is not an archive). */

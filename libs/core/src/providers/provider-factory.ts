@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Container, ContainerModule } from 'inversify';
 import { createObjectStore, createRemoteSource } from '../adapters/adapter-factories.js';
 import { ObjectStoreLedger } from '../adapters/ledger/object-store-ledger.js';
+import { decryptionEngines } from '../adapters/pgp/decryption-engines.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { ProviderConfig } from '../config/config-schema.js';
 import { formatIssues, resolvePath } from '../config/load-config.js';
@@ -123,6 +124,7 @@ export class ProviderFactory {
     container.bind(TYPES.RemoteSource).toConstantValue(source);
     container.bind(TYPES.ObjectStore).toConstantValue(store);
     container.bind(TYPES.Ledger).toConstantValue(new ObjectStoreLedger(store));
+    container.bind(TYPES.Decryptor).to(decryptionEngines[config.decryption.engine]);
     const register = plugin.register?.bind(plugin);
     if (register) await container.load(new ContainerModule((options) => register({ options, context: { ...context, settings } })));
     return { name, plugin, context, container, syncJob: () => container.get(SyncJob) };

@@ -14,3 +14,4 @@ export * from './crafted-zip.js';
 export * from './metered-store.js';
 export * from './raw-name-archives.js';
 export * from './name-arbitraries.js';
+export * from './gnupg-test-home.js';

@@ -1,8 +1,9 @@
 import { PassThrough, Readable } from 'node:stream';
-import { inject, injectable } from 'inversify';
+import { inject, injectable, optional } from 'inversify';
 import * as openpgp from 'openpgp';
 import { OctoError } from '../../errors/octo-error.js';
 import { TYPES, type ProviderContext } from '../../ports/identifiers.js';
+import { silentLogger, type Logger } from '../../ports/logger.js';
 import type { Checked, FileContext, SignatureVerifier } from '../../ports/stages.js';
 import type { SecretResolver } from '../../secrets/secret-ref.js';
 
@@ -21,6 +22,7 @@ export class OpenPgpSignatureVerifier implements SignatureVerifier {
   constructor(
     @inject(TYPES.ProviderContext) private readonly provider: ProviderContext,
     @inject(TYPES.SecretResolver) private readonly secrets: SecretResolver,
+    @inject(TYPES.Logger) @optional() private readonly logger: Logger = silentLogger,
   ) {}
 
   async verify(input: Readable, context: FileContext): Promise<Checked> {
@@ -49,11 +51,30 @@ export class OpenPgpSignatureVerifier implements SignatureVerifier {
   }
 
   private async check(data: Readable, signatureBytes: Buffer, verificationKeys: openpgp.Key[], context: FileContext): Promise<void> {
+    const sigPath = context.file.signaturePath ?? `${context.file.path}.sig`;
+    const fail = (why: string, cause?: unknown) => {
+      data.resume();
+      return new OctoError('signature', `${context.file.path}: detached signature ${sigPath} ${why}; the file was not ingested`, { cause });
+    };
+    let signature: openpgp.Signature;
     try {
       const head = signatureBytes.subarray(0, 64).toString('latin1').trimStart();
-      const signature = head.startsWith('-----BEGIN PGP SIGNATURE')
+      signature = head.startsWith('-----BEGIN PGP SIGNATURE')
         ? await openpgp.readSignature({ armoredSignature: signatureBytes.toString('utf8') })
         : await openpgp.readSignature({ binarySignature: new Uint8Array(signatureBytes) });
+    } catch (error) {
+      throw fail(`is not a readable OpenPGP signature (${(error as Error).message}): ask the partner to send it again`, error);
+    }
+    // Which key made it, before any bytes are hashed: a signature by a key we do not trust is its own failure.
+    const ours = new Set(verificationKeys.flatMap((key) => key.getKeyIDs().map((id) => id.toHex().toUpperCase())));
+    const signers = signature.getSigningKeyIDs().map((id) => id.toHex().toUpperCase());
+    if (signers.length > 0 && !signers.some((id) => ours.has(id))) {
+      const have = verificationKeys.map((key) => key.getKeyID().toHex().toUpperCase()).join(', ');
+      throw fail(
+        `was made by key ${signers.join(', ')}, which is not one of the decryption.verificationKeys of provider ${context.provider} (${have}): add the partner's signing key, or ask them to sign with one of these`,
+      );
+    }
+    try {
       const message = await openpgp.createMessage({ binary: Readable.toWeb(data) as unknown as WebBytes });
       const verification = await openpgp.verify({ message, signature, verificationKeys, format: 'binary' });
       const reader = (verification.data as unknown as WebBytes).getReader();
@@ -65,12 +86,11 @@ export class OpenPgpSignatureVerifier implements SignatureVerifier {
       if (!first) throw new Error('the signature file holds no signature');
       await first.verified;
     } catch (error) {
-      data.resume();
-      throw new OctoError(
-        'signature',
-        `${context.file.path}: detached signature ${context.file.signaturePath ?? `${context.file.path}.sig`} is not valid (${(error as Error).message}); the file was not ingested`,
-        { cause: error },
-      );
+      const detail = (error as Error).message;
+      if (/signed digest did not match|invalid signature|verification failed/i.test(detail)) {
+        throw fail('does not match the bytes delivered: the file was changed after it was signed, or the signature belongs to another file; ask the partner to send both again', error);
+      }
+      throw fail(`is not valid (${detail})`, error);
     }
   }
 
@@ -80,14 +100,23 @@ export class OpenPgpSignatureVerifier implements SignatureVerifier {
       if (refs.length === 0) {
         throw new OctoError('config', `provider ${context.provider} checks signatures but has no decryption.verificationKeys`, { fatal: true });
       }
+      // Each key on its own: one that cannot be read is reported once and the others are used.
       const keys: openpgp.Key[] = [];
-      for (const ref of refs) {
-        const armored = await this.secrets.resolve(ref);
+      const problems: string[] = [];
+      for (const [index, ref] of refs.entries()) {
+        let why: string;
         try {
-          keys.push(...(await openpgp.readKeys({ armoredKeys: armored })));
+          keys.push(...(await openpgp.readKeys({ armoredKeys: await this.secrets.resolve(ref) })));
+          continue;
         } catch (error) {
-          throw new OctoError('config', `verification key ${ref} of provider ${this.provider.name} is not an armored OpenPGP public key`, { cause: error, fatal: true });
+          why = OctoError.is(error) ? error.message : 'it is not an armored OpenPGP public key (one starts with -----BEGIN PGP PUBLIC KEY BLOCK-----; gpg --armor --export writes one)';
         }
+        const problem = `decryption.verificationKeys[${index}] (${ref}): ${why}`;
+        problems.push(problem);
+        this.logger.warn(`${problem.replace(/\): /, `) of provider ${this.provider.name} cannot be loaded: `)}; signatures by it will fail, the other keys are used`, { provider: this.provider.name, key: ref });
+      }
+      if (keys.length === 0) {
+        throw new OctoError('config', `provider ${this.provider.name} checks signatures but none of its decryption.verificationKeys can be used: ${problems.join('; ')}`, { fatal: true });
       }
       return keys;
     })();

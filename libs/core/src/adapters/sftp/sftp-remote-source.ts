@@ -81,8 +81,8 @@ export class SftpRemoteSource implements RemoteSource {
       logger: deps.logger,
       credentials: async () => ({
         privateKey: config.privateKey ? await deps.secrets.resolveBytes(config.privateKey) : undefined,
-        passphrase: config.privateKeyPassphrase ? (await deps.secrets.resolve(config.privateKeyPassphrase)).trim() : undefined,
-        password: config.password ? (await deps.secrets.resolve(config.password)).replace(/\r?\n$/, '') : undefined,
+        passphrase: config.privateKeyPassphrase ? await deps.secrets.resolvePassphrase(config.privateKeyPassphrase) : undefined,
+        password: config.password ? await deps.secrets.resolvePassphrase(config.password) : undefined,
       }),
       pin: async () => {
         if (config.hostKey) return { kind: 'fingerprint', fingerprints: [config.hostKey] };

@@ -1,0 +1,11 @@
+import type { Newable } from 'inversify';
+import type { DecryptionConfig } from '../../config/config-schema.js';
+import type { Decryptor } from '../../ports/stages.js';
+import { GnuPgDecryptor } from './gnupg-decryptor.js';
+import { OpenPgpDecryptor } from './openpgp-decryptor.js';
+
+/** The Decryptor adapter each `decryption.engine` value binds, so choosing one is one binding. */
+export const decryptionEngines: Record<DecryptionConfig['engine'], Newable<Decryptor>> = {
+  openpgp: OpenPgpDecryptor,
+  gnupg: GnuPgDecryptor,
+};
