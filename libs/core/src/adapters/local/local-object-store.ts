@@ -27,7 +27,7 @@ import { assertSafeKey } from './object-key.js';
 /** Folder inside the bucket root where staged writes wait; never listed. */
 export const STAGING_DIR = '.octo-staging';
 
-/** Run id of the staging folder that small direct writes (ledger records, intents) pass through. */
+/** Run id prefix of the staging folders that small direct writes (ledger records, intents) pass through, one per write so none removes another's. */
 const DIRECT_WRITES_RUN = 'direct';
 
 /**
@@ -93,7 +93,7 @@ export class LocalObjectStore implements ObjectStore {
   async putSmall(key: string, body: Buffer | string): Promise<void> {
     assertSafeKey(key);
     const file = path.join(this.root, key);
-    const dir = this.runDir(DIRECT_WRITES_RUN);
+    const dir = this.runDir(`${DIRECT_WRITES_RUN}-${randomUUID()}`);
     const temp = path.join(dir, `${randomUUID()}.tmp`);
     try {
       await mkdir(path.dirname(file), { recursive: true });
@@ -104,7 +104,6 @@ export class LocalObjectStore implements ObjectStore {
       await rm(temp, { force: true });
       throw localStoreError(error, 'write', key);
     } finally {
-      // The folder goes with its last write (a concurrent write keeps it: rmdir refuses a non-empty folder).
       await rmdir(dir).catch(() => undefined);
     }
   }
@@ -119,7 +118,7 @@ export class LocalObjectStore implements ObjectStore {
   private async createIfAbsent(key: string, body: Buffer | string): Promise<boolean> {
     const file = path.join(this.root, key);
     await mkdir(path.dirname(file), { recursive: true });
-    const dir = this.runDir(DIRECT_WRITES_RUN);
+    const dir = this.runDir(`${DIRECT_WRITES_RUN}-${randomUUID()}`);
     const temp = path.join(dir, `${randomUUID()}.tmp`);
     await mkdir(dir, { recursive: true });
     // link() fails with EEXIST when the name exists, atomically: the kernel decides between
