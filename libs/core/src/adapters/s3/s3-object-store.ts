@@ -631,6 +631,8 @@ class S3Staging implements Staging {
     try {
       await inBatches(pending, (upload) => this.complete(upload));
     } catch (error) {
+      // A refusal (an object this put may not replace) does not change on retry: drop what is still open.
+      if (OctoError.is(error) && error.kind !== 'store') await this.abortAll().catch(() => undefined);
       throw storeError(error, `cannot commit the outputs in ${this.store.description}`);
     }
     await this.clearJournal();
