@@ -4,7 +4,7 @@ import { inject, injectable } from 'inversify';
 import { OctoError } from '../errors/octo-error.js';
 import { TYPES, type ProviderContext } from '../ports/identifiers.js';
 import type { Ledger, LedgerRecord, SupersededRecord } from '../ports/ledger.js';
-import type { ObjectStore, StagedObject } from '../ports/object-store.js';
+import type { ObjectStore, StagedObject, Staging } from '../ports/object-store.js';
 import type { RemoteFile, RemoteSource } from '../ports/remote-source.js';
 import type { Decryptor, FileContext, FileFilter, Router, SignatureVerifier, Unpacker } from '../ports/stages.js';
 import { BoundedOutput, ByteCounter, UnpackBudget } from '../streams/byte-limit.js';
@@ -12,7 +12,7 @@ import { chain } from '../streams/chain.js';
 import { DigestStream } from '../streams/digest-stream.js';
 import { decryptedName, planLayers } from './layers.js';
 import { sourceIdentity } from './source-path.js';
-import { markSourceComplete } from './completion-marker.js';
+import { CommitIntents, commitWithIntent, intentFor } from './commit-intent.js';
 import { KeyOwnership, type OwnedKey } from './key-ownership.js';
 
 /** Largest detached signature accepted. */
@@ -28,7 +28,8 @@ export interface ProcessedFile {
 /**
  * One source file through the whole chain: open, decrypt, unpack, route, stage, and only
  * when every stage ended cleanly (integrity and signature checks included) commit the
- * outputs and write the ledger record. On any failure every staged output is aborted.
+ * outputs through a commit intent and write the ledger record. On any failure every staged
+ * output is aborted, and a commit that cannot finish is rolled back.
  */
 @injectable()
 export class FileProcessor {
@@ -43,7 +44,11 @@ export class FileProcessor {
     @inject(TYPES.FileFilter) private readonly filter: FileFilter,
     @inject(KeyOwnership) private readonly ownership: KeyOwnership,
     @inject(TYPES.ProviderContext) private readonly provider: ProviderContext,
-  ) {}
+  ) {
+    this.intents = new CommitIntents(store);
+  }
+
+  private readonly intents: CommitIntents;
 
   /** Releases what the stages hold for the job (the decryption engine's resources). */
   async close(): Promise<void> {
@@ -56,7 +61,7 @@ export class FileProcessor {
     const signature = file.signaturePath ? await this.source.readSmall(file.signaturePath, MAX_SIGNATURE_BYTES, file.signatureRawPath) : undefined;
     const budget = new UnpackBudget(this.provider.limits.maxUnpackedBytes);
     const fileContext: FileContext = { ...context, signature, budget };
-    const staging = this.store.begin();
+    const staging = this.store.begin({ runId: context.jobId });
     // The keys this file claimed; released if it fails before its outputs became visible.
     const owned: OwnedKey[] = [];
     const earlier = this.earlierDeliveries(file, context.provider);
@@ -131,21 +136,13 @@ export class FileProcessor {
       if (context.signal?.aborted) throw new OctoError('cancelled', `${file.path}: the job was cancelled`);
       const sha256 = digest.digest();
       const supersedes = supersededBy((await earlier()).at(-1));
-      await staging.commit();
-      committed = true;
-      await markSourceComplete(this.store, { provider: context.provider, file, sha256, outputs: landed, jobId: context.jobId, ...(supersedes ? { supersedes } : {}) });
-      await this.ledger.record({
-        provider: context.provider,
-        path: file.path,
-        ...rawPathOf(file),
-        size: file.size,
-        mtimeMs: file.mtimeMs,
-        sha256,
-        outputs: landed,
-        jobId: context.jobId,
-        ingestedAt: new Date().toISOString(),
-        ...(supersedes ? { supersedes } : {}),
-      });
+      // Tells the catch below whether outputs may be visible (claims must then stay).
+      const progress = { visible: false };
+      try {
+        await this.commit(staging, file, context.provider, context.jobId, sha256, supersedes, progress);
+      } finally {
+        committed = progress.visible;
+      }
       this.ownership.settle(owned);
       return { sha256, bytesIn: digest.bytes, outputs: landed };
     } catch (error) {
@@ -170,6 +167,23 @@ export class FileProcessor {
   private boundDecrypted(decrypted: Readable, budget: UnpackBudget, ciphertextBytes: () => number, path: string): Readable {
     const what = `${path} (decrypted)`;
     return chain(decrypted, new BoundedOutput(budget, ciphertextBytes, this.provider.limits.maxCompressionRatio, what));
+  }
+
+  /**
+   * Commits through an intent (see {@link commitWithIntent}): intent, outputs, tags and
+   * completion marker, ledger record, drop; visible and recorded, or rolled back, never half.
+   */
+  private async commit(
+    staging: Staging,
+    file: RemoteFile,
+    provider: string,
+    jobId: string,
+    sha256: string,
+    supersedes: SupersededRecord | undefined,
+    progress: { visible: boolean },
+  ): Promise<void> {
+    const source = { path: file.path, ...rawPathOf(file), size: file.size, mtimeMs: file.mtimeMs, sha256 };
+    await commitWithIntent(this.intents, this.ledger, this.store, staging, intentFor(provider, jobId, source, staging, supersedes), progress);
   }
 
   /**

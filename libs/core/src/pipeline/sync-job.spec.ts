@@ -1,6 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { gzipSync } from 'node:zlib';
+import yazl from 'yazl';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JobEvent } from '../ports/job-events.js';
 import { listFiles, sha256 } from '../testing/files.js';
@@ -133,6 +136,30 @@ describe('SyncJob on the embedded default', () => {
       expect(landed).toHaveLength(summary.succeeded);
       expect(await listFiles(path.join(w.bucketDir, '_octo/ledger'))).toHaveLength(summary.succeeded);
       expect((await listFiles(w.bucketDir)).filter((f) => f.startsWith('.octo-staging'))).toEqual([]);
+    });
+
+    it('should remove the spool of a zip being read when the job is cancelled', async () => {
+      const w = await workspace();
+      const zip = new yazl.ZipFile();
+      zip.addBuffer(Buffer.alloc(64 * 1024, 'z'), 'inside.csv');
+      zip.end();
+      const bytes = await buffer(zip.outputStream as unknown as Readable);
+      await writeFile(path.join(w.dropDir, 'secret.zip.gpg'), await encryptBytes(bytes, { passphrase: 'open sesame' }));
+      const runtime = await w.runtime();
+      const job = await runtime.jobs.start('plain');
+      // Cancel once the decrypted archive is on disk: the spool holds plaintext.
+      const spooled = (async () => {
+        for (;;) {
+          if ((await listFiles(path.join(w.workDir, 'tmp'))).some((file) => file.endsWith('/archive.zip'))) return job.cancel();
+          if (job.finished) return;
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+      })();
+      const summary = await job.done;
+      await spooled;
+      expect(summary.status).toBe('cancelled');
+      expect(await listFiles(path.join(w.workDir, 'tmp'))).toEqual([]);
+      expect(await listFiles(path.join(w.bucketDir, 'data'))).toEqual([]);
     });
   });
 

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { inject, injectable } from 'inversify';
+import { inject, injectable, optional } from 'inversify';
 import { OctoError } from '../errors/octo-error.js';
 import { TYPES, type ProviderContext } from '../ports/identifiers.js';
 import type { FileResult, JobEvent, JobEventListener, JobStatus, JobSummary, PlannedConflict, PlannedFile, Progress } from '../ports/job-events.js';
 import type { Ledger } from '../ports/ledger.js';
+import { silentLogger, type Logger } from '../ports/logger.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { RemoteFile, RemoteSource } from '../ports/remote-source.js';
 import type { FileFilter, Router } from '../ports/stages.js';
@@ -13,6 +14,8 @@ import { FileProcessor } from './file-processor.js';
 import { KeyOwnership } from './key-ownership.js';
 import { planLayers } from './layers.js';
 import { sourceIdentity } from './source-path.js';
+import { Recovery } from './recovery.js';
+import { RunRegistry } from './run-registry.js';
 
 /** Options for one run of a provider's sync. */
 export interface SyncOptions {
@@ -40,7 +43,19 @@ export class SyncJob {
     @inject(TYPES.Router) private readonly router: Router,
     @inject(FileProcessor) private readonly processor: FileProcessor,
     @inject(KeyOwnership) private readonly ownership: KeyOwnership,
+    @inject(TYPES.Logger) @optional() private readonly logger: Logger = silentLogger,
   ) {}
+
+  /**
+   * Registers the run in the bucket, then recovers what dead runs of this provider left
+   * (see {@link Recovery}): before discovery, so a file rolled back is found pending again.
+   */
+  private async startRun(jobId: string): Promise<RunRegistry> {
+    const registry = new RunRegistry(this.store);
+    await registry.start(this.provider.name, jobId);
+    await new Recovery({ provider: this.provider.name, store: this.store, ledger: this.ledger, tempDir: this.provider.workDir, logger: this.logger }).run(jobId);
+    return registry;
+  }
 
   /** The files not yet ingested: listed, accepted by the filter, without a ledger record, stable. */
   async pending(signal?: AbortSignal): Promise<RemoteFile[]> {
@@ -133,8 +148,10 @@ export class SyncJob {
       bytesTotal: totalBytes,
     });
 
+    let registry: RunRegistry | undefined;
     try {
       await this.store.check();
+      if (!options.dryRun) registry = await this.startRun(jobId);
       const pending = await this.pending(options.signal);
       total = pending.length;
       totalBytes = pending.reduce((sum, file) => sum + file.size, 0);
@@ -180,6 +197,7 @@ export class SyncJob {
     } finally {
       await this.source.close().catch(() => undefined);
       await this.processor.close().catch(() => undefined);
+      await registry?.end(this.provider.name, jobId).catch(() => undefined);
     }
 
     const failed = files.filter((file) => file.status === 'failed').length;

@@ -22,6 +22,22 @@ export interface PutOptions {
 }
 
 /**
+ * How a later run finds one staged output again (for a commit intent): the output and the
+ * store's own handle for its staged bytes (an S3 upload id, a staged file's bucket-relative path).
+ */
+export interface StagedRef extends StagedObject {
+  readonly ref: string;
+  /** The put's {@link PutOptions.ifAbsent}: a commit that rolls it forward applies the same condition. */
+  readonly ifAbsent?: boolean;
+}
+
+/** Options of one staging. */
+export interface StagingOptions {
+  /** The job the staging belongs to: staged state is kept under its run, for cleanup after a crash. */
+  readonly runId?: string;
+}
+
+/**
  * A set of writes that become visible together on {@link Staging.commit}, or not at all.
  * Nothing written through a staging is visible (listable or readable) before commit.
  */
@@ -34,12 +50,44 @@ export interface Staging {
   commit(): Promise<void>;
   /** Drops every staged object and any temporary state; safe after a failed put or commit. */
   abort(): Promise<void>;
+  /** Handles to every staged output (after the puts, before commit): what a commit intent records. */
+  refs(): StagedRef[];
+  /**
+   * Undoes a commit that could not finish: deletes the outputs it already made visible and
+   * drops the rest. A failed commit may be retried before this; after it the staging is spent.
+   */
+  rollback(): Promise<void>;
+}
+
+/** A staging reopened from a dead run's handles, with the outputs that could not be found again. */
+export interface ResumedStaging {
+  readonly staging: Staging;
+  /** Outputs whose staged bytes are gone and that are not visible either: rolling forward is impossible. */
+  readonly missing: readonly string[];
+}
+
+/** Staged state still open in a store (an open multipart upload, a staging folder). */
+export interface OpenStagedState {
+  /** The store's handle, for {@link ObjectStore.dropStaged}. */
+  readonly ref: string;
+  /** The key it would become, when the store knows it. */
+  readonly key?: string;
+  /** When it was started, by the store's clock. */
+  readonly startedAt: Date;
+  /**
+   * The run it belongs to, when the store can tell (the local store names staging folders
+   * after their run and process; the S3 store journals each key before its upload starts).
+   * State without an owner is not Octo's and is never dropped.
+   */
+  readonly owner?: { readonly runId: string; readonly host?: string; readonly pid?: number };
 }
 
 /** One object as a listing returns it. */
 export interface ObjectInfo {
   readonly key: string;
   readonly size: number;
+  /** When it was last written, by the store's clock. */
+  readonly lastModified?: Date;
 }
 
 /** A bucket (with an optional key prefix) where outputs and the ledger live. */
@@ -47,7 +95,17 @@ export interface ObjectStore {
   /** E.g. `file:///var/octo/buckets/acme` or `s3://acme-bucket/prefix`. */
   readonly description: string;
   /** Starts a staging for one source file's outputs. */
-  begin(): Staging;
+  begin(options?: StagingOptions): Staging;
+  /**
+   * Reopens the outputs a dead run staged, from a commit intent's handles: the staging's
+   * `commit()` is the normal commit path (so every condition on it applies), `rollback()`
+   * removes what became visible. Outputs already visible count as committed.
+   */
+  resume(refs: readonly StagedRef[], options?: StagingOptions): Promise<ResumedStaging>;
+  /** Staged state (open uploads, staging folders) under this store's bucket and prefix, oldest first. */
+  openStaged(): AsyncIterable<OpenStagedState>;
+  /** Drops one piece of staged state found by {@link openStaged}; its bytes never become visible. */
+  dropStaged(state: OpenStagedState): Promise<void>;
   /** Every object whose key starts with `prefix`, in key order. */
   list(prefix: string): AsyncIterable<ObjectInfo>;
   /** The object's bytes, or `undefined` when there is no such key. */

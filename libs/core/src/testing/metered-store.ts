@@ -1,5 +1,16 @@
 import { Transform, type Readable } from 'node:stream';
-import type { ObjectInfo, ObjectMetadata, ObjectStore, PutOptions, StagedObject, Staging } from '../ports/object-store.js';
+import type {
+  ObjectInfo,
+  ObjectMetadata,
+  ObjectStore,
+  OpenStagedState,
+  PutOptions,
+  ResumedStaging,
+  StagedObject,
+  StagedRef,
+  Staging,
+  StagingOptions,
+} from '../ports/object-store.js';
 import { chain } from '../streams/chain.js';
 
 /**
@@ -18,8 +29,8 @@ export class MeteredStore implements ObjectStore {
     this.tag = inner.tag?.bind(inner);
   }
 
-  begin(): Staging {
-    const staging = this.inner.begin();
+  begin(options?: StagingOptions): Staging {
+    const staging = this.inner.begin(options);
     return {
       put: (key: string, body: Readable, metadata?: ObjectMetadata, options?: PutOptions): Promise<StagedObject> => {
         const meter = new Transform({
@@ -33,7 +44,21 @@ export class MeteredStore implements ObjectStore {
       discard: (key) => staging.discard(key),
       commit: () => staging.commit(),
       abort: () => staging.abort(),
+      refs: () => staging.refs(),
+      rollback: () => staging.rollback(),
     };
+  }
+
+  resume(refs: readonly StagedRef[], options?: StagingOptions): Promise<ResumedStaging> {
+    return this.inner.resume(refs, options);
+  }
+
+  openStaged(): AsyncIterable<OpenStagedState> {
+    return this.inner.openStaged();
+  }
+
+  dropStaged(state: OpenStagedState): Promise<void> {
+    return this.inner.dropStaged(state);
   }
 
   list(prefix: string): AsyncIterable<ObjectInfo> {

@@ -1,15 +1,25 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { link, mkdir, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { link, mkdir, readdir, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { OctoError } from '../../errors/octo-error.js';
-import type { ObjectInfo, ObjectMetadata, ObjectStore, PutOptions, StagedObject, Staging } from '../../ports/object-store.js';
-import { unownedObjectError } from '../unowned-object-error.js';
+import { currentRunOwner, parseRunFolderName, runFolderName } from '../../jobs/run-folder.js';
+import type {
+  ObjectInfo,
+  ObjectMetadata,
+  ObjectStore,
+  OpenStagedState,
+  PutOptions,
+  ResumedStaging,
+  StagedObject,
+  StagedRef,
+  Staging,
+  StagingOptions,
+} from '../../ports/object-store.js';
 import { DigestStream } from '../../streams/digest-stream.js';
-import { processAlive } from '../../util/process-alive.js';
+import { unownedObjectError } from '../unowned-object-error.js';
 import { checkLocalKey } from './local-key-check.js';
 import { localStoreError } from './local-store-error.js';
 import { assertSafeKey } from './object-key.js';
@@ -17,9 +27,13 @@ import { assertSafeKey } from './object-key.js';
 /** Folder inside the bucket root where staged writes wait; never listed. */
 export const STAGING_DIR = '.octo-staging';
 
+/** Run id prefix of the staging folders that small direct writes (ledger records, intents) pass through, one per write so none removes another's. */
+const DIRECT_WRITES_RUN = 'direct';
+
 /**
- * A bucket that is a folder on this machine (the embedded default). Staged writes go to a
- * hidden staging folder on the same filesystem and become visible by rename on commit.
+ * A bucket that is a folder on this machine (the embedded default). Staged writes go to the
+ * hidden staging folder on the same filesystem, one folder per run named after its owner
+ * (`.octo-staging/<host>--<pid>--<runId>/`), and become visible by rename on commit.
  */
 export class LocalObjectStore implements ObjectStore {
   readonly description: string;
@@ -28,8 +42,28 @@ export class LocalObjectStore implements ObjectStore {
     this.description = `file://${root}`;
   }
 
-  begin(): Staging {
-    return new LocalStaging(this.root);
+  begin(options: StagingOptions = {}): Staging {
+    return new LocalStaging(this.root, this.runDir(options.runId ?? randomUUID()));
+  }
+
+  async resume(refs: readonly StagedRef[], options: StagingOptions = {}): Promise<ResumedStaging> {
+    const staging = new LocalStaging(this.root, this.runDir(options.runId ?? randomUUID()));
+    const missing: string[] = [];
+    for (const ref of refs) {
+      assertSafeKey(ref.key);
+      assertStagingRef(ref.ref);
+      const temp = path.join(this.root, ref.ref);
+      const staged = await stat(temp).catch(() => undefined);
+      const visible = await stat(path.join(this.root, ref.key)).catch(() => undefined);
+      // An if-absent commit links, then unlinks the staged name: killed in between, both names are one file.
+      if (staged?.isFile() && visible?.ino === staged.ino && visible.dev === staged.dev) {
+        await unlink(temp);
+        staging.adopt(ref, temp, true);
+      } else if (staged?.isFile()) staging.adopt(ref, temp, false);
+      else if (await this.holds(ref)) staging.adopt(ref, temp, true);
+      else missing.push(ref.key);
+    }
+    return { staging, missing };
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
@@ -45,7 +79,7 @@ export class LocalObjectStore implements ObjectStore {
       .sort();
     for (const key of keys) {
       const info = await stat(path.join(this.root, key)).catch(() => undefined);
-      if (info?.isFile()) yield { key, size: info.size };
+      if (info?.isFile()) yield { key, size: info.size, lastModified: info.mtime };
     }
   }
 
@@ -59,32 +93,38 @@ export class LocalObjectStore implements ObjectStore {
   async putSmall(key: string, body: Buffer | string): Promise<void> {
     assertSafeKey(key);
     const file = path.join(this.root, key);
-    const temp = path.join(this.root, STAGING_DIR, `${randomUUID()}.tmp`);
+    const dir = this.runDir(`${DIRECT_WRITES_RUN}-${randomUUID()}`);
+    const temp = path.join(dir, `${randomUUID()}.tmp`);
     try {
       await mkdir(path.dirname(file), { recursive: true });
-      await mkdir(path.dirname(temp), { recursive: true });
+      await mkdir(dir, { recursive: true });
       await writeFile(temp, body);
       await rename(temp, file);
     } catch (error) {
       await rm(temp, { force: true });
       throw localStoreError(error, 'write', key);
+    } finally {
+      await rmdir(dir).catch(() => undefined);
     }
   }
 
   async putSmallIfAbsent(key: string, body: Buffer | string): Promise<boolean> {
-    return this.createIfAbsent(key, body).catch((error: unknown) => { throw localStoreError(error, 'write', key); });
+    assertSafeKey(key);
+    return this.createIfAbsent(key, body).catch((error: unknown) => {
+      throw localStoreError(error, 'write', key);
+    });
   }
 
   private async createIfAbsent(key: string, body: Buffer | string): Promise<boolean> {
-    assertSafeKey(key);
     const file = path.join(this.root, key);
     await mkdir(path.dirname(file), { recursive: true });
-    const temp = path.join(this.root, STAGING_DIR, `${randomUUID()}.tmp`);
-    await mkdir(path.dirname(temp), { recursive: true });
-    await writeFile(temp, body);
+    const dir = this.runDir(`${DIRECT_WRITES_RUN}-${randomUUID()}`);
+    const temp = path.join(dir, `${randomUUID()}.tmp`);
+    await mkdir(dir, { recursive: true });
     // link() fails with EEXIST when the name exists, atomically: the kernel decides between
     // racing writers, and the winner's file appears whole (rename would replace it).
     try {
+      await writeFile(temp, body);
       await link(temp, file);
       return true;
     } catch (error) {
@@ -92,6 +132,7 @@ export class LocalObjectStore implements ObjectStore {
       throw error;
     } finally {
       await unlink(temp).catch(() => undefined);
+      await rmdir(dir).catch(() => undefined);
     }
   }
 
@@ -100,38 +141,78 @@ export class LocalObjectStore implements ObjectStore {
     await rm(path.join(this.root, key), { force: true });
   }
 
+  async *openStaged(): AsyncIterable<OpenStagedState> {
+    const dir = path.join(this.root, STAGING_DIR);
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const found: OpenStagedState[] = [];
+    for (const name of names) {
+      const info = await stat(path.join(dir, name)).catch(() => undefined);
+      if (!info) continue;
+      found.push({ ref: name, startedAt: info.mtime, owner: parseRunFolderName(name) ?? parseLegacyStagingName(name) });
+    }
+    yield* found.sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
+  }
+
+  async dropStaged(state: OpenStagedState): Promise<void> {
+    assertStagingRef(`${STAGING_DIR}/${state.ref}`);
+    await rm(path.join(this.root, STAGING_DIR, state.ref), { recursive: true, force: true });
+  }
+
   async check(): Promise<void> {
     try {
       await mkdir(this.root, { recursive: true });
-      await this.removeOrphanedStaging();
     } catch (error) {
       throw new OctoError('store', `cannot create the bucket folder ${this.root}: ${(error as NodeJS.ErrnoException).code}`, { cause: error, fatal: true });
     }
   }
 
-  /** Staging folders left by a process that was killed (their pid is gone) are removed. */
-  private async removeOrphanedStaging(): Promise<void> {
-    const dir = path.join(this.root, STAGING_DIR);
-    const entries = await readdir(dir).catch(() => [] as string[]);
-    for (const entry of entries) {
-      const [owner, pid] = /^(.+)-(\d+)-[0-9a-f-]{36}$/.exec(entry) ?? [];
-      if (owner && pid && owner === hostname() && !processAlive(Number(pid))) {
-        await rm(path.join(dir, entry), { recursive: true, force: true });
-      }
-    }
+  private runDir(runId: string): string {
+    return path.join(this.root, STAGING_DIR, runFolderName(currentRunOwner(runId)));
+  }
+
+  /** True when the key holds exactly the staged output (it was renamed into place before a crash). */
+  private async holds(ref: StagedRef): Promise<boolean> {
+    const file = path.join(this.root, ref.key);
+    const info = await stat(file).catch(() => undefined);
+    if (!info?.isFile() || info.size !== ref.size) return false;
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+    return hash.digest('hex') === ref.sha256;
+  }
+}
+
+/** Staging folders of an earlier version were named `<host>-<pid>-<uuid>`. */
+function parseLegacyStagingName(name: string): OpenStagedState['owner'] {
+  const [, host, pid, runId] = /^(.+)-(\d+)-([0-9a-f-]{36})$/.exec(name) ?? [];
+  return host && pid && runId ? { host, pid: Number(pid), runId } : undefined;
+}
+
+/** A staging handle must point inside the staging folder: it comes back from a JSON intent. */
+function assertStagingRef(ref: string): void {
+  const segments = ref.split('/');
+  if (segments[0] !== STAGING_DIR || segments.length < 2 || segments.some((segment) => segment === '..' || segment === '.' || segment === '')) {
+    throw new OctoError('store', `staged file "${ref}" is not inside ${STAGING_DIR}: the commit intent is damaged`);
   }
 }
 
 class LocalStaging implements Staging {
   private readonly dir: string;
-  private readonly staged = new Map<string, string>();
-  /** Keys that must not exist at commit (PutOptions.ifAbsent). */
-  private readonly ifAbsent = new Set<string>();
+  private readonly staged = new Map<string, { temp: string; object: StagedObject; committed: boolean; ifAbsent?: boolean }>();
   private closed = false;
+  private spent = false;
 
-  constructor(private readonly root: string) {
-    // Named after its owner so a later run can tell a killed process's leftovers from live work.
-    this.dir = path.join(root, STAGING_DIR, `${hostname()}-${process.pid}-${randomUUID()}`);
+  constructor(
+    private readonly root: string,
+    /** The run's folder in the staging area; this staging's own folder goes inside. */
+    private readonly runDir: string,
+  ) {
+    this.dir = path.join(runDir, randomUUID());
+  }
+
+  /** Takes over one output of a dead run (see {@link LocalObjectStore.resume}). */
+  adopt(ref: StagedRef, temp: string, committed: boolean): void {
+    this.closed = true;
+    this.staged.set(ref.key, { temp, object: { key: ref.key, size: ref.size, sha256: ref.sha256 }, committed, ...(ref.ifAbsent ? { ifAbsent: true } : {}) });
   }
 
   async put(key: string, body: Readable, _metadata?: ObjectMetadata, options: PutOptions = {}): Promise<StagedObject> {
@@ -149,33 +230,70 @@ class LocalStaging implements Staging {
       await rm(temp, { force: true });
       throw localStoreError(error, 'stage', key);
     }
-    this.staged.set(key, temp);
-    if (options.ifAbsent) this.ifAbsent.add(key);
-    return { key, size: digest.bytes, sha256: digest.digest() };
+    const object = { key, size: digest.bytes, sha256: digest.digest() };
+    this.staged.set(key, { temp, object, committed: false, ...(options.ifAbsent ? { ifAbsent: true } : {}) });
+    return object;
   }
 
   async discard(key: string): Promise<void> {
-    const temp = this.staged.get(key);
-    if (temp) await rm(temp, { force: true });
-    this.staged.delete(key);
+    const entry = this.staged.get(key);
+    if (entry && !entry.committed) await rm(entry.temp, { force: true });
+    if (!entry?.committed) this.staged.delete(key);
   }
 
+  refs(): StagedRef[] {
+    return [...this.staged.values()].map(({ temp, object, ifAbsent }) => ({
+      ...object,
+      ref: path.relative(this.root, temp).split(path.sep).join('/'),
+      ...(ifAbsent ? { ifAbsent: true } : {}),
+    }));
+  }
+
+  /** Moves every staged file into place (link for if-absent keys); a retry after a failure moves only those still staged. */
   async commit(): Promise<void> {
+    if (this.spent) throw new OctoError('internal', 'staging already rolled back');
     this.closed = true;
     // Checked again before the first rename: another source may have landed a clashing key since put.
-    for (const key of this.staged.keys()) await checkLocalKey(this.root, key, []);
-    for (const [key, temp] of this.staged) {
+    for (const [key, entry] of this.staged) if (!entry.committed) await checkLocalKey(this.root, key, []);
+    for (const [key, entry] of this.staged) {
+      if (entry.committed) continue;
       const target = path.join(this.root, key);
-      await mkdir(path.dirname(target), { recursive: true }).catch((error: unknown) => { throw localStoreError(error, 'commit', key); });
-      if (this.ifAbsent.has(key)) await linkIfAbsent(temp, target, key).catch((error: unknown) => { throw localStoreError(error, 'commit', key); });
-      else await rename(temp, target).catch((error: unknown) => { throw localStoreError(error, 'commit', key); });
+      const named = (error: unknown) => {
+        throw localStoreError(error, 'commit', key);
+      };
+      await mkdir(path.dirname(target), { recursive: true }).catch(named);
+      if (entry.ifAbsent) await linkIfAbsent(entry.temp, target, key).catch(named);
+      else await rename(entry.temp, target).catch(named);
+      entry.committed = true;
     }
-    await rm(this.dir, { recursive: true, force: true });
+    await this.removeFolders();
   }
 
   async abort(): Promise<void> {
     this.closed = true;
+    await this.removeFolders();
+  }
+
+  async rollback(): Promise<void> {
+    this.closed = true;
+    this.spent = true;
+    for (const [key, entry] of this.staged) {
+      if (entry.committed) await rm(path.join(this.root, key), { force: true });
+      else await rm(entry.temp, { force: true });
+    }
+    await this.removeFolders();
+  }
+
+  /** Its own folder, then the run's folder if that was the last staging in it. */
+  private async removeFolders(): Promise<void> {
     await rm(this.dir, { recursive: true, force: true });
+    for (const { temp, committed } of this.staged.values()) {
+      // A resumed staging's files live in the dead run's folder.
+      if (!committed) await rm(temp, { force: true });
+      await rmdir(path.dirname(temp)).catch(() => undefined);
+      await rmdir(path.dirname(path.dirname(temp))).catch(() => undefined);
+    }
+    await rmdir(this.runDir).catch(() => undefined);
   }
 }
 

@@ -5,10 +5,13 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
   S3Client,
@@ -21,7 +24,18 @@ import {
 import type { StoreConfig } from '../../config/config-schema.js';
 import { OctoError } from '../../errors/octo-error.js';
 import { silentLogger, type Logger } from '../../ports/logger.js';
-import type { ObjectInfo, ObjectMetadata, ObjectStore, PutOptions, StagedObject, Staging } from '../../ports/object-store.js';
+import type {
+  ObjectInfo,
+  ObjectMetadata,
+  ObjectStore,
+  OpenStagedState,
+  PutOptions,
+  ResumedStaging,
+  StagedObject,
+  StagedRef,
+  Staging,
+  StagingOptions,
+} from '../../ports/object-store.js';
 import { unownedObjectError } from '../unowned-object-error.js';
 import { assertSafeKey } from '../local/object-key.js';
 import { multipartETag } from './multipart-etag.js';
@@ -101,9 +115,143 @@ export class S3ObjectStore implements ObjectStore {
     return `${this.options.location.prefix}${key}`;
   }
 
-  begin(): Staging {
-    return new S3Staging(this, this.options, this.logger, this.partBuffers);
+  begin(options: StagingOptions = {}): Staging {
+    return new S3Staging(this, this.options, this.logger, this.partBuffers, options.runId);
   }
+
+  async resume(refs: readonly StagedRef[], options: StagingOptions = {}): Promise<ResumedStaging> {
+    const staging = new S3Staging(this, this.options, this.logger, this.partBuffers, options.runId);
+    const missing: string[] = [];
+    for (const ref of refs) {
+      assertSafeKey(ref.key);
+      const parts = await this.listParts(ref);
+      if (parts) staging.adopt(ref, parts.parts, parts.size, 'staged');
+      else if (await this.holds(ref, options.runId)) staging.adopt(ref, [], ref.size, 'completed');
+      else missing.push(ref.key);
+    }
+    return { staging, missing };
+  }
+
+  /** The acknowledged parts of an upload that is still open, or `undefined` when it is gone. */
+  private async listParts(ref: StagedRef): Promise<{ parts: CompletedPart[]; size: number } | undefined> {
+    const parts: CompletedPart[] = [];
+    let size = 0;
+    let marker: string | undefined;
+    try {
+      do {
+        const page = await this.client.send(
+          new ListPartsCommand({ Bucket: this.bucket, Key: this.keyOf(ref.key), UploadId: ref.ref, PartNumberMarker: marker }),
+        );
+        for (const part of page.Parts ?? []) {
+          const checksums = Object.fromEntries(
+            (['ChecksumCRC32', 'ChecksumCRC32C', 'ChecksumSHA1', 'ChecksumSHA256', 'ChecksumCRC64NVME'] as const).flatMap((field) => (part[field] ? [[field, part[field]]] : [])),
+          );
+          parts.push({ PartNumber: part.PartNumber, ETag: part.ETag, ...checksums });
+          size += part.Size ?? 0;
+        }
+        marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
+      } while (marker);
+    } catch (error) {
+      if ((error as { name?: string }).name === 'NoSuchUpload' || isNotFound(error)) return undefined;
+      throw storeError(error, `cannot list the parts of the upload of ${ref.key}`);
+    }
+    // An upload whose parts do not add up to what was staged cannot complete into the right bytes.
+    return size === ref.size ? { parts: parts.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0)), size } : undefined;
+  }
+
+  /** True when the key holds this run's completed output (its size and the job id it was written with). */
+  private async holds(ref: StagedRef, runId: string | undefined): Promise<boolean> {
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.keyOf(ref.key) }));
+      return head.ContentLength === ref.size && (runId === undefined || head.Metadata?.['octo-job-id'] === runId);
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw storeError(error, `cannot read ${this.description}${ref.key}`);
+    }
+  }
+
+  /**
+   * Open uploads under the prefix, each with the run that journaled its key (see
+   * {@link S3ObjectStore.journalKey}); uploads no run journaled (someone else's) have no
+   * owner. Journal entries whose upload is no longer open come last, without a key.
+   */
+  async *openStaged(): AsyncIterable<OpenStagedState> {
+    const journal = new Map<string, string>();
+    const entries: Array<{ key: string; runId: string; target: string; lastModified?: Date }> = [];
+    for await (const object of this.list(STAGING_JOURNAL)) {
+      const [runId, ...rest] = object.key.slice(STAGING_JOURNAL.length).split('/');
+      if (!runId || rest.length === 0) continue;
+      const target = rest.join('/');
+      journal.set(target, runId);
+      entries.push({ key: object.key, runId, target, lastModified: object.lastModified });
+    }
+    const prefix = this.options.location.prefix;
+    const open = new Set<string>();
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(
+          new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+        );
+      } catch (error) {
+        throw storeError(error, `cannot list the open uploads of ${this.description}`);
+      }
+      for (const upload of page.Uploads ?? []) {
+        if (!upload.Key || !upload.UploadId) continue;
+        const key = upload.Key.slice(prefix.length);
+        const runId = journal.get(journalName(key));
+        if (runId) open.add(journalName(key));
+        yield { ref: upload.UploadId, key, startedAt: upload.Initiated ?? new Date(0), ...(runId ? { owner: { runId } } : {}) };
+      }
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+    } while (keyMarker);
+    for (const entry of entries) {
+      if (!open.has(entry.target)) yield { ref: entry.key, startedAt: entry.lastModified ?? new Date(0), owner: { runId: entry.runId } };
+    }
+  }
+
+  /** Aborts an open upload (and forgets its journal entry), or removes a journal entry alone. */
+  async dropStaged(state: OpenStagedState): Promise<void> {
+    if (state.key === undefined) {
+      if (state.ref.startsWith(STAGING_JOURNAL)) await this.delete(state.ref);
+      return;
+    }
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.keyOf(state.key), UploadId: state.ref }));
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'NoSuchUpload') throw storeError(error, `cannot abort the upload of ${state.key}`);
+    }
+    if (state.owner) await this.delete(this.journalKey(state.owner.runId, state.key));
+  }
+
+  /**
+   * Where a run notes an output key before it starts that key's multipart upload:
+   * `_octo/staging/<runId>/<key>`. S3 lists neither an upload's metadata nor (on every
+   * server) its true start time, so this journal is what tells a dead run's uploads from
+   * anyone else's. Keys too long to nest are journaled by their sha256.
+   */
+  journalKey(runId: string, key: string): string {
+    return `${STAGING_JOURNAL}${runId}/${journalName(key)}`;
+  }
+
+  /** Removes journal entries (one request per 1,000). */
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    for (let index = 0; index < keys.length; index += 1000) {
+      const batch = keys.slice(index, index + 1000);
+      try {
+        const answer = await this.client.send(
+          new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((key) => ({ Key: this.keyOf(key) })), Quiet: true } }),
+        );
+        if (answer.Errors?.length) throw new Error(answer.Errors.map((error) => `${error.Key}: ${error.Code}`).join('; '));
+      } catch (error) {
+        throw storeError(error, `cannot delete ${batch.length} object(s) in ${this.description}`);
+      }
+    }
+  }
+
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
     const base = this.options.location.prefix;
@@ -119,7 +267,7 @@ export class S3ObjectStore implements ObjectStore {
       }
       for (const object of page.Contents ?? []) {
         if (object.Key === undefined) continue;
-        yield { key: object.Key.slice(base.length), size: object.Size ?? 0 };
+        yield { key: object.Key.slice(base.length), size: object.Size ?? 0, lastModified: object.LastModified };
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -256,6 +404,14 @@ export class S3ObjectStore implements ObjectStore {
   }
 }
 
+/** The staging journal's folder in the store (see {@link S3ObjectStore.journalKey}). */
+export const STAGING_JOURNAL = '_octo/staging/';
+
+/** The journal's name for an output key: the key itself, or `#<sha256>` when nesting it would pass S3's 1,024-byte key limit. */
+function journalName(key: string): string {
+  return Buffer.byteLength(key) > 900 ? `#${createHash('sha256').update(key).digest('hex')}` : key;
+}
+
 const clients = new Map<string, S3Client>();
 
 function sharedClient(config: StoreConfig): S3Client {
@@ -293,12 +449,14 @@ interface UploadState {
   size: number;
   /** Complete only if the key holds no object (If-None-Match: *). */
   readonly ifAbsent?: boolean;
+  sha256?: string;
 }
 
 /** One source file's uploads: open multipart uploads until commit completes them all. */
 class S3Staging implements Staging {
   private readonly uploads: UploadState[] = [];
   private closed = false;
+  private spent = false;
   private readonly algorithm: ChecksumAlgorithm;
 
   constructor(
@@ -306,8 +464,52 @@ class S3Staging implements Staging {
     private readonly options: S3ObjectStoreOptions,
     private readonly logger: Logger,
     private readonly parts: PartBufferPool,
+    /** Marked on every upload (`octo-run-id`), so an auditor can tie an open upload to its job. */
+    private readonly runId?: string,
   ) {
     this.algorithm = options.checksumAlgorithm ?? 'CRC32';
+  }
+
+  /** Takes over one output of a dead run (see {@link S3ObjectStore.resume}). */
+  adopt(ref: StagedRef, parts: CompletedPart[], size: number, state: 'staged' | 'completed'): void {
+    this.closed = true;
+    this.uploads.push({ key: ref.key, s3Key: this.store.keyOf(ref.key), uploadId: ref.ref, state, parts, size, sha256: ref.sha256, ...(ref.ifAbsent ? { ifAbsent: true } : {}) });
+  }
+
+  refs(): StagedRef[] {
+    return this.uploads
+      .filter((upload) => upload.state === 'staged' || upload.state === 'completed')
+      .map((upload) => ({ key: upload.key, size: upload.size, sha256: upload.sha256 ?? '', ref: upload.uploadId, ...(upload.ifAbsent ? { ifAbsent: true } : {}) }));
+  }
+
+  async rollback(): Promise<void> {
+    this.closed = true;
+    this.spent = true;
+    await this.abortAll();
+    await inBatches(
+      this.uploads.filter((upload) => upload.state === 'completed'),
+      async (upload) => {
+        await this.store.delete(upload.key);
+        upload.state = 'aborted';
+      },
+    );
+    await this.clearJournal();
+  }
+
+  /** Notes the key in the run's staging journal before its upload exists (see {@link S3ObjectStore.journalKey}). */
+  private async journal(key: string): Promise<void> {
+    if (!this.runId) return;
+    await this.store.putSmall(this.store.journalKey(this.runId, key), '');
+  }
+
+  /** Once no upload of this staging is open any more, its journal entries go. */
+  private async clearJournal(): Promise<void> {
+    if (!this.runId || this.uploads.some((upload) => upload.state === 'uploading' || upload.state === 'staged')) return;
+    const runId = this.runId;
+    await this.store.deleteMany([...new Set(this.uploads.map((upload) => this.store.journalKey(runId, upload.key)))]).catch((error: unknown) => {
+      // Left-over entries are only names; the next run of the provider removes them.
+      this.logger.warn('could not remove staging journal entries', { store: this.store.description, error: (error as Error).message });
+    });
   }
 
   async put(key: string, body: Readable, metadata: ObjectMetadata = {}, options: PutOptions = {}): Promise<StagedObject> {
@@ -321,12 +523,13 @@ class S3Staging implements Staging {
     body.on('error', () => undefined);
     let upload: UploadState;
     try {
+      await this.journal(key);
       const created = await this.store.client.send(
         new CreateMultipartUploadCommand({
           Bucket: this.store.bucket,
           Key: s3Key,
           ContentType: contentType,
-          Metadata: userMetadata,
+          Metadata: this.runId ? { ...userMetadata, 'octo-run-id': this.runId } : userMetadata,
           ChecksumAlgorithm: this.algorithm,
           // CRC64NVME exists only as a full-object checksum; the others compose per part.
           ...(this.algorithm === 'CRC64NVME' ? { ChecksumType: 'FULL_OBJECT' as const } : {}),
@@ -397,7 +600,8 @@ class S3Staging implements Staging {
       if (failure) throw failure;
       assertAllParts(upload, partNumber);
       upload.state = 'staged';
-      return { key, size: upload.size, sha256: hash.digest('hex') };
+      upload.sha256 = hash.digest('hex');
+      return { key, size: upload.size, sha256: upload.sha256 };
     } catch (error) {
       body.destroy();
       await Promise.allSettled(inFlight);
@@ -416,22 +620,28 @@ class S3Staging implements Staging {
     }
   }
 
+  /**
+   * Completes every staged upload. A failure leaves the others as they are, so the caller may
+   * call commit again (only the uploads still staged are completed) or roll back.
+   */
   async commit(): Promise<void> {
-    if (this.closed) throw new OctoError('internal', 'staging already committed or aborted');
+    if (this.spent) throw new OctoError('internal', 'staging already rolled back');
     this.closed = true;
     const pending = this.uploads.filter((upload) => upload.state === 'staged');
     try {
       await inBatches(pending, (upload) => this.complete(upload));
     } catch (error) {
-      // Report the commit failure, not a secondary abort failure (abortAll logs those).
-      await this.abortAll().catch(() => undefined);
+      // A refusal (an object this put may not replace) does not change on retry: drop what is still open.
+      if (OctoError.is(error) && error.kind !== 'store') await this.abortAll().catch(() => undefined);
       throw storeError(error, `cannot commit the outputs in ${this.store.description}`);
     }
+    await this.clearJournal();
   }
 
   async abort(): Promise<void> {
     this.closed = true;
     await this.abortAll();
+    await this.clearJournal();
   }
 
   private async abortAll(): Promise<void> {
@@ -586,7 +796,12 @@ function signWithoutPayloadHash(command: UploadPartCommand): void {
 
 /** Runs `work` over `items` 8 at a time: each is one small request, and a tar of many entries should not cost a round trip apiece. */
 async function inBatches<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
-  for (let index = 0; index < items.length; index += 8) await Promise.all(items.slice(index, index + 8).map(work));
+  for (let index = 0; index < items.length; index += 8) {
+    // Settle the whole batch before failing: a caller that rolls back must see every request's outcome.
+    const results = await Promise.allSettled(items.slice(index, index + 8).map(work));
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
 }
 
 /** Every part from 1 to `count` is present and acknowledged, or the upload must not complete. */

@@ -1,5 +1,4 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
@@ -9,6 +8,7 @@ import * as tar from 'tar-stream';
 import yauzl from 'yauzl';
 import { OctoError } from '../../errors/octo-error.js';
 import { describeSystemError, isDiskFull, isSystemError } from '../../errors/system-error.js';
+import { RunFolder } from '../../jobs/run-folder.js';
 import { describeHead, outerUnpackLayer, sniff } from '../../pipeline/layers.js';
 import { safeRelativeName } from '../../pipeline/safe-name.js';
 import { TAR_NAME_BYTES, tarDisplayName, tarEntryName, ZIP_NAME_BYTES, zipEntryName } from './entry-names.js';
@@ -36,7 +36,7 @@ const DATA_DESCRIPTOR = 0x08;
 /**
  * Peels gzip, tar and zip layers chosen by extension and confirmed by magic bytes.
  * gzip and tar stream; zip needs random access, so it is spooled to a temp file in the
- * work directory that is always removed. Every decompressed byte (gzip, zip entries) is charged
+ * job's run folder (see {@link RunFolder}) that is always removed. Every decompressed byte (gzip, zip entries) is charged
  * to the source file's budget (`context.budget`) as it flows, ratios are checked against the
  * compressed bytes actually consumed, and entry counts are bounded. A zip whose entries overlap
  * or whose headers disagree is refused before any entry is read.
@@ -128,9 +128,9 @@ export class DefaultUnpacker implements Unpacker {
   }
 
   private async *unzip(input: Readable, label: string, dir: string, walk: Walk, depth: number): AsyncGenerator<UnpackedEntry> {
-    const spoolDir = await mkdtemp(path.join(await this.workDir(), 'zip-'));
+    const spoolDir = await this.spoolFolder(walk.context);
     try {
-      const spool = path.join(spoolDir, 'archive.zip');
+      const spool = path.join(spoolDir.dir, 'archive.zip');
       await pipeline(input, createWriteStream(spool, { mode: 0o600 }));
       const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
         yauzl.open(spool, { lazyEntries: true, autoClose: false, validateEntrySizes: true, ...ZIP_NAME_BYTES }, (error, file) =>
@@ -160,7 +160,7 @@ export class DefaultUnpacker implements Unpacker {
       input.destroy();
       throw this.named(error, label, 'zip');
     } finally {
-      await rm(spoolDir, { recursive: true, force: true });
+      await spoolDir.release();
     }
   }
 
@@ -233,9 +233,9 @@ export class DefaultUnpacker implements Unpacker {
     }
   }
 
-  private async workDir(): Promise<string> {
-    await mkdir(this.provider.workDir, { recursive: true });
-    return this.provider.workDir;
+  /** A spool folder inside the job's run folder, so a killed run's spools are found and removed by the next run. */
+  private spoolFolder(context: FileContext): Promise<{ dir: string; release: () => Promise<void> }> {
+    return new RunFolder(this.provider.workDir, context.jobId).scratch('zip-');
   }
 
   private named(error: unknown, label: string, format: string): OctoError {
