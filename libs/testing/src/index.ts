@@ -13,3 +13,4 @@ export * from './s3-inspect.js';
 export * from './config-files.js';
 export * from './octo-cli.js';
 export * from './sftp-s3-stack.js';
+export * from './silent-server.js';
