@@ -45,6 +45,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     return ExitCode.Fatal;
   }
   if (usageError) {
+    // `--json` promises a machine-readable end even when the command line itself is wrong.
+    if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ type: 'error', kind: 'config', reason: usageError, at: new Date().toISOString() })}\n`);
     process.stderr.write(`octo: ${usageError}\nRun octo --help for usage.\n`);
     return ExitCode.Fatal;
   }

@@ -12,6 +12,7 @@ import { progressPercent } from '../jobs/progress-percent.js';
 import { FileProcessor } from './file-processor.js';
 import { KeyOwnership } from './key-ownership.js';
 import { planLayers } from './layers.js';
+import { untilAborted } from '../util/until-aborted.js';
 
 /** Options for one run of a provider's sync. */
 export interface SyncOptions {
@@ -133,8 +134,9 @@ export class SyncJob {
     });
 
     try {
-      await this.store.check();
-      const pending = await this.pending(options.signal);
+      // Neither call takes the signal all the way down: a cancel must not wait for their timeouts.
+      await untilAborted(this.store.check(), options.signal, 'the job was cancelled while the store was checked');
+      const pending = await untilAborted(this.pending(options.signal), options.signal, 'the job was cancelled while the source was listed');
       total = pending.length;
       totalBytes = pending.reduce((sum, file) => sum + file.size, 0);
       emit({ type: 'job.started', jobId, provider: this.provider.name, total, totalBytes, at: new Date().toISOString() });
