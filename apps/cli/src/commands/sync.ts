@@ -9,6 +9,7 @@ import { renderSummary } from '../output/summary.js';
 import { openRuntime } from '../runtime.js';
 import { SignalCancellation } from '../signals/signal-cancellation.js';
 import { abandonedSummary } from './abandoned-summary.js';
+import { UsageError } from '../usage-error.js';
 import type { GlobalArgs } from './global-args.js';
 
 interface SyncArgs extends GlobalArgs {
@@ -31,8 +32,8 @@ export const syncCommand: CommandModule<GlobalArgs, SyncArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'print NDJSON events instead of progress' })
       .option('concurrency', { type: 'number', describe: 'files at once (default from config)' })
       .check((args) => {
-        if (!args.all && args.providers.length === 0) throw new Error('name at least one provider, or pass --all');
-        if (args.all && args.providers.length > 0) throw new Error('pass either provider names or --all, not both');
+        if (!args.all && args.providers.length === 0) throw new UsageError('name at least one provider, or pass --all');
+        if (args.all && args.providers.length > 0) throw new UsageError('pass either provider names or --all, not both');
         return true;
       }) as never,
   handler: async (args) => {
