@@ -58,10 +58,11 @@ describe('octo sync --json always ends with job.finished or an error event', () 
     // The first run holds the provider's lock while it waits on a silent store.
     const config = await setup({ store: { url: 's3://', endpoint: silent.endpoint, forcePathStyle: true, region: 'us-east-1', requestTimeoutMs: 600_000, maxAttempts: 1 } });
     const before = silent.connections();
-    let second: OctoCliRun | undefined;
-    const first = runOctoCliWithSignal(['sync', 'example', '--json', '--config', config], { env: TEST_AWS_ENV, when: () => second !== undefined });
+    const done = { second: false };
+    const first = runOctoCliWithSignal(['sync', 'example', '--json', '--config', config], { env: TEST_AWS_ENV, when: () => done.second });
     while (silent.connections() === before) await new Promise((resolve) => setTimeout(resolve, 50));
-    second = await runOctoCli(['sync', 'example', '--json', '--config', config], { env: TEST_AWS_ENV });
+    const second = await runOctoCli(['sync', 'example', '--json', '--config', config], { env: TEST_AWS_ENV });
+    done.second = true;
     expect(second.code).toBe(2);
     const summary = lastSummary(second);
     expect(summary).toMatchObject({ provider: 'example', status: 'failed', total: 0, error: { kind: 'config' } });
