@@ -78,6 +78,30 @@ describe('octo sync on SIGTERM and SIGINT', () => {
     });
   }
 
+  it('when the SFTP server accepts connections and never speaks SSH, should end at the first SIGTERM without waiting for the connect timeout', async () => {
+    const { dir } = await setup('file://buckets');
+    const config = await writeOctoConfig(dir, {
+      store: `file://${path.join(dir, 'buckets')}`,
+      workDir: path.join(dir, 'work'),
+      providers: {
+        example: {
+          plugin: 'example',
+          bucket: 'signal-bucket',
+          source: { url: `sftp://octo@127.0.0.1:${silent.port}/drop`, hostKey: 'SHA256:2GCIRtoKW81m1YOhw5yblZOslfya6FodGgHxDBly+TE', password: 'env:OCTO_T_SFTP_PASSWORD' },
+        },
+      },
+    }, 'sftp.yaml');
+    const before = silent.connections();
+    const run = await runOctoCliWithSignal(['sync', 'example', '--config', config], {
+      env: { OCTO_T_SFTP_PASSWORD: 'not-used-the-server-never-asks' },
+      when: () => silent.connections() > before,
+    });
+    expect(run.code, run.stderr).toBe(130);
+    // The connect attempt (20 s by default) is let go of, not waited for.
+    expect(run.msFromSignalToExit).toBeLessThan(DEADLINE_MS);
+    expect(run.stdout).toContain('example: job cancelled [cancelled] the job was cancelled while the source was listed');
+  });
+
   it('when a file is in flight and its upload never gets an answer, should stop waiting at the deadline, print the summary and exit 130', async () => {
     const { dir, config } = await setup(hangingStore(stalling.endpoint));
     const run = await runOctoCliWithSignal(['sync', 'example', '--json', '--concurrency', '1', '--config', config], {
