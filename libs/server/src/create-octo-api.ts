@@ -52,7 +52,7 @@ export interface OctoApi {
    * Stops accepting requests, lets running jobs finish for up to `deadlineMs` (default
    * from config), cancels what still runs (nothing partial lands), then closes.
    */
-  shutdown(deadlineMs?: number): Promise<{ finished: number; cancelled: number }>;
+  shutdown(deadlineMs?: number): Promise<{ finished: number; cancelled: number; abandoned: number }>;
 }
 
 /** Route-level flags read by the auth hook. */
@@ -208,7 +208,7 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
   registerJobRoutes(app, { jobs, config });
   app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
 
-  let shuttingDown: Promise<{ finished: number; cancelled: number }> | undefined;
+  let shuttingDown: Promise<{ finished: number; cancelled: number; abandoned: number }> | undefined;
   return {
     app,
     config,

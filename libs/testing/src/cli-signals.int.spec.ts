@@ -139,6 +139,36 @@ describe('octo sync on SIGTERM and SIGINT', () => {
     expect(run.stderr).toContain('octo: SIGTERM again: exiting now; files in flight have no ledger record and the next run takes them again');
   });
 
+  it('octo serve: when a cancelled job still waits on an upload, should stop waiting after the grace period and exit', async () => {
+    const { dir } = await setup('file://buckets');
+    const token = 'signals-token-0123456789abcdef';
+    const config = await writeOctoConfig(dir, {
+      store: hangingStore(stalling.endpoint),
+      workDir: path.join(dir, 'work'),
+      providers: { example: { plugin: 'example', source: `file://${path.join(dir, 'drop')}`, bucket: 'signal-bucket', settings: { seed: false } } },
+      api: { tokens: ['env:OCTO_T_TOKEN'], port: 0, shutdownDeadlineMs: 0, logLevel: 'warn' },
+    }, 'serve.yaml');
+    const before = stalling.stalled().length;
+    let base: string | undefined;
+    let posted = false;
+    const run = await runOctoCliWithSignal(['serve', '--config', config], {
+      env: { ...TEST_AWS_ENV, OCTO_T_TOKEN: token },
+      when: (_stdout, stderr) => {
+        base ??= /API listening on (http:\S+)/.exec(stderr)?.[1];
+        if (base && !posted) {
+          posted = true;
+          void fetch(`${base}/v1/providers/example/jobs`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+        }
+        return stalling.stalled().length > before;
+      },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    // Deadline 0, then the 10 s grace for the cancelled job to abort, then out.
+    expect(run.msFromSignalToExit).toBeGreaterThanOrEqual(DEADLINE_MS - 500);
+    expect(run.msFromSignalToExit).toBeLessThan(DEADLINE_MS + SLACK_MS);
+    expect(run.stderr).toContain('octo: API stopped (0 job(s) finished, 1 cancelled, 1 abandoned while a call to a source or store still waited)');
+  });
+
   describe('over SFTP into S3', () => {
     let stack: SftpS3Stack;
 
