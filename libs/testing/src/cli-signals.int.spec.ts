@@ -106,7 +106,8 @@ describe('octo sync on SIGTERM and SIGINT', () => {
     const { dir, config } = await setup(hangingStore(stalling.endpoint));
     const run = await runOctoCliWithSignal(['sync', 'example', '--json', '--concurrency', '1', '--config', config], {
       env: TEST_AWS_ENV,
-      when: () => stalling.stalled().some((request) => request.startsWith('POST /signal-bucket/data/') && /[?&]uploads/.test(request)),
+      // The first write of the file (its key claim or its upload) is on the wire and will never be answered.
+      when: () => stalling.stalled().some((request) => /^(PUT|POST) \/signal-bucket\//.test(request)),
     });
     expect(run.code, run.stderr).toBe(130);
     expect(run.msFromSignalToExit).toBeGreaterThanOrEqual(DEADLINE_MS - 500);
@@ -119,7 +120,7 @@ describe('octo sync on SIGTERM and SIGINT', () => {
       'cancelled by SIGTERM; the job did not end within 10 s (a call to the source or the store still waited), so octo stopped waiting: files in flight have no ledger record, and the next run takes them again',
     );
     expect(summary!.files).toEqual([expect.objectContaining({ path: 'report_20261101.csv', status: 'failed', kind: 'cancelled' })]);
-    // Nothing was ever completed: the only writes were the first file's CreateMultipartUpload.
+    // Nothing was ever completed: no CompleteMultipartUpload (or any call on an upload id) was sent.
     expect(stalling.stalled().filter((request) => request.includes('uploadId='))).toEqual([]);
     const [report] = await readdir(path.join(dir, 'work', 'jobs'));
     expect(JSON.parse(await readFile(path.join(dir, 'work', 'jobs', report!), 'utf8'))).toMatchObject({ status: 'cancelled', failed: 1 });
