@@ -265,12 +265,12 @@ describe('the Octo API over a real socket', () => {
     await seedSlowDrop(setup, { fast: 0, slow: 4, slowBytes: 2 * 1024 * 1024 });
     // seedSlowDrop rewrote slow_1..2 with new bytes: those are new versions for the ledger, so four files are pending.
     const job = await (await post('slow-example', { concurrency: 4 })).json();
-    let shutdown: Promise<{ finished: number; cancelled: number }> | undefined;
+    let shutdown: Promise<{ finished: number; cancelled: number; abandoned: number }> | undefined;
     const events = await follow(job.id, (event) => {
       if (!shutdown && event.event === 'file.progress') shutdown = api.shutdown(300);
     });
     expect(events.at(-1)!.data.summary).toMatchObject({ status: 'cancelled', succeeded: 0 });
-    expect(await shutdown).toEqual({ finished: 0, cancelled: 1 });
+    expect(await shutdown).toEqual({ finished: 0, cancelled: 1, abandoned: 0 });
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();
     const bucketRoot = path.join(setup.bucketDir, 'slow-bucket');
     expect(await stagingLeftovers(bucketRoot)).toEqual([]);

@@ -50,7 +50,8 @@ export async function tempSetup(options: { api?: Record<string, unknown>; slow?:
     dropDir: (provider) => path.join(dir, 'drop', provider),
     bucketDir: path.join(dir, 'buckets'),
     workDir: path.join(dir, 'work'),
-    cleanup: () => rm(dir, { recursive: true, force: true }),
+    // A job's seeding may still be writing the drop when a test ends: retry instead of failing on ENOTEMPTY.
+    cleanup: () => rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }),
   };
 }
 

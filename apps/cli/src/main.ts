@@ -5,6 +5,7 @@ import { providersCommand } from './commands/providers.js';
 import { serveCommand } from './commands/serve.js';
 import { syncCommand } from './commands/sync.js';
 import { ExitCode } from './exit-codes.js';
+import { UsageError } from './usage-error.js';
 
 /** Runs `octo` with the given arguments and resolves with the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -37,14 +38,20 @@ export async function main(argv: readonly string[]): Promise<number> {
       .wrap(Math.min(110, process.stdout.columns ?? 110))
       .parseAsync();
   } catch (error) {
-    if (OctoError.is(error)) {
-      process.stderr.write(`octo: ${error.message}\n`);
+    if (error instanceof UsageError) {
+      usageError = error.message;
     } else {
-      process.stderr.write(`octo: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      if (OctoError.is(error)) {
+        process.stderr.write(`octo: ${error.message}\n`);
+      } else {
+        process.stderr.write(`octo: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      }
+      return ExitCode.Fatal;
     }
-    return ExitCode.Fatal;
   }
   if (usageError) {
+    // `--json` promises a machine-readable end even when the command line itself is wrong.
+    if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ type: 'error', kind: 'config', reason: usageError, at: new Date().toISOString() })}\n`);
     process.stderr.write(`octo: ${usageError}\nRun octo --help for usage.\n`);
     return ExitCode.Fatal;
   }

@@ -17,6 +17,8 @@ import type { DestinationStream } from 'pino';
 import { BearerTokens } from './auth/bearer-tokens.js';
 import { parseApiConfig, type ApiConfig, type ApiConfigInput } from './config/api-config.js';
 import { ApiError } from './http/api-error.js';
+import { clientErrorHandler, frameworkErrorHandler } from './http/framework-errors.js';
+import { registerRateLimits } from './http/rate-limits.js';
 import { RequestValidationError, ResponseValidationError, zodSerializerCompiler, zodSwaggerTransform, zodValidatorCompiler } from './http/zod-type-provider.js';
 import { JobService } from './jobs/job-service.js';
 import { coreLogger, createApiLogger } from './logging.js';
@@ -50,7 +52,7 @@ export interface OctoApi {
    * Stops accepting requests, lets running jobs finish for up to `deadlineMs` (default
    * from config), cancels what still runs (nothing partial lands), then closes.
    */
-  shutdown(deadlineMs?: number): Promise<{ finished: number; cancelled: number }>;
+  shutdown(deadlineMs?: number): Promise<{ finished: number; cancelled: number; abandoned: number }>;
 }
 
 /** Route-level flags read by the auth hook. */
@@ -90,6 +92,9 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
     forceCloseConnections: 'idle',
     requestIdHeader: false,
     genReqId: () => crypto.randomUUID(),
+    // Every error answer has the documented shape, those from the router and Node's parser too.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   });
   // Bodies are JSON or nothing: a text body gets 415 instead of reaching validation.
   app.removeContentTypeParser('text/plain');
@@ -142,15 +147,19 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
     return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${pathname}` });
   };
 
+  const authFailures = await registerRateLimits(app, config.rateLimit);
   app.addHook('onRequest', async (request, reply) => {
     const route = request.routeOptions.config;
     if (route?.public) return;
     if (route?.metrics && config.metricsAuth === 'none') return;
+    // Checked before the token, so an address that is guessing learns nothing more until the window ends.
+    if (await authFailures.refuseIfLocked(request, reply)) return;
     if (tokens.verify(request.headers.authorization)) {
       // Answer unknown routes here, before any body is parsed (a QUERY or PUT body would fail first).
       if (request.is404) return notFound(request, reply);
       return;
     }
+    await authFailures.recordFailure(request);
     request.log.warn({ reason: request.headers.authorization ? 'wrong token' : 'no token' }, 'request refused: not authenticated');
     await reply
       .code(401)
@@ -199,7 +208,7 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
   registerJobRoutes(app, { jobs, config });
   app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
 
-  let shuttingDown: Promise<{ finished: number; cancelled: number }> | undefined;
+  let shuttingDown: Promise<{ finished: number; cancelled: number; abandoned: number }> | undefined;
   return {
     app,
     config,

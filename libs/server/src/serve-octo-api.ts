@@ -16,11 +16,11 @@ export interface ServeOptions {
  * files finish within the shutdown deadline, aborts the rest cleanly, and resolves.
  * A second signal during shutdown cancels running jobs at once.
  */
-export async function serveOctoApi(options: ServeOptions): Promise<{ api: OctoApi; stopped: Promise<{ finished: number; cancelled: number }> }> {
+export async function serveOctoApi(options: ServeOptions): Promise<{ api: OctoApi; stopped: Promise<{ finished: number; cancelled: number; abandoned: number }> }> {
   const api = await createOctoApi({ loaded: options.loaded, plugins: options.plugins, api: options.api });
   const url = await api.listen();
   options.onListening?.(url);
-  const stopped = new Promise<{ finished: number; cancelled: number }>((resolve, reject) => {
+  const stopped = new Promise<{ finished: number; cancelled: number; abandoned: number }>((resolve, reject) => {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {
       signals += 1;

@@ -4,9 +4,11 @@ import net from 'node:net';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SecretResolver, SftpRemoteSource, silentLogger, type SourceConfig } from '@octo/core';
+import { MAX_CONNECT_ATTEMPTS, SecretResolver, SftpRemoteSource, silentLogger, type SourceConfig } from '@octo/core';
 import { octoFailure, sha256 } from '@octo/core/testing';
+import { freePort } from './free-port.js';
 import { keystreamBytes, writeKeystreamFile } from './keystream-file.js';
+import { startSilentServer } from './silent-server.js';
 import { startSshd, type SshdServer } from './sshd-server.js';
 
 describe(SftpRemoteSource, () => {
@@ -260,11 +262,39 @@ describe(SftpRemoteSource, () => {
         const error = await octoFailure(src.list());
         expect(Date.now() - started).toBeLessThan(5_000);
         expect(error.kind).toBe('source');
-        expect(error.message).toBe(`no SSH handshake with octo@127.0.0.1:${port} within 500 ms: check the host, the port and the firewall`);
+        expect(error.message).toMatch(new RegExp(`^no SSH handshake with octo@127\\.0\\.0\\.1:${port} within 500 ms: check the host, the port and the firewall \\(1 attempt over 0\\.[5-9] s\\)$`));
       } finally {
         for (const socket of sockets) socket.destroy();
         await new Promise((resolve) => silent.close(resolve));
       }
+    });
+  });
+
+  describe('when the server never answers and retries are allowed', () => {
+    it(`should stop after ${MAX_CONNECT_ATTEMPTS} connect attempts and say how many and how long, not just the per-attempt timeout`, async () => {
+      const silent = await startSilentServer();
+      try {
+        const src = source({ url: `sftp://octo@127.0.0.1:${silent.port}/drop`, connectTimeoutMs: 1_000, connections: 1, resumeRetries: 5 });
+        const started = Date.now();
+        const error = await octoFailure(src.list());
+        const elapsed = Date.now() - started;
+        expect(silent.connections()).toBe(MAX_CONNECT_ATTEMPTS);
+        expect(elapsed).toBeGreaterThanOrEqual(2_000);
+        expect(elapsed).toBeLessThan(5_000);
+        expect(error.kind).toBe('source');
+        expect(error.message).toMatch(new RegExp(`^no SSH handshake with octo@127\\.0\\.0\\.1:${silent.port} within 1000 ms: check the host, the port and the firewall \\(2 attempts over [2-4]\\.\\d s\\)$`));
+      } finally {
+        await silent.stop();
+      }
+    });
+
+    it('should say a refused connection was tried again, and give up within a second', async () => {
+      const port = await freePort();
+      const src = source({ url: `sftp://octo@127.0.0.1:${port}/drop`, connections: 1, resumeRetries: 5 });
+      const started = Date.now();
+      const error = await octoFailure(src.list());
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(error.message).toMatch(new RegExp(`^octo@127\\.0\\.0\\.1:${port} refused the connection: check the host and port, and that the SFTP server runs \\(2 attempts over 0\\.\\d s\\)$`));
     });
   });
 

@@ -27,6 +27,9 @@ export const serveCommand: CommandModule<GlobalArgs, ServeArgs> = {
       onListening: (url) => process.stderr.write(`octo: API listening on ${url}\n`),
     });
     const result = await stopped;
-    process.stderr.write(`octo: API stopped (${result.finished} job(s) finished, ${result.cancelled} cancelled)\n`);
+    const abandoned = result.abandoned > 0 ? `, ${result.abandoned} abandoned while a call to a source or store still waited` : '';
+    process.stderr.write(`octo: API stopped (${result.finished} job(s) finished, ${result.cancelled} cancelled${abandoned})\n`);
+    // An abandoned call may still hold a socket open: end the process now that everything is said.
+    if (result.abandoned > 0) process.exit(0);
   },
 };

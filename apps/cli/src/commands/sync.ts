@@ -1,4 +1,4 @@
-import { currentJobOwner, FileJobReportStore, finalJobReport, OctoError, resolvePath, startedJobReport, type JobSummary } from '@octo/core';
+import { currentJobOwner, FileJobReportStore, finalJobReport, OctoError, resolvePath, startedJobReport, type JobSummary, type OctoRuntime } from '@octo/core';
 import type { CommandModule } from 'yargs';
 import { ExitCode } from '../exit-codes.js';
 import { JsonReporter } from '../output/json-reporter.js';
@@ -7,6 +7,9 @@ import { ProgressReporter } from '../output/progress-reporter.js';
 import type { Reporter } from '../output/reporter.js';
 import { renderSummary } from '../output/summary.js';
 import { openRuntime } from '../runtime.js';
+import { SignalCancellation } from '../signals/signal-cancellation.js';
+import { abandonedSummary } from './abandoned-summary.js';
+import { UsageError } from '../usage-error.js';
 import type { GlobalArgs } from './global-args.js';
 
 interface SyncArgs extends GlobalArgs {
@@ -29,53 +32,90 @@ export const syncCommand: CommandModule<GlobalArgs, SyncArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'print NDJSON events instead of progress' })
       .option('concurrency', { type: 'number', describe: 'files at once (default from config)' })
       .check((args) => {
-        if (!args.all && args.providers.length === 0) throw new Error('name at least one provider, or pass --all');
-        if (args.all && args.providers.length > 0) throw new Error('pass either provider names or --all, not both');
+        if (!args.all && args.providers.length === 0) throw new UsageError('name at least one provider, or pass --all');
+        if (args.all && args.providers.length > 0) throw new UsageError('pass either provider names or --all, not both');
         return true;
       }) as never,
   handler: async (args) => {
-    const runtime = await openRuntime(args);
-    const names = args.all ? runtime.providers.names() : args.providers;
-    for (const name of names) runtime.providers.assertConfigured(name);
     const reporter: Reporter = args.json ? new JsonReporter() : process.stderr.isTTY && process.stdout.isTTY ? new ProgressReporter() : new LineReporter();
+    // Installed first: a signal during start-up cancels too, instead of killing the process mid-way.
+    const cancellation = new SignalCancellation({
+      onFirst: (signal, deadlineMs) =>
+        process.stderr.write(`octo: ${signal}: cancelling; files in flight are aborted and nothing partial lands (waiting at most ${deadlineMs / 1000} s; send it again to exit now)\n`),
+      onSecond: (signal) => {
+        process.stderr.write(`octo: ${signal} again: exiting now; files in flight have no ledger record and the next run takes them again\n`);
+        process.exit(ExitCode.Cancelled);
+      },
+    });
+    cancellation.install();
     const summaries: JobSummary[] = [];
-    // Runs from the CLI go into the same job history the API shows.
-    const reports = new FileJobReportStore(resolvePath(runtime.loaded.baseDir, runtime.loaded.config.workDir));
-    let cancelled = false;
-    let current: { cancel(): void } | undefined;
-    const onSignal = () => {
-      cancelled = true;
-      current?.cancel();
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
     try {
+      let runtime: OctoRuntime;
+      let names: readonly string[];
+      try {
+        runtime = await openRuntime(args);
+        names = args.all ? runtime.providers.names() : args.providers;
+        for (const name of names) runtime.providers.assertConfigured(name);
+      } catch (error) {
+        // --json promises an end to every run: the providers asked for end failed, or, when none can be named, an error event.
+        reportRefused(reporter, args.all ? [] : args.providers, OctoError.wrap('internal', error), args['dry-run']);
+        throw error;
+      }
+      // Runs from the CLI go into the same job history the API shows.
+      const reports = new FileJobReportStore(resolvePath(runtime.loaded.baseDir, runtime.loaded.config.workDir));
       for (const name of names) {
-        if (cancelled) break;
-        try {
-          const job = await runtime.jobs.start(name, { dryRun: args['dry-run'], concurrency: args.concurrency });
-          current = job;
-          job.subscribe((event) => reporter.onEvent(event));
-          const started = startedJobReport(job, currentJobOwner(), args.concurrency);
-          await reports.save(started);
-          const summary = await job.done;
-          await reports.save(finalJobReport(summary, started.owner, { createdAt: started.createdAt, concurrency: args.concurrency }));
-          summaries.push(summary);
-        } catch (error) {
-          const wrapped = OctoError.wrap('internal', error);
-          const now = new Date().toISOString();
-          summaries.push(failedSummary(name, wrapped, now, args['dry-run']));
-        }
+        if (cancellation.received) break;
+        summaries.push(await syncOne(runtime, reports, reporter, cancellation, name, args));
       }
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      cancellation.uninstall();
       reporter.stop();
     }
     if (!args.json) process.stdout.write(`\n${renderSummary(summaries)}`);
-    process.exitCode = exitCodeFor(summaries, cancelled);
+    const code = exitCodeFor(summaries, cancellation.received !== undefined);
+    process.exitCode = code;
+    // A call abandoned at the deadline may still hold a socket open: end the process once the summary is out.
+    if (cancellation.received) process.stdout.write('', () => process.exit(code));
   },
 };
+
+/** One provider's job, from start to summary; a job that cannot start ends in a failed summary, never in nothing. */
+async function syncOne(runtime: OctoRuntime, reports: FileJobReportStore, reporter: Reporter, cancellation: SignalCancellation, name: string, args: SyncArgs): Promise<JobSummary> {
+  const acceptedAt = new Date().toISOString();
+  try {
+    const job = await runtime.jobs.start(name, { dryRun: args['dry-run'], concurrency: args.concurrency });
+    job.subscribe((event) => reporter.onEvent(event));
+    const stopListening = cancellation.onCancel(() => job.cancel());
+    const started = startedJobReport(job, currentJobOwner(), args.concurrency);
+    await reports.save(started);
+    let summary = await cancellation.withinDeadline(job.done);
+    stopListening();
+    if (!summary) {
+      summary = abandonedSummary(job, cancellation.received ?? 'a signal', cancellation.deadlineMs, started.createdAt);
+      reporter.onEvent({ type: 'job.finished', jobId: job.id, summary, at: summary.finishedAt });
+    }
+    await reports.save(finalJobReport(summary, started.owner, { createdAt: started.createdAt, concurrency: args.concurrency }));
+    return summary;
+  } catch (error) {
+    const summary = failedSummary(name, OctoError.wrap('internal', error), acceptedAt, args['dry-run']);
+    reporter.onEvent({ type: 'job.finished', jobId: summary.jobId, summary, at: summary.finishedAt });
+    return summary;
+  }
+}
+
+/** Before any job could start (bad config, unknown provider): `--json` still ends each named provider, or says why in an error event. */
+function reportRefused(reporter: Reporter, providers: readonly string[], error: OctoError, dryRun: boolean): void {
+  if (!(reporter instanceof JsonReporter)) return;
+  const at = new Date().toISOString();
+  if (providers.length === 0) {
+    reporter.onError({ type: 'error', kind: error.kind, reason: error.message, at });
+    return;
+  }
+  for (const provider of providers) {
+    const summary = failedSummary(provider, error, at, dryRun);
+    reporter.onEvent({ type: 'job.finished', jobId: summary.jobId, summary, at });
+  }
+}
 
 function failedSummary(provider: string, error: OctoError, at: string, dryRun: boolean): JobSummary {
   return {

@@ -11,7 +11,7 @@ export function renderSummary(summaries: readonly JobSummary[]): string {
     ),
   );
   for (const summary of summaries) {
-    if (summary.error) parts.push(`\n${summary.provider}: job failed [${summary.error.kind}] ${summary.error.reason}`);
+    if (summary.error) parts.push(`\n${summary.provider}: job ${summary.status === 'cancelled' ? 'cancelled' : 'failed'} [${summary.error.kind}] ${summary.error.reason}`);
     if (summary.dryRun && summary.plan) {
       parts.push(
         summary.plan.length === 0

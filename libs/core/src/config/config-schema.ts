@@ -100,6 +100,10 @@ export const storeSchema = z
     serverSideEncryption: z.enum(['AES256', 'aws:kms']).optional(),
     kmsKeyId: z.string().optional(),
     maxAttempts: z.number().int().min(1).max(20).default(5),
+    /** TCP (and TLS) connect to the endpoint, per attempt. */
+    connectTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+    /** A request that sends and receives nothing for this long fails (and is retried, up to maxAttempts). */
+    requestTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
   })
   .strict();
 

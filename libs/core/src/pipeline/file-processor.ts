@@ -71,6 +71,9 @@ export class FileProcessor {
     try {
       raw = await this.source.open(file, { signal: context.signal });
       const digest = new DigestStream((total) => onBytes(total));
+      // A cancel destroys the stream while nothing may be reading it yet (a key claim in
+      // flight): its consumers still see the error, but it must not crash the process.
+      digest.on('error', () => undefined);
       context.signal?.addEventListener('abort', abortListener, { once: true });
       raw.on('error', (error) => digest.destroy(error));
       raw.pipe(digest);

@@ -16,6 +16,7 @@ import { planLayers } from './layers.js';
 import { sourceIdentity } from './source-path.js';
 import { Recovery } from './recovery.js';
 import { RunRegistry } from './run-registry.js';
+import { untilAborted } from '../util/until-aborted.js';
 
 /** Options for one run of a provider's sync. */
 export interface SyncOptions {
@@ -150,9 +151,11 @@ export class SyncJob {
 
     let registry: RunRegistry | undefined;
     try {
-      await this.store.check();
+      // Neither call takes the signal all the way down: a cancel must not wait for their timeouts.
+      await untilAborted(this.store.check(), options.signal, 'the job was cancelled while the store was checked');
+      // Not abandoned on cancel: the run must be registered before it can be ended (and recovery is bounded by the store's timeouts).
       if (!options.dryRun) registry = await this.startRun(jobId);
-      const pending = await this.pending(options.signal);
+      const pending = await untilAborted(this.pending(options.signal), options.signal, 'the job was cancelled while the source was listed');
       total = pending.length;
       totalBytes = pending.reduce((sum, file) => sum + file.size, 0);
       emit({ type: 'job.started', jobId, provider: this.provider.name, total, totalBytes, at: new Date().toISOString() });

@@ -20,6 +20,7 @@ describe(parseApiConfig, () => {
         sseHeartbeatMs: 15_000,
         logLevel: 'info',
         limits: { bodyBytes: 16_384, maxConcurrency: 16, maxPageSize: 100 },
+        rateLimit: { max: 600, authFailures: 20, windowMs: 60_000 },
       });
     });
   });

@@ -13,6 +13,18 @@ export const apiLimitsSchema = z
   })
   .strict();
 
+/** Requests per client address (as the API sees it: behind a proxy, the proxy's address). */
+export const apiRateLimitSchema = z
+  .object({
+    /** Requests one address may make per window; more get 429 with Retry-After. */
+    max: z.number().int().min(1).max(1_000_000).default(600),
+    /** Failed authentications (missing or wrong token) one address may make per window; then all its requests get 429 until the window ends. */
+    authFailures: z.number().int().min(1).max(100_000).default(20),
+    /** The window both limits count in. */
+    windowMs: z.number().int().min(1000).max(3_600_000).default(60_000),
+  })
+  .strict();
+
 /**
  * The `api:` block of the Octo config (`octo serve`). Every field has a default, so an
  * absent block means: listen on 127.0.0.1:8080, bearer token from `env:OCTO_API_TOKEN`.
@@ -34,6 +46,7 @@ export const apiConfigSchema = z
     /** pino level for the API's structured logs. */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     limits: apiLimitsSchema.default({ bodyBytes: 16 * 1024, maxConcurrency: 16, maxPageSize: 100 }),
+    rateLimit: apiRateLimitSchema.default({ max: 600, authFailures: 20, windowMs: 60_000 }),
   })
   .strict();
 

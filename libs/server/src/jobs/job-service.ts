@@ -190,10 +190,10 @@ export class JobService {
    * Stops starting jobs, lets running ones finish for up to `deadlineMs`, then cancels what
    * is still running (in-flight files are aborted cleanly) and waits for their reports.
    */
-  async drain(deadlineMs: number): Promise<{ finished: number; cancelled: number }> {
+  async drain(deadlineMs: number): Promise<{ finished: number; cancelled: number; abandoned: number }> {
     this.draining = true;
     const running = [...this.jobs.values()].filter((job) => !job.ended && job.handle);
-    if (running.length === 0) return { finished: 0, cancelled: 0 };
+    if (running.length === 0) return { finished: 0, cancelled: 0, abandoned: 0 };
     this.logger.info('waiting for running jobs before shutdown', { jobs: running.map((job) => job.report.jobId), deadlineMs });
     const all = Promise.all(running.map((job) => job.settled));
     const inTime = await Promise.race([all.then(() => true), delay(deadlineMs).then(() => false)]);
@@ -205,9 +205,12 @@ export class JobService {
         this.logger.warn('shutdown deadline reached: cancelling job', { jobId: job.report.jobId, provider: job.report.provider });
         job.handle.cancel();
       }
-      await all;
+      // A cancelled job still waiting on a server that stopped answering must not hold the shutdown forever.
+      await Promise.race([all, delay(CANCEL_GRACE_MS)]);
     }
-    return { finished: running.length - cancelled, cancelled };
+    const abandoned = running.filter((job) => !job.ended).length;
+    if (abandoned > 0) this.logger.warn('jobs did not end within the cancel grace period: abandoned (their files in flight have no ledger record)', { jobs: abandoned, graceMs: CANCEL_GRACE_MS });
+    return { finished: running.length - cancelled, cancelled, abandoned };
   }
 
   private assertKnown(provider: string): void {
@@ -384,6 +387,9 @@ function trackedJob(report: JobReport, handle?: JobHandle): TrackedJob {
 function conflict(provider: string, jobId: string | undefined): ApiError {
   return new ApiError(409, `provider ${provider} already has job ${jobId ?? '(unknown)'} running: one sync per provider at a time`, jobId);
 }
+
+/** How long cancelled jobs may take to abort their files at shutdown before the API stops waiting for them. */
+export const CANCEL_GRACE_MS = 10_000;
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());

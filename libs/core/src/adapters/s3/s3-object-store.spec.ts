@@ -37,6 +37,12 @@ describe(s3ClientConfig, () => {
     expect(config).not.toHaveProperty('credentials');
   });
 
+  it('should give the HTTP handler a connect timeout and an inactivity timeout (10 s and 30 s unless configured)', () => {
+    expect(s3ClientConfig(storeSchema.parse({ url: 's3://' })).requestHandler).toEqual({ connectionTimeout: 10_000, socketTimeout: 30_000 });
+    const tuned = s3ClientConfig(storeSchema.parse({ url: 's3://', connectTimeoutMs: 2_000, requestTimeoutMs: 120_000 }));
+    expect(tuned.requestHandler).toEqual({ connectionTimeout: 2_000, socketTimeout: 120_000 });
+  });
+
   it('should sign for some region when a custom endpoint has none configured', () => {
     const config = s3ClientConfig(storeSchema.parse({ url: 's3://', endpoint: 'http://127.0.0.1:9000', forcePathStyle: true }));
     expect(config.region).toBe(process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1');

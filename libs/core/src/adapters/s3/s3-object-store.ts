@@ -437,7 +437,17 @@ export function s3ClientConfig(config: StoreConfig): S3ClientConfig {
     maxAttempts: config.maxAttempts,
     requestChecksumCalculation: 'WHEN_SUPPORTED',
     responseChecksumValidation: 'WHEN_SUPPORTED',
+    requestHandler: s3RequestTimeouts(config),
   };
+}
+
+/**
+ * The HTTP handler's timeouts: an endpoint that accepts connections but never answers must
+ * fail the request, not hang the job. The request timeout is one of inactivity (the socket's
+ * idle timer), so a large part on a slow but moving link is never cut short.
+ */
+function s3RequestTimeouts(config: StoreConfig): { connectionTimeout: number; socketTimeout: number } {
+  return { connectionTimeout: config.connectTimeoutMs, socketTimeout: config.requestTimeoutMs };
 }
 
 interface UploadState {

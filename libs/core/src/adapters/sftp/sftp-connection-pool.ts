@@ -95,12 +95,26 @@ export class SftpConnectionPool {
     };
   }
 
-  /** Closes every connection; the pool can be used again afterwards (it reconnects). */
+  /**
+   * Closes every connection; the pool can be used again afterwards (it reconnects). A
+   * connection still being made is not waited for (a silent server would hold a cancelled
+   * job for up to connectTimeoutMs): it is ended as soon as it is up, or fails by itself.
+   */
   async close(): Promise<void> {
     const pending = this.slots.map(async (slot) => {
-      const connection = slot.connection ?? (await slot.connecting?.catch(() => undefined));
+      const { connection, connecting } = slot;
       slot.connection = undefined;
       slot.connecting = undefined;
+      if (!connection && connecting) {
+        connecting.then(
+          (late) => {
+            late.alive = false;
+            void endConnection(late.client);
+          },
+          () => undefined,
+        );
+        return;
+      }
       if (connection) {
         connection.alive = false;
         await endConnection(connection.client);
@@ -114,14 +128,18 @@ export class SftpConnectionPool {
     if (slot.connection?.alive) return slot.connection;
     slot.connection = undefined;
     if (!slot.connecting) {
-      slot.connecting = this.connect().finally(() => {
-        slot.connecting = undefined;
-      });
-      slot.connecting.then(
+      const attempt = this.connect();
+      slot.connecting = attempt;
+      // An attempt that close() let go of is not the slot's any more: close() ends it.
+      attempt.then(
         (connection) => {
+          if (slot.connecting !== attempt) return;
           slot.connection = connection;
+          slot.connecting = undefined;
         },
-        () => undefined,
+        () => {
+          if (slot.connecting === attempt) slot.connecting = undefined;
+        },
       );
     }
     return slot.connecting;

@@ -21,6 +21,16 @@ import { SftpReadStream } from './sftp-read-stream.js';
 import { parseSftpUrl, type SftpTarget } from './sftp-url.js';
 import { backoffMs, withTimeout } from '../../util/timing.js';
 
+/** Connect attempts per listing or stat before it fails: a server that did not answer twice is not answering. */
+export const MAX_CONNECT_ATTEMPTS = 2;
+
+/** A connect failure, saying how many attempts it took and how long, so the time a person waited matches the message. */
+function connectFailure(error: unknown, context: string, attempts: number, elapsedMs: number): OctoError {
+  const wrapped = OctoError.wrap('source', error, context);
+  const tried = `${attempts} attempt${attempts === 1 ? '' : 's'} over ${(elapsedMs / 1000).toFixed(1)} s`;
+  return new OctoError(wrapped.kind, `${wrapped.message} (${tried})`, { cause: error, fatal: wrapped.fatal });
+}
+
 /** Resolved settings of an {@link SftpRemoteSource}. */
 export interface SftpRemoteSourceOptions {
   readonly target: SftpTarget;
@@ -179,14 +189,21 @@ export class SftpRemoteSource implements RemoteSource {
     return this.poolPromise;
   }
 
-  /** Runs `work` on a pooled connection, reconnecting (bounded) when the connection drops. */
+  /**
+   * Runs `work` on a pooled connection, reconnecting (bounded) when the connection drops. A
+   * server that cannot be connected to is tried {@link MAX_CONNECT_ATTEMPTS} times at most, so
+   * a silent one fails after about that many `connectTimeoutMs`, and the message says so.
+   */
   private async withConnection<T>(what: string, work: (sftp: SFTPWrapper) => Promise<T>): Promise<T> {
     const pool = await this.pool();
     const retries = this.options.resumeRetries ?? 5;
+    const started = Date.now();
+    let connectFailures = 0;
     for (let attempt = 0; ; attempt += 1) {
       const lease = await pool.acquire().catch((error: unknown) => {
         if (OctoError.is(error) && error.fatal) throw error;
-        if (attempt >= retries) throw OctoError.wrap('source', error, `cannot ${what} ${this.description}`);
+        connectFailures += 1;
+        if (attempt >= retries || connectFailures >= MAX_CONNECT_ATTEMPTS) throw connectFailure(error, `cannot ${what} ${this.description}`, connectFailures, Date.now() - started);
         return undefined;
       });
       if (lease) {
