@@ -13,7 +13,8 @@ export interface StallingS3Server {
 
 /**
  * Starts a fake S3 server on a free 127.0.0.1 port: HeadBucket answers 200 and ListObjectsV2
- * an empty page, so a job gets past its store check and its ledger listing; every write
+ * an empty page, so a job gets past its store check and its ledger listing; the run's own
+ * registration under `_octo/runs/` is acknowledged; every other write
  * (CreateMultipartUpload, UploadPart, PutObject, Complete, Abort) is read and never answered,
  * which keeps a file in flight for as long as the client waits.
  */
@@ -30,6 +31,11 @@ export async function startStallingS3Server(): Promise<StallingS3Server> {
     if (request.method === 'GET') {
       const body = `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${bucket}</Name><Prefix></Prefix><KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>`;
       response.writeHead(200, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) }).end(body);
+      return;
+    }
+    // A run's own registration (`_octo/runs/`) is answered, so the job gets as far as its files.
+    if (new URL(request.url ?? '/', 'http://127.0.0.1').pathname.startsWith(`/${bucket}/_octo/runs/`)) {
+      response.writeHead(request.method === 'DELETE' ? 204 : 200, { etag: '"0"' }).end();
       return;
     }
     stalled.push(`${request.method} ${request.url}`);

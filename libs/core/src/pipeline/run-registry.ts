@@ -29,6 +29,7 @@ export interface RegisteredRun {
  */
 export class RunRegistry {
   private timer: NodeJS.Timeout | undefined;
+  private ended = false;
 
   constructor(private readonly store: ObjectStore) {}
 
@@ -37,11 +38,14 @@ export class RunRegistry {
     await this.store.putSmall(this.keyOf(provider, runId, 'json'), JSON.stringify({ provider, runId, host: hostname(), pid: process.pid }), {
       'content-type': 'application/json',
     });
+    // A start that was given up on (a cancel) and answered late must not beat for a run that ended.
+    if (this.ended) return;
     this.timer = setInterval(() => void this.store.putSmall(this.keyOf(provider, runId, 'beat'), new Date().toISOString()).catch(() => undefined), RUN_BEAT_MS);
     this.timer.unref();
   }
 
   async end(provider: string, runId: string): Promise<void> {
+    this.ended = true;
     clearInterval(this.timer);
     await this.forget(provider, runId);
   }

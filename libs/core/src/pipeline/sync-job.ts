@@ -51,11 +51,9 @@ export class SyncJob {
    * Registers the run in the bucket, then recovers what dead runs of this provider left
    * (see {@link Recovery}): before discovery, so a file rolled back is found pending again.
    */
-  private async startRun(jobId: string): Promise<RunRegistry> {
-    const registry = new RunRegistry(this.store);
+  private async startRun(registry: RunRegistry, jobId: string): Promise<void> {
     await registry.start(this.provider.name, jobId);
     await new Recovery({ provider: this.provider.name, store: this.store, ledger: this.ledger, tempDir: this.provider.workDir, logger: this.logger }).run(jobId);
-    return registry;
   }
 
   /** The files not yet ingested: listed, accepted by the filter, without a ledger record, stable. */
@@ -153,8 +151,11 @@ export class SyncJob {
     try {
       // Neither call takes the signal all the way down: a cancel must not wait for their timeouts.
       await untilAborted(this.store.check(), options.signal, 'the job was cancelled while the store was checked');
-      // Not abandoned on cancel: the run must be registered before it can be ended (and recovery is bounded by the store's timeouts).
-      if (!options.dryRun) registry = await this.startRun(jobId);
+      if (!options.dryRun) {
+        // Assigned before it starts, so the finally below ends it even when a cancel stops waiting for it.
+        registry = new RunRegistry(this.store);
+        await untilAborted(this.startRun(registry, jobId), options.signal, 'the job was cancelled while dead runs were recovered');
+      }
       const pending = await untilAborted(this.pending(options.signal), options.signal, 'the job was cancelled while the source was listed');
       total = pending.length;
       totalBytes = pending.reduce((sum, file) => sum + file.size, 0);
