@@ -15,3 +15,4 @@ export * from './metered-store.js';
 export * from './raw-name-archives.js';
 export * from './name-arbitraries.js';
 export * from './gnupg-test-home.js';
+export * from './folder-rule-property.js';

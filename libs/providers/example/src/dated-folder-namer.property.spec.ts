@@ -1,6 +1,5 @@
 import fc from 'fast-check';
-import { DefaultRouter, OctoError, type FileContext } from '@octo/core';
-import { hostileName, routedKeyProblem } from '@octo/core/testing';
+import { assertFolderRule, hostileName } from '@octo/core/testing';
 import { describe, expect, it } from 'vitest';
 import { DatedFolderNamer } from './dated-folder-namer.js';
 
@@ -12,32 +11,7 @@ const sourcePath = fc.oneof(
 
 describe('DatedFolderNamer, over arbitrary source paths (fast-check)', () => {
   it('should give a folder of the documented shape or refuse the file, and every key stays inside it', () => {
-    const namer = new DatedFolderNamer();
-    const router = new DefaultRouter(namer);
-    let named = 0;
-    fc.assert(
-      fc.property(sourcePath, hostileName, (path, entry) => {
-        const context: FileContext = { provider: 'example', jobId: 'j', file: { path, size: 1, mtimeMs: 0 } };
-        let folder: string;
-        try {
-          folder = namer.folderFor({ name: entry }, context);
-        } catch (error) {
-          expect(OctoError.is(error) && error.kind).toBe('route');
-          return;
-        }
-        named += 1;
-        expect(folder).toMatch(/^example\/(\d{4}-\d{2}-\d{2}|undated)$/);
-        let key: string;
-        try {
-          key = router.route({ name: entry }, context);
-        } catch (error) {
-          expect(OctoError.is(error) && ['unsafe', 'route'].includes(error.kind)).toBe(true);
-          return;
-        }
-        expect(routedKeyProblem(key, folder)).toBeUndefined();
-      }),
-      { numRuns: 2000, endOnFailure: true },
-    );
+    const named = assertFolderRule(new DatedFolderNamer(), { provider: 'example', sourcePath, folder: /^example\/(\d{4}-\d{2}-\d{2}|undated)$/ });
     // The pattern-shaped paths must reach the folder rule often, or the property says little.
     expect(named).toBeGreaterThan(200);
   });

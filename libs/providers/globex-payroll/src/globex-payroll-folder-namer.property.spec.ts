@@ -1,6 +1,5 @@
 import fc from 'fast-check';
-import { DefaultRouter, OctoError, type FileContext } from '@octo/core';
-import { hostileName, routedKeyProblem } from '@octo/core/testing';
+import { assertFolderRule, hostileName } from '@octo/core/testing';
 import { describe, expect, it } from 'vitest';
 import { GlobexPayrollFolderNamer } from './globex-payroll-folder-namer.js';
 
@@ -12,32 +11,7 @@ const sourcePath = fc.oneof(
 
 describe('GlobexPayrollFolderNamer, over arbitrary source paths (fast-check)', () => {
   it('should give a folder of the documented shape or refuse the file, and every key stays inside it', () => {
-    const namer = new GlobexPayrollFolderNamer();
-    const router = new DefaultRouter(namer);
-    let named = 0;
-    fc.assert(
-      fc.property(sourcePath, hostileName, (path, entry) => {
-        const context: FileContext = { provider: 'globex-payroll', jobId: 'j', file: { path, size: 1, mtimeMs: 0 } };
-        let folder: string;
-        try {
-          folder = namer.folderFor({ name: entry }, context);
-        } catch (error) {
-          expect(OctoError.is(error) && error.kind).toBe('route');
-          return;
-        }
-        named += 1;
-        expect(folder).toMatch(/^\d{4}-W\d{2}$/);
-        let key: string;
-        try {
-          key = router.route({ name: entry }, context);
-        } catch (error) {
-          expect(OctoError.is(error) && ['unsafe', 'route'].includes(error.kind)).toBe(true);
-          return;
-        }
-        expect(routedKeyProblem(key, folder)).toBeUndefined();
-      }),
-      { numRuns: 2000, endOnFailure: true },
-    );
+    const named = assertFolderRule(new GlobexPayrollFolderNamer(), { provider: 'globex-payroll', sourcePath, folder: /^\d{4}-W\d{2}$/ });
     // The pattern-shaped paths must reach the folder rule often, or the property says little.
     expect(named).toBeGreaterThan(200);
   });
