@@ -23,6 +23,7 @@ import { unownedObjectError } from '../unowned-object-error.js';
 import { checkLocalKey } from './local-key-check.js';
 import { localStoreError } from './local-store-error.js';
 import { assertSafeKey } from './object-key.js';
+import { walkFolder } from '../../util/walk-folder.js';
 
 /** Folder inside the bucket root where staged writes wait; never listed. */
 export const STAGING_DIR = '.octo-staging';
@@ -69,10 +70,8 @@ export class LocalObjectStore implements ObjectStore {
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
     // Walk only the folder the prefix names (the ledger's, say), not the whole bucket.
     const base = prefix.slice(0, prefix.lastIndexOf('/') + 1);
-    const names = await readdir(path.join(this.root, base), { recursive: true }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return [] as string[];
-      throw error;
-    });
+    const dir = path.join(this.root, base);
+    const names = (await walkFolder(dir)).map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)));
     const keys = names
       .map((name) => base + name.split(path.sep).join('/'))
       .filter((key) => key.startsWith(prefix) && key !== STAGING_DIR && !key.startsWith(`${STAGING_DIR}/`))
