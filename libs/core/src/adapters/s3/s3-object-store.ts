@@ -286,19 +286,8 @@ export class S3ObjectStore implements ObjectStore {
 
   async putSmall(key: string, body: Buffer | string, metadata: ObjectMetadata = {}): Promise<void> {
     assertSafeKey(key);
-    const { contentType, userMetadata } = splitMetadata(metadata);
     try {
-      await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: this.keyOf(key),
-          Body: typeof body === 'string' ? Buffer.from(body, 'utf8') : body,
-          ContentType: contentType,
-          Metadata: userMetadata,
-          ChecksumAlgorithm: this.options.checksumAlgorithm ?? 'CRC32',
-          ...this.encryption(),
-        }),
-      );
+      await this.client.send(this.smallPut(key, body, metadata));
     } catch (error) {
       throw storeError(error, `cannot write ${this.description}${key}`);
     }
@@ -306,23 +295,11 @@ export class S3ObjectStore implements ObjectStore {
 
   async putSmallIfAbsent(key: string, body: Buffer | string, metadata: ObjectMetadata = {}): Promise<boolean> {
     assertSafeKey(key);
-    const { contentType, userMetadata } = splitMetadata(metadata);
     // S3 answers 409 ConditionalRequestConflict while another conditional write on the key is in
     // flight, and asks for a retry; the retry then gets the verdict (200 or 412).
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await this.client.send(
-          new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: this.keyOf(key),
-            Body: typeof body === 'string' ? Buffer.from(body, 'utf8') : body,
-            ContentType: contentType,
-            Metadata: userMetadata,
-            IfNoneMatch: '*',
-            ChecksumAlgorithm: this.options.checksumAlgorithm ?? 'CRC32',
-            ...this.encryption(),
-          }),
-        );
+        await this.client.send(this.smallPut(key, body, metadata, { IfNoneMatch: '*' }));
         return true;
       } catch (error) {
         const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -334,6 +311,21 @@ export class S3ObjectStore implements ObjectStore {
         throw storeError(error, `cannot create ${this.description}${key}`);
       }
     }
+  }
+
+  /** The PutObject of a small object written whole (ledger records, claims, markers), with its checksum and encryption. */
+  private smallPut(key: string, body: Buffer | string, metadata: ObjectMetadata, condition: { IfNoneMatch?: string } = {}): PutObjectCommand {
+    const { contentType, userMetadata } = splitMetadata(metadata);
+    return new PutObjectCommand({
+      Bucket: this.bucket,
+      Key: this.keyOf(key),
+      Body: typeof body === 'string' ? Buffer.from(body, 'utf8') : body,
+      ContentType: contentType,
+      Metadata: userMetadata,
+      ...condition,
+      ChecksumAlgorithm: this.options.checksumAlgorithm ?? 'CRC32',
+      ...this.encryption(),
+    });
   }
 
   async delete(key: string): Promise<void> {
