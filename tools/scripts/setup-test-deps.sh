@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the integration tests need when it is missing: GnuPG (interop fixtures),
+# Installs what the integration tests need when it is missing: GnuPG (interop fixtures), xz, bzip2, zstd,
 # OpenSSH's sshd (SFTP) and moto's S3 server (Python). The SFTP/S3 harness
 # (libs/testing) runs /usr/sbin/sshd and moto_server from PATH on loopback ports. Idempotent; needs root
 # for apt-get, otherwise it prints exactly what to install.
@@ -9,6 +9,10 @@ need_apt=()
 command -v gpg >/dev/null 2>&1 || need_apt+=(gnupg)
 [ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
 command -v ssh-keygen >/dev/null 2>&1 || need_apt+=(openssh-client)
+# xz and bzip2 decode .xz/.bz2 files (the product needs them too); zstd makes the tests' fixtures.
+command -v xz >/dev/null 2>&1 || need_apt+=(xz-utils)
+command -v bzip2 >/dev/null 2>&1 || need_apt+=(bzip2)
+command -v zstd >/dev/null 2>&1 || need_apt+=(zstd)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

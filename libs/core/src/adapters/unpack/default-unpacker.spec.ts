@@ -16,7 +16,8 @@ import { octoFailure as failure } from '../../testing/expect-failure.js';
 import { sha256 } from '../../testing/files.js';
 import type { ProviderContext } from '../../ports/identifiers.js';
 import type { FileContext } from '../../ports/stages.js';
-import { DefaultUnpacker, GUNZIP_CHUNK_BYTES } from './default-unpacker.js';
+import { DefaultUnpacker } from './default-unpacker.js';
+import { GUNZIP_CHUNK_BYTES } from './decompressors.js';
 
 async function setup(limits: Partial<ProviderContext['limits']> = {}) {
   const workDir = await mkdtemp(path.join(tmpdir(), 'octo-unpack-'));

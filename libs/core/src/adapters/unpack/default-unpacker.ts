@@ -2,14 +2,14 @@ import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
-import { createGunzip, createInflateRaw } from 'node:zlib';
+import { createInflateRaw } from 'node:zlib';
 import { inject, injectable } from 'inversify';
 import * as tar from 'tar-stream';
 import yauzl from 'yauzl';
 import { OctoError } from '../../errors/octo-error.js';
 import { describeSystemError, isDiskFull, isSystemError } from '../../errors/system-error.js';
 import { RunFolder } from '../../jobs/run-folder.js';
-import { describeHead, outerUnpackLayer, sniff } from '../../pipeline/layers.js';
+import { describeHead, outerUnpackLayer, sniff, unreadableFormat, type Compression } from '../../pipeline/layers.js';
 import { safeRelativeName } from '../../pipeline/safe-name.js';
 import { TAR_NAME_BYTES, tarDisplayName, tarEntryName, ZIP_NAME_BYTES, zipEntryName } from './entry-names.js';
 import { TYPES, type ProviderContext } from '../../ports/identifiers.js';
@@ -17,12 +17,11 @@ import type { FileContext, UnpackedEntry, Unpacker } from '../../ports/stages.js
 import { BoundedOutput, UnpackBudget } from '../../streams/byte-limit.js';
 import { chain } from '../../streams/chain.js';
 import { peek } from '../../streams/peek.js';
+import { createDecompressor } from './decompressors.js';
 import { assertZipLayout, type ZipEntryLayout } from './zip-layout.js';
 import { ZipEntryCheck } from './zip-entry-check.js';
 
 const MAX_DEPTH = 4;
-/** zlib's output chunk: its 16 KiB default spends more CPU in per-chunk callbacks than in inflating (256 KiB measured half the CPU of gunzip). */
-export const GUNZIP_CHUNK_BYTES = 256 * 1024;
 
 interface Walk {
   readonly context: FileContext;
@@ -34,8 +33,9 @@ interface Walk {
 const DATA_DESCRIPTOR = 0x08;
 
 /**
- * Peels gzip, tar and zip layers chosen by extension and confirmed by magic bytes.
- * gzip and tar stream; zip needs random access, so it is spooled to a temp file in the
+ * Peels gzip, bzip2, xz, zstd, tar and zip layers chosen by extension and confirmed by magic
+ * bytes (see {@link createDecompressor} for the decoders and their memory bounds).
+ * Compressions and tar stream; zip needs random access, so it is spooled to a temp file in the
  * job's run folder (see {@link RunFolder}) that is always removed. Every decompressed byte (gzip, zip entries) is charged
  * to the source file's budget (`context.budget`) as it flows, ratios are checked against the
  * compressed bytes actually consumed, and entry counts are bounded. A zip whose entries overlap
@@ -52,11 +52,16 @@ export class DefaultUnpacker implements Unpacker {
 
   private async *peel(input: Readable, name: string, dir: string, walk: Walk, depth: number): AsyncGenerator<UnpackedEntry> {
     const outer = outerUnpackLayer(name);
+    const label = `${walk.context.file.path}${dir || depth ? ` (entry ${dir ? `${dir}/` : ''}${name})` : ''}`;
     if (!outer || depth >= MAX_DEPTH) {
+      const unreadable = depth < MAX_DEPTH ? unreadableFormat(name) : undefined;
+      if (unreadable) {
+        input.destroy();
+        throw new OctoError('unpack', `${label} is named as ${unreadable}, a format Octo does not read; ask the provider to send it as .zip, .tar.gz, .tar.xz, .tar.zst or .tar.bz2`);
+      }
       yield { name: dir ? `${dir}/${name}` : name, stream: input };
       return;
     }
-    const label = `${walk.context.file.path}${dir || depth ? ` (entry ${dir ? `${dir}/` : ''}${name})` : ''}`;
     const { head, stream } = await peek(input, 512);
     const found = sniff(head);
     if (found !== outer.layer) {
@@ -68,25 +73,26 @@ export class DefaultUnpacker implements Unpacker {
         `${label} is named as ${outer.layer} but its content is ${found === 'unknown' ? describeHead(head) : found}: check the file with the provider`,
       );
     }
-    if (outer.layer === 'gzip') {
-      yield* this.peel(this.gunzip(stream, label, walk), outer.inner, dir, walk, depth + 1);
-    } else if (outer.layer === 'tar') {
+    if (outer.layer === 'tar') {
       yield* this.untar(stream, label, dir, walk, depth);
-    } else {
+    } else if (outer.layer === 'zip') {
       yield* this.unzip(stream, label, dir, walk, depth);
+    } else {
+      yield* this.peel(this.decompress(stream, outer.layer, label, walk), outer.inner, dir, walk, depth + 1);
     }
   }
 
-  private gunzip(input: Readable, label: string, walk: Walk): Readable {
-    const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
-    // bytesWritten is what the inflater consumed, not what was queued for it.
-    const bounded = new BoundedOutput(walk.budget, () => gunzip.bytesWritten, this.provider.limits.maxCompressionRatio, label);
-    // Name zlib's terse errors ("unexpected end of file") after the file they came from;
+  private decompress(input: Readable, layer: Compression, label: string, walk: Walk): Readable {
+    const decoder = createDecompressor(layer);
+    const bounded = new BoundedOutput(walk.budget, decoder.consumed, this.provider.limits.maxCompressionRatio, label);
+    // Name the decoders' terse errors ("unexpected end of file") after the file they came from;
     // registered before chain() so this error, not the raw one, reaches the consumer.
-    gunzip.once('error', (error) => {
-      if (!bounded.destroyed) bounded.destroy(new OctoError('unpack', `${label}: gzip data is damaged or truncated (${error.message})`, { cause: error }));
+    decoder.stream.once('error', (error: Error & { errno?: number }) => {
+      if (bounded.destroyed) return;
+      const reason = OctoError.is(error) ? error : new OctoError('unpack', `${label}: ${decoder.explain(error) ?? `${layer} data is damaged or truncated (${error.message})`}`, { cause: error });
+      bounded.destroy(reason);
     });
-    return chain(input, gunzip, bounded);
+    return chain(input, decoder.stream, bounded);
   }
 
   private async *untar(input: Readable, label: string, dir: string, walk: Walk, depth: number): AsyncGenerator<UnpackedEntry> {
