@@ -61,3 +61,8 @@ export * from './streams/digest-stream.js';
 export * from './streams/peek.js';
 export { withTimeout } from './util/timing.js';
 export { inject, injectable, ContainerModule, type ContainerModuleLoadOptions } from 'inversify';
+/** For webhook receivers: check an `Octo-Signature` header (docs/notifications.md). */
+export { signWebhook, verifyWebhook, SIGNATURE_HEADER } from './notify/webhook-signature.js';
+export type { JobNotification } from './notify/job-notification.js';
+export type { WebhookConfig, NotifyConfig } from './config/notify-schema.js';
+export type { JobNotifier } from './notify/job-notifier.js';

@@ -49,6 +49,8 @@ export const syncCommand: CommandModule<GlobalArgs, SyncArgs> = {
     });
     cancellation.install();
     const summaries: JobSummary[] = [];
+    // Webhooks still being called when the jobs are done: waited for once the summary is out.
+    let notifying: Promise<void> | undefined;
     try {
       let runtime: OctoRuntime;
       let names: readonly string[];
@@ -67,6 +69,7 @@ export const syncCommand: CommandModule<GlobalArgs, SyncArgs> = {
         if (cancellation.received) break;
         summaries.push(await syncOne(runtime, reports, reporter, cancellation, name, args));
       }
+      notifying = runtime.notifier.settled();
     } finally {
       cancellation.uninstall();
       reporter.stop();
@@ -76,6 +79,7 @@ export const syncCommand: CommandModule<GlobalArgs, SyncArgs> = {
     process.exitCode = code;
     // A call abandoned at the deadline may still hold a socket open: end the process once the summary is out.
     if (cancellation.received) process.stdout.write('', () => process.exit(code));
+    else await notifying;
   },
 };
 

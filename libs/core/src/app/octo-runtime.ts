@@ -7,6 +7,8 @@ import type { JobEvent } from '../ports/job-events.js';
 import type { JobHandle } from '../jobs/job-runner.js';
 import { ProviderFactory } from '../providers/provider-factory.js';
 import type { ProviderPlugin } from '../providers/provider-plugin.js';
+import { JobNotifier } from '../notify/job-notifier.js';
+import { SecretResolver } from '../secrets/secret-ref.js';
 
 /** Everything an app needs: the validated config, the providers, and the job runner. */
 export interface OctoRuntime {
@@ -14,6 +16,8 @@ export interface OctoRuntime {
   readonly root: Container;
   readonly providers: ProviderFactory;
   readonly jobs: JobRunner;
+  /** Webhooks told about finished jobs; a CLI awaits `notifier.settled()` before it exits. */
+  readonly notifier: JobNotifier;
 }
 
 export interface OctoRuntimeOptions {
@@ -33,6 +37,11 @@ export async function createOctoRuntime(options: OctoRuntimeOptions): Promise<Oc
   const loaded = options.loaded ?? (await loadConfig(options.configPath, options.cwd));
   const root = createRootContainer();
   const providers = new ProviderFactory(root, options.plugins, loaded, options.logger ?? silentLogger);
-  const jobs = new InProcessJobRunner(providers, loaded, { onEvent: options.onEvent });
-  return { loaded, root, providers, jobs };
+  const notifier = new JobNotifier(loaded.config, new SecretResolver(loaded.baseDir), options.logger ?? silentLogger);
+  const onEvent = (event: JobEvent, job: JobHandle) => {
+    if (event.type === 'job.finished') void notifier.jobFinished(event.summary);
+    options.onEvent?.(event, job);
+  };
+  const jobs = new InProcessJobRunner(providers, loaded, { onEvent });
+  return { loaded, root, providers, jobs, notifier };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SECRET_REF_PATTERN } from '../secrets/secret-ref.js';
+import { notifySchema } from './notify-schema.js';
 
 /** A secret reference (`env:NAME` or `file:PATH`); a literal secret is refused. */
 export const secretRefSchema = z
@@ -80,6 +81,8 @@ export const providerConfigSchema = z
     conflicts: conflictPolicySchema.default('fail'),
     /** Plugin-specific settings, validated by the plugin's own schema. */
     settings: z.unknown().optional(),
+    /** Webhooks told about this provider's jobs (besides the global ones). */
+    notify: notifySchema.optional(),
   })
   .strict();
 
@@ -129,6 +132,8 @@ export const configSchema = z
     providers: z.record(z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'provider names are kebab-case, e.g. acme-bank'), providerConfigSchema),
     /** The HTTP API (`octo serve`). */
     api: z.unknown().optional(),
+    /** Webhooks told about every provider's jobs. */
+    notify: notifySchema.optional(),
   })
   .strict();
 

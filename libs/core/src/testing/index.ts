@@ -16,3 +16,4 @@ export * from './raw-name-archives.js';
 export * from './name-arbitraries.js';
 export * from './gnupg-test-home.js';
 export * from './folder-rule-property.js';
+export * from './webhook-receiver.js';
