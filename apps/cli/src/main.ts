@@ -1,6 +1,7 @@
 import { OctoError } from '@octo/core';
 import yargs from 'yargs';
 import { pendingCommand } from './commands/pending.js';
+import { ledgerCommand } from './commands/ledger.js';
 import { providersCommand } from './commands/providers.js';
 import { serveCommand } from './commands/serve.js';
 import { syncCommand } from './commands/sync.js';
@@ -25,8 +26,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       .command(syncCommand as never)
       .command(providersCommand as never)
       .command(pendingCommand as never)
+      .command(ledgerCommand as never)
       .command(serveCommand as never)
-      .demandCommand(1, 'name a command: sync, providers, pending, serve')
+      .demandCommand(1, 'name a command: sync, providers, pending, ledger, serve')
       .strict()
       .epilogue(
         'Exit status: 0 every file succeeded (or nothing to do); 1 some files failed; 2 fatal (bad config or usage, unknown provider, unreachable source or store); 130 cancelled.',

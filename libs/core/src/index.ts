@@ -66,3 +66,4 @@ export { signWebhook, verifyWebhook, SIGNATURE_HEADER } from './notify/webhook-s
 export type { JobNotification } from './notify/job-notification.js';
 export type { WebhookConfig, NotifyConfig } from './config/notify-schema.js';
 export type { JobNotifier } from './notify/job-notifier.js';
+export * from './audit/ledger-query.js';

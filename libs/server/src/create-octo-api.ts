@@ -26,6 +26,7 @@ import { OctoMetrics } from './metrics/octo-metrics.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerJobRoutes } from './routes/job-routes.js';
 import { registerProviderRoutes } from './routes/provider-routes.js';
+import { registerLedgerRoutes } from './routes/ledger-routes.js';
 
 /** What {@link createOctoApi} needs: the loaded config and the installed provider plugins. */
 export interface OctoApiOptions {
@@ -205,6 +206,7 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
 
   registerHealthRoutes(app, { runtime, metrics, storeFor });
   registerProviderRoutes(app, { runtime, jobs, config });
+  registerLedgerRoutes(app, { runtime });
   registerJobRoutes(app, { jobs, config });
   app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
 

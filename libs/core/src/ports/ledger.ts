@@ -28,14 +28,24 @@ export interface SupersededRecord {
   readonly jobId: string;
 }
 
+/** A time range of ledger writes, either end open. */
+export interface LedgerWindow {
+  readonly since?: Date;
+  readonly until?: Date;
+}
+
 /** Which source files are done. Kept beside the data so a fresh machine knows with only the bucket. */
 export interface Ledger {
   /** The files among `files` that have no record yet. */
   pending(provider: string, files: readonly RemoteFile[]): Promise<RemoteFile[]>;
   /** Writes the record; called only after the file's outputs are committed. */
   record(record: LedgerRecord): Promise<void>;
-  /** Every record of a provider (for audits and `octo history`). */
-  records(provider: string): AsyncIterable<LedgerRecord>;
+  /**
+   * Every record of a provider (for `octo ledger` and audits), in no particular order. With
+   * `window`, an adapter may skip records it knows were written outside it (by the store's own
+   * clock, so callers still filter on `ingestedAt`).
+   */
+  records(provider: string, window?: LedgerWindow): AsyncIterable<LedgerRecord>;
   /** Every record of one source path (each delivery of it), oldest first, with its ledger key. */
   recordsFor(provider: string, path: string): Promise<Array<{ readonly key: string; readonly record: LedgerRecord }>>;
 }

@@ -75,4 +75,35 @@ describe(ObjectStoreLedger, () => {
       await rm(root, { recursive: true, force: true });
     }
   });
+
+  it('should read only the records written within a window (with slack for clocks), each once', async () => {
+    const written = new Date('2026-11-02T06:00:00.000Z');
+    const keys = ['a', 'b', 'c'].map((name, i) => ObjectStoreLedger.keyFor('acme', { path: `in/${name}.csv`, size: i, mtimeMs: i }));
+    const gets: string[] = [];
+    const store = {
+      description: 'memory://',
+      async *list(prefix: string): AsyncIterable<ObjectInfo> {
+        for (const [i, key] of keys.entries()) if (key.startsWith(prefix)) yield { key, size: 1, lastModified: new Date(written.getTime() + i * 86_400_000) };
+      },
+      async get(key: string) {
+        gets.push(key);
+        const { Readable } = await import('node:stream');
+        return Readable.from([JSON.stringify({ provider: 'acme', path: key, ingestedAt: written.toISOString() })]);
+      },
+    } as unknown as ObjectStore;
+    const ledger = new ObjectStoreLedger(store);
+    const read = async (window: { since?: Date; until?: Date }) => {
+      gets.length = 0;
+      const out: string[] = [];
+      for await (const record of ledger.records('acme', window)) out.push(record.path);
+      return out;
+    };
+    // Written a day apart: a window on the middle day reads only the middle record.
+    expect(await read({ since: new Date('2026-11-03T00:00:00Z'), until: new Date('2026-11-03T23:00:00Z') })).toEqual([keys[1]]);
+    expect(gets).toEqual([keys[1]]);
+    // Five minutes of clock skew is within the slack: a record stamped just past `until` is still read.
+    expect(await read({ until: new Date(written.getTime() - 5 * 60_000) })).toEqual([keys[0]]);
+    expect((await read({})).sort()).toEqual([...keys].sort());
+  });
 });
+

@@ -1,13 +1,19 @@
 import { createHash } from 'node:crypto';
 import { text } from 'node:stream/consumers';
 import { OctoError } from '../../errors/octo-error.js';
-import type { Ledger, LedgerRecord } from '../../ports/ledger.js';
+import type { Ledger, LedgerRecord, LedgerWindow } from '../../ports/ledger.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { RemoteFile } from '../../ports/remote-source.js';
 import { sourceIdentity } from '../../pipeline/source-path.js';
 
 /** Where ledger records live in a provider's bucket. */
 export const LEDGER_PREFIX = '_octo/ledger/';
+
+/** Records fetched at once when a whole ledger is read (one GET each). */
+const RECORD_READS_IN_FLIGHT = 16;
+
+/** A record's object is written just after its `ingestedAt`, by another clock: this much either way is allowed. */
+const CLOCK_SLACK_MS = 10 * 60_000;
 
 /**
  * The ledger kept in the object store, next to the data. A record's key encodes the
@@ -61,10 +67,36 @@ export class ObjectStoreLedger implements Ledger {
     return found.sort((a, b) => a.record.ingestedAt.localeCompare(b.record.ingestedAt));
   }
 
-  async *records(provider: string): AsyncIterable<LedgerRecord> {
-    for await (const object of this.store.list(`${LEDGER_PREFIX}${provider}/`)) {
-      const body = await this.store.get(object.key);
-      if (body) yield JSON.parse(await text(body)) as LedgerRecord;
+  async *records(provider: string, window: LedgerWindow = {}): AsyncIterable<LedgerRecord> {
+    const keys: string[] = [];
+    try {
+      for await (const object of this.store.list(`${LEDGER_PREFIX}${provider}/`)) {
+        if (outside(object.lastModified, window)) continue;
+        keys.push(object.key);
+      }
+    } catch (error) {
+      throw new OctoError('ledger', `cannot read the ledger in ${this.store.description}: ${(error as Error).message}`, { cause: error, fatal: true });
+    }
+    // A GET per record, several in flight: a ledger of 100,000 records is read in minutes, not hours.
+    for (let start = 0; start < keys.length; start += RECORD_READS_IN_FLIGHT) {
+      const batch = await Promise.all(keys.slice(start, start + RECORD_READS_IN_FLIGHT).map((key) => this.readRecord(key)));
+      for (const record of batch) if (record) yield record;
     }
   }
+
+  private async readRecord(key: string): Promise<LedgerRecord | undefined> {
+    try {
+      const body = await this.store.get(key);
+      return body ? (JSON.parse(await text(body)) as LedgerRecord) : undefined;
+    } catch (error) {
+      throw new OctoError('ledger', `cannot read ledger record ${key} in ${this.store.description}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}
+
+/** Whether a record written at `written` (store clock) is certainly outside `window`. */
+function outside(written: Date | undefined, window: LedgerWindow): boolean {
+  if (!written) return false;
+  if (window.since && written.getTime() < window.since.getTime() - CLOCK_SLACK_MS) return true;
+  return window.until !== undefined && written.getTime() > window.until.getTime() + CLOCK_SLACK_MS;
 }
