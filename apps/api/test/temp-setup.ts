@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from '
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
-import { defineProvider, LocalRemoteSource, loadConfig, TYPES, type LoadedConfig, type RemoteFile } from '@octo/core';
+import { defineProvider, LocalRemoteSource, loadConfig, type LoadedConfig, type RemoteFile } from '@octo/core';
 import { DEMO_KEYS_DIR, exampleProvider, writeSampleDrop } from '@octo/provider-example';
 
 /** The token every test API accepts (from `env:OCTO_TEST_TOKEN`). */
@@ -137,10 +137,10 @@ class SlowLocalSource extends LocalRemoteSource {
 export const slowExampleProvider = defineProvider({
   name: 'slow-example',
   description: 'Test only: the example provider with slowly read slow_* files',
-  register(registration) {
-    exampleProvider.register!({ options: registration.options, context: { ...registration.context, settings: { seed: false } } });
-    const root = registration.context.config.source.url.slice('file://'.length);
-    registration.options.rebindSync(TYPES.RemoteSource).toConstantValue(new SlowLocalSource(root, 256 * 1024));
+  register(env) {
+    exampleProvider.register!({ ...env, settings: { seed: false } });
+    const root = env.provider.config.source.url.slice('file://'.length);
+    env.override('remoteSource', { value: new SlowLocalSource(root, 256 * 1024) });
   },
 });
 

@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_CONNECT_ATTEMPTS, SecretResolver, SftpRemoteSource, silentLogger, type SourceConfig } from '@octo/core';
+import { discover, MAX_CONNECT_ATTEMPTS, SecretResolver, SftpRemoteSource, silentLogger, type SourceConfig } from '@octo/core';
 import { octoFailure, sha256 } from '@octo/core/testing';
 import { freePort } from './free-port.js';
 import { keystreamBytes, writeKeystreamFile } from './keystream-file.js';
@@ -57,25 +57,25 @@ describe(SftpRemoteSource, () => {
 
   describe('when the host key is pinned by fingerprint', () => {
     it('should list recursively, pair .sig files and keep them out of the data', async () => {
-      const files = await source().list();
+      const files = await discover(source());
       expect(files.map((file) => file.path)).toEqual(['a.csv', 'fresh.csv', 'in/b.txt', 'in/deep/c.bin']);
       expect(files.find((file) => file.path === 'a.csv')).toMatchObject({ size: 16, signaturePath: 'a.csv.sig' });
       expect(files.find((file) => file.path === 'in/deep/c.bin')?.size).toBe(3 * 1024 * 1024 + 17);
     });
 
     it('should leave files younger than the minimum age for the next run', async () => {
-      const files = await source().list({ minAgeMs: 60_000 });
+      const files = await discover(source(), { minAgeMs: 60_000 });
       expect(files.map((file) => file.path)).toEqual(['a.csv', 'in/b.txt', 'in/deep/c.bin']);
     });
 
     it('should list only the top folder when not recursive', async () => {
-      const files = await source({ recursive: false }).list();
+      const files = await discover(source({ recursive: false }));
       expect(files.map((file) => file.path)).toEqual(['a.csv', 'fresh.csv']);
     });
 
     it('should stream a file byte-identical with pipelined reads, from an offset too', async () => {
       const src = source();
-      const [, , , big] = await src.list();
+      const [, , , big] = await discover(src);
       const expected = await readFile(path.join(sshd.dropDir, 'in', 'deep', 'c.bin'));
       const whole = await buffer(await src.open(big!));
       expect(whole.length).toBe(expected.length);
@@ -95,7 +95,7 @@ describe(SftpRemoteSource, () => {
       const file = path.join(sshd.dropDir, 'shrinks.bin');
       await writeFile(file, keystreamBytes(200_000, 'shrink'));
       const src = source();
-      const listed = (await src.list()).find((entry) => entry.path === 'shrinks.bin')!;
+      const listed = (await discover(src)).find((entry) => entry.path === 'shrinks.bin')!;
       await truncate(file, 100_000);
       const error = await octoFailure(buffer(await src.open(listed)));
       expect(error.kind).toBe('source');
@@ -106,7 +106,7 @@ describe(SftpRemoteSource, () => {
       const file = path.join(sshd.dropDir, 'grows.bin');
       await writeFile(file, keystreamBytes(100_000, 'grow'));
       const src = source();
-      const listed = (await src.list()).find((entry) => entry.path === 'grows.bin')!;
+      const listed = (await discover(src)).find((entry) => entry.path === 'grows.bin')!;
       await appendFile(file, keystreamBytes(5_000, 'more'));
       const error = await octoFailure(buffer(await src.open(listed)));
       expect(error.message).toContain('grows.bin: the file is longer than the 100000 bytes listed');
@@ -128,7 +128,7 @@ describe(SftpRemoteSource, () => {
     });
 
     it('should list them by their Windows-1252 reading with their bytes kept, keep near twins apart, and refuse a name that reads like a UTF-8 one', async () => {
-      const files = await source({}, { dir: path.join(sshd.dropDir, 'latin1') }).list();
+      const files = await discover(source({}, { dir: path.join(sshd.dropDir, 'latin1') }));
       expect(files.map(({ path: p, rawPath, signaturePath, signatureRawPath, refused }) => ({ path: p, rawPath, signaturePath, signatureRawPath, refused }))).toEqual([
         { path: 'aè.csv', rawPath: 'a%E8.csv' },
         { path: 'aé.csv', rawPath: 'a%E9.csv' },
@@ -145,7 +145,7 @@ describe(SftpRemoteSource, () => {
 
     it('should open a file and read its signature by their bytes', async () => {
       const src = source({}, { dir: path.join(sshd.dropDir, 'latin1') });
-      const files = await src.list();
+      const files = await discover(src);
       const resume = files.find((file) => file.path === 'dépôt/résumé.csv')!;
       expect((await buffer(await src.open(resume))).toString()).toBe('latin-1 name\n');
       expect((await buffer(await src.open(files.find((file) => file.path === 'aé.csv')!))).toString()).toBe('e acute\n');
@@ -327,7 +327,7 @@ describe(SftpRemoteSource, () => {
       await mkdir(path.dirname(file), { recursive: true });
       const written = await writeKeystreamFile(file, 48 * 1024 * 1024, 'cut');
       const src = source({}, { dir: path.join(sshd.dropDir, 'cut') });
-      const [listed] = await src.list();
+      const [listed] = await discover(src);
       const stream = await src.open(listed!);
       const hash = createHash('sha256');
       let bytes = 0;
@@ -346,7 +346,7 @@ describe(SftpRemoteSource, () => {
 
     it('should treat a server that stops answering as a dropped connection after readTimeoutMs, and resume', async () => {
       const src = source({ readTimeoutMs: 800 }, { dir: path.join(sshd.dropDir, 'cut') });
-      const [listed] = await src.list();
+      const [listed] = await discover(src);
       const stream = await src.open(listed!);
       const hash = createHash('sha256');
       let bytes = 0;
@@ -376,7 +376,7 @@ describe(SftpRemoteSource, () => {
 
     it('should fail cleanly, naming the byte reached, when reconnects run out', async () => {
       const src = source({ resumeRetries: 0 }, { dir: path.join(sshd.dropDir, 'cut') });
-      const [listed] = await src.list();
+      const [listed] = await discover(src);
       const stream = await src.open(listed!);
       let bytes = 0;
       const error = await octoFailure(

@@ -1,9 +1,10 @@
 import { ContainerModule } from 'inversify';
 import { OpenPgpDecryptor } from '../adapters/pgp/openpgp-decryptor.js';
 import { OpenPgpSignatureVerifier } from '../adapters/pgp/openpgp-signature-verifier.js';
+import { DefaultFileHandler } from '../adapters/routing/default-file-handler.js';
 import { DefaultFolderNamer } from '../adapters/routing/default-folder-namer.js';
 import { DefaultRouter } from '../adapters/routing/default-router.js';
-import { GlobFileFilter } from '../adapters/routing/glob-file-filter.js';
+
 import { DefaultUnpacker } from '../adapters/unpack/default-unpacker.js';
 import { FileProcessor } from '../pipeline/file-processor.js';
 import { KeyOwnership } from '../pipeline/key-ownership.js';
@@ -20,7 +21,7 @@ export const coreModule = new ContainerModule(({ bind }) => {
   bind(TYPES.Unpacker).to(DefaultUnpacker);
   bind(TYPES.FolderNamer).to(DefaultFolderNamer);
   bind(TYPES.Router).to(DefaultRouter);
-  bind(TYPES.FileFilter).to(GlobFileFilter);
+  bind(TYPES.FileHandler).to(DefaultFileHandler);
   bind(KeyOwnership).toSelf();
   bind(FileProcessor).toSelf();
   bind(SyncJob).toSelf();

@@ -6,7 +6,7 @@ import { OctoError } from '../errors/octo-error.js';
 import type { Ledger, LedgerRecord, SupersededRecord } from '../ports/ledger.js';
 import type { ObjectStore, StagedRef, Staging } from '../ports/object-store.js';
 import { markSourceComplete } from './completion-marker.js';
-import { sourceIdentity } from './source-path.js';
+import { sourceIdentity } from '../rules/source-path.js';
 
 /** Where commit intents live in a provider's bucket: `_octo/intents/<provider>/<id>.json`. */
 export const INTENTS_PREFIX = '_octo/intents/';

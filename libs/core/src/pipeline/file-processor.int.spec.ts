@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LocalObjectStore } from '../adapters/local/local-object-store.js';
-import { TYPES } from '../ports/identifiers.js';
 import type { JobSummary } from '../ports/job-events.js';
 import { listFiles } from '../testing/files.js';
 import { MeteredStore } from '../testing/metered-store.js';
@@ -40,7 +39,7 @@ async function runWith(limits: Record<string, number>): Promise<{ summary: JobSu
   workspaces.push(w);
   await writeFile(path.join(w.dropDir, 'statements.csv.gpg'), bzip2Bomb);
   const store = new MeteredStore(new LocalObjectStore(w.bucketDir));
-  const summary = await (await (await w.runtime([overridingProvider('plain', [[TYPES.ObjectStore, store]])])).jobs.start('plain')).done;
+  const summary = await (await (await w.runtime([overridingProvider('plain', { objectStore: store })])).jobs.start('plain')).done;
   return { summary, stagedBytes: store.stagedBytes, bucket: await listFiles(w.bucketDir) };
 }
 

@@ -6,7 +6,6 @@ import { gzipSync } from 'node:zlib';
 import * as openpgp from 'openpgp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalObjectStore } from '../adapters/local/local-object-store.js';
-import { TYPES } from '../ports/identifiers.js';
 import type { JobSummary } from '../ports/job-events.js';
 import { tarOf } from '../testing/archive-fixtures.js';
 import { craftZip } from '../testing/crafted-zip.js';
@@ -28,7 +27,7 @@ async function metered(limits: Record<string, number> = {}) {
   const w = await createTempWorkspace({ secrets: { 'pass.txt': 'open sesame' }, providerConfig: { decryption: { passphrase: 'file:pass.txt' } }, config: { limits } });
   workspaces.push(w);
   const store = new MeteredStore(new LocalObjectStore(w.bucketDir));
-  const run = async (): Promise<JobSummary> => (await (await w.runtime([overridingProvider('plain', [[TYPES.ObjectStore, store]])])).jobs.start('plain')).done;
+  const run = async (): Promise<JobSummary> => (await (await w.runtime([overridingProvider('plain', { objectStore: store })])).jobs.start('plain')).done;
   return { w, store, run };
 }
 

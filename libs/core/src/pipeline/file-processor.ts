@@ -6,12 +6,17 @@ import { TYPES, type ProviderContext } from '../ports/identifiers.js';
 import type { Ledger, LedgerRecord, SupersededRecord } from '../ports/ledger.js';
 import type { ObjectStore, StagedObject, Staging } from '../ports/object-store.js';
 import type { RemoteFile, RemoteSource } from '../ports/remote-source.js';
-import type { Decryptor, FileContext, FileFilter, Router, SignatureVerifier, Unpacker } from '../ports/stages.js';
+import type { Decryptor } from '../ports/decryptor.js';
+import type { FileContext } from '../ports/file-context.js';
+import type { FileHandler } from '../ports/file-handler.js';
+import type { Router } from '../ports/router.js';
+import type { SignatureVerifier } from '../ports/signature-verifier.js';
+import type { Unpacker } from '../ports/unpacker.js';
 import { BoundedOutput, ByteCounter, UnpackBudget } from '../streams/byte-limit.js';
 import { chain } from '../streams/chain.js';
 import { DigestStream } from '../streams/digest-stream.js';
-import { decryptedName, planLayers } from './layers.js';
-import { sourceIdentity } from './source-path.js';
+import { decryptedName, planLayers } from '../rules/layers.js';
+import { sourceIdentity } from '../rules/source-path.js';
 import { CommitIntents, commitWithIntent, intentFor } from './commit-intent.js';
 import { KeyOwnership, type OwnedKey } from './key-ownership.js';
 
@@ -41,7 +46,7 @@ export class FileProcessor {
     @inject(TYPES.Decryptor) private readonly decryptor: Decryptor,
     @inject(TYPES.Unpacker) private readonly unpacker: Unpacker,
     @inject(TYPES.Router) private readonly router: Router,
-    @inject(TYPES.FileFilter) private readonly filter: FileFilter,
+    @inject(TYPES.FileHandler) private readonly handler: FileHandler,
     @inject(KeyOwnership) private readonly ownership: KeyOwnership,
     @inject(TYPES.ProviderContext) private readonly provider: ProviderContext,
   ) {
@@ -99,10 +104,13 @@ export class FileProcessor {
         'octo-source-mtime': new Date(file.mtimeMs).toISOString(),
         'octo-job-id': context.jobId,
       };
-      for await (const entry of this.unpacker.unpack(plaintext, decryptedName(baseName(file.path)), fileContext)) {
-        if (this.filter.keepsEntry && !this.filter.keepsEntry(entry, fileContext)) {
-          entry.stream.resume();
-          await finished(entry.stream);
+      // The provider's handling of this one file: whatever it learns about the file stays in it.
+      const handling = this.handler.begin(fileContext);
+      for await (const unpacked of this.unpacker.unpack(plaintext, decryptedName(baseName(file.path)), fileContext)) {
+        const entry = handling.entry ? handling.entry(unpacked) : unpacked;
+        if (!entry) {
+          unpacked.stream.resume();
+          await finished(unpacked.stream);
           continue;
         }
         const routed = this.router.route(entry, fileContext);
@@ -127,7 +135,7 @@ export class FileProcessor {
 
       // The provider's last word on the file as a whole (e.g. a manifest it must match).
       const entries = [...staged].map(([name, object]) => ({ name, ...object }));
-      for (const name of this.filter.finishFile?.(entries, fileContext) ?? []) {
+      for (const name of handling.finish?.(entries) ?? []) {
         const object = staged.get(name);
         if (object) await staging.discard(object.key);
         staged.delete(name);

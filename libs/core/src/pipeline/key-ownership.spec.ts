@@ -6,7 +6,7 @@ import { ObjectStoreLedger } from '../adapters/ledger/object-store-ledger.js';
 import type { JobSummary } from '../ports/job-events.js';
 import { LocalObjectStore } from '../adapters/local/local-object-store.js';
 import { OctoError } from '../errors/octo-error.js';
-import { TYPES, type ProviderContext } from '../ports/identifiers.js';
+import type { ProviderContext } from '../ports/identifiers.js';
 import type { Ledger, LedgerRecord } from '../ports/ledger.js';
 import { unownedObjectError } from '../adapters/unowned-object-error.js';
 import { tarOf } from '../testing/archive-fixtures.js';
@@ -276,7 +276,7 @@ describe(KeyOwnership, () => {
       };
       await drop(w, 'a/report.csv', 'a\n');
 
-      const runtime = await w.runtime([overridingProvider('plain', [[TYPES.Ledger, failing]])]);
+      const runtime = await w.runtime([overridingProvider('plain', { ledger: failing })]);
       const summary = await (await runtime.jobs.start('plain')).done;
 
       expect(failure(summary, 'a/report.csv')).toEqual({ kind: 'ledger', reason: 'the ledger is unavailable' });

@@ -10,8 +10,7 @@ import { listFiles, sha256 } from '../testing/files.js';
 import { encryptBytes, generateTestKey } from '../testing/pgp-fixtures.js';
 import { createTempWorkspace, overridingProvider, type TempWorkspace } from '../testing/temp-workspace.js';
 import { tarOf } from '../testing/archive-fixtures.js';
-import { TYPES } from '../ports/identifiers.js';
-import type { FileFilter } from '../ports/stages.js';
+import type { FileHandler } from '../ports/file-handler.js';
 
 let partner: { privateKey: string; publicKey: string };
 let stranger: { privateKey: string; publicKey: string };
@@ -188,38 +187,63 @@ describe('SyncJob on the embedded default', () => {
     });
   });
 
-  describe("when the provider's filter has the last word on a file", () => {
+  describe("when the provider's file handler has the last word on a file", () => {
     const bundle = () => tarOf([['keep.pdf', 'k'], ['junk.tmp', 'j'], ['drop.pdf', 'd'], ['manifest.xml', '<m/>']]);
 
-    it('should land only what keepsEntry keeps and finishFile does not drop', async () => {
+    it('should land only the entries it keeps and does not drop at the end', async () => {
       const w = await workspace();
       await writeFile(path.join(w.dropDir, 'b.tar'), await bundle());
-      const filter: FileFilter = {
+      const handler: FileHandler = {
         accepts: () => true,
-        keepsEntry: (entry) => !entry.name.endsWith('.tmp'),
-        finishFile: (staged) => {
-          expect(staged.map((entry) => entry.name)).toEqual(['keep.pdf', 'drop.pdf', 'manifest.xml']);
-          expect(staged.find((entry) => entry.name === 'keep.pdf')).toMatchObject({ key: 'data/pdf/plain/keep.pdf', size: 1, sha256: sha256('k') });
-          return ['drop.pdf'];
-        },
+        begin: () => ({
+          entry: (entry) => (entry.name.endsWith('.tmp') ? undefined : entry),
+          finish: (staged) => {
+            expect(staged.map((entry) => entry.name)).toEqual(['keep.pdf', 'drop.pdf', 'manifest.xml']);
+            expect(staged.find((entry) => entry.name === 'keep.pdf')).toMatchObject({ key: 'data/pdf/plain/keep.pdf', size: 1, sha256: sha256('k') });
+            return ['drop.pdf'];
+          },
+        }),
       };
-      const runtime = await w.runtime([overridingProvider('plain', [[TYPES.FileFilter, filter]])]);
+      const runtime = await w.runtime([overridingProvider('plain', { fileHandler: handler })]);
       const summary = await (await runtime.jobs.start('plain')).done;
       expect(summary.status).toBe('succeeded');
       expect(await listFiles(path.join(w.bucketDir, 'data'))).toEqual(['pdf/plain/keep.pdf', 'xml/plain/manifest.xml']);
       expect(summary.files[0]?.status === 'done' && summary.files[0].outputs.map((o) => o.key)).toEqual(['data/pdf/plain/keep.pdf', 'data/xml/plain/manifest.xml']);
     });
 
-    it('when finishFile throws, should fail the file and land none of its entries', async () => {
+    it('should give each file its own handling, so what one file taught it never reaches another', async () => {
       const w = await workspace();
-      await writeFile(path.join(w.dropDir, 'b.tar'), await bundle());
-      const filter: FileFilter = {
+      await writeFile(path.join(w.dropDir, 'a.tar'), await tarOf([['a1.csv', '1'], ['a2.csv', '2']]));
+      await writeFile(path.join(w.dropDir, 'b.tar'), await tarOf([['b1.csv', '3']]));
+      const seen: Record<string, string[]> = {};
+      const handler: FileHandler = {
         accepts: () => true,
-        finishFile: () => {
-          throw new Error('manifest lists payslip_7.pdf, which is not in the bundle');
+        begin: (context) => {
+          const names: string[] = [];
+          return {
+            entry: (entry) => (names.push(entry.name), entry),
+            finish: () => void (seen[context.file.path] = names),
+          };
         },
       };
-      const runtime = await w.runtime([overridingProvider('plain', [[TYPES.FileFilter, filter]])]);
+      const runtime = await w.runtime([overridingProvider('plain', { fileHandler: handler })]);
+      const summary = await (await runtime.jobs.start('plain', { concurrency: 2 })).done;
+      expect(summary.succeeded).toBe(2);
+      expect(seen).toEqual({ 'a.tar': ['a1.csv', 'a2.csv'], 'b.tar': ['b1.csv'] });
+    });
+
+    it('when finish throws, should fail the file and land none of its entries', async () => {
+      const w = await workspace();
+      await writeFile(path.join(w.dropDir, 'b.tar'), await bundle());
+      const handler: FileHandler = {
+        accepts: () => true,
+        begin: () => ({
+          finish: () => {
+            throw new Error('manifest lists payslip_7.pdf, which is not in the bundle');
+          },
+        }),
+      };
+      const runtime = await w.runtime([overridingProvider('plain', { fileHandler: handler })]);
       const summary = await (await runtime.jobs.start('plain')).done;
       expect(summary.files[0]).toMatchObject({ status: 'failed', reason: 'b.tar: manifest lists payslip_7.pdf, which is not in the bundle' });
       expect(await listFiles(w.bucketDir)).toEqual([]);

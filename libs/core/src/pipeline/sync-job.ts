@@ -8,12 +8,15 @@ import type { Ledger } from '../ports/ledger.js';
 import { silentLogger, type Logger } from '../ports/logger.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { RemoteFile, RemoteSource } from '../ports/remote-source.js';
-import type { FileFilter, Router } from '../ports/stages.js';
+import type { FileHandler } from '../ports/file-handler.js';
+import type { Router } from '../ports/router.js';
 import { progressPercent } from '../jobs/progress-percent.js';
+import { discover } from './discover.js';
 import { FileProcessor } from './file-processor.js';
 import { KeyOwnership } from './key-ownership.js';
-import { planLayers } from './layers.js';
-import { sourceIdentity } from './source-path.js';
+import { plannedKey } from './planned-key.js';
+import { includeGlobs } from '../rules/include-globs.js';
+import { sourceIdentity } from '../rules/source-path.js';
 import { Recovery } from './recovery.js';
 import { RunRegistry } from './run-registry.js';
 import { untilAborted } from '../util/until-aborted.js';
@@ -40,7 +43,7 @@ export class SyncJob {
     @inject(TYPES.RemoteSource) private readonly source: RemoteSource,
     @inject(TYPES.ObjectStore) private readonly store: ObjectStore,
     @inject(TYPES.Ledger) private readonly ledger: Ledger,
-    @inject(TYPES.FileFilter) private readonly filter: FileFilter,
+    @inject(TYPES.FileHandler) private readonly handler: FileHandler,
     @inject(TYPES.Router) private readonly router: Router,
     @inject(FileProcessor) private readonly processor: FileProcessor,
     @inject(KeyOwnership) private readonly ownership: KeyOwnership,
@@ -56,16 +59,17 @@ export class SyncJob {
     await new Recovery({ provider: this.provider.name, store: this.store, ledger: this.ledger, tempDir: this.provider.workDir, logger: this.logger }).run(jobId);
   }
 
-  /** The files not yet ingested: listed, accepted by the filter, without a ledger record, stable. */
+  /** The files not yet ingested: discovered (see {@link discover}), taken by the globs and the provider, without a ledger record, stable. */
   async pending(signal?: AbortSignal): Promise<RemoteFile[]> {
     const sourceConfig = this.provider.config.source;
     const minAgeMs = (sourceConfig.minAgeSeconds ?? 0) * 1000;
-    const listed = (await this.source.list({ minAgeMs, signal })).filter((file) => this.filter.accepts(file));
+    const globs = includeGlobs(this.provider.config);
+    const listed = await discover(this.source, { minAgeMs, signal, accepts: (file) => globs(file) && this.handler.accepts(file) });
     let pending = await this.ledger.pending(this.provider.name, listed);
     const wait = sourceConfig.stabilityCheckMs ?? 0;
     if (wait > 0 && pending.length > 0) {
       await sleep(wait, undefined, { signal });
-      const again = new Map((await this.source.list({ minAgeMs, signal })).map((file) => [sourceIdentity(file), file]));
+      const again = new Map((await discover(this.source, { minAgeMs, signal })).map((file) => [sourceIdentity(file), file]));
       pending = pending.filter((file) => {
         const now = again.get(sourceIdentity(file));
         return now !== undefined && now.size === file.size && now.mtimeMs === file.mtimeMs;
@@ -79,15 +83,10 @@ export class SyncJob {
     await this.source.close();
   }
 
-  /** What a run would do, and the key each output would get; writes nothing. */
+  /** What a run would do, and the key each output would get from the provider's router (see {@link plannedKey}); writes nothing. */
   plan(files: readonly RemoteFile[], jobId: string): PlannedFile[] {
     return files.map((file) => {
-      const name = file.path.split('/').pop() ?? file.path;
-      const layers = planLayers(name);
-      const context = { provider: this.provider.name, jobId, file };
-      const key = layers.archive
-        ? this.router.route({ name: '*' }, context).replace(/^data\/other\//, 'data/*/')
-        : this.router.route({ name: layers.outputName }, context);
+      const { layers, key } = plannedKey(this.router, { provider: this.provider.name, jobId, file });
       return { path: file.path, size: file.size, layers: layers.layers, outputName: layers.outputName, key, archive: layers.archive };
     });
   }

@@ -4,7 +4,12 @@ import type { SecretResolver } from '../secrets/secret-ref.js';
 import type { Ledger } from './ledger.js';
 import type { ObjectStore } from './object-store.js';
 import type { RemoteSource } from './remote-source.js';
-import type { Decryptor, FileFilter, FolderNamer, Router, SignatureVerifier, Unpacker } from './stages.js';
+import type { Decryptor } from './decryptor.js';
+import type { FileHandler } from './file-handler.js';
+import type { FolderNamer } from './folder-namer.js';
+import type { Router } from './router.js';
+import type { SignatureVerifier } from './signature-verifier.js';
+import type { Unpacker } from './unpacker.js';
 import type { Logger } from './logger.js';
 
 /** Settings a provider's container is built with (its config entry, resolved). */
@@ -32,7 +37,7 @@ export const TYPES = {
   Unpacker: Symbol.for('@octo/core/Unpacker') as ServiceIdentifier<Unpacker>,
   Router: Symbol.for('@octo/core/Router') as ServiceIdentifier<Router>,
   FolderNamer: Symbol.for('@octo/core/FolderNamer') as ServiceIdentifier<FolderNamer>,
-  FileFilter: Symbol.for('@octo/core/FileFilter') as ServiceIdentifier<FileFilter>,
+  FileHandler: Symbol.for('@octo/core/FileHandler') as ServiceIdentifier<FileHandler>,
   ProviderContext: Symbol.for('@octo/core/ProviderContext') as ServiceIdentifier<ProviderContext>,
   SecretResolver: Symbol.for('@octo/core/SecretResolver') as ServiceIdentifier<SecretResolver>,
   Logger: Symbol.for('@octo/core/Logger') as ServiceIdentifier<Logger>,

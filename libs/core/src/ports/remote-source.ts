@@ -12,7 +12,7 @@ export interface RemoteFile {
   readonly size: number;
   /** Modification time, milliseconds since the epoch. */
   readonly mtimeMs: number;
-  /** Path of the detached signature (`<path>.sig`) paired with this file, when the drop has one. */
+  /** Path of the detached signature (`<path>.sig`) discovery paired with this file, when the drop has one. */
   readonly signaturePath?: string;
   /** The signature's exact bytes, percent-encoded, when its name is not valid UTF-8 (see `rawPath`). */
   readonly signatureRawPath?: string;
@@ -25,8 +25,6 @@ export interface RemoteFile {
 
 /** Options for {@link RemoteSource.list}. */
 export interface ListOptions {
-  /** Files modified less than this long ago are left for the next run. */
-  readonly minAgeMs?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -37,7 +35,11 @@ export interface ListOptions {
 export interface RemoteSource {
   /** A short description for logs and listings, e.g. `sftp://acme@host:22/out`; never contains secrets. */
   readonly description: string;
-  /** Every data file below the root (recursively); `.sig` files are paired, not listed. */
+  /**
+   * Every file below the root (recursively, unless the source is configured flat), `.sig` files
+   * included, in any order. Pairing signatures, the minimum age and look-alike names are the
+   * pipeline's discovery step, the same for every source: an adapter only lists.
+   */
   list(options?: ListOptions): Promise<RemoteFile[]>;
   /** A stream of the file's bytes from `offset` (default 0) to its end. */
   open(file: RemoteFile, options?: { offset?: number; signal?: AbortSignal }): Promise<Readable>;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Container, ContainerModule } from 'inversify';
+import { Container } from 'inversify';
 import { createObjectStore, createRemoteSource } from '../adapters/adapter-factories.js';
 import { ObjectStoreLedger } from '../adapters/ledger/object-store-ledger.js';
 import { decryptionEngines } from '../adapters/pgp/decryption-engines.js';
@@ -11,7 +11,8 @@ import { TYPES, type ProviderContext } from '../ports/identifiers.js';
 import { silentLogger, type Logger } from '../ports/logger.js';
 import { SecretResolver } from '../secrets/secret-ref.js';
 import { SyncJob } from '../pipeline/sync-job.js';
-import type { ProviderPlugin } from './provider-plugin.js';
+import { PluginOverrides } from './plugin-overrides.js';
+import type { ProviderEnvironment, ProviderPlugin } from './provider-plugin.js';
 
 /** A provider resolved to its own child container. */
 export interface ProviderHandle {
@@ -45,7 +46,13 @@ export class ProviderFactory {
     private readonly loaded: LoadedConfig,
     private readonly logger: Logger = silentLogger,
   ) {
-    this.plugins = new Map(plugins.map((plugin) => [plugin.name, plugin]));
+    this.plugins = new Map();
+    for (const plugin of plugins) {
+      if (this.plugins.has(plugin.name)) {
+        throw new OctoError('config', `two installed plugins are named "${plugin.name}": each plugin name must be unique, remove one from the registry`, { fatal: true });
+      }
+      this.plugins.set(plugin.name, plugin);
+    }
   }
 
   /** Configured provider names, sorted. */
@@ -83,6 +90,7 @@ export class ProviderFactory {
     throw new OctoError('config', `unknown provider "${name}": the configured providers are ${known.length ? known.join(', ') : '(none)'}`, { fatal: true });
   }
 
+  /** Builds the provider `name`: its context, source, store and ledger, and its plugin's overrides (see {@link ProviderEnvironment}). */
   async create(name: string): Promise<ProviderHandle> {
     const config = this.configOf(name);
     const pluginName = config.plugin ?? name;
@@ -94,14 +102,7 @@ export class ProviderFactory {
         { fatal: true },
       );
     }
-    let settings: unknown = config.settings;
-    if (plugin.settings) {
-      const parsed = plugin.settings.safeParse(config.settings ?? {});
-      if (!parsed.success) {
-        throw new OctoError('config', `config ${this.loaded.file} is invalid:\n${formatIssues(parsed.error.issues).replace(/^ {2}/gm, `  providers.${name}.settings.`)}`, { fatal: true });
-      }
-      settings = parsed.data;
-    }
+    const settings = this.parseSettings(name, plugin, config);
     const { config: global, baseDir } = this.loaded;
     const context: ProviderContext = {
       name,
@@ -125,9 +126,42 @@ export class ProviderFactory {
     container.bind(TYPES.ObjectStore).toConstantValue(store);
     container.bind(TYPES.Ledger).toConstantValue(new ObjectStoreLedger(store));
     container.bind(TYPES.Decryptor).to(decryptionEngines[config.decryption.engine]);
-    const register = plugin.register?.bind(plugin);
-    if (register) await container.load(new ContainerModule((options) => register({ options, context: { ...context, settings } })));
+    if (plugin.settings) container.bind(plugin.settings.token).toConstantValue(settings);
+    await this.register(plugin, context, settings, container);
     return { name, plugin, context, container, syncJob: () => container.get(SyncJob) };
+  }
+
+  /** The provider's `settings:` block parsed by its plugin's schema, each error at its config path. */
+  private parseSettings(name: string, plugin: ProviderPlugin<unknown>, config: ProviderConfig): unknown {
+    if (!plugin.settings) {
+      if (config.settings === undefined) return undefined;
+      throw new OctoError('config', `config ${this.loaded.file} is invalid:\n  providers.${name}.settings: plugin "${plugin.name}" takes no settings; remove the block`, { fatal: true });
+    }
+    const parsed = plugin.settings.schema.safeParse(config.settings ?? {});
+    if (!parsed.success) {
+      throw new OctoError('config', `config ${this.loaded.file} is invalid:\n${formatIssues(parsed.error.issues).replace(/^ {2}/gm, `  providers.${name}.settings.`)}`, { fatal: true });
+    }
+    return parsed.data;
+  }
+
+  /** Runs the plugin's register step against its facade, then binds what it overrides. */
+  private async register(plugin: ProviderPlugin<unknown>, context: ProviderContext, settings: unknown, container: Container): Promise<void> {
+    const overrides = new PluginOverrides(plugin.name, context.name);
+    const env: ProviderEnvironment<unknown> = {
+      provider: context,
+      settings,
+      override: (port, implementation) => overrides.add(port, implementation),
+    };
+    try {
+      await plugin.register?.(env);
+    } catch (error) {
+      if (OctoError.is(error)) throw error;
+      throw new OctoError('config', `plugin "${plugin.name}" failed to set up provider "${context.name}": ${error instanceof Error ? error.message : String(error)}`, {
+        fatal: true,
+        cause: error,
+      });
+    }
+    overrides.apply(container);
   }
 }
 

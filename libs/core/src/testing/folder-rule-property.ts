@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { DefaultRouter } from '../adapters/routing/default-router.js';
 import { OctoError } from '../errors/octo-error.js';
-import type { FileContext, FolderNamer } from '../ports/stages.js';
+import type { FileContext } from '../ports/file-context.js';
+import type { FolderNamer } from '../ports/folder-namer.js';
 import { hostileName, routedKeyProblem } from './name-arbitraries.js';
 
 /** What {@link assertFolderRule} checks a provider's folder rule against. */

@@ -1,11 +1,11 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ServiceIdentifier } from 'inversify';
 import { stringify } from 'yaml';
 import { parseConfig, type LoadedConfig } from '../config/load-config.js';
 import type { OctoConfigInput } from '../config/config-schema.js';
 import { createOctoRuntime, type OctoRuntime } from '../app/octo-runtime.js';
+import type { OverridablePorts } from '../providers/overridable-ports.js';
 import type { ProviderPlugin } from '../providers/provider-plugin.js';
 import { defineProvider } from '../providers/provider-plugin.js';
 
@@ -76,16 +76,17 @@ export async function createTempWorkspace(options: TempWorkspaceOptions = {}): P
   };
 }
 
-/** A plugin that binds the given values over the defaults, to replace one port in a test. */
-export function overridingProvider(name: string, overrides: ReadonlyArray<readonly [ServiceIdentifier<unknown>, unknown]>): ProviderPlugin<unknown> {
+/** A plugin that overrides the given ports with these values, to replace one port in a test. */
+export function overridingProvider(name: string, overrides: { readonly [K in keyof OverridablePorts]?: OverridablePorts[K] }): ProviderPlugin<unknown> {
   return defineProvider({
     name,
     description: 'Test provider with replaced ports',
-    register({ options }) {
-      for (const [id, value] of overrides) {
-        if (options.isBound(id)) options.rebindSync(id).toConstantValue(value);
-        else options.bind(id).toConstantValue(value);
-      }
+    register(env) {
+      const overrideOne = <K extends keyof OverridablePorts>(port: K) => {
+        const value = overrides[port];
+        if (value !== undefined) env.override(port, { value });
+      };
+      for (const port of Object.keys(overrides) as Array<keyof OverridablePorts>) overrideOne(port);
     },
   }) as ProviderPlugin<unknown>;
 }

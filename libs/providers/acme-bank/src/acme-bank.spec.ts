@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createRootContainer, parseConfig, ProviderFactory, TYPES, type FileContext, type ProviderContext } from '@octo/core';
+import { createRootContainer, parseConfig, ProviderFactory, TYPES, type FileContext } from '@octo/core';
 import { octoFailure, octoThrown } from '@octo/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acmeBankProvider, AcmeBankFileFilter, AcmeBankFolderNamer, parseStatementName } from './index.js';
+import { acmeBankProvider, AcmeBankFileHandler, AcmeBankFolderNamer, parseStatementName } from './index.js';
 
 const file = (filePath: string) => ({ path: filePath, size: 1, mtimeMs: 0 });
 const contextFor = (filePath: string): FileContext => ({ provider: 'acme-bank', jobId: 'job-1', file: file(filePath) });
@@ -53,12 +53,10 @@ describe(AcmeBankFolderNamer, () => {
   });
 });
 
-describe(AcmeBankFileFilter, () => {
-  const filterWith = (include: string[], exclude: string[] = []) =>
-    new AcmeBankFileFilter({ config: { include, exclude } } as unknown as ProviderContext);
+describe(AcmeBankFileHandler, () => {
+  const handler = new AcmeBankFileHandler();
 
   it('should take statement names only', () => {
-    const filter = filterWith(['**/*']);
     const listed = [
       'stmt_12345678_20261101.csv.gz.gpg',
       'out/stmt_87654321_20261102.csv.gz.gpg',
@@ -67,14 +65,32 @@ describe(AcmeBankFileFilter, () => {
       'README.txt',
       'notice_20261101.pdf.gpg',
     ];
-    expect(listed.filter((name) => filter.accepts(file(name)))).toEqual(['stmt_12345678_20261101.csv.gz.gpg', 'out/stmt_87654321_20261102.csv.gz.gpg']);
+    expect(listed.filter((name) => handler.accepts(file(name)))).toEqual(['stmt_12345678_20261101.csv.gz.gpg', 'out/stmt_87654321_20261102.csv.gz.gpg']);
   });
 
-  it('should still apply the configured globs', () => {
-    const filter = filterWith(['out/**'], ['**/stmt_87654321_*']);
-    expect(filter.accepts(file('stmt_12345678_20261101.csv.gz.gpg'))).toBe(false);
-    expect(filter.accepts(file('out/stmt_12345678_20261101.csv.gz.gpg'))).toBe(true);
-    expect(filter.accepts(file('out/stmt_87654321_20261101.csv.gz.gpg'))).toBe(false);
+  it('should still be under the configured globs, which discovery applies first', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'octo-acme-bank-globs-'));
+    try {
+      for (const name of ['stmt_12345678_20261101.csv.gz.gpg', 'out/stmt_12345678_20261101.csv.gz.gpg', 'out/stmt_87654321_20261101.csv.gz.gpg', 'out/notice.csv.gz.gpg']) {
+        await mkdir(path.dirname(path.join(dir, 'drop', name)), { recursive: true });
+        await writeFile(path.join(dir, 'drop', name), 'x');
+      }
+      const text = [
+        'store: file://buckets',
+        'providers:',
+        '  acme-bank:',
+        '    source: file://drop',
+        '    bucket: acme-bank-bucket',
+        "    include: ['out/**']",
+        "    exclude: ['**/stmt_87654321_*']",
+        '    decryption: { privateKeys: [{ key: "file:keys/ours.asc" }], signature: required, verificationKeys: ["file:keys/bank.asc"] }',
+      ].join('\n');
+      const loaded = { config: parseConfig(text, path.join(dir, 'octo.config.yaml')), file: path.join(dir, 'octo.config.yaml'), baseDir: dir };
+      const job = (await new ProviderFactory(createRootContainer(), [acmeBankProvider], loaded).create('acme-bank')).syncJob();
+      expect((await job.pending()).map((found) => found.path)).toEqual(['out/stmt_12345678_20261101.csv.gz.gpg']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -101,10 +117,10 @@ describe('acmeBankProvider', () => {
   });
 
   describe('when the config requires the bank signature', () => {
-    it('should bind its folder rule and filter, and route a statement to data/csv/<account>/<YYYY>/<MM>', async () => {
+    it('should bind its folder rule and file handler, and route a statement to data/csv/<account>/<YYYY>/<MM>', async () => {
       const handle = await factoryFor(['privateKeys: [{ key: "file:keys/ours.asc" }]', 'signature: required', 'verificationKeys: ["file:keys/bank.asc"]']).create('acme-bank');
       expect(handle.container.get(TYPES.FolderNamer)).toBeInstanceOf(AcmeBankFolderNamer);
-      expect(handle.container.get(TYPES.FileFilter)).toBeInstanceOf(AcmeBankFileFilter);
+      expect(handle.container.get(TYPES.FileHandler)).toBeInstanceOf(AcmeBankFileHandler);
       const router = handle.container.get(TYPES.Router);
       expect(router.route({ name: 'stmt_12345678_20261101.csv' }, contextFor('stmt_12345678_20261101.csv.gz.gpg'))).toBe(
         'data/csv/12345678/2026/11/stmt_12345678_20261101.csv',

@@ -1,14 +1,14 @@
-import { defineProvider, OctoError, TYPES, type ProviderContext } from '@octo/core';
+import { defineProvider, OctoError, providerSettings, type ProviderContext } from '@octo/core';
 import { z } from 'zod';
-import { AcmeBankFileFilter } from './acme-bank-file-filter.js';
+import { AcmeBankFileHandler } from './acme-bank-file-handler.js';
 import { AcmeBankFolderNamer } from './acme-bank-folder-namer.js';
 
-export { AcmeBankFileFilter } from './acme-bank-file-filter.js';
+export { AcmeBankFileHandler } from './acme-bank-file-handler.js';
 export { AcmeBankFolderNamer } from './acme-bank-folder-namer.js';
 export { parseStatementName, type StatementName } from './statement-name.js';
 
-/** The `settings:` block of the `acme-bank` entry in octo.config.yaml: none yet. */
-const settingsSchema = z.object({}).strict();
+/** The `settings:` block of the `acme-bank` entry in octo.config.yaml: none yet, so only `{}`. */
+const acmeBankSettings = providerSettings('acme-bank', z.object({}).strict());
 
 /**
  * The Acme Bank provider plugin: daily statements `stmt_<account>_<YYYYMMDD>.csv.gz.gpg`,
@@ -19,11 +19,11 @@ const settingsSchema = z.object({}).strict();
 export const acmeBankProvider = defineProvider({
   name: 'acme-bank',
   description: 'Acme Bank: daily statements stmt_<account>_<YYYYMMDD>.csv.gz.gpg, bank signature required',
-  settings: settingsSchema,
-  register({ options, context }) {
-    assertSignatureRequired(context);
-    options.bind(TYPES.FolderNamer).to(AcmeBankFolderNamer);
-    options.bind(TYPES.FileFilter).to(AcmeBankFileFilter);
+  settings: acmeBankSettings,
+  register({ provider, override }) {
+    assertSignatureRequired(provider);
+    override('folderNamer', AcmeBankFolderNamer);
+    override('fileHandler', AcmeBankFileHandler);
   },
 });
 

@@ -1,10 +1,11 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { providerConfigSchema, type FileContext, type ProviderContext } from '@octo/core';
+import { Readable } from 'node:stream';
+import type { FileContext } from '@octo/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DatedFolderNamer } from './dated-folder-namer.js';
-import { OsJunkFilter } from './os-junk-filter.js';
+import { OsJunkFileHandler } from './os-junk-file-handler.js';
 import { sampleFiles, writeSampleDrop } from './seed/sample-drop.js';
 import { SeedingRemoteSource } from './seed/seeding-remote-source.js';
 
@@ -24,23 +25,21 @@ describe(DatedFolderNamer, () => {
   });
 });
 
-describe(OsJunkFilter, () => {
-  const filter = new OsJunkFilter({ config: providerConfigSchema.parse({ source: 'file://x', bucket: 'bucket', exclude: ['**/*.md'] }) } as ProviderContext);
-  const file = (p: string) => ({ path: p, size: 1, mtimeMs: 1 });
+describe(OsJunkFileHandler, () => {
+  const handler = new OsJunkFileHandler();
+  const entry = (name: string) => ({ name, stream: Readable.from([]) });
 
-  it('should skip uploads in progress and excluded files', () => {
-    expect(filter.accepts(file('a/report.csv.gpg'))).toBe(true);
-    expect(filter.accepts(file('a/report.csv.gpg.part'))).toBe(false);
-    expect(filter.accepts(file('a/report.tmp'))).toBe(false);
-    expect(filter.accepts(file('a/~lock.csv'))).toBe(false);
-    expect(filter.accepts(file('a/.hidden.csv'))).toBe(false);
-    expect(filter.accepts(file('README.md'))).toBe(false);
+  it('should take every file the globs take', () => {
+    expect(handler.accepts()).toBe(true);
   });
 
-  it('should drop OS junk inside archives', () => {
-    expect(filter.keepsEntry({ name: '__MACOSX/._a.csv' }, context('x.zip'))).toBe(false);
-    expect(filter.keepsEntry({ name: 'dir/.DS_Store' }, context('x.zip'))).toBe(false);
-    expect(filter.keepsEntry({ name: 'dir/a.csv' }, context('x.zip'))).toBe(true);
+  it('should drop OS junk inside archives and keep the rest as it is', () => {
+    const handling = handler.begin();
+    expect(handling.entry?.(entry('__MACOSX/._a.csv'))).toBeUndefined();
+    expect(handling.entry?.(entry('dir/.DS_Store'))).toBeUndefined();
+    expect(handling.entry?.(entry('dir/Thumbs.db'))).toBeUndefined();
+    const kept = entry('dir/a.csv');
+    expect(handling.entry?.(kept)).toBe(kept);
   });
 });
 

@@ -1,3 +1,4 @@
+import { providerSettings } from '@octo/core';
 import { z } from 'zod';
 
 /** The `settings:` block of a `globex-payroll` entry in octo.config.yaml. */
@@ -15,3 +16,6 @@ export type GlobexPayrollSettings = z.output<typeof globexPayrollSettingsSchema>
 
 /** Largest manifest read into memory; a bigger one fails its bundle rather than the process. */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+/** The plugin's settings and the token its stages inject them by. */
+export const globexPayrollSettings = providerSettings('globex-payroll', globexPayrollSettingsSchema);

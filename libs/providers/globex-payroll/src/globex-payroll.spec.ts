@@ -3,17 +3,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { createRootContainer, parseConfig, ProviderFactory, silentLogger, TYPES, type FileContext, type Logger, type ProviderContext, type StagedEntry, type UnpackedEntry, type Unpacker } from '@octo/core';
+import { finished } from 'node:stream/promises';
+import { createRootContainer, parseConfig, ProviderFactory, silentLogger, TYPES, type FileContext, type Logger, type StagedEntry } from '@octo/core';
 import { octoThrown, sha256 } from '@octo/core/testing';
 import { describe, expect, it } from 'vitest';
 import {
-  BundleContents,
   globexPayrollProvider,
   globexPayrollSettingsSchema,
-  GlobexPayrollFileFilter,
+  GlobexPayrollFileHandler,
   GlobexPayrollFolderNamer,
   isoWeeksIn,
-  ManifestCapturingUnpacker,
   MAX_MANIFEST_BYTES,
   parsePayrollBundleName,
   parsePayrollManifest,
@@ -21,16 +20,6 @@ import {
 
 const file = (filePath: string) => ({ path: filePath, size: 1, mtimeMs: 0 });
 const contextFor = (filePath: string): FileContext => ({ provider: 'globex-payroll', jobId: 'job-1', file: file(filePath) });
-const providerWith = (settings: object = {}, include = ['**/*']) =>
-  ({ name: 'globex-payroll', config: { include, exclude: [] }, settings: globexPayrollSettingsSchema.parse(settings) }) as unknown as ProviderContext;
-
-/** An inner unpacker that yields the given entries as they are. */
-const innerOf = (entries: Array<[string, string | Buffer]>): Unpacker => ({
-  async *unpack(): AsyncIterable<UnpackedEntry> {
-    for (const [name, body] of entries) yield { name, stream: Readable.from([Buffer.from(body)]) };
-  },
-});
-
 const MANIFEST = `<?xml version="1.0" encoding="UTF-8"?>
 <manifest period="2026-W05" employer="Globex">
   <payslip employee="E1001" file="payslips/E1001.pdf"/>
@@ -99,143 +88,137 @@ describe(parsePayrollManifest, () => {
   });
 });
 
-describe(GlobexPayrollFileFilter, () => {
+describe(GlobexPayrollFileHandler, () => {
   const bundle = 'payroll_2026W05.tar.gz.pgp';
 
-  /** Entries as the pipeline hands them to finishFile once staged (the bodies only matter for hashes). */
+  /** Entries as the pipeline hands them to finish once staged (the bodies only matter for hashes). */
   const staged = (entries: ReadonlyArray<string | readonly [string, string]>): StagedEntry[] =>
     entries.map((item) => {
       const [name, body] = typeof item === 'string' ? [item, `%PDF-1 ${item}`] : item;
       return { name, key: `data/pdf/2026-W05/${name}`, size: body.length, sha256: sha256(body) };
     });
 
-  /** A filter and the record the unpacker would have filled for one file. */
-  const setup = (entries: string[], manifest: string | undefined, settings: object = {}) => {
-    const contents = new BundleContents();
+  /** A handler, and one bundle's handling fed `entries` as the pipeline would: kept ones read, dropped ones drained. */
+  const setup = async (entries: Array<string | readonly [string, string | Buffer]>, settings: object = {}) => {
     const warnings: unknown[] = [];
     const logger: Logger = { ...silentLogger, warn: (message, fields) => warnings.push({ message, fields }) };
-    const filter = new GlobexPayrollFileFilter(providerWith(settings), contents, logger);
-    const context = contextFor(bundle);
-    const seen = contents.of(context);
-    seen.entries.push(...entries);
-    if (manifest !== undefined) seen.manifest = Buffer.from(manifest);
-    return { filter, context, warnings, contents };
+    const handler = new GlobexPayrollFileHandler(globexPayrollSettingsSchema.parse(settings), logger);
+    const handling = handler.begin(contextFor(bundle));
+    const kept: Record<string, string> = {};
+    for (const item of entries) {
+      const [name, body] = typeof item === 'string' ? [item, item === 'manifest.xml' ? MANIFEST : `%PDF-1 ${item}`] : item;
+      const stream = Readable.from([Buffer.from(body)]);
+      const entry = handling.entry({ name, stream });
+      if (entry) kept[entry.name] = await text(entry.stream);
+      else await finished(stream.resume());
+    }
+    return { handling, kept, warnings };
   };
 
-  it('should take bundle names only, within the globs', () => {
-    const filter = new GlobexPayrollFileFilter(providerWith({}, ['in/**']), new BundleContents(), silentLogger);
-    expect(filter.accepts(file('in/payroll_2026W05.tar.gz.pgp'))).toBe(true);
-    expect(filter.accepts(file('payroll_2026W05.tar.gz.pgp'))).toBe(false);
-    expect(filter.accepts(file('in/payroll_2026W05.zip.pgp'))).toBe(false);
-    expect(filter.accepts(file('in/readme.txt'))).toBe(false);
+  it('should take bundle names only (the configured globs are discovery\'s)', () => {
+    const handler = new GlobexPayrollFileHandler(globexPayrollSettingsSchema.parse({}), silentLogger);
+    expect(handler.accepts(file('in/payroll_2026W05.tar.gz.pgp'))).toBe(true);
+    expect(handler.accepts(file('payroll_2026W05.tar.gz.pgp'))).toBe(true);
+    expect(handler.accepts(file('in/payroll_2026W05.zip.pgp'))).toBe(false);
+    expect(handler.accepts(file('in/readme.txt'))).toBe(false);
   });
 
-  it('should keep every payslip while streaming and the manifest only when asked to', () => {
-    const { filter, context } = setup([], undefined);
-    expect(filter.keepsEntry({ name: 'payslips/E9999.pdf' }, context)).toBe(true);
-    expect(filter.keepsEntry({ name: 'manifest.xml' }, context)).toBe(false);
-    expect(filter.keepsEntry({ name: 'payslips/manifest.xml' }, context)).toBe(true);
-    const landing = setup([], undefined, { landManifest: true });
-    expect(landing.filter.keepsEntry({ name: 'manifest.xml' }, landing.context)).toBe(true);
+  it('should keep every payslip while streaming, bytes unchanged, and the manifest only when asked to', async () => {
+    const { kept } = await setup(['payslips/E9999.pdf', 'manifest.xml', 'payslips/manifest.xml']);
+    expect(kept).toEqual({ 'payslips/E9999.pdf': '%PDF-1 payslips/E9999.pdf', 'payslips/manifest.xml': '%PDF-1 payslips/manifest.xml' });
+    const landing = await setup(['manifest.xml'], { landManifest: true });
+    expect(landing.kept).toEqual({ 'manifest.xml': MANIFEST });
+  });
+
+  it('should give each bundle its own record, so two bundles at once never mix', async () => {
+    const handler = new GlobexPayrollFileHandler(globexPayrollSettingsSchema.parse({}), silentLogger);
+    const [first, second] = [handler.begin(contextFor(bundle)), handler.begin(contextFor('payroll_2026W06.tar.gz.pgp'))];
+    for (const name of ['manifest.xml', 'payslips/E1001.pdf', 'payslips/E1002.pdf']) {
+      const stream = Readable.from([Buffer.from(name === 'manifest.xml' ? MANIFEST : '%PDF-1')]);
+      const kept = first.entry({ name, stream });
+      await finished((kept?.stream ?? stream).resume());
+    }
+    expect(first.finish(staged(['payslips/E1001.pdf', 'payslips/E1002.pdf']))).toEqual([]);
+    expect(octoThrown(() => second.finish([])).message).toBe(
+      'payroll_2026W06.tar.gz.pgp has no manifest.xml at its root, so which payslips to land is unknown; nothing from it was landed',
+    );
   });
 
   describe('when the bundle holds every listed file and some others', () => {
-    it('should drop the unlisted entries and say so in the log', () => {
+    it('should drop the unlisted entries and say so in the log', async () => {
       const entries = ['payslips/E1001.pdf', 'notes.txt', 'manifest.xml', 'payslips/E1002.pdf', 'payslips/E9999.pdf'];
-      const { filter, context, warnings } = setup(entries, MANIFEST);
+      const { handling, warnings } = await setup(entries);
       const kept = ['payslips/E1001.pdf', 'notes.txt', 'payslips/E1002.pdf', 'payslips/E9999.pdf'];
-      expect(filter.finishFile(staged(kept), context)).toEqual(['notes.txt', 'payslips/E9999.pdf']);
+      expect(handling.finish(staged(kept))).toEqual(['notes.txt', 'payslips/E9999.pdf']);
       expect(warnings).toEqual([
         { message: 'dropped bundle entries the manifest does not list', fields: { provider: 'globex-payroll', path: bundle, dropped: ['notes.txt', 'payslips/E9999.pdf'] } },
       ]);
     });
 
-    it('should keep a landed manifest', () => {
-      const { filter, context } = setup(['manifest.xml', 'payslips/E1001.pdf', 'payslips/E1002.pdf'], MANIFEST, { landManifest: true });
-      expect(filter.finishFile(staged(['manifest.xml', 'payslips/E1001.pdf', 'payslips/E1002.pdf']), context)).toEqual([]);
-    });
-
-    it('should read the record once', () => {
-      const { filter, context, contents } = setup(['manifest.xml', 'payslips/E1001.pdf', 'payslips/E1002.pdf'], MANIFEST);
-      filter.finishFile([], context);
-      expect(contents.of(context)).toEqual({ entries: [] });
+    it('should keep a landed manifest', async () => {
+      const { handling } = await setup(['manifest.xml', 'payslips/E1001.pdf', 'payslips/E1002.pdf'], { landManifest: true });
+      expect(handling.finish(staged(['manifest.xml', 'payslips/E1001.pdf', 'payslips/E1002.pdf']))).toEqual([]);
     });
   });
 
   describe('when the bundle is not what its manifest says', () => {
-    it('should fail the file when a listed payslip is missing, naming it', () => {
-      const { filter, context } = setup(['manifest.xml', 'payslips/E1001.pdf', 'payslips/E9999.pdf'], MANIFEST);
-      const error = octoThrown(() => filter.finishFile(staged(['payslips/E1001.pdf', 'payslips/E9999.pdf']), context));
+    it('should fail the file when a listed payslip is missing, naming it', async () => {
+      const { handling } = await setup(['manifest.xml', 'payslips/E1001.pdf', 'payslips/E9999.pdf']);
+      const error = octoThrown(() => handling.finish(staged(['payslips/E1001.pdf', 'payslips/E9999.pdf'])));
       expect(error.kind).toBe('filter');
       expect(error.message).toBe(
         'payroll_2026W05.tar.gz.pgp: manifest.xml lists 1 file missing from the bundle (payslips/E1002.pdf); nothing from it was landed, ask Globex to resend the week',
       );
     });
 
-    it('should fail the file when there is no manifest', () => {
-      const { filter, context } = setup(['payslips/E1001.pdf'], undefined);
-      expect(octoThrown(() => filter.finishFile(staged(['payslips/E1001.pdf']), context)).message).toBe(
+    it('should fail the file when there is no manifest', async () => {
+      const { handling } = await setup(['payslips/E1001.pdf']);
+      expect(octoThrown(() => handling.finish(staged(['payslips/E1001.pdf']))).message).toBe(
         'payroll_2026W05.tar.gz.pgp has no manifest.xml at its root, so which payslips to land is unknown; nothing from it was landed',
       );
     });
 
-    it('should fail the file when the manifest is for another week', () => {
-      const { filter, context } = setup(['manifest.xml', 'payslips/E1001.pdf', 'payslips/E1002.pdf'], MANIFEST.replace('2026-W05', '2026-W04'));
-      expect(octoThrown(() => filter.finishFile([], context)).message).toBe(
+    it('should fail the file when the manifest is for another week', async () => {
+      const { handling } = await setup([['manifest.xml', MANIFEST.replace('2026-W05', '2026-W04')], 'payslips/E1001.pdf', 'payslips/E1002.pdf']);
+      expect(octoThrown(() => handling.finish([])).message).toBe(
         'payroll_2026W05.tar.gz.pgp: manifest.xml is for period 2026-W04 but the bundle is named for 2026-W05; nothing from it was landed',
       );
     });
 
     it('should fail the file when a payslip is not the one whose sha256 the manifest states', async () => {
-      const contents = new BundleContents();
-      const filter = new GlobexPayrollFileFilter(providerWith(), contents, silentLogger);
-      const context = contextFor(bundle);
       const good = sha256('%PDF-1 E1001');
       const listed = sha256('%PDF-1 E1002');
       const manifest = `<manifest><payslip file="E1001.pdf" sha256="${good}"/><payslip file="E1002.pdf" sha256="${listed}"/></manifest>`;
-      const unpacker = new ManifestCapturingUnpacker(innerOf([['manifest.xml', manifest], ['E1001.pdf', '%PDF-1 E1001'], ['E1002.pdf', '%PDF-1 tampered']]), contents, providerWith());
-      for await (const entry of unpacker.unpack(Readable.from([]), 'x', context)) await text(entry.stream);
+      const { handling } = await setup([['manifest.xml', manifest], ['E1001.pdf', '%PDF-1 E1001'], ['E1002.pdf', '%PDF-1 tampered']]);
       const entries = staged([['E1001.pdf', '%PDF-1 E1001'], ['E1002.pdf', '%PDF-1 tampered']]);
-      expect(octoThrown(() => filter.finishFile(entries, context)).message).toBe(
+      expect(octoThrown(() => handling.finish(entries)).message).toBe(
         `payroll_2026W05.tar.gz.pgp: E1002.pdf does not match its sha256 in manifest.xml (listed ${listed.slice(0, 12)}..., bundle holds ${sha256('%PDF-1 tampered').slice(0, 12)}...); nothing from it was landed, ask Globex to resend the week`,
       );
     });
 
-    it('should use the configured manifest name', () => {
-      const { filter, context } = setup(['index.xml', 'payslips/E1001.pdf', 'payslips/E1002.pdf'], MANIFEST, { manifest: 'index.xml' });
-      expect(filter.keepsEntry({ name: 'index.xml' }, context)).toBe(false);
-      expect(filter.finishFile(staged(['payslips/E1001.pdf', 'payslips/E1002.pdf']), context)).toEqual([]);
+    it('should use the configured manifest name', async () => {
+      const { handling, kept } = await setup([['index.xml', MANIFEST], 'payslips/E1001.pdf', 'payslips/E1002.pdf'], { manifest: 'index.xml' });
+      expect(Object.keys(kept)).toEqual(['payslips/E1001.pdf', 'payslips/E1002.pdf']);
+      expect(handling.finish(staged(['payslips/E1001.pdf', 'payslips/E1002.pdf']))).toEqual([]);
     });
-  });
-});
 
-describe(ManifestCapturingUnpacker, () => {
-  it('should record every entry and a copy of the manifest, passing the bytes through unchanged', async () => {
-    const contents = new BundleContents();
-    const unpacker = new ManifestCapturingUnpacker(innerOf([['payslips/E1001.pdf', '%PDF-1'], ['manifest.xml', MANIFEST]]), contents, providerWith());
-    const context = contextFor('payroll_2026W05.tar.gz.pgp');
-    const bodies: Record<string, string> = {};
-    for await (const entry of unpacker.unpack(Readable.from([]), 'payroll_2026W05.tar.gz', context)) bodies[entry.name] = await text(entry.stream);
-    expect(bodies).toEqual({ 'payslips/E1001.pdf': '%PDF-1', 'manifest.xml': MANIFEST });
-    expect(contents.of(context).entries).toEqual(['payslips/E1001.pdf', 'manifest.xml']);
-    expect(contents.of(context).manifest?.toString()).toBe(MANIFEST);
-  });
+    it('should fail a manifest larger than the limit, landed or not', async () => {
+      const tooLarge = `payroll_2026W05.tar.gz.pgp: manifest.xml is larger than ${MAX_MANIFEST_BYTES} bytes, too large for a manifest; nothing from the bundle was landed`;
+      await expect(setup([['manifest.xml', Buffer.alloc(MAX_MANIFEST_BYTES + 1, 0x20)]], { landManifest: true })).rejects.toThrow(tooLarge);
+      // Not landed: the pipeline only drains the entry; the bundle's end refuses it.
+      const handling = new GlobexPayrollFileHandler(globexPayrollSettingsSchema.parse({}), silentLogger).begin(contextFor(bundle));
+      const stream = Readable.from([Buffer.alloc(MAX_MANIFEST_BYTES + 1, 0x20)]);
+      expect(handling.entry({ name: 'manifest.xml', stream })).toBeUndefined();
+      await finished(stream.resume()).catch(() => undefined);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(octoThrown(() => handling.finish([])).message).toBe(tooLarge);
+    });
 
-  it('should fail a manifest larger than the limit', async () => {
-    const unpacker = new ManifestCapturingUnpacker(innerOf([['manifest.xml', Buffer.alloc(MAX_MANIFEST_BYTES + 1, 0x20)]]), new BundleContents(), providerWith());
-    const context = contextFor('payroll_2026W05.tar.gz.pgp');
-    const reading = (async () => {
-      for await (const entry of unpacker.unpack(Readable.from([]), 'x', context)) await text(entry.stream);
-    })();
-    await expect(reading).rejects.toThrow(`payroll_2026W05.tar.gz.pgp: manifest.xml is larger than ${MAX_MANIFEST_BYTES} bytes, too large for a manifest`);
-  });
-
-  it('should fail a bundle holding the manifest twice', async () => {
-    const unpacker = new ManifestCapturingUnpacker(innerOf([['manifest.xml', MANIFEST], ['manifest.xml', MANIFEST]]), new BundleContents(), providerWith());
-    const reading = (async () => {
-      for await (const entry of unpacker.unpack(Readable.from([]), 'x', contextFor('payroll_2026W05.tar.gz.pgp'))) await text(entry.stream);
-    })();
-    await expect(reading).rejects.toThrow('payroll_2026W05.tar.gz.pgp holds manifest.xml twice');
+    it('should fail a bundle holding the manifest twice', async () => {
+      await expect(setup(['manifest.xml', 'manifest.xml'])).rejects.toThrow(
+        'payroll_2026W05.tar.gz.pgp holds manifest.xml twice, so which payslips to land is unclear; nothing from it was landed',
+      );
+    });
   });
 });
 
@@ -254,8 +237,7 @@ describe('globexPayrollProvider', () => {
         const handle = await new ProviderFactory(createRootContainer(), [globexPayrollProvider], { config, file, baseDir: dir }).create('globex-payroll');
         expect(handle.context.settings).toEqual({ manifest: 'manifest.xml', landManifest: false });
         expect(handle.container.get(TYPES.FolderNamer)).toBeInstanceOf(GlobexPayrollFolderNamer);
-        expect(handle.container.get(TYPES.FileFilter)).toBeInstanceOf(GlobexPayrollFileFilter);
-        expect(handle.container.get(TYPES.Unpacker)).toBeInstanceOf(ManifestCapturingUnpacker);
+        expect(handle.container.get(TYPES.FileHandler)).toBeInstanceOf(GlobexPayrollFileHandler);
       } finally {
         await rm(dir, { recursive: true, force: true });
       }

@@ -1,15 +1,12 @@
-import { DefaultUnpacker, defineProvider, TYPES } from '@octo/core';
-import { BundleContents } from './bundle-contents.js';
-import { GlobexPayrollFileFilter } from './globex-payroll-file-filter.js';
+import { defineProvider } from '@octo/core';
+import { GlobexPayrollFileHandler } from './globex-payroll-file-handler.js';
 import { GlobexPayrollFolderNamer } from './globex-payroll-folder-namer.js';
-import { globexPayrollSettingsSchema } from './globex-payroll-settings.js';
-import { ManifestCapturingUnpacker } from './manifest-capturing-unpacker.js';
+import { globexPayrollSettings } from './globex-payroll-settings.js';
 
-export { BundleContents, type SeenBundle } from './bundle-contents.js';
-export { GlobexPayrollFileFilter } from './globex-payroll-file-filter.js';
+export { GlobexPayrollFileHandler } from './globex-payroll-file-handler.js';
 export { GlobexPayrollFolderNamer } from './globex-payroll-folder-namer.js';
-export { globexPayrollSettingsSchema, MAX_MANIFEST_BYTES, type GlobexPayrollSettings } from './globex-payroll-settings.js';
-export { ManifestCapturingUnpacker } from './manifest-capturing-unpacker.js';
+export { globexPayrollSettings, globexPayrollSettingsSchema, MAX_MANIFEST_BYTES, type GlobexPayrollSettings } from './globex-payroll-settings.js';
+export { PayrollBundleHandling } from './payroll-bundle-handling.js';
 export { isoWeeksIn, parsePayrollBundleName, type PayrollBundleName } from './payroll-bundle-name.js';
 export { parsePayrollManifest, type PayrollManifest } from './payroll-manifest.js';
 
@@ -21,13 +18,10 @@ export { parsePayrollManifest, type PayrollManifest } from './payroll-manifest.j
 export const globexPayrollProvider = defineProvider({
   name: 'globex-payroll',
   description: 'Globex payroll: weekly payslip bundles payroll_<YYYY>W<ww>.tar.gz.pgp, only files the manifest lists land',
-  settings: globexPayrollSettingsSchema,
-  register({ options }) {
-    options.bind(TYPES.FolderNamer).to(GlobexPayrollFolderNamer);
-    options.bind(TYPES.FileFilter).to(GlobexPayrollFileFilter);
-    // The unpacker records each bundle's entries and manifest; the filter reads them at the end.
-    options.bind(BundleContents).toSelf().inSingletonScope();
-    options.bind(DefaultUnpacker).toSelf();
-    options.bind(TYPES.Unpacker).to(ManifestCapturingUnpacker);
+  settings: globexPayrollSettings,
+  register({ override }) {
+    override('folderNamer', GlobexPayrollFolderNamer);
+    // Each bundle's handling records its entries and its manifest, and decides at its end.
+    override('fileHandler', GlobexPayrollFileHandler);
   },
 });

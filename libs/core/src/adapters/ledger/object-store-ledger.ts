@@ -4,7 +4,7 @@ import { OctoError } from '../../errors/octo-error.js';
 import type { Ledger, LedgerRecord, LedgerWindow } from '../../ports/ledger.js';
 import type { ObjectStore } from '../../ports/object-store.js';
 import type { RemoteFile } from '../../ports/remote-source.js';
-import { sourceIdentity } from '../../pipeline/source-path.js';
+import { sourceIdentity } from '../../rules/source-path.js';
 
 /** Where ledger records live in a provider's bucket. */
 export const LEDGER_PREFIX = '_octo/ledger/';

@@ -7,6 +7,7 @@ import { ObjectStoreLedger } from '../ledger/object-store-ledger.js';
 import { listFiles } from '../../testing/files.js';
 import { octoFailure } from '../../testing/expect-failure.js';
 import { createTempWorkspace, type TempWorkspace } from '../../testing/temp-workspace.js';
+import { discover } from '../../pipeline/discover.js';
 import { LocalRemoteSource } from './local-remote-source.js';
 
 /** A path under `dir` whose last parts are raw bytes (written as `latin1` strings, one char per byte). */
@@ -36,7 +37,7 @@ describe(LocalRemoteSource, () => {
       await writeFile(raw(drop, 'd\xe9p\xf4t', 'r\xe9sum\xe9 \x80.csv'), 'latin-1 bytes\n');
       await writeFile(path.join(drop, 'plain.csv'), 'utf-8\n');
       const source = new LocalRemoteSource(drop);
-      const files = await source.list();
+      const files = await discover(source);
       expect(files.map(({ path: p, rawPath }) => ({ path: p, rawPath }))).toEqual([
         { path: 'dépôt/résumé €.csv', rawPath: 'd%E9p%F4t/r%E9sum%E9%20%80.csv' },
         { path: 'plain.csv', rawPath: undefined },
@@ -48,7 +49,7 @@ describe(LocalRemoteSource, () => {
       await writeFile(raw(drop, 'a\xe9.csv'), 'e acute\n');
       await writeFile(raw(drop, 'a\xe8.csv'), 'e grave\n');
       const source = new LocalRemoteSource(drop);
-      const files = await source.list();
+      const files = await discover(source);
       expect(files.map((file) => file.path)).toEqual(['aè.csv', 'aé.csv']);
       expect(files.every((file) => file.refused === undefined)).toBe(true);
       expect((await buffer(await source.open(files[1]!))).toString()).toBe('e acute\n');
@@ -62,7 +63,7 @@ describe(LocalRemoteSource, () => {
       const when = new Date('2026-11-01T00:00:00Z');
       await utimes(raw(drop, 'caf\xe9.csv'), when, when);
       await utimes(path.join(drop, 'café.csv'), when, when);
-      const files = await new LocalRemoteSource(drop).list();
+      const files = await discover(new LocalRemoteSource(drop));
       expect(files).toHaveLength(2);
       const [utf8, latin1] = files.sort((a, b) => Number(a.rawPath !== undefined) - Number(b.rawPath !== undefined));
       expect(utf8?.path).toBe('café.csv');
@@ -79,7 +80,7 @@ describe(LocalRemoteSource, () => {
       await writeFile(raw(drop, 'r\xe9sum\xe9.csv'), 'data\n');
       await writeFile(raw(drop, 'r\xe9sum\xe9.csv.sig'), 'signature\n');
       const source = new LocalRemoteSource(drop);
-      const [file, ...rest] = await source.list();
+      const [file, ...rest] = await discover(source);
       expect(rest).toEqual([]);
       expect(file).toMatchObject({ path: 'résumé.csv', signaturePath: 'résumé.csv.sig', signatureRawPath: 'r%E9sum%E9.csv.sig' });
       expect((await source.readSmall(file!.signaturePath!, 1024, file!.signatureRawPath)).toString()).toBe('signature\n');
@@ -94,7 +95,7 @@ describe(LocalRemoteSource, () => {
       await symlink(outside, path.join(drop, 'linked-folder'));
       await symlink(path.join(dir, 'missing.csv'), path.join(drop, 'dangling.csv'));
       const source = new LocalRemoteSource(drop);
-      const files = await source.list();
+      const files = await discover(source);
       expect(Object.fromEntries(files.map((file) => [file.path, file.refused]))).toEqual({
         'again.csv': 'is a symbolic link to another file in the drop, which is ingested under its own name; links in a file:// drop are never followed: put the file itself in the drop',
         'dangling.csv': 'is a symbolic link to nothing that exists; links in a file:// drop are never followed: put the file itself in the drop',
@@ -113,7 +114,7 @@ describe(LocalRemoteSource, () => {
       await mkdir(path.join(drop, 'in'));
       await writeFile(path.join(drop, 'in', 'secret.csv'), 'in the drop\n');
       const source = new LocalRemoteSource(drop);
-      const [listed] = await source.list();
+      const [listed] = await discover(source);
       await rm(path.join(drop, 'in'), { recursive: true });
       await symlink(outside, path.join(drop, 'in'));
       const error = await octoFailure(source.open(listed!));
@@ -124,7 +125,7 @@ describe(LocalRemoteSource, () => {
     it('should refuse a data file whose signature is a link', async () => {
       await writeFile(path.join(drop, 'a.csv'), 'a\n');
       await symlink(path.join(outside, 'secret.csv'), path.join(drop, 'a.csv.sig'));
-      const [file, ...rest] = await new LocalRemoteSource(drop).list();
+      const [file, ...rest] = await discover(new LocalRemoteSource(drop));
       expect(rest).toEqual([]);
       expect(file?.refused).toBe('its signature is a symbolic link outside the drop folder; links in a file:// drop are never followed: put the file itself in the drop');
     });

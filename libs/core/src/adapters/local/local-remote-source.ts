@@ -4,9 +4,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { OctoError } from '../../errors/octo-error.js';
 import type { ListOptions, RemoteFile, RemoteSource } from '../../ports/remote-source.js';
-import { pairSignatures } from '../../pipeline/pair-signatures.js';
-import { refuseNameCollisions } from '../../pipeline/refuse-name-collisions.js';
-import { sourcePathBytes, sourcePathOf } from '../../pipeline/source-path.js';
+import { sourcePathBytes, sourcePathOf } from '../../rules/source-path.js';
 
 const SLASH = Buffer.from('/');
 
@@ -26,14 +24,13 @@ export class LocalRemoteSource implements RemoteSource {
     this.description = `file://${root}`;
   }
 
-  async list(options: ListOptions = {}): Promise<RemoteFile[]> {
+  async list(_options?: ListOptions): Promise<RemoteFile[]> {
     const found: RemoteFile[] = [];
     const realRoot = await realpath(this.root).catch((error: unknown) => {
       throw this.listError(error);
     });
-    await this.walk(Buffer.from(this.root), [], realRoot, found, options);
-    found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : (a.rawPath ?? '') < (b.rawPath ?? '') ? -1 : 1));
-    return pairSignatures(refuseNameCollisions(found));
+    await this.walk(Buffer.from(this.root), [], realRoot, found);
+    return found;
   }
 
   async open(file: RemoteFile, options: { offset?: number } = {}): Promise<Readable> {
@@ -64,7 +61,7 @@ export class LocalRemoteSource implements RemoteSource {
   }
 
   /** Lists one folder by its raw bytes; `segments` are the raw names from the root down to it. */
-  private async walk(dir: Buffer, segments: readonly Buffer[], realRoot: string, found: RemoteFile[], options: ListOptions): Promise<void> {
+  private async walk(dir: Buffer, segments: readonly Buffer[], realRoot: string, found: RemoteFile[]): Promise<void> {
     let entries;
     try {
       entries = await readdir(dir, { withFileTypes: true, encoding: 'buffer' });
@@ -72,13 +69,12 @@ export class LocalRemoteSource implements RemoteSource {
       if (segments.length === 0) throw this.listError(error);
       return; // A sub-folder that vanished or is unreadable: its files wait for a later run.
     }
-    const now = Date.now();
     for (const entry of entries) {
       const name = entry.name as unknown as Buffer;
       const full = Buffer.concat([dir, SLASH, name]);
       const here = [...segments, name];
       if (entry.isDirectory()) {
-        if (this.options.recursive ?? true) await this.walk(full, here, realRoot, found, options);
+        if (this.options.recursive ?? true) await this.walk(full, here, realRoot, found);
         continue;
       }
       if (entry.isSymbolicLink()) {
@@ -89,7 +85,6 @@ export class LocalRemoteSource implements RemoteSource {
       if (!entry.isFile()) continue;
       const info = await lstat(full).catch(() => undefined);
       if (!info?.isFile()) continue;
-      if (options.minAgeMs && now - info.mtimeMs < options.minAgeMs) continue;
       found.push({ ...sourcePathOf(here), size: info.size, mtimeMs: Math.floor(info.mtimeMs) });
     }
   }

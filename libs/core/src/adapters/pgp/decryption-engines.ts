@@ -1,6 +1,6 @@
 import type { Newable } from 'inversify';
 import type { DecryptionConfig } from '../../config/config-schema.js';
-import type { Decryptor } from '../../ports/stages.js';
+import type { Decryptor } from '../../ports/decryptor.js';
 import { GnuPgDecryptor } from './gnupg-decryptor.js';
 import { OpenPgpDecryptor } from './openpgp-decryptor.js';
 

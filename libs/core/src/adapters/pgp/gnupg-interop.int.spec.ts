@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decryptionSchema } from '../../config/config-schema.js';
 import type { ProviderContext } from '../../ports/identifiers.js';
 import { silentLogger } from '../../ports/logger.js';
-import type { Decryptor } from '../../ports/stages.js';
+import type { Decryptor } from '../../ports/decryptor.js';
 import { SecretResolver } from '../../secrets/secret-ref.js';
 import { octoFailure as failure } from '../../testing/expect-failure.js';
 import { GnuPgTestHome } from '../../testing/gnupg-test-home.js';

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { decryptionSchema, type DecryptionConfig } from '../../config/config-schema.js';
 import { octoFailure as failure } from '../../testing/expect-failure.js';
 import type { ProviderContext } from '../../ports/identifiers.js';
-import type { FileContext } from '../../ports/stages.js';
+import type { FileContext } from '../../ports/file-context.js';
 import { silentLogger, type Logger } from '../../ports/logger.js';
 import { recordingLogger } from './decryptor-contract.js';
 import { SecretResolver } from '../../secrets/secret-ref.js';

@@ -4,7 +4,8 @@ import * as openpgp from 'openpgp';
 import { OctoError } from '../../errors/octo-error.js';
 import { TYPES, type ProviderContext } from '../../ports/identifiers.js';
 import { silentLogger, type Logger } from '../../ports/logger.js';
-import type { Checked, FileContext, SignatureVerifier } from '../../ports/stages.js';
+import type { FileContext } from '../../ports/file-context.js';
+import type { Checked, SignatureVerifier } from '../../ports/signature-verifier.js';
 import type { SecretResolver } from '../../secrets/secret-ref.js';
 
 type WebBytes = ReadableStream<Uint8Array>;

@@ -1,7 +1,7 @@
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import type { FileContext } from '../../ports/stages.js';
+import type { FileContext } from '../../ports/file-context.js';
 import { peek } from '../../streams/peek.js';
-import { describeHead, sniff } from '../../pipeline/layers.js';
+import { describeHead, sniff } from '../../rules/layers.js';
 import { DecryptionFailure } from './decryption-failure.js';
 
 const ARMOR_END = /-----END PGP MESSAGE-----\s*$/;

@@ -1,5 +1,6 @@
 import { injectable } from 'inversify';
-import type { FileContext, FolderNamer } from '../../ports/stages.js';
+import type { FileContext } from '../../ports/file-context.js';
+import type { FolderNamer } from '../../ports/folder-namer.js';
 
 /** The default folder: the provider's name. */
 @injectable()

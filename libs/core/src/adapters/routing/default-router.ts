@@ -2,8 +2,10 @@ import { inject, injectable } from 'inversify';
 import path from 'node:path';
 import { OctoError } from '../../errors/octo-error.js';
 import { TYPES } from '../../ports/identifiers.js';
-import type { FileContext, FolderNamer, Router } from '../../ports/stages.js';
-import { safeRelativeName } from '../../pipeline/safe-name.js';
+import type { FileContext } from '../../ports/file-context.js';
+import type { FolderNamer } from '../../ports/folder-namer.js';
+import type { Router } from '../../ports/router.js';
+import { safeRelativeName } from '../../rules/safe-name.js';
 
 /** The output type folder, from the final extension (case-insensitive). */
 export type OutputType = 'csv' | 'pdf' | 'xml' | 'other';

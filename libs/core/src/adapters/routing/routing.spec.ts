@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ProviderContext } from '../../ports/identifiers.js';
-import type { FileContext } from '../../ports/stages.js';
-import { providerConfigSchema } from '../../config/config-schema.js';
+import type { FileContext } from '../../ports/file-context.js';
 import { DefaultFolderNamer } from './default-folder-namer.js';
 import { DefaultRouter, outputTypeOf } from './default-router.js';
-import { GlobFileFilter } from './glob-file-filter.js';
 
 const context: FileContext = { provider: 'acme-bank', jobId: 'j', file: { path: 'in/x.csv.gpg', size: 1, mtimeMs: 1 } };
 
@@ -28,26 +25,5 @@ describe(DefaultRouter, () => {
     const evil = new DefaultRouter({ folderFor: () => '../../other-provider' });
     expect(() => evil.route({ name: 'a.csv' }, context)).toThrow('folder "../../other-provider" is refused');
     expect(() => router.route({ name: '../a.csv' }, context)).toThrow('output name "../a.csv" is refused');
-  });
-});
-
-describe(GlobFileFilter, () => {
-  const filter = (include: string[], exclude: string[]) =>
-    new GlobFileFilter({ config: providerConfigSchema.parse({ source: 'file://x', bucket: 'bucket', include, exclude }) } as ProviderContext);
-
-  it('should take what an include matches and no exclude matches', () => {
-    const f = filter(['out/**/*.gpg', '*.csv'], ['**/test_*']);
-    expect(f.accepts({ path: 'out/2026/a.csv.gpg', size: 1, mtimeMs: 1 })).toBe(true);
-    expect(f.accepts({ path: 'top.csv', size: 1, mtimeMs: 1 })).toBe(true);
-    expect(f.accepts({ path: 'out/test_a.gpg', size: 1, mtimeMs: 1 })).toBe(false);
-    expect(f.accepts({ path: 'in/a.gpg', size: 1, mtimeMs: 1 })).toBe(false);
-  });
-
-  it('should leave uploads still in progress and dot files for a later run', () => {
-    const f = filter(['**/*'], []);
-    for (const path of ['in/a.csv.gpg.part', 'in/a.tmp', 'in/a.filepart', 'in/~lock.csv', 'in/.hidden.csv', 'a.zip.crdownload']) {
-      expect(f.accepts({ path, size: 1, mtimeMs: 1 }), path).toBe(false);
-    }
-    expect(f.accepts({ path: 'in/partner.csv.gpg', size: 1, mtimeMs: 1 })).toBe(true);
   });
 });

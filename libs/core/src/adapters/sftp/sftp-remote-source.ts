@@ -7,10 +7,8 @@ import type { SFTPWrapper, Stats } from 'ssh2';
 import { resolvePath } from '../../config/load-config.js';
 import type { SourceConfig } from '../../config/config-schema.js';
 import { OctoError } from '../../errors/octo-error.js';
-import { percentEncodeBytes } from '../../pipeline/name-bytes.js';
-import { pairSignatures } from '../../pipeline/pair-signatures.js';
-import { refuseNameCollisions } from '../../pipeline/refuse-name-collisions.js';
-import { sourcePathBytes, sourcePathOf } from '../../pipeline/source-path.js';
+import { percentEncodeBytes } from '../../rules/name-bytes.js';
+import { sourcePathBytes, sourcePathOf } from '../../rules/source-path.js';
 import { silentLogger, type Logger } from '../../ports/logger.js';
 import type { ListOptions, RemoteFile, RemoteSource } from '../../ports/remote-source.js';
 import type { SecretResolver } from '../../secrets/secret-ref.js';
@@ -124,11 +122,7 @@ export class SftpRemoteSource implements RemoteSource {
       await this.walk(sftp, Buffer.from(this.options.target.root), [], found, options.signal);
       return found;
     });
-    const now = Date.now();
-    const minAgeMs = options.minAgeMs ?? 0;
-    const fresh = minAgeMs > 0 ? files.filter((file) => now - file.mtimeMs >= minAgeMs) : files;
-    const sorted = fresh.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : (a.rawPath ?? '') < (b.rawPath ?? '') ? -1 : 1));
-    return pairSignatures(refuseNameCollisions(sorted));
+    return files;
   }
 
   async open(file: RemoteFile, options: { offset?: number; signal?: AbortSignal } = {}): Promise<Readable> {

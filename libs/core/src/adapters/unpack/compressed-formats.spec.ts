@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { OctoError } from '../../errors/octo-error.js';
 import type { ProviderContext } from '../../ports/identifiers.js';
-import type { FileContext } from '../../ports/stages.js';
+import type { FileContext } from '../../ports/file-context.js';
 import { DefaultUnpacker } from './default-unpacker.js';
 
 // bzip2, xz and zstd files are made by Debian's own tools, as a partner's would be.

@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { constants, createGunzip, createZstdDecompress } from 'node:zlib';
-import type { Compression } from '../../pipeline/layers.js';
+import type { Compression } from '../../rules/layers.js';
 import { DecoderProcess, type DecoderTool } from './decoder-process.js';
 
 /** zlib's output chunk: its 16 KiB default spends more CPU in per-chunk callbacks than in inflating (256 KiB measured half the CPU of gunzip). */

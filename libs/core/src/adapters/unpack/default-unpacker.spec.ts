@@ -15,7 +15,7 @@ import { craftZip, zipRecordBytes } from '../../testing/crafted-zip.js';
 import { octoFailure as failure } from '../../testing/expect-failure.js';
 import { sha256 } from '../../testing/files.js';
 import type { ProviderContext } from '../../ports/identifiers.js';
-import type { FileContext } from '../../ports/stages.js';
+import type { FileContext } from '../../ports/file-context.js';
 import { DefaultUnpacker } from './default-unpacker.js';
 import { GUNZIP_CHUNK_BYTES } from './decompressors.js';
 

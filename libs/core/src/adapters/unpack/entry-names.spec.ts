@@ -6,7 +6,7 @@ import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yazl from 'yazl';
 import type { ProviderContext } from '../../ports/identifiers.js';
-import type { FileContext } from '../../ports/stages.js';
+import type { FileContext } from '../../ports/file-context.js';
 import { octoFailure } from '../../testing/expect-failure.js';
 import { rawNameTar, rawNameZip } from '../../testing/raw-name-archives.js';
 import { DefaultUnpacker } from './default-unpacker.js';

@@ -2,7 +2,7 @@ import { crc32 } from 'node:zlib';
 import type * as tar from 'tar-stream';
 import type yauzl from 'yauzl';
 import { OctoError } from '../../errors/octo-error.js';
-import { decodeNameBytes } from '../../pipeline/name-bytes.js';
+import { decodeNameBytes } from '../../rules/name-bytes.js';
 
 /** Options for tar-stream's extract: header names as one character per byte, so their bytes can be read by the rule. */
 // tar-stream's typings leave out its `filenameEncoding` option.

@@ -1,0 +1,35 @@
+import type { RemoteFile, RemoteSource } from '../ports/remote-source.js';
+import { pairSignatures } from './pair-signatures.js';
+import { refuseNameCollisions } from './refuse-name-collisions.js';
+
+/** What {@link discover} applies to a listing. */
+export interface DiscoveryOptions {
+  /** Files modified less than this long ago are left for the next run (`source.minAgeSeconds`). */
+  readonly minAgeMs?: number;
+  /** The files to take among the data files (the config's globs, then the provider's own rule). */
+  readonly accepts?: (file: RemoteFile) => boolean;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The one discovery step every source gets, whatever lists it: the source's listing, minus
+ * files younger than the minimum age, in path order, with look-alike names refused (see
+ * {@link refuseNameCollisions}) and every `X.sig` paired with `X` (see {@link pairSignatures}),
+ * then the data files `accepts` takes. Source adapters only list; nothing here is theirs to repeat.
+ */
+export async function discover(source: RemoteSource, options: DiscoveryOptions = {}): Promise<RemoteFile[]> {
+  const listed = await source.list({ signal: options.signal });
+  const now = Date.now();
+  const minAgeMs = options.minAgeMs ?? 0;
+  // A refused entry is reported now, whatever its age: it can never be ingested.
+  const settled = minAgeMs > 0 ? listed.filter((file) => file.refused !== undefined || now - file.mtimeMs >= minAgeMs) : [...listed];
+  const sorted = settled.sort(byPathThenBytes);
+  const paired = pairSignatures(refuseNameCollisions(sorted));
+  return options.accepts ? paired.filter(options.accepts) : paired;
+}
+
+function byPathThenBytes(a: RemoteFile, b: RemoteFile): number {
+  if (a.path !== b.path) return a.path < b.path ? -1 : 1;
+  const [rawA, rawB] = [a.rawPath ?? '', b.rawPath ?? ''];
+  return rawA === rawB ? 0 : rawA < rawB ? -1 : 1;
+}

@@ -1,0 +1,16 @@
+import type { Readable } from 'node:stream';
+import type { FileContext } from './file-context.js';
+
+/** The result of decryption: plaintext bytes; the stream errors if integrity or signature checks fail. */
+export interface Decrypted {
+  readonly stream: Readable;
+  /** Resolves when the whole message was read and every check passed; rejects otherwise. */
+  readonly verified: Promise<void>;
+}
+
+/** Turns an OpenPGP message (armored or binary) into plaintext bytes, streaming. */
+export interface Decryptor {
+  decrypt(input: Readable, context: FileContext): Promise<Decrypted>;
+  /** Releases what the engine holds for the job (e.g. a GnuPG home); called once when the job ends. */
+  close?(): Promise<void>;
+}

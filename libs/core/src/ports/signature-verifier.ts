@@ -1,0 +1,13 @@
+import type { Readable } from 'node:stream';
+import type { FileContext } from './file-context.js';
+
+/** A stream that is being checked as it flows; `verified` settles once the check is done. */
+export interface Checked {
+  readonly stream: Readable;
+  readonly verified: Promise<void>;
+}
+
+/** Checks a file's detached signature over the bytes as delivered, per the provider's policy. */
+export interface SignatureVerifier {
+  verify(input: Readable, context: FileContext): Promise<Checked>;
+}
