@@ -4,7 +4,6 @@ import { OpenPgpSignatureVerifier } from '../adapters/pgp/openpgp-signature-veri
 import { DefaultFileHandler } from '../adapters/routing/default-file-handler.js';
 import { DefaultFolderNamer } from '../adapters/routing/default-folder-namer.js';
 import { DefaultRouter } from '../adapters/routing/default-router.js';
-
 import { DefaultUnpacker } from '../adapters/unpack/default-unpacker.js';
 import { FileProcessor } from '../pipeline/file-processor.js';
 import { KeyOwnership } from '../pipeline/key-ownership.js';

@@ -32,7 +32,7 @@ function mergeKeys(keys: readonly string[]): string {
   for (let index = 0; index < length; index += 1) {
     const values = new Set(split.map((parts) => parts[index]));
     if (!sameDepth && index === length - 1) break;
-    merged.push(values.size === 1 ? [...values][0]! : '*');
+    merged.push(values.size === 1 ? (split[0]?.[index] ?? '*') : '*');
   }
   if (!sameDepth) merged.push('**');
   return merged.join('/');

@@ -11,6 +11,8 @@ import { encryptBytes, generateTestKey } from '../testing/pgp-fixtures.js';
 import { createTempWorkspace, overridingProvider, type TempWorkspace } from '../testing/temp-workspace.js';
 import { tarOf } from '../testing/archive-fixtures.js';
 import type { FileHandler } from '../ports/file-handler.js';
+import type { RemoteSource } from '../ports/remote-source.js';
+import type { Router } from '../ports/router.js';
 
 let partner: { privateKey: string; publicKey: string };
 let stranger: { privateKey: string; publicKey: string };
@@ -184,6 +186,64 @@ describe('SyncJob on the embedded default', () => {
         { path: 'r.csv.gz', size: expect.any(Number), layers: ['gzip'], outputName: 'r.csv', key: 'data/csv/plain/r.csv', archive: false },
       ]);
       expect(await listFiles(w.bucketDir)).toEqual([]);
+    });
+  });
+
+  describe("when the provider's router is not the default", () => {
+    // Keys by source file, then entry name: nothing like data/<type>/<folder>/<name>.
+    const router: Router = { route: (entry, context) => `by-source/${context.file.path}/${entry.name}` };
+
+    it("should plan each plain file's key as the real run lands it, and each archive's entries under the pattern it plans", async () => {
+      const w = await workspace();
+      await writeFile(path.join(w.dropDir, 'r.csv.gz'), gzipSync('r'));
+      await writeFile(path.join(w.dropDir, 'notes.txt'), 'n');
+      await writeFile(path.join(w.dropDir, 'b.tar'), await tarOf([['x.csv', 'x'], ['sub/y.pdf', 'y']]));
+      const plugins = [overridingProvider('plain', { router })];
+      const dry = await (await (await w.runtime(plugins)).jobs.start('plain', { dryRun: true })).done;
+      expect(dry.plan?.map(({ path: file, key, archive }) => ({ file, key, archive }))).toEqual([
+        { file: 'b.tar', key: 'by-source/b.tar/*', archive: true },
+        { file: 'notes.txt', key: 'by-source/notes.txt/notes.txt', archive: false },
+        { file: 'r.csv.gz', key: 'by-source/r.csv.gz/r.csv', archive: false },
+      ]);
+      expect(await listFiles(w.bucketDir)).toEqual([]);
+
+      const real = await (await (await w.runtime(plugins)).jobs.start('plain')).done;
+      const landed = Object.fromEntries(real.files.map((file) => [file.path, file.status === 'done' ? file.outputs.map((output) => output.key) : []]));
+      expect(landed).toEqual({
+        'b.tar': ['by-source/b.tar/x.csv', 'by-source/b.tar/sub/y.pdf'],
+        'notes.txt': ['by-source/notes.txt/notes.txt'],
+        'r.csv.gz': ['by-source/r.csv.gz/r.csv'],
+      });
+      for (const planned of dry.plan ?? []) {
+        if (!planned.archive) expect(landed[planned.path]).toEqual([planned.key]);
+        else for (const key of landed[planned.path] ?? []) expect(key.startsWith(planned.key.slice(0, -1))).toBe(true);
+      }
+    });
+  });
+
+  describe('when a provider brings a source of its own that only lists', () => {
+    it('should get signature pairing and the minimum age from discovery, with no code of its own', async () => {
+      const w = await workspace({ source: { url: 'file://drop/plain', minAgeSeconds: 60 } });
+      const old = Date.now() - 3_600_000;
+      const bytes: Record<string, Buffer> = { 'a.csv': good, 'a.csv.sig': Buffer.from('sig bytes'), 'b.csv': good, 'young.csv': good };
+      const source: RemoteSource = {
+        description: 'memory://plain',
+        list: async () => [
+          { path: 'young.csv', size: good.length, mtimeMs: Date.now() },
+          { path: 'b.csv', size: good.length, mtimeMs: old },
+          { path: 'a.csv.sig', size: 9, mtimeMs: old },
+          { path: 'a.csv', size: good.length, mtimeMs: old },
+        ],
+        open: async (file) => Readable.from([bytes[file.path]!]),
+        readSmall: async (file) => bytes[file]!,
+        close: async () => undefined,
+      };
+      const runtime = await w.runtime([overridingProvider('plain', { remoteSource: source })]);
+      const pending = await (await runtime.providers.create('plain')).syncJob().pending();
+      expect(pending.map(({ path: file, signaturePath }) => ({ file, signaturePath }))).toEqual([
+        { file: 'a.csv', signaturePath: 'a.csv.sig' },
+        { file: 'b.csv', signaturePath: undefined },
+      ]);
     });
   });
 
