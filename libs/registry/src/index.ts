@@ -1,5 +1,5 @@
 import type { ProviderPlugin } from '@octo/core';
-// The provider generator adds one import and one list entry per provider; keep one per line.
+// The provider generator adds one import and one list entry per provider (an edit of the syntax tree, so any formatting works).
 import { acmeBankProvider } from '@octo/provider-acme-bank';
 import { exampleProvider } from '@octo/provider-example';
 import { globexPayrollProvider } from '@octo/provider-globex-payroll';

@@ -15,7 +15,7 @@ export interface PlannedKey {
  * Asks the provider's own router. A plain file's output name is known before it is read, so its
  * key is the one the run will use. An archive's entries are known only once unpacked: the router
  * routes a sample entry of each type, and the keys are merged segment by segment, each segment
- * where they differ becoming `*` (the default layout gives `data/* /<folder>/*`, without the space).
+ * where they differ becoming `*`: for the default layout, `data/`, a star for the type, the folder, a star for the name.
  */
 export function plannedKey(router: Router, context: FileContext): PlannedKey {
   const layers = planLayers(context.file.path.split('/').pop() ?? context.file.path);

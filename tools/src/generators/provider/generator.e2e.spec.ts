@@ -134,9 +134,10 @@ describe('nx g @octo/tools:provider, in a copy of the workspace', () => {
     const output = run(copy, 'npx', ['octo', 'sync', NAME, '--json']);
     expect(output).toContain('"type":"job.finished"');
     const bucket = path.join(copy, '.octo/buckets', `${NAME}-bucket`);
-    expect(readFileSync(path.join(bucket, `data/csv/${NAME}/in/2026/timesheet.csv`), 'utf8')).toBe(body);
+    // Untouched, the generated folder rule is core's default: the provider's name, whatever the drop's folders.
+    expect(readFileSync(path.join(bucket, `data/csv/${NAME}/timesheet.csv`), 'utf8')).toBe(body);
     const landed = readdirSync(path.join(bucket, 'data'), { recursive: true }).map(String).filter((file) => file.endsWith('.csv') || file.endsWith('.part'));
-    expect(landed).toEqual([path.join('csv', NAME, 'in', '2026', 'timesheet.csv')]);
+    expect(landed).toEqual([path.join('csv', NAME, 'timesheet.csv')]);
     git(copy, 'checkout', '--', 'octo.config.yaml');
   });
 
@@ -155,5 +156,15 @@ describe('nx g @octo/tools:provider, in a copy of the workspace', () => {
     const providers = all.filter((project) => project.startsWith('provider-') && project !== `provider-${NAME}`);
     expect(providers.length).toBeGreaterThan(0);
     for (const project of [...providers, 'core', 'tools']) expect(affected, project).not.toContain(project);
+  }, 120_000);
+
+  it('should leave both apps unaffected by a change under tools/', () => {
+    const script = path.join(copy, 'tools/scripts/test.mjs');
+    writeFileSync(script, `${readFileSync(script, 'utf8')}\n// a change to the tooling only\n`);
+    git(copy, 'commit', '-q', '-am', 'change the tooling');
+    const affected = JSON.parse(run(copy, 'npx', ['nx', 'show', 'projects', '--affected', '--base=HEAD~1', '--head=HEAD', '--json'])) as string[];
+    expect(affected).toContain('tools');
+    expect(affected).not.toContain('cli');
+    expect(affected).not.toContain('api');
   }, 120_000);
 });

@@ -1,7 +1,9 @@
 import { readJson, readProjectConfiguration, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { addToRegistrySource, providerGenerator, providerNames } from './generator';
+import { providerGenerator } from './generator';
+import { providerNames } from './provider-names';
+import { addToRegistrySource } from './registry-source';
 
 // Import lines are built, not written out: Nx reads literal ones as this project's imports.
 const importOf = (what: string, from: string) => `import ${what} from '${from}';`;
@@ -9,7 +11,7 @@ const CORE_IMPORT = importOf('type { ProviderPlugin }', ['@octo', 'core'].join('
 
 const REGISTRY_INDEX = [
   CORE_IMPORT,
-  '// The provider generator adds one import and one list entry per provider; keep one per line.',
+  '// The provider generator adds one import and one list entry per provider (an edit of the syntax tree, so any formatting works).',
   importOf('{ exampleProvider }', '@octo/provider-example'),
   '',
   '/** Every provider plugin installed in this workspace, by name. */',
@@ -68,7 +70,7 @@ describe('provider generator', () => {
         'README.md',
         'src/index.ts',
         'src/acme-bank-folder-namer.ts',
-        'src/acme-bank-file-filter.ts',
+        'src/acme-bank-file-handler.ts',
         'src/acme-bank-provider.spec.ts',
       ]) {
         expect(tree.exists(`${dir}/${file}`), file).toBe(true);
@@ -104,16 +106,17 @@ describe('provider generator', () => {
       expect(Object.keys(pkg.dependencies)).toEqual(['@octo/core']);
     });
 
-    it('should export one plugin, <camelName>Provider, that binds the folder rule and file filter', () => {
+    it('should export one plugin, <camelName>Provider, that overrides the folder rule and file handler', () => {
       const index = tree.read('libs/providers/acme-bank/src/index.ts', 'utf-8') ?? '';
-      expect(index.match(/^export const \w+/gm)).toEqual(['export const acmeBankProvider']);
+      expect(index.match(/^export const \w+/gm)).toEqual(['export const acmeBankSettings', 'export const acmeBankProvider']);
       expect(index).toContain("name: 'acme-bank',");
       expect(index).toContain("description: 'Acme Bank\\'s daily statements',");
-      expect(index).toContain('options.bind(TYPES.FolderNamer).to(AcmeBankFolderNamer);');
-      expect(index).toContain('options.bind(TYPES.FileFilter).to(AcmeBankFileFilter);');
+      expect(index).toContain("override('folderNamer', AcmeBankFolderNamer);");
+      expect(index).toContain("override('fileHandler', AcmeBankFileHandler);");
+      expect(index).toContain("export const acmeBankSettings = providerSettings('acme-bank', z.object({}).strict());");
       expect(index).not.toMatch(/from '@octo\/provider-|from '\.\.\//);
       expect(tree.read('libs/providers/acme-bank/src/acme-bank-folder-namer.ts', 'utf-8')).toContain('export class AcmeBankFolderNamer implements FolderNamer');
-      expect(tree.read('libs/providers/acme-bank/src/acme-bank-file-filter.ts', 'utf-8')).toContain('export class AcmeBankFileFilter extends GlobFileFilter');
+      expect(tree.read('libs/providers/acme-bank/src/acme-bank-file-handler.ts', 'utf-8')).toContain('export class AcmeBankFileHandler implements FileHandler');
     });
 
     it('should write a README with the config block to paste', () => {
@@ -221,11 +224,11 @@ describe('provider generator', () => {
       expect(snapshot(tree)).toEqual(before);
     });
 
-    it('should refuse to run, writing nothing, when the registry list is not where it expects', async () => {
-      tree.write('libs/registry/src/index.ts', 'export const installedProviders = [exampleProvider];\n');
+    it('should refuse to run, writing nothing, when the registry has no installedProviders array', async () => {
+      tree.write('libs/registry/src/index.ts', 'export const installedProviders = loadEveryProvider();\n');
       const before = snapshot(tree);
       await expect(providerGenerator(tree, { name: 'initech', skipInstall: true })).rejects.toThrow(
-        /libs\/registry\/src\/index.ts has no "installedProviders = \[" \.\.\. "\];" list/,
+        'libs/registry/src/index.ts has no "export const installedProviders = [ ... ]" array literal: restore it, then run the generator again',
       );
       expect(snapshot(tree)).toEqual(before);
       expect(tree.exists('libs/providers/initech')).toBe(false);
@@ -243,6 +246,7 @@ describe(providerNames, () => {
       exportName: 'globexPayrollProvider',
       className: 'GlobexPayroll',
       constantName: 'GLOBEX_PAYROLL',
+      settingsName: 'globexPayrollSettings',
     });
   });
 });
@@ -253,5 +257,37 @@ describe(addToRegistrySource, () => {
     expect(addToRegistrySource(empty, providerNames('acme'))).toBe(
       `${CORE_IMPORT}\n${importOf('{ acmeProvider }', '@octo/provider-acme')}\n\nexport const installedProviders: ReadonlyArray<ProviderPlugin<unknown>> = [\n  acmeProvider,\n];\n`,
     );
+  });
+
+  it('should edit the syntax, not the lines: a one-line list, a multi-line import, comments and a commented-out import', () => {
+    const source = [
+      CORE_IMPORT,
+      `// ${importOf('{ oldProvider }', '@octo/provider-old')}`,
+      'import {',
+      '  exampleProvider,',
+      `} from '${['@octo', 'provider-example'].join('/')}';`,
+      '',
+      '/* the installed plugins */ export const installedProviders = [exampleProvider /* the demo */] satisfies ReadonlyArray<ProviderPlugin<unknown>>;',
+      '',
+    ].join('\n');
+    const edited = addToRegistrySource(source, providerNames('zeta'));
+    expect(edited).toBe(
+      source
+        .replace(`} from '${['@octo', 'provider-example'].join('/')}';`, `} from '${['@octo', 'provider-example'].join('/')}';\n${importOf('{ zetaProvider }', '@octo/provider-zeta')}`)
+        .replace('[exampleProvider /* the demo */]', '[exampleProvider /* the demo */, zetaProvider]'),
+    );
+    // Sorted in front of a later name; and after the last entry of a one-line list with a trailing comma.
+    const withOld = addToRegistrySource(source, providerNames('alpha'));
+    expect(withOld).toContain(`${importOf('{ alphaProvider }', '@octo/provider-alpha')}\nimport {\n  exampleProvider,`);
+    expect(withOld).toContain('[alphaProvider, exampleProvider /* the demo */]');
+    expect(addToRegistrySource('export const installedProviders = [a,];\n', providerNames('b'))).toBe(`${importOf('{ bProvider }', '@octo/provider-b')}\nexport const installedProviders = [a, bProvider,];\n`);
+  });
+
+  it('should know a provider the registry imports on several lines, and one a commented-out line only mentions', () => {
+    const source = `import {\n  oldProvider,\n} from '${['@octo', 'provider-old'].join('/')}';\n// ${importOf('{ goneProvider }', '@octo/provider-gone')}\nexport const installedProviders = [\n  oldProvider,\n];\n`;
+    expect(() => addToRegistrySource(source, providerNames('old'))).toThrow(
+      'provider name "old" is already taken: libs/registry/src/index.ts already imports oldProvider from @octo/provider-old',
+    );
+    expect(addToRegistrySource(source, providerNames('gone'))).toContain('  goneProvider,\n  oldProvider,\n];');
   });
 });
