@@ -78,7 +78,7 @@ describe('nx g @octo/tools:provider, in a copy of the workspace', () => {
   it('should create the library and update only the registry outside it', () => {
     expect(generated).toContain(`CREATE libs/providers/${NAME}/src/index.ts`);
     expect(generated).toContain(`CREATE libs/providers/${NAME}/src/${NAME}-folder-namer.ts`);
-    expect(generated).toContain(`CREATE libs/providers/${NAME}/src/${NAME}-file-filter.ts`);
+    expect(generated).toContain(`CREATE libs/providers/${NAME}/src/${NAME}-file-handler.ts`);
     expect(generated).toContain(`CREATE libs/providers/${NAME}/src/${NAME}-provider.spec.ts`);
     expect(generated).toContain(`CREATE libs/providers/${NAME}/README.md`);
     const changed = git(copy, 'status', '--porcelain', '--untracked-files=all')
