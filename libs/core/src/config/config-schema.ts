@@ -44,18 +44,35 @@ export const sourceSchema = z
   .transform((value) => (typeof value === 'string' ? { url: value } : value))
   .pipe(sourceObjectSchema);
 
+/** An OpenPGP fingerprint (40 or 64 hex digits), normalised to upper case without spaces. */
+const openPgpFingerprintSchema = z
+  .string()
+  .transform((value) => value.replace(/\s+/g, '').toUpperCase())
+  .pipe(z.string().regex(/^([0-9A-F]{40}|[0-9A-F]{64})$/, 'expected an OpenPGP fingerprint: 40 (or 64) hex digits, as gpg --fingerprint prints it'));
+
 export const decryptionSchema = z
   .object({
     /** For messages encrypted with a passphrase (symmetric). */
     passphrase: secretRefSchema.optional(),
     /** For messages encrypted to a public key: the armored private keys. */
     privateKeys: z
-      .array(z.object({ key: secretRefSchema, passphrase: secretRefSchema.optional() }).strict())
+      .array(
+        z
+          .object({
+            key: secretRefSchema,
+            passphrase: secretRefSchema.optional(),
+            /** From this date (YYYY-MM-DD, UTC) the key still decrypts, but each use is reported, and `octo check` says so. */
+            retiresAt: z.iso.date('expected a date as YYYY-MM-DD').optional(),
+          })
+          .strict(),
+      )
       .default([]),
     /** Detached signatures: `required` refuses a file without a good `.sig`; `if-present` checks one when found. */
     signature: z.enum(['required', 'if-present', 'ignore']).default('if-present'),
     /** Public keys that signatures must come from (armored), required when signature is not `ignore` and a `.sig` is checked. */
     verificationKeys: z.array(secretRefSchema).default([]),
+    /** When set, only signatures by these keys are accepted (OpenPGP fingerprints, hex, as `gpg --fingerprint` prints them, spaces allowed). */
+    allowedSigners: z.array(openPgpFingerprintSchema).default([]),
     /** What decrypts: `openpgp` (openpgp.js, in process) or `gnupg` (a gpg child per file; every cipher GnuPG has). */
     engine: z.enum(['openpgp', 'gnupg']).default('openpgp'),
   })
@@ -74,7 +91,7 @@ export const providerConfigSchema = z
     exclude: z.array(z.string()).default([]),
     /** The bucket this provider lands in, optionally with a key prefix: `bucket` or `bucket/prefix`. */
     bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9!_.*'()/-]*)?$/, 'expected a bucket name (lowercase letters, digits, dots, hyphens), optionally followed by /prefix'),
-    decryption: decryptionSchema.default({ privateKeys: [], signature: 'if-present', verificationKeys: [], engine: 'openpgp' }),
+    decryption: decryptionSchema.default({ privateKeys: [], signature: 'if-present', verificationKeys: [], allowedSigners: [], engine: 'openpgp' }),
     /** Files of this provider processed at once; defaults to the global concurrency. */
     concurrency: z.number().int().min(1).max(64).optional(),
     /** When a source maps to a key another source owns: `fail` the file, or `keep-both` under a suffixed key. */

@@ -6,6 +6,7 @@ import { TYPES, type ProviderContext } from '../ports/identifiers.js';
 import type { Ledger, LedgerRecord, SupersededRecord } from '../ports/ledger.js';
 import type { ObjectStore, StagedObject, Staging } from '../ports/object-store.js';
 import type { RemoteFile, RemoteSource } from '../ports/remote-source.js';
+import { mergeProvenance, type FileProvenance } from '../ports/file-provenance.js';
 import type { Decryptor, FileContext, FileFilter, Router, SignatureVerifier, Unpacker } from '../ports/stages.js';
 import { BoundedOutput, ByteCounter, UnpackBudget } from '../streams/byte-limit.js';
 import { chain } from '../streams/chain.js';
@@ -80,7 +81,7 @@ export class FileProcessor {
 
       const signed = await this.signatures.verify(digest, fileContext);
       let plaintext: Readable = signed.stream;
-      const checks: Promise<void>[] = [signed.verified];
+      const checks: Promise<FileProvenance | void>[] = [signed.verified];
       if (plan.layers[0] === 'pgp') {
         // The ratio is measured against the ciphertext the decryptor has taken, not what was read.
         const ciphertext = new ByteCounter();
@@ -122,7 +123,7 @@ export class FileProcessor {
         plaintext.resume();
         await finished(plaintext);
       }
-      await Promise.all(checks);
+      const provenance = mergeProvenance(await Promise.all(checks));
       await finished(digest);
 
       // The provider's last word on the file as a whole (e.g. a manifest it must match).
@@ -142,7 +143,7 @@ export class FileProcessor {
       // Tells the catch below whether outputs may be visible (claims must then stay).
       const progress = { visible: false };
       try {
-        await this.commit(staging, file, context.provider, context.jobId, sha256, supersedes, progress);
+        await this.commit(staging, file, context.provider, context.jobId, sha256, { supersedes, provenance }, progress);
       } finally {
         committed = progress.visible;
       }
@@ -182,11 +183,12 @@ export class FileProcessor {
     provider: string,
     jobId: string,
     sha256: string,
-    supersedes: SupersededRecord | undefined,
+    about: { supersedes?: SupersededRecord; provenance?: FileProvenance },
     progress: { visible: boolean },
   ): Promise<void> {
     const source = { path: file.path, ...rawPathOf(file), size: file.size, mtimeMs: file.mtimeMs, sha256 };
-    await commitWithIntent(this.intents, this.ledger, this.store, staging, intentFor(provider, jobId, source, staging, supersedes), progress);
+    const intent = intentFor(provider, jobId, source, staging, about.supersedes, about.provenance);
+    await commitWithIntent(this.intents, this.ledger, this.store, staging, intent, progress);
   }
 
   /**

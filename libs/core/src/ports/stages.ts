@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { UnpackBudget } from '../streams/byte-limit.js';
+import type { FileProvenance } from './file-provenance.js';
 import type { StagedObject } from './object-store.js';
 import type { RemoteFile } from './remote-source.js';
 
@@ -21,14 +22,15 @@ export interface FileContext {
 /** The result of decryption: plaintext bytes; the stream errors if integrity or signature checks fail. */
 export interface Decrypted {
   readonly stream: Readable;
-  /** Resolves when the whole message was read and every check passed; rejects otherwise. */
-  readonly verified: Promise<void>;
+  /** Resolves when the whole message was read and every check passed (with the key that decrypted it, when known); rejects otherwise. */
+  readonly verified: Promise<FileProvenance | void>;
 }
 
 /** A stream that is being checked as it flows; `verified` settles once the check is done. */
 export interface Checked {
   readonly stream: Readable;
-  readonly verified: Promise<void>;
+  /** Settles once the check is done; may resolve with who vouched for the file (the signer). */
+  readonly verified: Promise<FileProvenance | void>;
 }
 
 /** Checks a file's detached signature over the bytes as delivered, per the provider's policy. */
