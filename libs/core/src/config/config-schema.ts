@@ -7,6 +7,31 @@ export const secretRefSchema = z
   .string()
   .regex(SECRET_REF_PATTERN, 'expected a secret reference such as env:NAME or file:PATH, never the secret itself');
 
+/** An SSH host key fingerprint as `ssh-keygen -l` prints it. */
+const sshFingerprintSchema = z.string().regex(/^SHA256:[A-Za-z0-9+/=]+$/, 'expected SHA256:<base64> as ssh-keygen -l prints it');
+
+/** A SOCKS5 (`socks5://host:port`) or HTTP CONNECT (`http://host:port`) proxy in front of an SFTP server. */
+const sftpProxySchema = z
+  .object({
+    url: z.string().regex(/^(socks5|http):\/\/[^/@]+(:\d+)?\/?$/, 'expected socks5://host:port or http://host:port (credentials go in username and password)'),
+    username: secretRefSchema.optional(),
+    password: secretRefSchema.optional(),
+  })
+  .strict();
+
+/** An SSH jump host (bastion): its own URL, pinned host key and credentials. */
+const jumpHostSchema = z
+  .object({
+    url: z.string().regex(/^ssh:\/\/[^:@/]+@[^/]+\/?$/, 'expected ssh://user@host:port'),
+    hostKey: z.union([sshFingerprintSchema, z.array(sshFingerprintSchema).min(1)]).optional(),
+    knownHosts: z.string().optional(),
+    acceptUnknownHostKey: z.boolean().default(false),
+    privateKey: secretRefSchema.optional(),
+    privateKeyPassphrase: secretRefSchema.optional(),
+    password: secretRefSchema.optional(),
+  })
+  .strict();
+
 const sourceObjectSchema = z
   .object({
     /** `file://PATH` (local folder) or `sftp://user@host:port/path`. */
@@ -17,8 +42,8 @@ const sourceObjectSchema = z
     minAgeSeconds: z.number().nonnegative().default(0),
     /** Look twice this many milliseconds apart; a file whose size changed is left for the next run. */
     stabilityCheckMs: z.number().int().nonnegative().default(0),
-    /** SFTP: pinned host key as `SHA256:<base64>` (as `ssh-keygen -lf` prints it). */
-    hostKey: z.string().regex(/^SHA256:[A-Za-z0-9+/=]+$/, 'expected SHA256:<base64> as ssh-keygen -l prints it').optional(),
+    /** SFTP: pinned host key as `SHA256:<base64>` (as `ssh-keygen -lf` prints it), or several (old and new during a rotation). */
+    hostKey: z.union([sshFingerprintSchema, z.array(sshFingerprintSchema).min(1)]).optional(),
     /** SFTP: a known_hosts file to pin the host key from. */
     knownHosts: z.string().optional(),
     /** SFTP: first contact only: accept an unpinned host key, log it loudly and print its fingerprint to pin. */
@@ -35,6 +60,10 @@ const sourceObjectSchema = z
     connections: z.number().int().min(1).max(16).default(2),
     /** SFTP: reconnect attempts when a transfer drops mid-file. */
     resumeRetries: z.number().int().min(0).max(20).default(5),
+    /** SFTP: reach the server through a SOCKS5 or HTTP CONNECT proxy. */
+    proxy: sftpProxySchema.optional(),
+    /** SFTP: reach the server through an SSH jump host (bastion). */
+    jumpHost: jumpHostSchema.optional(),
   })
   .strict();
 

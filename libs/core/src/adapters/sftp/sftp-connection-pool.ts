@@ -1,4 +1,5 @@
 import SftpClient from 'ssh2-sftp-client';
+import type { Duplex } from 'node:stream';
 import type { ConnectConfig, SFTPWrapper } from 'ssh2';
 import { OctoError } from '../../errors/octo-error.js';
 import type { Logger } from '../../ports/logger.js';
@@ -23,6 +24,8 @@ export interface SftpConnectOptions {
   readonly connectTimeoutMs: number;
   readonly keepaliveIntervalMs: number;
   readonly logger: Logger;
+  /** Opens the stream each connection rides on (a proxy or jump host); a direct TCP connection when absent. */
+  readonly openSocket?: () => Promise<Duplex>;
 }
 
 /** A connection borrowed from the pool. */
@@ -150,6 +153,7 @@ export class SftpConnectionPool {
     const { host, port, username, pin, logger } = this.options;
     const target = `${username}@${host}:${port}`;
     const credentials = await this.options.credentials();
+    const sock = this.options.openSocket ? await this.options.openSocket() : undefined;
     let refusal: OctoError | undefined;
     const state: { connection?: Connection } = {};
     const markDead = () => {
@@ -166,6 +170,7 @@ export class SftpConnectionPool {
     const config: ConnectConfig = {
       host,
       port,
+      ...(sock ? { sock } : {}),
       username,
       privateKey: credentials.privateKey,
       passphrase: credentials.passphrase,
@@ -185,7 +190,7 @@ export class SftpConnectionPool {
     };
     if (pin.kind === 'known-hosts') {
       // Ask for the key types the file pins, so a server with several host keys shows a pinned one.
-      const types = [...new Set(pin.entries.filter((entry) => !entry.revoked).flatMap((entry) => hostKeyAlgorithmsFor(entry.keyType)))];
+      const types = [...new Set(pin.entries.filter((entry) => !entry.revoked && !entry.certAuthority).flatMap((entry) => hostKeyAlgorithmsFor(entry.keyType)))];
       if (types.length > 0) config.algorithms = { serverHostKey: types as never };
     }
     try {
