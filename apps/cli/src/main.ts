@@ -1,5 +1,6 @@
 import { OctoError } from '@octo/core';
 import yargs from 'yargs';
+import { checkCommand } from './commands/check.js';
 import { hostkeyCommand } from './commands/hostkey.js';
 import { pendingCommand } from './commands/pending.js';
 import { ledgerCommand } from './commands/ledger.js';
@@ -30,6 +31,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       .command(ledgerCommand as never)
       .command(serveCommand as never)
       .command(hostkeyCommand as never)
+      .command(checkCommand as never)
       .demandCommand(1, 'name a command: sync, providers, pending, ledger, serve, check, hostkey')
       .strict()
       .epilogue(

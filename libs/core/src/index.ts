@@ -36,6 +36,7 @@ export * from './adapters/sftp/sftp-read-stream.js';
 export * from './adapters/sftp/sftp-remote-source.js';
 export * from './adapters/sftp/host-key-scan.js';
 export * from './adapters/sftp/scan-source-host-keys.js';
+export * from './check/provider-check.js';
 export * from './adapters/s3/s3-url.js';
 export * from './adapters/s3/part-size.js';
 export * from './adapters/s3/multipart-etag.js';

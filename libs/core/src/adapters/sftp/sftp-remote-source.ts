@@ -19,6 +19,7 @@ import { SftpReadStream } from './sftp-read-stream.js';
 import { parseSftpUrl, type SftpTarget } from './sftp-url.js';
 import { hostKeyPinFromConfig } from './host-key-pin.js';
 import { sshRouteFromConfig, type SshRoute } from './ssh-route.js';
+import { probeSftpConnection, type ProbeStage } from './sftp-connection-probe.js';
 import { backoffMs, withTimeout } from '../../util/timing.js';
 
 /** Connect attempts per listing or stat before it fails: a server that did not answer twice is not answering. */
@@ -142,6 +143,12 @@ export class SftpRemoteSource implements RemoteSource {
     if (stats.size > maxBytes) throw new OctoError('source', `${filePath} is ${stats.size} bytes, more than the ${maxBytes} expected`);
     const stream = await this.open({ path: filePath, ...(rawPath === undefined ? {} : { rawPath }), size: stats.size, mtimeMs: stats.mtime * 1000 });
     return buffer(stream);
+  }
+
+  /** For `octo check`: the handshake with the pinned host key and the login, each reported on its own. */
+  probeConnection(): Promise<{ connect: ProbeStage; login?: ProbeStage }> {
+    const { target, credentials, pin, route } = this.options;
+    return probeSftpConnection({ target, credentials, pin, connectTimeoutMs: this.options.connectTimeoutMs ?? 20_000, ...(route ? { route } : {}) });
   }
 
   async close(): Promise<void> {
