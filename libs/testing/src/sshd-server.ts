@@ -57,6 +57,10 @@ export interface SshdOptions {
   readonly keepDir?: boolean;
   /** Use this folder instead of a fresh temp one. */
   readonly dir?: string;
+  /** sshd's MaxSessions (sessions per connection; default 64). A partner's server with 1 allows one SFTP channel per connection. */
+  readonly maxSessions?: number;
+  /** More sshd_config lines, e.g. `Ciphers aes256-cbc` for a legacy server. */
+  readonly extraConfig?: readonly string[];
 }
 
 /**
@@ -107,7 +111,8 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdServer> 
       // Keys live in a temp folder whose parents sshd does not own.
       'StrictModes no',
       'MaxStartups 64',
-      'MaxSessions 64',
+      `MaxSessions ${options.maxSessions ?? 64}`,
+      ...(options.extraConfig ?? []),
       'LogLevel ERROR',
       'Subsystem sftp internal-sftp',
       '',

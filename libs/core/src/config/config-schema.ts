@@ -10,6 +10,16 @@ export const secretRefSchema = z
 /** An SSH host key fingerprint as `ssh-keygen -l` prints it. */
 const sshFingerprintSchema = z.string().regex(/^SHA256:[A-Za-z0-9+/=]+$/, 'expected SHA256:<base64> as ssh-keygen -l prints it');
 
+/** SSH algorithm lists by kind, in ssh2's names (e.g. `cipher: [aes256-cbc]`, `kex: [diffie-hellman-group14-sha1]`). */
+const sshAlgorithmsSchema = z
+  .object({
+    kex: z.array(z.string()).min(1).optional(),
+    cipher: z.array(z.string()).min(1).optional(),
+    serverHostKey: z.array(z.string()).min(1).optional(),
+    hmac: z.array(z.string()).min(1).optional(),
+  })
+  .strict();
+
 /** A SOCKS5 (`socks5://host:port`) or HTTP CONNECT (`http://host:port`) proxy in front of an SFTP server. */
 const sftpProxySchema = z
   .object({
@@ -60,6 +70,14 @@ const sourceObjectSchema = z
     connections: z.number().int().min(1).max(16).default(2),
     /** SFTP: reconnect attempts when a transfer drops mid-file. */
     resumeRetries: z.number().int().min(0).max(20).default(5),
+    /** SFTP: answer the server's keyboard-interactive prompts with source.password (servers that offer no plain password login). */
+    keyboardInteractive: z.boolean().optional(),
+    /** SFTP: the SSH algorithms to offer, replacing ssh2's defaults per kind: an explicit, logged opt-in for a legacy partner. */
+    algorithms: sshAlgorithmsSchema.optional(),
+    /** SFTP: files read at once over one connection (some servers allow few open handles). */
+    maxOpenFiles: z.number().int().min(1).max(64).optional(),
+    /** SFTP: several read requests in flight per file (default); false reads one request at a time, for servers that break under parallel reads. */
+    parallelReads: z.boolean().optional(),
     /** SFTP: reach the server through a SOCKS5 or HTTP CONNECT proxy. */
     proxy: sftpProxySchema.optional(),
     /** SFTP: reach the server through an SSH jump host (bastion). */

@@ -20,6 +20,7 @@ import { parseSftpUrl, type SftpTarget } from './sftp-url.js';
 import { hostKeyPinFromConfig } from './host-key-pin.js';
 import { sshRouteFromConfig, type SshRoute } from './ssh-route.js';
 import { probeSftpConnection, type ProbeStage } from './sftp-connection-probe.js';
+import { sftpQuirksFromConfig, type SftpQuirks } from './sftp-quirks.js';
 import { backoffMs, withTimeout } from '../../util/timing.js';
 
 /** Connect attempts per listing or stat before it fails: a server that did not answer twice is not answering. */
@@ -55,6 +56,8 @@ export interface SftpRemoteSourceOptions {
   readonly retryBaseDelayMs?: number;
   /** A proxy or jump host the connections go through. */
   readonly route?: SshRoute;
+  /** The connection settings of a partner's server as it is (`source.algorithms`, `keyboardInteractive`, `maxOpenFiles`). */
+  readonly quirks?: SftpQuirks;
   readonly logger?: Logger;
 }
 
@@ -93,6 +96,7 @@ export class SftpRemoteSource implements RemoteSource {
       resumeRetries: config.resumeRetries,
       logger: deps.logger,
       ...withRoute(sshRouteFromConfig(config, deps)),
+      ...sftpQuirksFromConfig(config, deps.logger),
       credentials: async () => ({
         privateKey: config.privateKey ? await deps.secrets.resolveBytes(config.privateKey) : undefined,
         passphrase: config.privateKeyPassphrase ? await deps.secrets.resolvePassphrase(config.privateKeyPassphrase) : undefined,
@@ -173,6 +177,7 @@ export class SftpRemoteSource implements RemoteSource {
           keepaliveIntervalMs: this.options.keepaliveIntervalMs ?? 10_000,
           logger: this.logger,
           ...(route ? { openSocket: () => route.open(this.options.target.host, this.options.target.port) } : {}),
+          ...this.options.quirks,
         });
       })();
       // A refused pin is reported each time until fixed; do not cache the failure.
