@@ -52,6 +52,8 @@ const sourceObjectSchema = z
     minAgeSeconds: z.number().nonnegative().default(0),
     /** Look twice this many milliseconds apart; a file whose size changed is left for the next run. */
     stabilityCheckMs: z.number().int().nonnegative().default(0),
+    /** At most this many files per run, oldest first; the next run continues with the rest. */
+    maxFilesPerPoll: z.number().int().positive().optional(),
     /** SFTP: pinned host key as `SHA256:<base64>` (as `ssh-keygen -lf` prints it), or several (old and new during a rotation). */
     hostKey: z.union([sshFingerprintSchema, z.array(sshFingerprintSchema).min(1)]).optional(),
     /** SFTP: a known_hosts file to pin the host key from. */
