@@ -12,6 +12,7 @@ import { startSshd, type SshdServer } from './sshd-server.js';
 
 let legacy: SshdServer;
 let single: SshdServer;
+let certified: SshdServer;
 const opened: SftpRemoteSource[] = [];
 const files = Array.from({ length: 6 }, (_, i) => [`f${i}.csv`, `id\n${i}\n`.repeat(2000 + i)] as const);
 
@@ -41,14 +42,18 @@ function source(sshd: SshdServer, overrides: Partial<SourceConfig> = {}, logger:
 }
 
 beforeAll(async () => {
-  [legacy, single] = await Promise.all([startSshd({ extraConfig: ['Ciphers aes256-cbc'] }), startSshd({ maxSessions: 1 })]);
+  [legacy, single, certified] = await Promise.all([
+    startSshd({ extraConfig: ['Ciphers aes256-cbc'] }),
+    startSshd({ maxSessions: 1 }),
+    startSshd({ hostCertificate: true }),
+  ]);
   for (const [name, body] of files) await writeFile(path.join(single.dropDir, name), body);
   await writeFile(path.join(legacy.dropDir, 'old.csv'), 'id\n1\n');
 }, 60_000);
 
 afterAll(async () => {
   for (const created of opened) await created.close();
-  await Promise.all([legacy?.stop(), single?.stop()]);
+  await Promise.all([legacy?.stop(), single?.stop(), certified?.stop()]);
 });
 
 describe('source.algorithms', () => {
@@ -66,6 +71,23 @@ describe('source.algorithms', () => {
     expect(logger.warnings).toEqual([
       `source sftp://${legacy.user}@127.0.0.1:${legacy.port}${legacy.dropDir} offers only the SSH algorithms set in source.algorithms (cipher=aes256-cbc) instead of ssh2's defaults: an opt-in for a legacy server; remove it once the partner upgrades`,
     ]);
+  });
+});
+
+describe('a server with a CA-signed host key', () => {
+  it('should refuse a host trusted only through @cert-authority, saying why and printing the key to pin', async () => {
+    const error = await octoFailure(source(certified, { hostKey: undefined, knownHosts: certified.caKnownHostsFile! }).list());
+    expect(error.kind).toBe('hostkey');
+    expect(error.message).toBe(
+      `${certified.caKnownHostsFile} trusts [127.0.0.1]:${certified.port} only through @cert-authority lines, and Octo's SSH library (ssh2) cannot check host certificates. ` +
+        `The server presented ${certified.hostKeyFingerprint} (ssh-ed25519): confirm it with the partner and pin it as well (octo hostkey scan prints the line). Nothing was downloaded.`,
+    );
+  });
+
+  it('should connect when the host key is pinned beside the @cert-authority line', async () => {
+    const both = path.join(certified.dir, 'known_hosts_both');
+    await writeFile(both, (await readFile(certified.caKnownHostsFile!, 'utf8')) + (await readFile(certified.knownHostsFile, 'utf8')));
+    expect(await source(certified, { hostKey: undefined, knownHosts: both }).list()).toEqual([]);
   });
 });
 
