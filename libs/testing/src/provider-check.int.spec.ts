@@ -136,6 +136,25 @@ describe('octo check', () => {
     expect(result.steps[3]!.detail).toContain(`authentication failed for ${stack.sshd.user}@127.0.0.1:${stack.sshd.port}: the server refused the private key`);
   }, 60_000);
 
+  it('should print a table per provider on a terminal-less run, and refuse a command line that names nothing', async () => {
+    const run = await runOctoCli(['check', 'locked', '--config', configPath], { env: TEST_AWS_ENV });
+    const lines = run.stdout.split('\n');
+    expect(lines[0]).toBe('locked: NOT ready');
+    expect(lines[1]).toMatch(/^step\s+status\s+time\s+detail$/);
+    expect(lines.filter((line) => /^(secrets|keys|connect|login|list|read|bucket)\s/.test(line)).map((line) => line.split(/\s+/).slice(0, 2).join(' '))).toEqual([
+      'secrets pass',
+      'keys skip',
+      'connect pass',
+      'login fail',
+      'list skip',
+      'read skip',
+      'bucket pass',
+    ]);
+    const usage = await runOctoCli(['check', '--config', configPath]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('octo: name the providers to check, or --all');
+  }, 60_000);
+
   it('--all: should check every provider, one JSON line each', async () => {
     const run = await runOctoCli(['check', '--all', '--json', '--config', configPath], { env: TEST_AWS_ENV });
     expect(run.code).toBe(2);
