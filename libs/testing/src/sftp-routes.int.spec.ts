@@ -118,6 +118,15 @@ describe('SFTP through a proxy', () => {
     await s.close();
   });
 
+  it('HTTP CONNECT: should send the proxy credentials from their secret references, as Basic auth', async () => {
+    process.env['OCTO_TEST_PROXY_USER'] = 'octo';
+    process.env['OCTO_TEST_PROXY_PASS'] = 'proxy pass';
+    const s = source({ proxy: { url: `http://127.0.0.1:${connectProxy.port}`, username: 'env:OCTO_TEST_PROXY_USER', password: 'env:OCTO_TEST_PROXY_PASS' } });
+    expect((await s.list()).map((f) => f.path)).toEqual(['a.csv']);
+    expect(connectProxy.authorizations.at(-1)).toBe(`Basic ${Buffer.from('octo:proxy pass').toString('base64')}`);
+    await s.close();
+  });
+
   it('HTTP CONNECT: should report a tunnel the proxy refuses with its status line', async () => {
     const s = source({ url: `sftp://${sftp.user}@localhost:${sftp.port}${sftp.dropDir}`, proxy: { url: `http://127.0.0.1:${connectProxy.port}` } });
     const error = await octoFailure(s.list());
