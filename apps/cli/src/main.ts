@@ -1,5 +1,7 @@
 import { OctoError } from '@octo/core';
 import yargs from 'yargs';
+import { checkCommand } from './commands/check.js';
+import { hostkeyCommand } from './commands/hostkey.js';
 import { pendingCommand } from './commands/pending.js';
 import { ledgerCommand } from './commands/ledger.js';
 import { providersCommand } from './commands/providers.js';
@@ -28,7 +30,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       .command(pendingCommand as never)
       .command(ledgerCommand as never)
       .command(serveCommand as never)
-      .demandCommand(1, 'name a command: sync, providers, pending, ledger, serve')
+      .command(hostkeyCommand as never)
+      .command(checkCommand as never)
+      .demandCommand(1, 'name a command: sync, providers, pending, ledger, serve, check, hostkey')
       .strict()
       .epilogue(
         'Exit status: 0 every file succeeded (or nothing to do); 1 some files failed; 2 fatal (bad config or usage, unknown provider, unreachable source or store); 130 cancelled.',

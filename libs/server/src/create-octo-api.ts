@@ -23,6 +23,7 @@ import { RequestValidationError, ResponseValidationError, zodSerializerCompiler,
 import { JobService } from './jobs/job-service.js';
 import { coreLogger, createApiLogger } from './logging.js';
 import { OctoMetrics } from './metrics/octo-metrics.js';
+import { registerCheckRoutes } from './routes/check-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerJobRoutes } from './routes/job-routes.js';
 import { registerProviderRoutes } from './routes/provider-routes.js';
@@ -207,6 +208,7 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
   registerHealthRoutes(app, { runtime, metrics, storeFor });
   registerProviderRoutes(app, { runtime, jobs, config });
   registerLedgerRoutes(app, { runtime });
+  registerCheckRoutes(app, { runtime });
   registerJobRoutes(app, { jobs, config });
   app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
 

@@ -8,6 +8,7 @@ export * from './managed-process.js';
 export * from './sshd-server.js';
 export * from './moto-s3-server.js';
 export * from './fault-proxy.js';
+export * from './connect-proxy.js';
 export * from './keystream-file.js';
 export * from './s3-inspect.js';
 export * from './config-files.js';

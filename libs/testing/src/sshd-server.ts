@@ -30,6 +30,8 @@ export interface SshdServer {
   /** The server also has an RSA host key: its fingerprint, and a known_hosts file pinning only it. */
   readonly rsaHostKeyFingerprint: string;
   readonly rsaKnownHostsFile: string;
+  /** With `hostCertificate`: a known_hosts file whose only line is `@cert-authority [127.0.0.1]:port <the CA's key>`. */
+  readonly caKnownHostsFile?: string;
   /** The user's private key (OpenSSH format, no passphrase); its public half is authorized. */
   readonly userKeyFile: string;
   /** A private key that is NOT authorized (for wrong-key tests). */
@@ -57,6 +59,12 @@ export interface SshdOptions {
   readonly keepDir?: boolean;
   /** Use this folder instead of a fresh temp one. */
   readonly dir?: string;
+  /** sshd's MaxSessions (sessions per connection; default 64). A partner's server with 1 allows one SFTP channel per connection. */
+  readonly maxSessions?: number;
+  /** More sshd_config lines, e.g. `Ciphers aes256-cbc` for a legacy server. */
+  readonly extraConfig?: readonly string[];
+  /** Sign the ed25519 host key with a test CA (`ssh-keygen -s`) and serve the certificate (`HostCertificate`). */
+  readonly hostCertificate?: boolean;
 }
 
 /**
@@ -90,6 +98,17 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdServer> 
 
   const port = await freePort();
   const user = os.userInfo().username;
+  const certificateLines: string[] = [];
+  let caKnownHostsFile: string | undefined;
+  if (options.hostCertificate) {
+    const caKey = path.join(dir, 'host_ca');
+    if (!existsSync(caKey)) await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'octo-test-ca', '-f', caKey]);
+    await run('ssh-keygen', ['-q', '-s', caKey, '-I', 'octo-test-host', '-h', '-n', '127.0.0.1', `${hostKey}.pub`]);
+    certificateLines.push(`HostCertificate ${hostKey}-cert.pub`);
+    const ca = (await readFile(`${caKey}.pub`, 'utf8')).trim().split(/\s+/);
+    caKnownHostsFile = path.join(dir, 'known_hosts_ca');
+    await writeFile(caKnownHostsFile, `@cert-authority [127.0.0.1]:${port} ${ca[0]} ${ca[1]}\n`);
+  }
   const config = path.join(dir, 'sshd_config');
   await writeFile(
     config,
@@ -97,6 +116,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdServer> 
       `ListenAddress 127.0.0.1:${port}`,
       `HostKey ${hostKey}`,
       `HostKey ${rsaHostKey}`,
+      ...certificateLines,
       `PidFile none`,
       `AuthorizedKeysFile ${authorizedKeys}`,
       'PubkeyAuthentication yes',
@@ -107,7 +127,8 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdServer> 
       // Keys live in a temp folder whose parents sshd does not own.
       'StrictModes no',
       'MaxStartups 64',
-      'MaxSessions 64',
+      `MaxSessions ${options.maxSessions ?? 64}`,
+      ...(options.extraConfig ?? []),
       'LogLevel ERROR',
       'Subsystem sftp internal-sftp',
       '',
@@ -143,6 +164,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdServer> 
     knownHostsFile,
     rsaHostKeyFingerprint,
     rsaKnownHostsFile,
+    ...(caKnownHostsFile ? { caKnownHostsFile } : {}),
     userKeyFile: userKey,
     otherUserKeyFile: otherKey,
     protectedUserKeyFile: protectedKey,

@@ -7,6 +7,41 @@ export const secretRefSchema = z
   .string()
   .regex(SECRET_REF_PATTERN, 'expected a secret reference such as env:NAME or file:PATH, never the secret itself');
 
+/** An SSH host key fingerprint as `ssh-keygen -l` prints it. */
+const sshFingerprintSchema = z.string().regex(/^SHA256:[A-Za-z0-9+/=]+$/, 'expected SHA256:<base64> as ssh-keygen -l prints it');
+
+/** SSH algorithm lists by kind, in ssh2's names (e.g. `cipher: [aes256-cbc]`, `kex: [diffie-hellman-group14-sha1]`). */
+const sshAlgorithmsSchema = z
+  .object({
+    kex: z.array(z.string()).min(1).optional(),
+    cipher: z.array(z.string()).min(1).optional(),
+    serverHostKey: z.array(z.string()).min(1).optional(),
+    hmac: z.array(z.string()).min(1).optional(),
+  })
+  .strict();
+
+/** A SOCKS5 (`socks5://host:port`) or HTTP CONNECT (`http://host:port`) proxy in front of an SFTP server. */
+const sftpProxySchema = z
+  .object({
+    url: z.string().regex(/^(socks5|http):\/\/[^/@]+(:\d+)?\/?$/, 'expected socks5://host:port or http://host:port (credentials go in username and password)'),
+    username: secretRefSchema.optional(),
+    password: secretRefSchema.optional(),
+  })
+  .strict();
+
+/** An SSH jump host (bastion): its own URL, pinned host key and credentials. */
+const jumpHostSchema = z
+  .object({
+    url: z.string().regex(/^ssh:\/\/[^:@/]+@[^/]+\/?$/, 'expected ssh://user@host:port'),
+    hostKey: z.union([sshFingerprintSchema, z.array(sshFingerprintSchema).min(1)]).optional(),
+    knownHosts: z.string().optional(),
+    acceptUnknownHostKey: z.boolean().default(false),
+    privateKey: secretRefSchema.optional(),
+    privateKeyPassphrase: secretRefSchema.optional(),
+    password: secretRefSchema.optional(),
+  })
+  .strict();
+
 const sourceObjectSchema = z
   .object({
     /** `file://PATH` (local folder) or `sftp://user@host:port/path`. */
@@ -17,8 +52,10 @@ const sourceObjectSchema = z
     minAgeSeconds: z.number().nonnegative().default(0),
     /** Look twice this many milliseconds apart; a file whose size changed is left for the next run. */
     stabilityCheckMs: z.number().int().nonnegative().default(0),
-    /** SFTP: pinned host key as `SHA256:<base64>` (as `ssh-keygen -lf` prints it). */
-    hostKey: z.string().regex(/^SHA256:[A-Za-z0-9+/=]+$/, 'expected SHA256:<base64> as ssh-keygen -l prints it').optional(),
+    /** At most this many files per run, oldest first; the next run continues with the rest. */
+    maxFilesPerPoll: z.number().int().positive().optional(),
+    /** SFTP: pinned host key as `SHA256:<base64>` (as `ssh-keygen -lf` prints it), or several (old and new during a rotation). */
+    hostKey: z.union([sshFingerprintSchema, z.array(sshFingerprintSchema).min(1)]).optional(),
     /** SFTP: a known_hosts file to pin the host key from. */
     knownHosts: z.string().optional(),
     /** SFTP: first contact only: accept an unpinned host key, log it loudly and print its fingerprint to pin. */
@@ -35,6 +72,18 @@ const sourceObjectSchema = z
     connections: z.number().int().min(1).max(16).default(2),
     /** SFTP: reconnect attempts when a transfer drops mid-file. */
     resumeRetries: z.number().int().min(0).max(20).default(5),
+    /** SFTP: answer the server's keyboard-interactive prompts with source.password (servers that offer no plain password login). */
+    keyboardInteractive: z.boolean().optional(),
+    /** SFTP: the SSH algorithms to offer, replacing ssh2's defaults per kind: an explicit, logged opt-in for a legacy partner. */
+    algorithms: sshAlgorithmsSchema.optional(),
+    /** SFTP: files read at once over one connection (some servers allow few open handles). */
+    maxOpenFiles: z.number().int().min(1).max(64).optional(),
+    /** SFTP: several read requests in flight per file (default); false reads one request at a time, for servers that break under parallel reads. */
+    parallelReads: z.boolean().optional(),
+    /** SFTP: reach the server through a SOCKS5 or HTTP CONNECT proxy. */
+    proxy: sftpProxySchema.optional(),
+    /** SFTP: reach the server through an SSH jump host (bastion). */
+    jumpHost: jumpHostSchema.optional(),
   })
   .strict();
 
@@ -44,18 +93,35 @@ export const sourceSchema = z
   .transform((value) => (typeof value === 'string' ? { url: value } : value))
   .pipe(sourceObjectSchema);
 
+/** An OpenPGP fingerprint (40 or 64 hex digits), normalised to upper case without spaces. */
+const openPgpFingerprintSchema = z
+  .string()
+  .transform((value) => value.replace(/\s+/g, '').toUpperCase())
+  .pipe(z.string().regex(/^([0-9A-F]{40}|[0-9A-F]{64})$/, 'expected an OpenPGP fingerprint: 40 (or 64) hex digits, as gpg --fingerprint prints it'));
+
 export const decryptionSchema = z
   .object({
     /** For messages encrypted with a passphrase (symmetric). */
     passphrase: secretRefSchema.optional(),
     /** For messages encrypted to a public key: the armored private keys. */
     privateKeys: z
-      .array(z.object({ key: secretRefSchema, passphrase: secretRefSchema.optional() }).strict())
+      .array(
+        z
+          .object({
+            key: secretRefSchema,
+            passphrase: secretRefSchema.optional(),
+            /** From this date (YYYY-MM-DD, UTC) the key still decrypts, but each use is reported, and `octo check` says so. */
+            retiresAt: z.iso.date('expected a date as YYYY-MM-DD').optional(),
+          })
+          .strict(),
+      )
       .default([]),
     /** Detached signatures: `required` refuses a file without a good `.sig`; `if-present` checks one when found. */
     signature: z.enum(['required', 'if-present', 'ignore']).default('if-present'),
     /** Public keys that signatures must come from (armored), required when signature is not `ignore` and a `.sig` is checked. */
     verificationKeys: z.array(secretRefSchema).default([]),
+    /** When set, only signatures by these keys are accepted (OpenPGP fingerprints, hex, as `gpg --fingerprint` prints them, spaces allowed). */
+    allowedSigners: z.array(openPgpFingerprintSchema).default([]),
     /** What decrypts: `openpgp` (openpgp.js, in process) or `gnupg` (a gpg child per file; every cipher GnuPG has). */
     engine: z.enum(['openpgp', 'gnupg']).default('openpgp'),
   })
@@ -74,7 +140,7 @@ export const providerConfigSchema = z
     exclude: z.array(z.string()).default([]),
     /** The bucket this provider lands in, optionally with a key prefix: `bucket` or `bucket/prefix`. */
     bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9!_.*'()/-]*)?$/, 'expected a bucket name (lowercase letters, digits, dots, hyphens), optionally followed by /prefix'),
-    decryption: decryptionSchema.default({ privateKeys: [], signature: 'if-present', verificationKeys: [], engine: 'openpgp' }),
+    decryption: decryptionSchema.default({ privateKeys: [], signature: 'if-present', verificationKeys: [], allowedSigners: [], engine: 'openpgp' }),
     /** Files of this provider processed at once; defaults to the global concurrency. */
     concurrency: z.number().int().min(1).max(64).optional(),
     /** When a source maps to a key another source owns: `fail` the file, or `keep-both` under a suffixed key. */

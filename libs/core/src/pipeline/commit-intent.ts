@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { text } from 'node:stream/consumers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OctoError } from '../errors/octo-error.js';
+import type { FileProvenance } from '../ports/file-provenance.js';
 import type { Ledger, LedgerRecord, SupersededRecord } from '../ports/ledger.js';
 import type { ObjectStore, StagedRef, Staging } from '../ports/object-store.js';
 import { markSourceComplete } from './completion-marker.js';
@@ -31,6 +32,8 @@ export interface CommitIntent {
   readonly outputs: readonly StagedRef[];
   /** A resend: the earlier record its ledger record supersedes. */
   readonly supersedes?: SupersededRecord;
+  /** The keys that decrypted and signed the file, carried into its ledger record. */
+  readonly provenance?: FileProvenance;
 }
 
 /** An intent as found in the store (the body may be unreadable: a write cut short). */
@@ -83,7 +86,14 @@ export class CommitIntents {
 }
 
 /** The intent for a file whose outputs are staged and about to be committed. */
-export function intentFor(provider: string, jobId: string, source: CommitIntent['source'], staging: Staging, supersedes?: SupersededRecord): CommitIntent {
+export function intentFor(
+  provider: string,
+  jobId: string,
+  source: CommitIntent['source'],
+  staging: Staging,
+  supersedes?: SupersededRecord,
+  provenance?: FileProvenance,
+): CommitIntent {
   return {
     version: 1,
     provider,
@@ -94,6 +104,7 @@ export function intentFor(provider: string, jobId: string, source: CommitIntent[
     source,
     outputs: staging.refs(),
     ...(supersedes ? { supersedes } : {}),
+    ...(provenance ? { provenance } : {}),
   };
 }
 
@@ -110,6 +121,7 @@ export function recordFor(intent: CommitIntent): LedgerRecord {
     jobId: intent.jobId,
     ingestedAt: new Date().toISOString(),
     ...(intent.supersedes ? { supersedes: intent.supersedes } : {}),
+    ...(intent.provenance ? { provenance: intent.provenance } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import type { RemoteFile, RemoteSource } from '../ports/remote-source.js';
 import type { Decryptor } from '../ports/decryptor.js';
 import type { FileContext } from '../ports/file-context.js';
 import type { FileHandler } from '../ports/file-handler.js';
+import { mergeProvenance, type FileProvenance } from '../ports/file-provenance.js';
 import type { Router } from '../ports/router.js';
 import type { SignatureVerifier } from '../ports/signature-verifier.js';
 import type { Unpacker } from '../ports/unpacker.js';
@@ -85,7 +86,7 @@ export class FileProcessor {
 
       const signed = await this.signatures.verify(digest, fileContext);
       let plaintext: Readable = signed.stream;
-      const checks: Promise<void>[] = [signed.verified];
+      const checks: Promise<FileProvenance | void>[] = [signed.verified];
       if (plan.layers[0] === 'pgp') {
         // The ratio is measured against the ciphertext the decryptor has taken, not what was read.
         const ciphertext = new ByteCounter();
@@ -130,7 +131,7 @@ export class FileProcessor {
         plaintext.resume();
         await finished(plaintext);
       }
-      await Promise.all(checks);
+      const provenance = mergeProvenance(await Promise.all(checks));
       await finished(digest);
 
       // The provider's last word on the file as a whole (e.g. a manifest it must match).
@@ -150,7 +151,7 @@ export class FileProcessor {
       // Tells the catch below whether outputs may be visible (claims must then stay).
       const progress = { visible: false };
       try {
-        await this.commit(staging, file, context.provider, context.jobId, sha256, supersedes, progress);
+        await this.commit(staging, file, context.provider, context.jobId, sha256, { supersedes, provenance }, progress);
       } finally {
         committed = progress.visible;
       }
@@ -190,11 +191,12 @@ export class FileProcessor {
     provider: string,
     jobId: string,
     sha256: string,
-    supersedes: SupersededRecord | undefined,
+    about: { supersedes?: SupersededRecord; provenance?: FileProvenance },
     progress: { visible: boolean },
   ): Promise<void> {
     const source = { path: file.path, ...rawPathOf(file), size: file.size, mtimeMs: file.mtimeMs, sha256 };
-    await commitWithIntent(this.intents, this.ledger, this.store, staging, intentFor(provider, jobId, source, staging, supersedes), progress);
+    const intent = intentFor(provider, jobId, source, staging, about.supersedes, about.provenance);
+    await commitWithIntent(this.intents, this.ledger, this.store, staging, intent, progress);
   }
 
   /**

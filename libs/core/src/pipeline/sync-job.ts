@@ -6,6 +6,7 @@ import { TYPES, type ProviderContext } from '../ports/identifiers.js';
 import type { FileResult, JobEvent, JobEventListener, JobStatus, JobSummary, PlannedConflict, PlannedFile, Progress } from '../ports/job-events.js';
 import type { Ledger } from '../ports/ledger.js';
 import { silentLogger, type Logger } from '../ports/logger.js';
+import { capPerPoll } from './cap-per-poll.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { RemoteFile, RemoteSource } from '../ports/remote-source.js';
 import type { FileHandler } from '../ports/file-handler.js';
@@ -75,7 +76,7 @@ export class SyncJob {
         return now !== undefined && now.size === file.size && now.mtimeMs === file.mtimeMs;
       });
     }
-    return pending;
+    return capPerPoll(pending, sourceConfig.maxFilesPerPoll, this.provider.name, this.logger);
   }
 
   /** Releases the source's connections (after {@link pending} alone). */

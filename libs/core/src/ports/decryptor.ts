@@ -1,11 +1,12 @@
 import type { Readable } from 'node:stream';
 import type { FileContext } from './file-context.js';
+import type { FileProvenance } from './file-provenance.js';
 
 /** The result of decryption: plaintext bytes; the stream errors if integrity or signature checks fail. */
 export interface Decrypted {
   readonly stream: Readable;
-  /** Resolves when the whole message was read and every check passed; rejects otherwise. */
-  readonly verified: Promise<void>;
+  /** Resolves when the whole message was read and every check passed (with the key that decrypted it, when known); rejects otherwise. */
+  readonly verified: Promise<FileProvenance | void>;
 }
 
 /** Turns an OpenPGP message (armored or binary) into plaintext bytes, streaming. */

@@ -1,5 +1,6 @@
 import type { RemoteFile } from './remote-source.js';
 import type { StagedObject } from './object-store.js';
+import type { FileProvenance } from './file-provenance.js';
 
 /** The record that marks a source file as done. */
 export interface LedgerRecord {
@@ -16,6 +17,8 @@ export interface LedgerRecord {
   readonly ingestedAt: string;
   /** A resend: the earlier record of the same source path that this delivery replaces. */
   readonly supersedes?: SupersededRecord;
+  /** The key that decrypted the file and the key that signed it, when it was encrypted to a key or signed. */
+  readonly provenance?: FileProvenance;
 }
 
 /** Which earlier delivery of a source path a record replaces (its ledger key and identity). */

@@ -17,6 +17,13 @@ const ledgerRecordSchema = z
     jobId: z.string(),
     ingestedAt: z.string(),
     supersedes: z.object({ record: z.string(), size: z.number(), mtimeMs: z.number(), sha256: z.string(), jobId: z.string() }).optional(),
+    provenance: z
+      .object({
+        decryptedBy: z.object({ fingerprint: z.string(), keyId: z.string() }).optional(),
+        signedBy: z.object({ keyId: z.string(), fingerprint: z.string(), signedAt: z.string() }).optional(),
+      })
+      .optional()
+      .describe('The key that decrypted the file and the key that signed it, when it was encrypted to a key or signed'),
   })
   .describe('One ingested source file: where it came from, what it was, where it landed, by which job, when');
 

@@ -4,6 +4,12 @@ import { OctoError } from '../../errors/octo-error.js';
 export interface KeyIdentity {
   readonly primary: string;
   readonly subkeys: readonly string[];
+  /** The primary key's fingerprint (hex, upper case). */
+  readonly fingerprint?: string;
+  /** Its position in `decryption.privateKeys`. */
+  readonly index?: number;
+  /** `decryption.privateKeys[].retiresAt`, when set (YYYY-MM-DD). */
+  readonly retiresAt?: string;
 }
 
 /** A configured decryption key that could not be loaded, and why. */

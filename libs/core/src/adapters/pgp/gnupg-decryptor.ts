@@ -7,6 +7,8 @@ import type { Decrypted, Decryptor } from '../../ports/decryptor.js';
 import type { FileContext } from '../../ports/file-context.js';
 import type { SecretResolver } from '../../secrets/secret-ref.js';
 import { DecryptionFailure } from './decryption-failure.js';
+import { RetiredKeyReporter } from './key-retirement.js';
+import type { FileProvenance } from '../../ports/file-provenance.js';
 import { GnuPgHome } from './gnupg-home.js';
 import { spawnGnuPg, type GnuPgProcess } from './gnupg-process.js';
 import { GnuPgVerdict, type GnuPgOffer } from './gnupg-verdict.js';
@@ -25,12 +27,15 @@ import { readOpenPgpInput } from './pgp-input.js';
 export class GnuPgDecryptor implements Decryptor {
   private home?: Promise<GnuPgHome>;
   private readonly running = new Set<GnuPgProcess>();
+  private readonly retired: RetiredKeyReporter;
 
   constructor(
     @inject(TYPES.ProviderContext) private readonly provider: ProviderContext,
     @inject(TYPES.SecretResolver) private readonly secrets: SecretResolver,
     @inject(TYPES.Logger) @optional() private readonly logger: Logger = silentLogger,
-  ) {}
+  ) {
+    this.retired = new RetiredKeyReporter(provider.name, logger);
+  }
 
   async decrypt(input: Readable, context: FileContext): Promise<Decrypted> {
     const home = await this.loadHome(context);
@@ -106,6 +111,10 @@ export class GnuPgDecryptor implements Decryptor {
         if (!out.destroyed) out.destroy(error);
         throw error;
       }
+      const decryptedBy = verdict.decryptedBy;
+      if (!decryptedBy) return undefined;
+      this.retired.used(home.identities.find((key) => key.fingerprint === decryptedBy.fingerprint), path);
+      return { decryptedBy } satisfies FileProvenance;
     });
     verified.catch(() => undefined);
     return { stream: out, verified };

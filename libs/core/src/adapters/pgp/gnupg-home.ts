@@ -158,7 +158,7 @@ export class GnuPgHome {
           continue;
         }
         if (passphrase !== undefined) for (const id of ids) keyPassphrases.set(id, passphrase);
-        identities.push({ primary: shown.primary, subkeys: shown.subkeys });
+        identities.push({ primary: shown.primary, subkeys: shown.subkeys, fingerprint: shown.fingerprint.toUpperCase(), index, ...(entry.retiresAt ? { retiresAt: entry.retiresAt } : {}) });
       }
       return new GnuPgHome(dir, identities, unusable, await resolveMessagePassphrase(config, secrets), keyPassphrases);
     } catch (error) {

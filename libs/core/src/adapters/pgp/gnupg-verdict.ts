@@ -23,6 +23,8 @@ const UNSUPPORTED_CODES = new Set([4 /* PUBKEY_ALGO */, 12 /* CIPHER_ALGO */, 69
  */
 export class GnuPgVerdict {
   readonly encTo: string[] = [];
+  /** From DECRYPTION_KEY: the primary fingerprint of the key that decrypted, and the (sub)key id it used. */
+  decryptedBy?: { fingerprint: string; keyId: string };
   readonly noSecretKey = new Set<string>();
   private symmetric = false;
   private symmetricBadPassphrase = false;
@@ -44,6 +46,10 @@ export class GnuPgVerdict {
 
   status(keyword: string, args: readonly string[]): void {
     switch (keyword) {
+      case 'DECRYPTION_KEY':
+        // DECRYPTION_KEY <subkey fingerprint> <primary fingerprint> <trust>
+        if (args[0] && args[1]) this.decryptedBy = { fingerprint: args[1].toUpperCase(), keyId: args[0].slice(-16).toUpperCase() };
+        break;
       case 'ENC_TO':
         if (args[0]) this.encTo.push(args[0].toUpperCase());
         break;

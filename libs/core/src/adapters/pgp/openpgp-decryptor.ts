@@ -9,6 +9,8 @@ import type { FileContext } from '../../ports/file-context.js';
 import type { SecretResolver } from '../../secrets/secret-ref.js';
 import { cfbQuickCheck } from './cfb-quick-check.js';
 import { DecryptionFailure } from './decryption-failure.js';
+import { RetiredKeyReporter } from './key-retirement.js';
+import type { FileProvenance } from '../../ports/file-provenance.js';
 import { loadOpenPgpKeyring, type OpenPgpKeyring } from './openpgp-keyring.js';
 import { pgpAlgorithms } from './pgp-algorithms.js';
 import { settleOrStall, stallGuard } from './stall-guard.js';
@@ -36,12 +38,15 @@ const ENGINE_HINT = ', or set decryption.engine: gnupg for this provider';
 @injectable()
 export class OpenPgpDecryptor implements Decryptor {
   private keyring?: Promise<OpenPgpKeyring>;
+  private readonly retired: RetiredKeyReporter;
 
   constructor(
     @inject(TYPES.ProviderContext) private readonly provider: ProviderContext,
     @inject(TYPES.SecretResolver) private readonly secrets: SecretResolver,
     @inject(TYPES.Logger) @optional() private readonly logger: Logger = silentLogger,
-  ) {}
+  ) {
+    this.retired = new RetiredKeyReporter(provider.name, logger);
+  }
 
   async decrypt(input: Readable, context: FileContext): Promise<Decrypted> {
     const keyring = await this.loadKeyring(context);
@@ -57,7 +62,8 @@ export class OpenPgpDecryptor implements Decryptor {
       throw this.explain(error, source, context, false);
     }
 
-    const { keys, unverified } = await this.sessionKeys(message, keyring, context);
+    const { keys, unverified, decryptedBy } = await this.sessionKeys(message, keyring, context);
+    if (decryptedBy) this.retired.used(keyring.identities.find((key) => key.fingerprint === decryptedBy.fingerprint), context.file.path);
     let data: WebBytes;
     let text = false;
     const layers: openpgp.Message<WebBytes>[] = [message];
@@ -95,8 +101,9 @@ export class OpenPgpDecryptor implements Decryptor {
         if (!out.readableEnded) reject(new OctoError('decrypt', `${context.file.path}: decryption stopped before the end of the message`));
       });
     });
-    ended.catch(() => undefined);
-    return { stream: out, verified: ended };
+    const verified = ended.then((): FileProvenance | void => (decryptedBy ? { decryptedBy } : undefined));
+    verified.catch(() => undefined);
+    return { stream: out, verified };
   }
 
   /**
@@ -104,7 +111,11 @@ export class OpenPgpDecryptor implements Decryptor {
    * gets its own message: no key of ours, a key of ours that did not load, a wrong passphrase,
    * an unsupported cipher. `unverified` is true when a passphrase's key could not be checked early.
    */
-  private async sessionKeys(message: openpgp.Message<WebBytes>, keyring: OpenPgpKeyring, context: FileContext): Promise<{ keys: SessionKey[]; unverified: boolean }> {
+  private async sessionKeys(
+    message: openpgp.Message<WebBytes>,
+    keyring: OpenPgpKeyring,
+    context: FileContext,
+  ): Promise<{ keys: SessionKey[]; unverified: boolean; decryptedBy?: FileProvenance['decryptedBy'] }> {
     const { path } = context.file;
     const needed = message.getEncryptionKeyIDs().map((id) => id.toHex().toUpperCase());
     const skesks = message.packets.filterByTag(openpgp.enums.packet.symEncryptedSessionKey) as unknown as openpgp.SymEncryptedSessionKeyPacket[];
@@ -115,7 +126,7 @@ export class OpenPgpDecryptor implements Decryptor {
       if (found.unsupportedCipher) {
         throw DecryptionFailure.unsupported(path, 'a session-key cipher other than AES, 3DES, CAST5, BLOWFISH or TWOFISH (GnuPG also offers CAMELLIA and IDEA)', ENGINE_HINT);
       }
-      if (found.keys.length > 0) return { keys: found.keys, unverified: false };
+      if (found.keys.length > 0) return { keys: found.keys, unverified: false, ...(found.decryptedBy ? { decryptedBy: found.decryptedBy } : {}) };
       if (found.error && !(skesks.length > 0 && passphrase.value !== undefined)) {
         const ours = needed.find((id) => keyring.identities.some((key) => key.primary === id || key.subkeys.includes(id)));
         if (ours) throw DecryptionFailure.damaged(path, `its session key for key ${ours} does not decrypt: ${found.error}`);
@@ -213,9 +224,13 @@ interface SessionKeyPacket {
  * encrypts with any cipher a partner forces (`--cipher-algo TWOFISH`) and decrypts it, so Octo
  * must too. An unknown cipher id shows as openpgp.js's "Invalid enum value".
  */
-async function publicKeySessionKeys(message: openpgp.Message<WebBytes>, keys: readonly openpgp.PrivateKey[]): Promise<{ keys: SessionKey[]; unsupportedCipher: boolean; error?: string }> {
+async function publicKeySessionKeys(
+  message: openpgp.Message<WebBytes>,
+  keys: readonly openpgp.PrivateKey[],
+): Promise<{ keys: SessionKey[]; unsupportedCipher: boolean; error?: string; decryptedBy?: { fingerprint: string; keyId: string } }> {
   const packets = message.packets.filterByTag(openpgp.enums.packet.publicKeyEncryptedSessionKey) as unknown as SessionKeyPacket[];
   const found: SessionKey[] = [];
+  let decryptedBy: { fingerprint: string; keyId: string } | undefined;
   let unsupportedCipher = false;
   let error: string | undefined;
   for (const packet of packets) {
@@ -233,6 +248,7 @@ async function publicKeySessionKeys(message: openpgp.Message<WebBytes>, keys: re
           await copy.decrypt(candidate.keyPacket);
           if (copy.sessionKey && copy.sessionKeyAlgorithm !== undefined) {
             found.push({ data: copy.sessionKey, algorithm: openpgp.enums.read(openpgp.enums.symmetric, copy.sessionKeyAlgorithm) as SessionKey['algorithm'] });
+            decryptedBy ??= { fingerprint: key.getFingerprint().toUpperCase(), keyId: candidate.getKeyID().toHex().toUpperCase() };
           }
         } catch (cause) {
           const detail = (cause as Error).message;
@@ -242,7 +258,7 @@ async function publicKeySessionKeys(message: openpgp.Message<WebBytes>, keys: re
       }
     }
   }
-  return { keys: found, unsupportedCipher: found.length === 0 && unsupportedCipher, error };
+  return { keys: found, unsupportedCipher: found.length === 0 && unsupportedCipher, error, ...(decryptedBy ? { decryptedBy } : {}) };
 }
 
 /**

@@ -74,7 +74,13 @@ export async function loadOpenPgpKeyring(config: DecryptionConfig, secrets: Secr
       continue;
     }
     keys.push(key);
-    identities.push({ primary: hex(key.getKeyID()), subkeys: key.getSubkeys().map((subkey) => hex(subkey.getKeyID())) });
+    identities.push({
+      primary: hex(key.getKeyID()),
+      subkeys: key.getSubkeys().map((subkey) => hex(subkey.getKeyID())),
+      fingerprint: key.getFingerprint().toUpperCase(),
+      index,
+      ...(entry.retiresAt ? { retiresAt: entry.retiresAt } : {}),
+    });
   }
   return { keys, identities, unusable, passphrase: await resolveMessagePassphrase(config, secrets) };
 }

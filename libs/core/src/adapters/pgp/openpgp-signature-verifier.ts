@@ -7,6 +7,7 @@ import { silentLogger, type Logger } from '../../ports/logger.js';
 import type { FileContext } from '../../ports/file-context.js';
 import type { Checked, SignatureVerifier } from '../../ports/signature-verifier.js';
 import type { SecretResolver } from '../../secrets/secret-ref.js';
+import type { FileProvenance } from '../../ports/file-provenance.js';
 
 type WebBytes = ReadableStream<Uint8Array>;
 
@@ -51,8 +52,9 @@ export class OpenPgpSignatureVerifier implements SignatureVerifier {
     return { stream: forward, verified };
   }
 
-  private async check(data: Readable, signatureBytes: Buffer, verificationKeys: openpgp.Key[], context: FileContext): Promise<void> {
+  private async check(data: Readable, signatureBytes: Buffer, verificationKeys: openpgp.Key[], context: FileContext): Promise<FileProvenance> {
     const sigPath = context.file.signaturePath ?? `${context.file.path}.sig`;
+    let signedBy: Signer;
     const fail = (why: string, cause?: unknown) => {
       data.resume();
       return new OctoError('signature', `${context.file.path}: detached signature ${sigPath} ${why}; the file was not ingested`, { cause });
@@ -86,6 +88,7 @@ export class OpenPgpSignatureVerifier implements SignatureVerifier {
       const first = verification.signatures[0];
       if (!first) throw new Error('the signature file holds no signature');
       await first.verified;
+      signedBy = await signerOf(first, verificationKeys);
     } catch (error) {
       const detail = (error as Error).message;
       if (/signed digest did not match|invalid signature|verification failed/i.test(detail)) {
@@ -93,6 +96,14 @@ export class OpenPgpSignatureVerifier implements SignatureVerifier {
       }
       throw fail(`is not valid (${detail})`, error);
     }
+    const allowed = this.provider.config.decryption.allowedSigners;
+    if (allowed.length > 0 && !signedBy.fingerprints.some((fingerprint) => allowed.includes(fingerprint))) {
+      throw fail(
+        `is a valid signature by key ${signedBy.fingerprint}, which is not in decryption.allowedSigners of provider ${context.provider} (${allowed.join(', ')}): ` +
+          'if the partner really signs with this key now, confirm its fingerprint with them and add it',
+      );
+    }
+    return { signedBy: { keyId: signedBy.keyId, fingerprint: signedBy.fingerprint, signedAt: signedBy.signedAt } };
   }
 
   private loadKeys(context: FileContext): Promise<openpgp.Key[]> {
@@ -126,6 +137,28 @@ export class OpenPgpSignatureVerifier implements SignatureVerifier {
     });
     return this.keys;
   }
+}
+
+/** Who made a verified signature: the issuing (sub)key id, its primary fingerprint (and the subkey's), the time it states. */
+interface Signer {
+  readonly keyId: string;
+  readonly fingerprint: string;
+  readonly fingerprints: readonly string[];
+  readonly signedAt: string;
+}
+
+async function signerOf(verified: openpgp.VerifyMessageResult["signatures"][number], keys: readonly openpgp.Key[]): Promise<Signer> {
+  const keyId = verified.keyID.toHex().toUpperCase();
+  const key = keys.find((candidate) => candidate.getKeyIDs().some((id) => id.equals(verified.keyID)));
+  const subkey = key?.getSubkeys().find((candidate) => candidate.getKeyID().equals(verified.keyID));
+  const fingerprint = key?.getFingerprint().toUpperCase() ?? keyId;
+  const packet = (await verified.signature).packets[0] as unknown as { created?: Date | null } | undefined;
+  return {
+    keyId,
+    fingerprint,
+    fingerprints: [fingerprint, ...(subkey ? [subkey.getFingerprint().toUpperCase()] : [])],
+    signedAt: packet?.created ? packet.created.toISOString() : '',
+  };
 }
 
 /** Splits a stream in two that both see every byte; the slower reader sets the pace. */

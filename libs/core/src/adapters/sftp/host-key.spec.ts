@@ -39,7 +39,8 @@ describe(parseKnownHosts, () => {
   const entries = parseKnownHosts(text);
 
   it('should match plain names, [host]:port, hashed names and wildcards', () => {
-    expect(entriesFor(entries, 'sftp.example.com', 22)).toHaveLength(1);
+    // The @cert-authority line for *.example.com applies too.
+    expect(entriesFor(entries, 'sftp.example.com', 22).map((entry) => Boolean(entry.certAuthority))).toEqual([false, true]);
     expect(entriesFor(entries, 'sftp.example.com', 2222)).toHaveLength(1);
     expect(entriesFor(entries, '10.0.0.5', 2222)).toHaveLength(1);
     expect(entriesFor(entries, '10.0.0.5', 22)).toHaveLength(0);
@@ -47,11 +48,21 @@ describe(parseKnownHosts, () => {
     expect(entriesFor(entries, 'evil.partner.net', 22)).toHaveLength(0);
   });
 
-  it('should skip @cert-authority lines and keep @revoked ones as refusals', () => {
-    expect(entries).toHaveLength(4);
+  it('should keep @revoked lines as refusals', () => {
+    expect(entries).toHaveLength(5);
     const verdict = verifyHostKey({ kind: 'known-hosts', file: 'known_hosts', entries }, OTHER, { host: 'old.example.com', port: 22 });
     expect(verdict.ok).toBe(false);
     expect(!verdict.ok && verdict.error.message).toContain('is marked @revoked in known_hosts');
+  });
+
+  it('should never let an @cert-authority key pass as a host key, and say why when only a CA vouches for the host', () => {
+    const pin = { kind: 'known-hosts', file: 'known_hosts', entries } as const;
+    expect(entries.filter((entry) => entry.certAuthority).map((entry) => entry.patterns)).toEqual([['*.example.com']]);
+    const verdict = verifyHostKey(pin, OTHER, { host: 'drop.example.com', port: 22 });
+    expect(!verdict.ok && verdict.error.message).toBe(
+      "known_hosts trusts drop.example.com only through @cert-authority lines, and Octo's SSH library (ssh2) cannot check host certificates. " +
+        `The server presented ${fingerprintOf(OTHER)} (ssh-ed25519): confirm it with the partner and pin it as well (octo hostkey scan prints the line). Nothing was downloaded.`,
+    );
   });
 
   it('should accept the pinned key and refuse another one, naming both fingerprints', () => {

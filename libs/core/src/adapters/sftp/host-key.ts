@@ -19,12 +19,14 @@ export interface KnownHostEntry {
   readonly keyType: string;
   readonly key: Buffer;
   readonly revoked: boolean;
+  /** An `@cert-authority` line: the key of a CA that signs host certificates, not a host key. */
+  readonly certAuthority?: boolean;
 }
 
 /**
  * Parses a known_hosts file (OpenSSH format): plain and hashed (`|1|salt|hash`) host
  * patterns, `[host]:port`, `*`/`?` wildcards and `!` negations, `@revoked` markers.
- * `@cert-authority` lines are skipped: Octo pins keys, not CAs.
+ * `@cert-authority` lines are kept, marked, and never match a host key themselves.
  */
 export function parseKnownHosts(text: string): KnownHostEntry[] {
   const entries: KnownHostEntry[] = [];
@@ -33,14 +35,15 @@ export function parseKnownHosts(text: string): KnownHostEntry[] {
     if (line === '' || line.startsWith('#')) continue;
     const fields = line.split(/\s+/);
     let revoked = false;
+    let certAuthority = false;
     if (fields[0]?.startsWith('@')) {
       const marker = fields.shift();
-      if (marker === '@cert-authority') continue;
+      certAuthority = marker === '@cert-authority';
       revoked = marker === '@revoked';
     }
     const [hosts, keyType, key] = fields;
     if (!hosts || !keyType || !key) continue;
-    entries.push({ patterns: hosts.split(','), keyType, key: Buffer.from(key, 'base64'), revoked });
+    entries.push({ patterns: hosts.split(','), keyType, key: Buffer.from(key, 'base64'), revoked, ...(certAuthority ? { certAuthority } : {}) });
   }
   return entries;
 }
@@ -112,8 +115,19 @@ export function verifyHostKey(pin: HostKeyPin, keyBlob: Buffer, target: { host: 
   if (entries.some((entry) => entry.revoked && entry.key.equals(keyBlob))) {
     return { ok: false, error: new OctoError('hostkey', `host key ${presented} of ${where} is marked @revoked in ${pin.file}. Nothing was downloaded.`, { fatal: true }) };
   }
-  const pinned = entries.filter((entry) => !entry.revoked);
+  const pinned = entries.filter((entry) => !entry.revoked && !entry.certAuthority);
   if (pinned.some((entry) => entry.key.equals(keyBlob))) return { ok: true };
+  if (pinned.length === 0 && entries.some((entry) => entry.certAuthority)) {
+    return {
+      ok: false,
+      error: new OctoError(
+        'hostkey',
+        `${pin.file} trusts ${knownHostsName(target.host, target.port)} only through @cert-authority lines, and Octo's SSH library (ssh2) cannot check host certificates. ` +
+          `The server presented ${presented} (${type}): confirm it with the partner and pin it as well (octo hostkey scan prints the line). Nothing was downloaded.`,
+        { fatal: true },
+      ),
+    };
+  }
   if (pinned.length === 0) {
     return {
       ok: false,

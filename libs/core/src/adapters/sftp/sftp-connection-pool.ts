@@ -1,4 +1,5 @@
 import SftpClient from 'ssh2-sftp-client';
+import type { Duplex } from 'node:stream';
 import type { ConnectConfig, SFTPWrapper } from 'ssh2';
 import { OctoError } from '../../errors/octo-error.js';
 import type { Logger } from '../../ports/logger.js';
@@ -23,6 +24,22 @@ export interface SftpConnectOptions {
   readonly connectTimeoutMs: number;
   readonly keepaliveIntervalMs: number;
   readonly logger: Logger;
+  /** Opens the stream each connection rides on (a proxy or jump host); a direct TCP connection when absent. */
+  readonly openSocket?: () => Promise<Duplex>;
+  /** Per-provider SSH algorithms (`source.algorithms`), replacing ssh2's defaults per kind. */
+  readonly algorithms?: SshAlgorithms;
+  /** Answer keyboard-interactive prompts with the password. */
+  readonly keyboardInteractive?: boolean;
+  /** Leases at once per connection (`source.maxOpenFiles`); a borrower waits when every connection is at it. */
+  readonly maxLeasesPerConnection?: number;
+}
+
+/** SSH algorithm lists by kind, as `source.algorithms` gives them. */
+export interface SshAlgorithms {
+  readonly kex?: readonly string[];
+  readonly cipher?: readonly string[];
+  readonly serverHostKey?: readonly string[];
+  readonly hmac?: readonly string[];
 }
 
 /** A connection borrowed from the pool. */
@@ -56,6 +73,8 @@ export class SftpConnectionPool {
   private readonly slots: Slot[];
   private fatal: OctoError | undefined;
   private warnedUnknownKey = false;
+  /** Borrowers waiting for a connection below `maxLeasesPerConnection`, first come first served. */
+  private readonly waiting: Array<() => void> = [];
 
   constructor(
     size: number,
@@ -66,6 +85,8 @@ export class SftpConnectionPool {
 
   async acquire(): Promise<SftpLease> {
     if (this.fatal) throw this.fatal;
+    await this.roomForLease();
+    if (this.fatal) throw this.fatal;
     // Least-used slot first; an open connection wins a tie over one still to be made.
     const rank = (candidate: Slot) => candidate.users * 2 + Number(!candidate.connection?.alive);
     const slot = this.slots.reduce((best, candidate) => (rank(candidate) < rank(best) ? candidate : best));
@@ -75,6 +96,7 @@ export class SftpConnectionPool {
       connection = await this.connectionFor(slot);
     } catch (error) {
       slot.users -= 1;
+      this.waiting.shift()?.();
       throw error;
     }
     let returned = false;
@@ -82,6 +104,7 @@ export class SftpConnectionPool {
       if (returned) return;
       returned = true;
       slot.users -= 1;
+      this.waiting.shift()?.();
     };
     return {
       sftp: connection.sftp,
@@ -93,6 +116,15 @@ export class SftpConnectionPool {
         void endConnection(connection.client);
       },
     };
+  }
+
+  /** Waits while every connection already has `maxLeasesPerConnection` leases (a server's limit on open files). */
+  private async roomForLease(): Promise<void> {
+    const max = this.options.maxLeasesPerConnection;
+    if (max === undefined) return;
+    while (this.slots.every((slot) => slot.users >= max)) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
   }
 
   /**
@@ -150,6 +182,7 @@ export class SftpConnectionPool {
     const { host, port, username, pin, logger } = this.options;
     const target = `${username}@${host}:${port}`;
     const credentials = await this.options.credentials();
+    const sock = this.options.openSocket ? await this.options.openSocket() : undefined;
     let refusal: OctoError | undefined;
     const state: { connection?: Connection } = {};
     const markDead = () => {
@@ -166,6 +199,7 @@ export class SftpConnectionPool {
     const config: ConnectConfig = {
       host,
       port,
+      ...(sock ? { sock } : {}),
       username,
       privateKey: credentials.privateKey,
       passphrase: credentials.passphrase,
@@ -185,8 +219,15 @@ export class SftpConnectionPool {
     };
     if (pin.kind === 'known-hosts') {
       // Ask for the key types the file pins, so a server with several host keys shows a pinned one.
-      const types = [...new Set(pin.entries.filter((entry) => !entry.revoked).flatMap((entry) => hostKeyAlgorithmsFor(entry.keyType)))];
+      const types = [...new Set(pin.entries.filter((entry) => !entry.revoked && !entry.certAuthority).flatMap((entry) => hostKeyAlgorithmsFor(entry.keyType)))];
       if (types.length > 0) config.algorithms = { serverHostKey: types as never };
+    }
+    if (this.options.algorithms) config.algorithms = { ...config.algorithms, ...(this.options.algorithms as ConnectConfig['algorithms']) };
+    if (this.options.keyboardInteractive) {
+      config.tryKeyboard = true;
+      client.on('keyboard-interactive', (_name: string, _instructions: string, _lang: string, prompts: unknown[], finish: (answers: string[]) => void) =>
+        finish(prompts.map(() => credentials.password ?? '')),
+      );
     }
     try {
       const sftp = await client.connect(config);
@@ -266,6 +307,15 @@ export function classifyConnectError(error: unknown, target: string, credentials
       cause: error,
       fatal: true,
     });
+  }
+  const algorithm = /no matching (?:C->S |S->C )?(cipher|mac|key exchange|kex|host key) ?(?:algorithm|format)?/i.exec(message);
+  if (algorithm) {
+    const kind = { cipher: 'cipher', mac: 'hmac', 'key exchange': 'kex', kex: 'kex', 'host key': 'serverHostKey' }[(algorithm[1] ?? '').toLowerCase()] ?? 'cipher';
+    return new OctoError(
+      'source',
+      `${target} and Octo share no SSH ${kind} algorithm (${message.replace(/^.*Handshake failed: /, '')}): ask the partner to enable a current one, or opt in to theirs with source.algorithms.${kind} (ssh -vv shows what the server offers)`,
+      { cause: error, fatal: true },
+    );
   }
   if (/timed out/i.test(message)) {
     return new OctoError('source', `no SSH handshake with ${target} within ${timeoutMs} ms: check the host, the port and the firewall`, { cause: error });

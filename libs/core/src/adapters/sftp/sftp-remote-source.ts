@@ -1,10 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SFTPWrapper, Stats } from 'ssh2';
-import { resolvePath } from '../../config/load-config.js';
 import type { SourceConfig } from '../../config/config-schema.js';
 import { OctoError } from '../../errors/octo-error.js';
 import { percentEncodeBytes } from '../../rules/name-bytes.js';
@@ -12,11 +10,15 @@ import { sourcePathBytes, sourcePathOf } from '../../rules/source-path.js';
 import { silentLogger, type Logger } from '../../ports/logger.js';
 import type { ListOptions, RemoteFile, RemoteSource } from '../../ports/remote-source.js';
 import type { SecretResolver } from '../../secrets/secret-ref.js';
-import { parseKnownHosts, type HostKeyPin } from './host-key.js';
+import type { HostKeyPin } from './host-key.js';
 import { SftpConnectionPool, type SshCredentials } from './sftp-connection-pool.js';
 import { SftpRawNames, type RawAttrs } from './sftp-raw-names.js';
 import { SftpReadStream } from './sftp-read-stream.js';
 import { parseSftpUrl, type SftpTarget } from './sftp-url.js';
+import { hostKeyPinFromConfig } from './host-key-pin.js';
+import { sshRouteFromConfig, type SshRoute } from './ssh-route.js';
+import { probeSftpConnection, type ProbeStage } from './sftp-connection-probe.js';
+import { sftpQuirksFromConfig, type SftpQuirks } from './sftp-quirks.js';
 import { backoffMs, withTimeout } from '../../util/timing.js';
 
 /** Connect attempts per listing or stat before it fails: a server that did not answer twice is not answering. */
@@ -50,6 +52,10 @@ export interface SftpRemoteSourceOptions {
   readonly readsInFlight?: number;
   /** First reconnect delay (doubles per attempt, with jitter). */
   readonly retryBaseDelayMs?: number;
+  /** A proxy or jump host the connections go through. */
+  readonly route?: SshRoute;
+  /** The connection settings of a partner's server as it is (`source.algorithms`, `keyboardInteractive`, `maxOpenFiles`). */
+  readonly quirks?: SftpQuirks;
   readonly logger?: Logger;
 }
 
@@ -87,31 +93,14 @@ export class SftpRemoteSource implements RemoteSource {
       connections: config.connections,
       resumeRetries: config.resumeRetries,
       logger: deps.logger,
+      ...withRoute(sshRouteFromConfig(config, deps)),
+      ...sftpQuirksFromConfig(config, deps.logger),
       credentials: async () => ({
         privateKey: config.privateKey ? await deps.secrets.resolveBytes(config.privateKey) : undefined,
         passphrase: config.privateKeyPassphrase ? await deps.secrets.resolvePassphrase(config.privateKeyPassphrase) : undefined,
         password: config.password ? await deps.secrets.resolvePassphrase(config.password) : undefined,
       }),
-      pin: async () => {
-        if (config.hostKey) return { kind: 'fingerprint', fingerprints: [config.hostKey] };
-        if (config.knownHosts) {
-          const file = resolvePath(deps.baseDir, config.knownHosts);
-          let text: string;
-          try {
-            text = await readFile(file, 'utf8');
-          } catch (error) {
-            throw new OctoError('hostkey', `cannot read source.knownHosts ${file} (${(error as NodeJS.ErrnoException).code}); nothing was downloaded`, { cause: error, fatal: true });
-          }
-          return { kind: 'known-hosts', file, entries: parseKnownHosts(text) };
-        }
-        if (config.acceptUnknownHostKey) return { kind: 'accept-unknown' };
-        throw new OctoError(
-          'hostkey',
-          `no host key pinned for ${source.description}: set source.hostKey to the server's SHA256 fingerprint (as ssh-keygen -lf prints it) or source.knownHosts to a known_hosts file. ` +
-            'For a first contact only, set source.acceptUnknownHostKey: true to connect and log the fingerprint to pin. Nothing was downloaded.',
-          { fatal: true },
-        );
-      },
+      pin: () => hostKeyPinFromConfig(config, deps.baseDir, source.description),
     });
     return source;
   }
@@ -154,16 +143,24 @@ export class SftpRemoteSource implements RemoteSource {
     return buffer(stream);
   }
 
+  /** For `octo check`: the handshake with the pinned host key and the login, each reported on its own. */
+  probeConnection(): Promise<{ connect: ProbeStage; login?: ProbeStage }> {
+    const { target, credentials, pin, route } = this.options;
+    return probeSftpConnection({ target, credentials, pin, connectTimeoutMs: this.options.connectTimeoutMs ?? 20_000, ...(route ? { route } : {}) });
+  }
+
   async close(): Promise<void> {
     const pool = await this.poolPromise?.catch(() => undefined);
     this.poolPromise = undefined;
     await pool?.close();
+    await this.options.route?.close();
   }
 
   private pool(): Promise<SftpConnectionPool> {
     if (!this.poolPromise) {
       this.poolPromise = (async () => {
         const pin = await this.options.pin();
+        const route = this.options.route;
         return new SftpConnectionPool(this.options.connections ?? 2, {
           host: this.options.target.host,
           port: this.options.target.port,
@@ -173,6 +170,8 @@ export class SftpRemoteSource implements RemoteSource {
           connectTimeoutMs: this.options.connectTimeoutMs ?? 20_000,
           keepaliveIntervalMs: this.options.keepaliveIntervalMs ?? 10_000,
           logger: this.logger,
+          ...(route ? { openSocket: () => route.open(this.options.target.host, this.options.target.port) } : {}),
+          ...this.options.quirks,
         });
       })();
       // A refused pin is reported each time until fixed; do not cache the failure.
@@ -277,3 +276,8 @@ export class SftpRemoteSource implements RemoteSource {
 }
 
 const SLASH = Buffer.from('/');
+
+/** The route option, only when there is one (exactOptionalPropertyTypes). */
+function withRoute(route: SshRoute | undefined): { route?: SshRoute } {
+  return route ? { route } : {};
+}
