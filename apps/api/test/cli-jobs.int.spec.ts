@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -6,13 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@octo/core';
 import { exampleProvider } from '@octo/provider-example';
 import { createOctoApi, type OctoApi } from '@octo/server';
-import { runOctoCli, startLatencyProxy, startSshd, writeOctoConfig, type LatencyProxy, type OctoCliRun, type SshdServer } from '@octo/testing';
+import { runOctoCli, startLatencyProxy, startRedis, startSshd, writeOctoConfig, type LatencyProxy, type OctoCliRun, type RedisServer, type SshdServer } from '@octo/testing';
 import { readSse, TEST_ENV, TOKEN } from './temp-setup.js';
 
 const auth = { authorization: `Bearer ${TOKEN}` };
 const FILES = ['report_20261101.csv', 'report_20261102.csv', 'report_20261103.csv', 'report_20261104.csv', 'report_20261105.csv'];
 
-describe('a job started by octo sync, seen through the API', () => {
+describe.each(['files in the work directory', 'Redis'])('a job started by octo sync, seen through the API (job store: %s)', (storeKind) => {
+  let redis: RedisServer | undefined;
   let sshd: SshdServer;
   let proxy: LatencyProxy;
   let dir: string;
@@ -20,6 +22,7 @@ describe('a job started by octo sync, seen through the API', () => {
   let base: string;
 
   beforeAll(async () => {
+    if (storeKind === 'Redis') redis = await startRedis();
     sshd = await startSshd();
     // A far-away partner: every SFTP round trip takes 300 ms, so the job runs for seconds.
     proxy = await startLatencyProxy(sshd.port, { roundTripMs: 300 });
@@ -40,6 +43,7 @@ describe('a job started by octo sync, seen through the API', () => {
         },
       },
       api: { tokens: ['env:OCTO_TEST_TOKEN'], port: 0, logLevel: 'silent' },
+      ...(redis ? { queue: redis.url } : {}),
     });
     api = await createOctoApi({ loaded: await loadConfig(configFile), plugins: [exampleProvider], env: TEST_ENV, logDestination: new Writable({ write: (_chunk, _encoding, callback) => callback() }) });
     base = await api.listen();
@@ -49,6 +53,7 @@ describe('a job started by octo sync, seen through the API', () => {
     await api?.shutdown(0);
     await proxy?.stop();
     await sshd?.stop();
+    await redis?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -60,7 +65,7 @@ describe('a job started by octo sync, seen through the API', () => {
     for (const until = Date.now() + 30_000; !running && Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 100))) {
       running = (await get('/v1/jobs?provider=example')).items.find((job: { status: string }) => job.status === 'running');
     }
-    expect(running, 'the CLI job shows as running').toBeDefined();
+    if (!running) throw new Error(`no running job; the CLI ended with ${JSON.stringify(await Promise.race([cli, new Promise((r) => setTimeout(() => r('still running'), 5000))]))}`);
     const id = running!.id;
 
     expect((await get('/v1/providers')).items[0]).toMatchObject({ name: 'example', runningJobId: id });
@@ -70,7 +75,7 @@ describe('a job started by octo sync, seen through the API', () => {
     expect(await second.json()).toMatchObject({ jobId: id });
     const cancel = await fetch(`${base}/v1/jobs/${id}`, { method: 'DELETE', headers: auth });
     expect(cancel.status).toBe(409);
-    const owner = (JSON.parse(await readFile(path.join(dir, 'work', 'jobs', `${id}.json`), 'utf8')) as { owner: { pid: number } }).owner;
+    const owner = (await api.runtime.jobStore.get(id))!.owner;
     expect((await cancel.json()).message).toBe(`job ${id} runs in another process (pid ${owner.pid} on ${os.hostname()}); cancel it there`);
 
     // Its event stream, read from the job store while another process writes it.
@@ -97,6 +102,8 @@ describe('a job started by octo sync, seen through the API', () => {
     expect(metrics).toContain('octo_jobs_running{provider="example"} 0');
     expect(metrics).toContain('octo_jobs_total{provider="example",status="succeeded"} 1');
     expect(metrics).toMatch(new RegExp(`octo_files_ingested_total\\{provider="example"\\} ${FILES.length}\\n`));
+    // Where the job lives: one store or the other, never both.
+    expect(existsSync(path.join(dir, 'work', 'jobs', `${id}.json`))).toBe(storeKind !== 'Redis');
     const reconnect = await fetch(`${base}/v1/jobs/${id}/events`, { headers: { ...auth, 'last-event-id': finished.id! } });
     expect(reconnect.status).toBe(204);
   });

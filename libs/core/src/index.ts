@@ -57,6 +57,7 @@ export * from './jobs/run-folder.js';
 export * from './jobs/job-report.js';
 export * from './jobs/job-store.js';
 export * from './jobs/file-job-store.js';
+export * from './jobs/redis-job-store.js';
 export * from './jobs/job-liveness.js';
 export * from './jobs/job-projection.js';
 export * from './jobs/job-recorder.js';

@@ -232,6 +232,7 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
         await closing;
         clearTimeout(grace);
         for (const store of stores.values()) await (await store.catch(() => undefined))?.close?.();
+        await runtime.close();
         app.log.info(result, 'shut down');
         return result;
       })();

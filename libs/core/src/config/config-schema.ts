@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { jobsConfigSchema } from '../jobs/jobs-config-schema.js';
+import { jobsConfigSchema, queueUrlSchema } from '../jobs/jobs-config-schema.js';
 import { SECRET_REF_PATTERN } from '../secrets/secret-ref.js';
 import { notifySchema } from './notify-schema.js';
 
@@ -133,6 +133,8 @@ export const configSchema = z
     providers: z.record(z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'provider names are kebab-case, e.g. acme-bank'), providerConfigSchema),
     /** Job history retention and how many providers sync at once. */
     jobs: jobsConfigSchema.default({ retention: { maxJobs: 1000, maxAgeDays: 30 }, providersAtOnce: 4 }),
+    /** Distributed mode: the Redis that holds every job (see README); otherwise `OCTO_REDIS_URL`, otherwise the embedded default. */
+    queue: queueUrlSchema.optional(),
     /** The HTTP API (`octo serve`). */
     api: z.unknown().optional(),
     /** Webhooks told about every provider's jobs. */

@@ -18,3 +18,12 @@ export const jobsConfigSchema = z
 
 /** The `jobs:` block once validated. */
 export type JobsConfig = z.output<typeof jobsConfigSchema>;
+
+/**
+ * `queue:` the Redis that distributed mode shares (`redis://host:port[/db]`, `rediss://` for
+ * TLS). Its password, if any, comes from `OCTO_REDIS_URL`, never from the config file.
+ */
+export const queueUrlSchema = z
+  .string()
+  .regex(/^rediss?:\/\/[^\s]+$/, 'expected a Redis URL such as redis://127.0.0.1:6379')
+  .refine((url) => !/^rediss?:\/\/[^/@]*:[^/@]*@/.test(url), 'the Redis password must not be written in config: set OCTO_REDIS_URL=redis://user:password@host:port instead');
