@@ -94,6 +94,8 @@ async function syncOne(runtime: OctoRuntime, reporter: Reporter, cancellation: S
     // The job's report says it was abandoned, and the reporter gets its job.finished.
     const abandoned = abandonedSummary(job, cancellation.received ?? 'a signal', cancellation.deadlineMs, job.state.report.createdAt);
     job.abandon(abandoned);
+    // Its final report is written (to the job store) before the process exits.
+    await job.done;
     return abandoned;
   } catch (error) {
     const summary = failedSummary(name, OctoError.wrap('internal', error), acceptedAt, args['dry-run']);
