@@ -9,6 +9,7 @@ import { renderSummary } from '../output/summary.js';
 import { openRuntime } from '../runtime.js';
 import { SignalCancellation } from '../signals/signal-cancellation.js';
 import { abandonedSummary } from './abandoned-summary.js';
+import { syncAll } from './sync-all.js';
 import { UsageError } from '../usage-error.js';
 import type { GlobalArgs } from './global-args.js';
 
@@ -65,7 +66,7 @@ export const syncCommand: CommandModule<GlobalArgs, SyncArgs> = {
       }
       // The runner records every job in the job store, so the API sees runs started here.
       // Providers not started yet when a signal arrives are not started at all.
-      const ran = await syncAll(runtime, names, async (name) => (cancellation.received ? undefined : syncOne(runtime, reporter, cancellation, name, args)));
+      const ran = await syncAll(names, runtime.loaded.config.jobs.providersAtOnce, async (name) => (cancellation.received ? undefined : syncOne(runtime, reporter, cancellation, name, args)));
       summaries.push(...ran.filter((summary) => summary !== undefined));
       notifying = runtime.notifier.settled();
     } finally {
@@ -102,20 +103,6 @@ async function syncOne(runtime: OctoRuntime, reporter: Reporter, cancellation: S
     reporter.onEvent({ type: 'job.finished', jobId: summary.jobId, summary, at: summary.finishedAt });
     return summary;
   }
-}
-
-/**
- * Runs `syncOne` for every provider, `jobs.providersAtOnce` at a time (partners are
- * independent; one slow drop should not hold the others back); summaries keep the order asked.
- */
-async function syncAll<T>(runtime: OctoRuntime, names: readonly string[], syncOne: (name: string) => Promise<T>): Promise<T[]> {
-  const summaries = new Array<T>(names.length);
-  let next = 0;
-  const lane = async () => {
-    for (let index = next++; index < names.length; index = next++) summaries[index] = await syncOne(names[index] as string);
-  };
-  await Promise.all(Array.from({ length: Math.min(runtime.loaded.config.jobs.providersAtOnce, names.length) }, lane));
-  return summaries;
 }
 
 /** Before any job could start (bad config, unknown provider): `--json` still ends each named provider, or says why in an error event. */
