@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the integration tests need when it is missing: GnuPG (interop fixtures), xz, bzip2, zstd,
-# OpenSSH's sshd (SFTP) and moto's S3 server (Python). The SFTP/S3 harness
+# OpenSSH's sshd (SFTP), redis-server (the shared job store) and moto's S3 server (Python). The SFTP/S3 harness
 # (libs/testing) runs /usr/sbin/sshd and moto_server from PATH on loopback ports. Idempotent; needs root
 # for apt-get, otherwise it prints exactly what to install.
 set -euo pipefail
@@ -13,6 +13,7 @@ command -v ssh-keygen >/dev/null 2>&1 || need_apt+=(openssh-client)
 command -v xz >/dev/null 2>&1 || need_apt+=(xz-utils)
 command -v bzip2 >/dev/null 2>&1 || need_apt+=(bzip2)
 command -v zstd >/dev/null 2>&1 || need_apt+=(zstd)
+command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

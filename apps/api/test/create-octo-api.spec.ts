@@ -4,7 +4,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { hostname } from 'node:os';
-import { FileJobReportStore, loadConfig, ProviderLock, type JobReport } from '@octo/core';
+import { FileJobStore, loadConfig, ProviderLock, type JobReport } from '@octo/core';
 import { exampleProvider } from '@octo/provider-example';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempSetup, TEST_ENV, TOKEN, type TempSetup } from './temp-setup.js';
@@ -43,9 +43,9 @@ describe(createOctoApi, () => {
     const started = await api.app.inject({ method: 'POST', url: '/v1/providers/example/jobs', headers: auth, payload: body });
     expect(started.statusCode).toBe(202);
     const id = started.json().id as string;
+    // Done means the final report is in the job store and the provider is free.
     await api.runtime.jobs.get(id)!.done;
-    // The API's own bookkeeping (report written, provider freed) ends just after the runner's.
-    await waitFor(() => api.jobs.runningJobId('example') === undefined);
+    expect(await api.jobs.runningJobId('example')).toBeUndefined();
     return (await api.jobs.get(id))!;
   };
 
@@ -313,15 +313,41 @@ describe(createOctoApi, () => {
       expect(response.json()).toMatchObject({ message: `job ${job.id} is not running (it is succeeded)`, jobId: job.id });
     });
 
-    it('should stream an ended job as its state alone', async () => {
+    it('should stream an ended job as its state and an end, and answer a reconnect after its last event with 204', async () => {
       const job = await runJob({ dryRun: true });
       const response = await api.app.inject({ method: 'GET', url: `/v1/jobs/${job.id}/events`, headers: auth });
       expect(response.statusCode).toBe(200);
       expect(response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
       const blocks = response.body.trim().split('\n\n');
-      expect(blocks).toHaveLength(1);
-      expect(blocks[0]!.split('\n').slice(0, 2)).toEqual(['id: 1', 'event: job.state']);
-      expect(JSON.parse(blocks[0]!.split('\n')[2]!.slice(6))).toMatchObject({ id: job.id, status: 'succeeded' });
+      expect(blocks).toHaveLength(3);
+      expect(blocks[0]).toBe('retry: 3000');
+      const [idLine, eventLine, dataLine] = blocks[1]!.split('\n');
+      expect(eventLine).toBe('event: job.state');
+      expect(JSON.parse(dataLine!.slice(6))).toMatchObject({ id: job.id, status: 'succeeded' });
+      expect(blocks[2]).toBe(`event: end\ndata: {"jobId":"${job.id}"}`);
+      // job.started, one file.started per planned file... and job.finished: the last id is the stored events' last.
+      const lastId = Number(idLine!.slice(4));
+      const stored = await api.runtime.jobStore.readEvents(job.id);
+      expect(stored.at(-1)).toMatchObject({ id: lastId, event: { type: 'job.finished' } });
+      const reconnect = await api.app.inject({ method: 'GET', url: `/v1/jobs/${job.id}/events`, headers: { ...auth, 'last-event-id': String(lastId) } });
+      expect(reconnect.statusCode).toBe(204);
+      expect(reconnect.body).toBe('');
+    });
+
+    it('should resume after Last-Event-ID with the events that followed it, then end', async () => {
+      const job = await runJob();
+      const stored = await api.runtime.jobStore.readEvents(job.id);
+      expect(stored.filter((e) => e.event.type === 'file.done')).toHaveLength(8);
+      const after = stored.at(-3)!.id;
+      const response = await api.app.inject({ method: 'GET', url: `/v1/jobs/${job.id}/events`, headers: { ...auth, 'last-event-id': String(after) } });
+      expect(response.statusCode).toBe(200);
+      const blocks = response.body.trim().split('\n\n');
+      expect(blocks[0]).toBe('retry: 3000');
+      expect(blocks.slice(1).map((block) => block.split('\n')[0])).toEqual([...stored.slice(-2).map((e) => `id: ${e.id}`), 'event: end']);
+      expect(blocks.at(-2)).toContain('event: job.finished');
+      const bad = await api.app.inject({ method: 'GET', url: `/v1/jobs/${job.id}/events`, headers: { ...auth, 'last-event-id': 'abc' } });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().message).toBe('Last-Event-ID "abc" is not an event id of this stream: reconnect without it to start from the job\'s state');
     });
   });
 
@@ -349,20 +375,23 @@ describe(createOctoApi, () => {
       expect(response.json()).toEqual(job);
     });
 
-    it('should serve old jobs\' file results from their reports, not from memory', async () => {
-      const store = new FileJobReportStore(setup.workDir);
+    /** Writes `count` finished reports, a minute apart, the newest `newestMinutesAgo` minutes ago; returns their ids, oldest first. */
+    const seedReports = async (count: number, newestMinutesAgo = 1) => {
+      const store = new FileJobStore(setup.workDir);
       const ids: string[] = [];
-      for (let i = 0; i < 105; i += 1) {
+      const newest = Date.now() - newestMinutesAgo * 60_000;
+      for (let i = 0; i < count; i += 1) {
         const id = randomUUID();
         ids.push(id);
+        const createdAt = newest - (count - 1 - i) * 60_000;
         await store.save({
           version: 1,
           jobId: id,
           provider: 'example',
           status: 'succeeded',
           dryRun: false,
-          createdAt: new Date(Date.UTC(2026, 10, 1, 0, i)).toISOString(),
-          finishedAt: new Date(Date.UTC(2026, 10, 1, 0, i, 30)).toISOString(),
+          createdAt: new Date(createdAt).toISOString(),
+          finishedAt: new Date(createdAt + 30_000).toISOString(),
           progress: { filesDone: 1, filesTotal: 1, percent: 100, bytesDone: 10, bytesTotal: 10 },
           succeeded: 1,
           failed: 0,
@@ -372,6 +401,11 @@ describe(createOctoApi, () => {
           owner: { pid: process.pid, host: hostname() },
         });
       }
+      return ids;
+    };
+
+    it('should serve every kept job\'s file results from the job store', async () => {
+      const ids = await seedReports(105);
       await api.shutdown(0);
       api = await build();
       for (const i of [0, 104]) {
@@ -384,8 +418,21 @@ describe(createOctoApi, () => {
       expect(page.json()).toMatchObject({ total: 105, nextOffset: null, items: [{ id: ids[0] }] });
     });
 
+    it('should prune finished jobs beyond jobs.retention at start and after each job', async () => {
+      const old = await seedReports(2, 3 * 24 * 60);
+      const recent = await seedReports(4);
+      await api.shutdown(0);
+      const config = { ...setup.loaded.config, jobs: { ...setup.loaded.config.jobs, retention: { maxJobs: 3, maxAgeDays: 2 } } };
+      api = await createOctoApi({ loaded: { ...setup.loaded, config }, plugins: [exampleProvider], env: TEST_ENV, api: { logLevel: 'info' }, logDestination: new Writable({ write: (_c, _e, callback) => callback() }) });
+      const listed = async () => (await api.app.inject({ method: 'GET', url: '/v1/jobs?limit=100', headers: auth })).json().items.map((job: { id: string }) => job.id);
+      expect(await listed()).toEqual(recent.slice(1).reverse());
+      expect(existsSync(path.join(setup.workDir, 'jobs', `${old[0]}.json`))).toBe(false);
+      const job = await runJob({ dryRun: true });
+      expect(await listed()).toEqual([job.id, recent[3], recent[2]]);
+    });
+
     it('should show a job whose process died as interrupted', async () => {
-      const store = new FileJobReportStore(setup.workDir);
+      const store = new FileJobStore(setup.workDir);
       const id = randomUUID();
       const deadPid = 2 ** 22 + 17; // above Linux's pid_max, so never a live process
       await mkdir(path.join(setup.workDir, 'jobs'), { recursive: true });
@@ -447,11 +494,3 @@ describe(createOctoApi, () => {
     });
   });
 });
-
-async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

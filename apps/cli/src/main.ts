@@ -8,6 +8,7 @@ import { providersCommand } from './commands/providers.js';
 import { serveCommand } from './commands/serve.js';
 import { syncCommand } from './commands/sync.js';
 import { ExitCode } from './exit-codes.js';
+import { closeRuntimes } from './runtime.js';
 import { UsageError } from './usage-error.js';
 
 /** Runs `octo` with the given arguments and resolves with the exit status. */
@@ -43,7 +44,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       })
       .wrap(Math.min(110, process.stdout.columns ?? 110))
       .parseAsync();
+    await closeRuntimes();
   } catch (error) {
+    await closeRuntimes();
     if (error instanceof UsageError) {
       usageError = error.message;
     } else {

@@ -66,8 +66,12 @@ describe('octo sync (end to end, embedded default)', () => {
     expect(first.stdout).toContain('example: landed 12 object(s):');
     expect(await landed(bucket)).toEqual(expectedObjects());
     // The run is in the job history the API shows.
-    const [report] = await listFiles(path.join(dir, 'work/jobs'));
-    expect(JSON.parse(await readFile(path.join(dir, 'work/jobs', report!), 'utf8'))).toMatchObject({ provider: 'example', status: 'succeeded', succeeded: 8, failed: 0 });
+    const jobFiles = (await listFiles(path.join(dir, 'work/jobs'))).sort();
+    expect(jobFiles).toHaveLength(2);
+    const [events, report] = jobFiles as [string, string];
+    expect(report).toMatch(/^[0-9a-f-]{36}\.json$/);
+    expect(events).toBe(report.replace('.json', '.events.ndjson'));
+    expect(JSON.parse(await readFile(path.join(dir, 'work/jobs', report), 'utf8'))).toMatchObject({ provider: 'example', status: 'succeeded', succeeded: 8, failed: 0 });
 
     const second = await runOcto(['sync', 'example'], { cwd: dir });
     expect(second.code).toBe(0);

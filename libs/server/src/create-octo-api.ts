@@ -1,9 +1,7 @@
 import {
   createObjectStore,
   createOctoRuntime,
-  FileJobReportStore,
   OctoError,
-  resolvePath,
   SecretResolver,
   type LoadedConfig,
   type ObjectStore,
@@ -22,6 +20,7 @@ import { registerRateLimits } from './http/rate-limits.js';
 import { RequestValidationError, ResponseValidationError, zodSerializerCompiler, zodSwaggerTransform, zodValidatorCompiler } from './http/zod-type-provider.js';
 import { JobService } from './jobs/job-service.js';
 import { coreLogger, createApiLogger } from './logging.js';
+import { JobStoreMetrics } from './metrics/job-store-metrics.js';
 import { OctoMetrics } from './metrics/octo-metrics.js';
 import { registerCheckRoutes } from './routes/check-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
@@ -81,9 +80,9 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
   const tokens = await BearerTokens.fromRefs(config.tokens, secrets);
   const runtime = await createOctoRuntime({ loaded, plugins: options.plugins, logger });
   const metrics = new OctoMetrics(runtime.providers.names());
-  const reports = new FileJobReportStore(resolvePath(loaded.baseDir, loaded.config.workDir), logger);
-  const jobs = new JobService(runtime, reports, metrics, logger);
+  const jobs = new JobService(runtime, logger);
   await jobs.init();
+  await JobStoreMetrics.start(runtime.jobStore, metrics);
 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -235,6 +234,7 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
         await closing;
         clearTimeout(grace);
         for (const store of stores.values()) await (await store.catch(() => undefined))?.close?.();
+        await runtime.close();
         app.log.info(result, 'shut down');
         return result;
       })();

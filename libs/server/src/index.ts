@@ -5,7 +5,8 @@
 export { createOctoApi, type OctoApi, type OctoApiOptions } from './create-octo-api.js';
 export { apiConfigSchema, apiLimitsSchema, parseApiConfig, type ApiConfig, type ApiConfigInput } from './config/api-config.js';
 export { BearerTokens } from './auth/bearer-tokens.js';
-export { JobService, type JobQuery, type JobWatcher } from './jobs/job-service.js';
+export { JobService, type JobQuery } from './jobs/job-service.js';
+export { followJob, type JobFollow, type JobFollower } from './jobs/follow-job.js';
 export { OctoMetrics } from './metrics/octo-metrics.js';
 export { serveOctoApi, type ServeOptions } from './serve-octo-api.js';
 export { jobDetailSchema, jobEventSchema } from './http/schemas.js';

@@ -73,7 +73,7 @@ describe('octo sync on SIGTERM and SIGINT', () => {
       expect(run.stdout).toContain('example: job cancelled [cancelled] the job was cancelled while the store was checked');
       expect(run.stderr).toContain(`octo: ${signal}: cancelling; files in flight are aborted and nothing partial lands (waiting at most 10 s; send it again to exit now)`);
       // The job history says cancelled, not running (which a restarted API would show as interrupted).
-      const [report] = await readdir(path.join(dir, 'work', 'jobs'));
+      const [report] = (await readdir(path.join(dir, 'work', 'jobs'))).filter((name) => name.endsWith('.json'));
       expect(JSON.parse(await readFile(path.join(dir, 'work', 'jobs', report!), 'utf8'))).toMatchObject({ provider: 'example', status: 'cancelled' });
     });
   }
@@ -122,7 +122,7 @@ describe('octo sync on SIGTERM and SIGINT', () => {
     expect(summary!.files).toEqual([expect.objectContaining({ path: 'report_20261101.csv', status: 'failed', kind: 'cancelled' })]);
     // Nothing was ever completed: no CompleteMultipartUpload (or any call on an upload id) was sent.
     expect(stalling.stalled().filter((request) => request.includes('uploadId='))).toEqual([]);
-    const [report] = await readdir(path.join(dir, 'work', 'jobs'));
+    const [report] = (await readdir(path.join(dir, 'work', 'jobs'))).filter((name) => name.endsWith('.json'));
     expect(JSON.parse(await readFile(path.join(dir, 'work', 'jobs', report!), 'utf8'))).toMatchObject({ status: 'cancelled', failed: 1 });
   });
 

@@ -7,6 +7,7 @@ export * from './free-port.js';
 export * from './managed-process.js';
 export * from './sshd-server.js';
 export * from './moto-s3-server.js';
+export * from './redis-server.js';
 export * from './fault-proxy.js';
 export * from './connect-proxy.js';
 export * from './keystream-file.js';

@@ -1,4 +1,4 @@
-import { currentJobOwner, FileJobReportStore, finalJobReport, OctoError, resolvePath, startedJobReport, type JobSummary, type OctoRuntime } from '@octo/core';
+import { OctoError, type JobSummary, type OctoRuntime } from '@octo/core';
 import type { CommandModule } from 'yargs';
 import { ExitCode } from '../exit-codes.js';
 import { JsonReporter } from '../output/json-reporter.js';
@@ -9,6 +9,7 @@ import { renderSummary } from '../output/summary.js';
 import { openRuntime } from '../runtime.js';
 import { SignalCancellation } from '../signals/signal-cancellation.js';
 import { abandonedSummary } from './abandoned-summary.js';
+import { syncAll } from './sync-all.js';
 import { UsageError } from '../usage-error.js';
 import type { GlobalArgs } from './global-args.js';
 
@@ -63,12 +64,10 @@ export const syncCommand: CommandModule<GlobalArgs, SyncArgs> = {
         reportRefused(reporter, args.all ? [] : args.providers, OctoError.wrap('internal', error), args['dry-run']);
         throw error;
       }
-      // Runs from the CLI go into the same job history the API shows.
-      const reports = new FileJobReportStore(resolvePath(runtime.loaded.baseDir, runtime.loaded.config.workDir));
-      for (const name of names) {
-        if (cancellation.received) break;
-        summaries.push(await syncOne(runtime, reports, reporter, cancellation, name, args));
-      }
+      // The runner records every job in the job store, so the API sees runs started here.
+      // Providers not started yet when a signal arrives are not started at all.
+      const ran = await syncAll(names, runtime.loaded.config.jobs.providersAtOnce, async (name) => (cancellation.received ? undefined : syncOne(runtime, reporter, cancellation, name, args)));
+      summaries.push(...ran.filter((summary) => summary !== undefined));
       notifying = runtime.notifier.settled();
     } finally {
       cancellation.uninstall();
@@ -84,22 +83,21 @@ export const syncCommand: CommandModule<GlobalArgs, SyncArgs> = {
 };
 
 /** One provider's job, from start to summary; a job that cannot start ends in a failed summary, never in nothing. */
-async function syncOne(runtime: OctoRuntime, reports: FileJobReportStore, reporter: Reporter, cancellation: SignalCancellation, name: string, args: SyncArgs): Promise<JobSummary> {
+async function syncOne(runtime: OctoRuntime, reporter: Reporter, cancellation: SignalCancellation, name: string, args: SyncArgs): Promise<JobSummary> {
   const acceptedAt = new Date().toISOString();
   try {
     const job = await runtime.jobs.start(name, { dryRun: args['dry-run'], concurrency: args.concurrency });
     job.subscribe((event) => reporter.onEvent(event));
     const stopListening = cancellation.onCancel(() => job.cancel());
-    const started = startedJobReport(job, currentJobOwner(), args.concurrency);
-    await reports.save(started);
-    let summary = await cancellation.withinDeadline(job.done);
+    const summary = await cancellation.withinDeadline(job.done);
     stopListening();
-    if (!summary) {
-      summary = abandonedSummary(job, cancellation.received ?? 'a signal', cancellation.deadlineMs, started.createdAt);
-      reporter.onEvent({ type: 'job.finished', jobId: job.id, summary, at: summary.finishedAt });
-    }
-    await reports.save(finalJobReport(summary, started.owner, { createdAt: started.createdAt, concurrency: args.concurrency }));
-    return summary;
+    if (summary) return summary;
+    // The job's report says it was abandoned, and the reporter gets its job.finished.
+    const abandoned = abandonedSummary(job, cancellation.received ?? 'a signal', cancellation.deadlineMs, job.state.report.createdAt);
+    job.abandon(abandoned);
+    // Its final report is written (to the job store) before the process exits.
+    await job.done;
+    return abandoned;
   } catch (error) {
     const summary = failedSummary(name, OctoError.wrap('internal', error), acceptedAt, args['dry-run']);
     reporter.onEvent({ type: 'job.finished', jobId: summary.jobId, summary, at: summary.finishedAt });

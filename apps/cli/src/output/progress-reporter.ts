@@ -15,34 +15,40 @@ export class ProgressReporter implements Reporter {
     },
     cliProgress.Presets.shades_classic,
   );
-  private overall?: cliProgress.SingleBar;
+  /** One overall bar per job: several providers may sync at once. */
+  private readonly overall = new Map<string, { bar: cliProgress.SingleBar; bytesTotal: number; bytesDone: number }>();
+  /** Keyed by job id and path, so two providers' files of one name keep their own bars. */
   private readonly inFlight = new Map<string, cliProgress.SingleBar>();
-  private bytesTotal = 0;
-  private bytesDone = 0;
 
   onEvent(event: JobEvent): void {
     switch (event.type) {
       case 'job.started':
-        this.bytesTotal = event.totalBytes;
-        this.overall = this.bars.create(Math.max(event.total, 1), 0, { label: pad(event.provider), detail: this.detail(0, event.total) });
-        if (event.total === 0) this.overall.update(1, { detail: 'nothing to do' });
+        {
+          const bytes = { bytesTotal: event.totalBytes, bytesDone: 0 };
+          const overall = { ...bytes, bar: this.bars.create(Math.max(event.total, 1), 0, { label: pad(event.provider), detail: detail(0, event.total, bytes) }) };
+          if (event.total === 0) overall.bar.update(1, { detail: 'nothing to do' });
+          this.overall.set(event.jobId, overall);
+        }
         break;
       case 'file.started':
-        this.inFlight.set(event.path, this.bars.create(Math.max(event.size, 1), 0, { label: pad(`  ${event.path}`), detail: formatBytes(event.size) }));
+        this.inFlight.set(`${event.jobId}/${event.path}`, this.bars.create(Math.max(event.size, 1), 0, { label: pad(`  ${event.path}`), detail: formatBytes(event.size) }));
         break;
       case 'file.progress':
-        this.inFlight.get(event.path)?.update(event.bytes);
+        this.inFlight.get(`${event.jobId}/${event.path}`)?.update(event.bytes);
         break;
       case 'file.done':
       case 'file.failed': {
-        const bar = this.inFlight.get(event.path);
+        const bar = this.inFlight.get(`${event.jobId}/${event.path}`);
         if (bar) {
           this.bars.remove(bar);
-          this.inFlight.delete(event.path);
+          this.inFlight.delete(`${event.jobId}/${event.path}`);
         }
         if (event.type === 'file.failed') this.bars.log(`FAILED ${event.path} [${event.kind}] ${event.reason}\n`);
-        this.bytesDone = event.progress.bytesDone;
-        this.overall?.update(event.progress.filesDone, { detail: this.detail(event.progress.filesDone, event.progress.filesTotal) });
+        const overall = this.overall.get(event.jobId);
+        if (overall) {
+          overall.bytesDone = event.progress.bytesDone;
+          overall.bar.update(event.progress.filesDone, { detail: detail(event.progress.filesDone, event.progress.filesTotal, overall) });
+        }
         break;
       }
       default:
@@ -53,10 +59,10 @@ export class ProgressReporter implements Reporter {
   stop(): void {
     this.bars.stop();
   }
+}
 
-  private detail(done: number, total: number): string {
-    return `${done}/${total} files, ${formatBytes(this.bytesDone)}/${formatBytes(this.bytesTotal)}`;
-  }
+function detail(done: number, total: number, bytes: { bytesDone: number; bytesTotal: number }): string {
+  return `${done}/${total} files, ${formatBytes(bytes.bytesDone)}/${formatBytes(bytes.bytesTotal)}`;
 }
 
 function pad(label: string): string {

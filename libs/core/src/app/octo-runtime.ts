@@ -1,7 +1,10 @@
 import type { Container } from 'inversify';
 import { createRootContainer } from '../container/create-root-container.js';
 import { loadConfig, type LoadedConfig } from '../config/load-config.js';
-import { InProcessJobRunner, type JobRunner } from '../jobs/job-runner.js';
+import { openJobStore } from '../jobs/open-job-store.js';
+import { InProcessJobRunner } from '../jobs/in-process-job-runner.js';
+import type { JobRunner } from '../jobs/job-runner.js';
+import type { JobStore } from '../jobs/job-store.js';
 import { silentLogger, type Logger } from '../ports/logger.js';
 import type { JobEvent } from '../ports/job-events.js';
 import type { JobHandle } from '../jobs/job-runner.js';
@@ -18,6 +21,10 @@ export interface OctoRuntime {
   readonly jobs: JobRunner;
   /** Webhooks told about finished jobs; a CLI awaits `notifier.settled()` before it exits. */
   readonly notifier: JobNotifier;
+  /** Every job of every process (CLI, API, workers): reports and events; Redis in distributed mode. */
+  readonly jobStore: JobStore & { close?(): Promise<void> };
+  /** Releases what the runtime holds open (the Redis connection of distributed mode). */
+  close(): Promise<void>;
 }
 
 export interface OctoRuntimeOptions {
@@ -28,20 +35,24 @@ export interface OctoRuntimeOptions {
   readonly plugins: ReadonlyArray<ProviderPlugin<unknown>>;
   readonly logger?: Logger;
   readonly cwd?: string;
+  /** Where `OCTO_REDIS_URL` is read (default: process.env). */
+  readonly env?: NodeJS.ProcessEnv;
   /** Sees every job event (the API's metrics and job history). */
   readonly onEvent?: (event: JobEvent, job: JobHandle) => void;
 }
 
-/** Loads config and composes the root container, the provider factory and the in-process runner. */
+/** Loads config and composes the root container, the provider factory, the job store (files in the work directory, or Redis) and the in-process runner. */
 export async function createOctoRuntime(options: OctoRuntimeOptions): Promise<OctoRuntime> {
   const loaded = options.loaded ?? (await loadConfig(options.configPath, options.cwd));
   const root = createRootContainer();
   const providers = new ProviderFactory(root, options.plugins, loaded, options.logger ?? silentLogger);
-  const notifier = new JobNotifier(loaded.config, new SecretResolver(loaded.baseDir), options.logger ?? silentLogger);
+  const logger = options.logger ?? silentLogger;
+  const notifier = new JobNotifier(loaded.config, new SecretResolver(loaded.baseDir), logger);
   const onEvent = (event: JobEvent, job: JobHandle) => {
     if (event.type === 'job.finished') void notifier.jobFinished(event.summary);
     options.onEvent?.(event, job);
   };
-  const jobs = new InProcessJobRunner(providers, loaded, { onEvent });
-  return { loaded, root, providers, jobs, notifier };
+  const jobStore = await openJobStore(loaded, logger, options.env);
+  const jobs = new InProcessJobRunner(providers, loaded, { store: jobStore, retention: loaded.config.jobs.retention, logger, onEvent });
+  return { loaded, root, providers, jobs, notifier, jobStore, close: async () => jobStore.close?.() };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jobsConfigSchema, queueUrlSchema } from '../jobs/jobs-config-schema.js';
 import { SECRET_REF_PATTERN } from '../secrets/secret-ref.js';
 import { notifySchema } from './notify-schema.js';
 
@@ -196,6 +197,10 @@ export const configSchema = z
     concurrency: z.number().int().min(1).max(64).default(8),
     limits: limitsSchema.default({ maxUnpackedBytes: 64 * 1024 ** 3, maxCompressionRatio: 1000, maxEntries: 100_000 }),
     providers: z.record(z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'provider names are kebab-case, e.g. acme-bank'), providerConfigSchema),
+    /** Job history retention and how many providers sync at once. */
+    jobs: jobsConfigSchema.default({ retention: { maxJobs: 1000, maxAgeDays: 30 }, providersAtOnce: 4 }),
+    /** Distributed mode: the Redis that holds every job (see README); otherwise `OCTO_REDIS_URL`, otherwise the embedded default. */
+    queue: queueUrlSchema.optional(),
     /** The HTTP API (`octo serve`). */
     api: z.unknown().optional(),
     /** Webhooks told about every provider's jobs. */

@@ -14,6 +14,8 @@ export type ReportedFileResult =
 export interface JobOwner {
   readonly pid: number;
   readonly host: string;
+  /** A random id per process start, so a report of this process is told from one an earlier process with the same pid left. */
+  readonly instance?: string;
 }
 
 /**
@@ -46,6 +48,10 @@ export interface JobReport {
   readonly error?: { readonly kind: OctoErrorKind; readonly reason: string };
   readonly plan?: readonly PlannedFile[];
   readonly owner: JobOwner;
+  /** The id of the job's last event this report includes (SSE `id:`); a follower resumes after it. */
+  readonly lastEventId?: number;
+  /** Renewed while the job runs; a running job whose heartbeat is older than its lease died with its process. */
+  readonly heartbeatAt?: string;
 }
 
 /** Orders reports newest first (by `createdAt`, then by job id so the order is stable). */

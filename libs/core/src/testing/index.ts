@@ -4,6 +4,7 @@
  * replaced, and small OpenPGP helpers. For tests only.
  */
 export * from './temp-workspace.js';
+export * from '../jobs/job-store-contract.js';
 export * from './pgp-fixtures.js';
 export * from './files.js';
 export * from './big-file.js';

@@ -205,4 +205,4 @@ export const jobEventSchema = z.discriminatedUnion('type', [
 ]);
 
 /** The names of the SSE events, in the order a stream may carry them. */
-export const SSE_EVENT_NAMES = ['job.state', 'job.started', 'file.started', 'file.progress', 'file.done', 'file.failed', 'job.finished'] as const;
+export const SSE_EVENT_NAMES = ['job.state', 'job.started', 'file.started', 'file.progress', 'file.done', 'file.failed', 'job.finished', 'end'] as const;

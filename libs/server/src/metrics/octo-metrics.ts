@@ -15,6 +15,7 @@ export class OctoMetrics {
   private readonly fileDuration: Histogram<'provider' | 'outcome'>;
   private readonly jobsRunning: Gauge<'provider'>;
   private readonly jobsEnded: Counter<'provider' | 'status'>;
+  private refresh: () => Promise<void> = async () => undefined;
 
   constructor(providers: readonly string[], options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -41,9 +42,14 @@ export class OctoMetrics {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'octo_api_' });
   }
 
-  /** A job was accepted and is running. */
-  jobStarted(provider: string): void {
-    this.jobsRunning.inc({ provider });
+  /** `count` jobs of `provider` are running now, in any process. */
+  setJobsRunning(provider: string, count: number): void {
+    this.jobsRunning.set({ provider }, count);
+  }
+
+  /** Runs `refresh` before every {@link render}, so what it counts is current when scraped. */
+  onScrape(refresh: () => Promise<void>): void {
+    this.refresh = refresh;
   }
 
   /** A source file of `provider` was ingested: `bytesIn` read from the drop, `bytesOut` landed. */
@@ -62,12 +68,12 @@ export class OctoMetrics {
 
   /** A job of `provider` ended with `status`. */
   jobEnded(provider: string, status: JobStatus): void {
-    this.jobsRunning.dec({ provider });
     this.jobsEnded.inc({ provider, status });
   }
 
   /** The exposition text and its content type. */
   async render(): Promise<{ contentType: string; body: string }> {
+    await this.refresh();
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }

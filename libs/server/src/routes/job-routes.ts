@@ -1,4 +1,3 @@
-import type { JobEvent } from '@octo/core';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ApiConfig } from '../config/api-config.js';
@@ -6,6 +5,7 @@ import { ApiError } from '../http/api-error.js';
 import { errorSchema, jobDetailSchema, jobEventSchema, jobIdSchema, jobListQuerySchema, jobListSchema, SSE_EVENT_NAMES } from '../http/schemas.js';
 import { toJsonSchema, type ZodTypeProvider } from '../http/zod-type-provider.js';
 import type { JobService } from '../jobs/job-service.js';
+import { streamJobEvents } from './job-event-stream.js';
 
 const idParams = z.strictObject({ id: jobIdSchema });
 
@@ -26,7 +26,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: { jobs: JobService
     },
     async (request) => {
       const { provider, status, limit, offset } = request.query;
-      const page = jobs.list({ provider, status, limit, offset });
+      const page = await jobs.list({ provider, status, limit, offset });
       const next = offset + page.items.length;
       return { items: page.items, total: page.total, limit, offset, nextOffset: next < page.total ? next : null };
     },
@@ -76,66 +76,18 @@ export function registerJobRoutes(app: FastifyInstance, deps: { jobs: JobService
         tags: ['jobs'],
         summary: 'Follow a job as Server-Sent Events',
         description:
-          'First a `job.state` event with the job as GET /v1/jobs/:id shows it, then every later event (`job.started`, `file.started`, `file.progress`, `file.done`, `file.failed`) and last `job.finished` with the summary; then the stream ends. For a job that already ended, the stream is the `job.state` event alone.',
+          'A `retry:` hint, then a `job.state` event with the job as GET /v1/jobs/:id shows it, then every later event (`job.started`, `file.started`, `file.progress`, `file.done`, `file.failed`), `job.finished` with the summary and last an `end` event; then the stream closes. Jobs of every process are followed (`octo sync`, another API, workers). Every event but `file.progress` and `end` has an id; a reconnect with `Last-Event-ID` resumes after that event (no `job.state`), and gets 204 once the job ended and nothing is left, so an EventSource stops reconnecting. For a job that already ended, the stream is its `job.state` and `end`.',
         params: idParams,
         response: {
           200: { description: 'An event stream, one job event per SSE event', content: { 'text/event-stream': { schema: sseEventJsonSchema() } } },
+          204: { description: 'The job ended and nothing follows the Last-Event-ID sent: stop reconnecting', type: 'null' },
           400: errorSchema,
           401: errorSchema,
           404: errorSchema,
         },
       },
     },
-    async (request, reply) => {
-      const raw = reply.raw;
-      let sequence = 0;
-      const write = (name: string, data: unknown) => {
-        sequence += 1;
-        raw.write(`id: ${sequence}\nevent: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
-      };
-      // Events that arrive before the stream is open wait here; the state snapshot was taken
-      // when the watcher was added, so they follow it in order.
-      const queued: JobEvent[] = [];
-      let open = false;
-      let heartbeat: NodeJS.Timeout | undefined;
-      let unsubscribe: () => void = () => undefined;
-      const finish = () => {
-        clearInterval(heartbeat);
-        unsubscribe();
-        if (!raw.writableEnded) raw.end();
-      };
-      const send = (event: JobEvent) => {
-        if (raw.writableEnded) return;
-        // Events are checked against their documented schema like every other response.
-        const checked = jobEventSchema.safeParse(event);
-        if (!checked.success) {
-          request.log.error({ type: event.type, issues: checked.error.issues }, 'job event does not match its schema; ending the stream');
-          return finish();
-        }
-        write(event.type, checked.data);
-        if (event.type === 'job.finished') finish();
-      };
-      const watched = await jobs.watch(request.params.id, (event) => (open ? send(event) : queued.push(event)));
-      if (!watched) throw new ApiError(404, `no job ${request.params.id}`);
-      unsubscribe = watched.unsubscribe;
-      reply.hijack();
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        // Proxies such as nginx would otherwise buffer the stream.
-        'x-accel-buffering': 'no',
-      });
-      raw.on('close', finish);
-      write('job.state', watched.state);
-      if (watched.ended) return finish();
-      open = true;
-      for (const event of queued.splice(0)) send(event);
-      if (!raw.writableEnded) {
-        heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), config.sseHeartbeatMs);
-        heartbeat.unref();
-      }
-    },
+    async (request, reply) => streamJobEvents(request, reply, request.params.id, jobs, config),
   );
 }
 
@@ -146,14 +98,14 @@ export function registerJobRoutes(app: FastifyInstance, deps: { jobs: JobService
 function sseEventJsonSchema(): Record<string, unknown> {
   return {
     type: 'object',
-    required: ['event', 'data', 'id'],
+    required: ['event', 'data'],
     properties: {
       event: { type: 'string', enum: [...SSE_EVENT_NAMES] },
-      id: { type: 'string', pattern: '^[1-9][0-9]*$', description: 'Counts events from 1 on each connection' },
+      id: { type: 'string', pattern: '^[0-9]+$', description: "The event's number in the job, from 1 (`job.state` carries the number of the last event it includes); send it back as Last-Event-ID to resume" },
       data: {
         type: 'string',
         contentMediaType: 'application/json',
-        contentSchema: { anyOf: [toJsonSchema(jobDetailSchema, 'output'), toJsonSchema(jobEventSchema, 'output')] },
+        contentSchema: { anyOf: [toJsonSchema(jobDetailSchema, 'output'), toJsonSchema(jobEventSchema, 'output'), { type: 'object', required: ['jobId'], properties: { jobId: { type: 'string' } } }] },
       },
     },
   };

@@ -13,11 +13,13 @@ export function registerProviderRoutes(app: FastifyInstance, deps: { runtime: Oc
     '/v1/providers',
     { schema: { tags: ['providers'], summary: 'The configured providers, their source and bucket, their last job', response: { 200: providerListSchema, 401: errorSchema } } },
     async () => ({
-      items: deps.runtime.providers.list().map((provider) => ({
-        ...provider,
-        runningJobId: deps.jobs.runningJobId(provider.name) ?? null,
-        lastJob: deps.jobs.lastJob(provider.name) ?? null,
-      })),
+      items: await Promise.all(
+        deps.runtime.providers.list().map(async (provider) => ({
+          ...provider,
+          runningJobId: (await deps.jobs.runningJobId(provider.name)) ?? null,
+          lastJob: (await deps.jobs.lastJob(provider.name)) ?? null,
+        })),
+      ),
     }),
   );
 
