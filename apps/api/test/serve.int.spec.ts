@@ -113,7 +113,7 @@ describe('octo serve', () => {
       if (seen.length === 1) served.child.kill('SIGTERM');
       if (event.event === 'job.finished') expect((event.data as { summary: { status: string; succeeded: number } }).summary).toMatchObject({ status: 'succeeded', succeeded: 3 });
     }
-    expect(seen.at(-1)).toBe('job.finished');
+    expect(seen.slice(-2)).toEqual(['job.finished', 'end']);
     expect(await served.exited).toEqual({ code: 0, signal: null });
     expect(served.stderr()).toContain('octo: API stopped (1 job(s) finished, 0 cancelled)');
     const report = JSON.parse(await readFile(path.join(setup.workDir, 'jobs', `${id}.json`), 'utf8'));
