@@ -59,12 +59,34 @@ export interface S3ObjectStoreOptions {
   readonly serverSideEncryption?: 'AES256' | 'aws:kms';
   readonly kmsKeyId?: string;
   readonly logger?: Logger;
+  /**
+   * Outputs up to this size are kept in memory and written with one PutObject at commit
+   * instead of a journaled multipart upload (default {@link WHOLE_PUT_MAX_BYTES}; 0 stages every
+   * output as a multipart upload).
+   */
+  readonly wholePutMaxBytes?: number;
 }
 
 /**
- * A bucket in S3 or any S3-compatible server. Every put is a multipart upload whose
- * CompleteMultipartUpload waits for {@link Staging.commit}, so nothing is visible before
- * the whole source file succeeded; a failed or discarded put is aborted. Every request
+ * Largest output written whole at commit: one request instead of five (journal entry,
+ * CreateMultipartUpload, UploadPart, CompleteMultipartUpload, journal removal).
+ */
+export const WHOLE_PUT_MAX_BYTES = 1024 * 1024;
+
+/** Bytes one staging keeps in memory for whole puts; outputs past it are staged as multipart uploads. */
+export const WHOLE_PUT_STAGING_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The handle a commit intent records for an output held in memory until commit: no staged
+ * bytes survive the process, so a later run finds it landed (HeadObject) or rolls the file back.
+ */
+export const WHOLE_PUT_REF = 'octo:put-at-commit';
+
+/**
+ * A bucket in S3 or any S3-compatible server. Nothing a staging puts is visible before
+ * {@link Staging.commit}: a small output waits in memory for one PutObject at commit, any
+ * other is a multipart upload whose CompleteMultipartUpload waits for it; a failed or
+ * discarded put is aborted. Every request
  * carries an SDK checksum, and retries follow the SDK's standard strategy.
  */
 export class S3ObjectStore implements ObjectStore {
@@ -124,7 +146,7 @@ export class S3ObjectStore implements ObjectStore {
     const missing: string[] = [];
     for (const ref of refs) {
       assertSafeKey(ref.key);
-      const parts = await this.listParts(ref);
+      const parts = ref.ref === WHOLE_PUT_REF ? undefined : await this.listParts(ref);
       if (parts) staging.adopt(ref, parts.parts, parts.size, 'staged');
       else if (await this.holds(ref, options.runId)) staging.adopt(ref, [], ref.size, 'completed');
       else missing.push(ref.key);
@@ -445,7 +467,11 @@ function s3RequestTimeouts(config: StoreConfig): { connectionTimeout: number; so
 interface UploadState {
   readonly key: string;
   readonly s3Key: string;
+  /** The multipart upload's id, or {@link WHOLE_PUT_REF} for an output held in {@link UploadState.whole}. */
   readonly uploadId: string;
+  /** The bytes of an output written with one PutObject at commit (no multipart upload exists). */
+  whole?: Buffer;
+  readonly metadata?: ObjectMetadata;
   state: 'uploading' | 'staged' | 'completed' | 'aborted';
   parts: CompletedPart[];
   size: number;
@@ -460,6 +486,8 @@ class S3Staging implements Staging {
   private closed = false;
   private spent = false;
   private readonly algorithm: ChecksumAlgorithm;
+  /** Bytes held for whole puts, bounded by {@link WHOLE_PUT_STAGING_BYTES}. */
+  private wholeBytes = 0;
 
   constructor(
     private readonly store: S3ObjectStore,
@@ -508,7 +536,9 @@ class S3Staging implements Staging {
   private async clearJournal(): Promise<void> {
     if (!this.runId || this.uploads.some((upload) => upload.state === 'uploading' || upload.state === 'staged')) return;
     const runId = this.runId;
-    await this.store.deleteMany([...new Set(this.uploads.map((upload) => this.store.journalKey(runId, upload.key)))]).catch((error: unknown) => {
+    const journaled = this.uploads.filter((upload) => upload.uploadId !== WHOLE_PUT_REF);
+    if (journaled.length === 0) return;
+    await this.store.deleteMany([...new Set(journaled.map((upload) => this.store.journalKey(runId, upload.key)))]).catch((error: unknown) => {
       // Left-over entries are only names; the next run of the provider removes them.
       this.logger.warn('could not remove staging journal entries', { store: this.store.description, error: (error as Error).message });
     });
@@ -523,6 +553,16 @@ class S3Staging implements Staging {
     // before anything reads it: keep that from being an unhandled 'error' event. The read loop
     // below sees the stored error and aborts the upload.
     body.on('error', () => undefined);
+    const chunks = (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    let head: BodyHead;
+    try {
+      head = await this.readHead(key, chunks);
+    } catch (error) {
+      body.destroy();
+      throw storeError(error, `cannot upload ${key} to ${this.store.description}`);
+    }
+    if (head.ended && this.wholeBytes + head.bytes <= WHOLE_PUT_STAGING_BYTES) return this.holdWhole(key, s3Key, Buffer.concat(head.chunks, head.bytes), metadata, options);
+
     let upload: UploadState;
     try {
       await this.journal(key);
@@ -573,7 +613,7 @@ class S3Staging implements Staging {
       // memory stays at the parts in flight plus the one being filled.
       let part: Buffer | undefined;
       let filled = 0;
-      for await (const chunk of body as AsyncIterable<Buffer>) {
+      for await (const chunk of replayed(head.chunks, chunks)) {
         if (failure) break;
         hash.update(chunk);
         upload.size += chunk.length;
@@ -614,6 +654,55 @@ class S3Staging implements Staging {
       await this.abortUpload(upload).catch(() => undefined);
       throw storeError(error, `cannot upload ${key} to ${this.store.description}`);
     }
+  }
+
+  /**
+   * Reads the body until it ends or passes the whole-put size: a body that ends in time is
+   * held in memory for one PutObject at commit, a longer one continues as a multipart upload.
+   */
+  private async readHead(key: string, chunks: AsyncIterator<Buffer>): Promise<BodyHead> {
+    const limit = this.options.wholePutMaxBytes ?? WHOLE_PUT_MAX_BYTES;
+    const head: Buffer[] = [];
+    let bytes = 0;
+    while (limit > 0 && bytes <= limit) {
+      const next = await chunks.next();
+      if (next.done) return { chunks: head, bytes, ended: true };
+      head.push(next.value);
+      bytes += next.value.length;
+      if (this.closed) throw new OctoError('store', `${key}: the staging was aborted while the upload ran`);
+    }
+    return { chunks: head, bytes, ended: false };
+  }
+
+  /** Stages a small output in memory; {@link S3Staging.commit} writes it with one PutObject. */
+  private holdWhole(key: string, s3Key: string, whole: Buffer, metadata: ObjectMetadata, options: PutOptions): StagedObject {
+    if (this.closed) throw new OctoError('store', `${key}: the staging was aborted while the upload ran`);
+    const sha256 = createHash('sha256').update(whole).digest('hex');
+    this.wholeBytes += whole.length;
+    this.uploads.push({ key, s3Key, uploadId: WHOLE_PUT_REF, whole, metadata, state: 'staged', parts: [], size: whole.length, sha256, ...(options.ifAbsent ? { ifAbsent: true } : {}) });
+    return { key, size: whole.length, sha256 };
+  }
+
+  /** Lets go of a whole put's bytes once it landed or was dropped. */
+  private releaseWhole(upload: UploadState): void {
+    if (!upload.whole) return;
+    this.wholeBytes -= upload.whole.length;
+    upload.whole = undefined;
+  }
+
+  /**
+   * Writes a whole put (with `If-None-Match: *` for a key no source owned). A 412 on a retry
+   * whose first try landed meets this run's own object: same size, same `octo-run-id`.
+   */
+  private async putWhole(upload: UploadState, whole: Buffer): Promise<void> {
+    const metadata = this.runId ? { ...upload.metadata, 'octo-run-id': this.runId } : (upload.metadata ?? {});
+    if (!upload.ifAbsent) return this.store.putSmall(upload.key, whole, metadata);
+    if (await this.store.putSmallIfAbsent(upload.key, whole, metadata)) return;
+    if (this.runId) {
+      const head = await this.store.client.send(new HeadObjectCommand({ Bucket: this.store.bucket, Key: upload.s3Key })).catch(() => undefined);
+      if (head?.ContentLength === whole.length && head.Metadata?.['octo-run-id'] === this.runId) return;
+    }
+    throw unownedObjectError(upload.key, new Error('PreconditionFailed (HTTP 412)'));
   }
 
   async discard(key: string): Promise<void> {
@@ -679,6 +768,12 @@ class S3Staging implements Staging {
   }
 
   private async complete(upload: UploadState): Promise<void> {
+    if (upload.whole) {
+      await this.putWhole(upload, upload.whole);
+      upload.state = 'completed';
+      this.releaseWhole(upload);
+      return;
+    }
     try {
       await this.store.client.send(
         new CompleteMultipartUploadCommand({
@@ -731,6 +826,12 @@ class S3Staging implements Staging {
 
   private async abortUpload(upload: UploadState): Promise<void> {
     if (upload.state === 'aborted' || upload.state === 'completed') return;
+    if (upload.uploadId === WHOLE_PUT_REF) {
+      // Nothing was sent for it: dropping the bytes is the abort.
+      this.releaseWhole(upload);
+      upload.state = 'aborted';
+      return;
+    }
     let lastError: unknown;
     // The SDK retries each request; a few more tries outlast a longer outage.
     const attempts = 3;
@@ -751,6 +852,19 @@ class S3Staging implements Staging {
     this.logger.error('could not abort a multipart upload', { bucket: this.store.bucket, key: upload.s3Key, uploadId: upload.uploadId, error: (lastError as Error)?.message });
     throw storeError(lastError, `cannot abort the upload of ${upload.key}`);
   }
+}
+
+/** What {@link S3Staging.readHead} read of a body before deciding how to stage it. */
+interface BodyHead {
+  readonly chunks: Buffer[];
+  readonly bytes: number;
+  readonly ended: boolean;
+}
+
+/** The chunks already read, then the rest of the body. */
+async function* replayed(head: readonly Buffer[], rest: AsyncIterator<Buffer>): AsyncIterable<Buffer> {
+  yield* head;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }
 
 /**
