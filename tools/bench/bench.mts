@@ -37,7 +37,7 @@ const stamp = new Date().toISOString().replaceAll(':', '-').slice(0, 19);
 const WAN_ROUND_TRIP_MS = 50;
 /** `decryption.engine` values the bench can run; the default's cases and comparisons carry no engine tag. */
 type Engine = 'auto' | 'openpgp' | 'gnupg';
-const DEFAULT_ENGINE: Engine = 'auto';
+const DEFAULT_ENGINE: Engine = 'openpgp';
 
 const { values: args } = parseArgs({
   options: {

@@ -19,7 +19,7 @@ const execFileAsync = promisify(execFile);
 export const AUTO_GNUPG_MIN_BYTES = 2 * 1024 * 1024;
 
 /**
- * `decryption.engine: auto` (the default): each file goes to the engine that is faster for
+ * `decryption.engine: auto`: each file goes to the engine that is faster for
  * its size, openpgp.js in process below {@link AUTO_GNUPG_MIN_BYTES}, GnuPG from there on. Both
  * keep the same guarantees (integrity and signature verdict before commit, the same messages,
  * the same limits). Where `gpg` cannot be run, openpgp.js decrypts every file and a warning
