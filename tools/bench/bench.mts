@@ -136,7 +136,11 @@ try {
       try {
         prepared = await item.prepare(round);
         const measured = await measure(prepared.command, { env: toolEnv, stdoutFile: prepared.stdoutFile, cwd: WORKSPACE_ROOT });
-        if (measured.code !== 0) throw new Error(`${item.id} exited with ${measured.code}:\n${measured.stderrTail}`);
+        if (measured.code !== 0) {
+          // Octo's --json events name the files that failed and why; stderr alone is often empty.
+          const why = await prepared.verify().then(() => '', (error: unknown) => (error as Error).message);
+          throw new Error(`${item.id} exited with ${measured.code}:\n${measured.stderrTail}${why}`);
+        }
         await prepared.verify();
         const entry = results.get(item.id) ?? { benchCase: item, samples: [] };
         entry.samples.push(measured);
