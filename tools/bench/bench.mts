@@ -2,7 +2,7 @@
 // reads the data sets from the harness's sshd and lands them in moto and in the local store;
 // each stage alone, the sequential and the streamed tool chains, and rclone run on the same
 // files, interleaved, medians of N. See tools/bench/README.md.
-// Usage: npm run bench [-- --quick] [--runs N] [--only A,C,WAN] [--cases octo-] [--engines openpgp,gnupg] [--cpu-prof DIR]
+// Usage: npm run bench [-- --quick] [--runs N] [--only A,C,WAN] [--cases octo-] [--engines auto,openpgp,gnupg] [--cpu-prof DIR]
 import { existsSync } from 'node:fs';
 import { link, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -35,13 +35,16 @@ let sequence = 0;
 /** Names this run's result files. */
 const stamp = new Date().toISOString().replaceAll(':', '-').slice(0, 19);
 const WAN_ROUND_TRIP_MS = 50;
+/** `decryption.engine` values the bench can run; the default's cases and comparisons carry no engine tag. */
+type Engine = 'auto' | 'openpgp' | 'gnupg';
+const DEFAULT_ENGINE: Engine = 'openpgp';
 
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     runs: { type: 'string' },
     only: { type: 'string' },
-    engines: { type: 'string', default: 'openpgp' },
+    engines: { type: 'string', default: DEFAULT_ENGINE },
     'cpu-prof': { type: 'string' },
     /** Only cases whose id contains one of these (comma-separated), e.g. `octo-` to profile Octo alone. */
     cases: { type: 'string' },
@@ -52,7 +55,7 @@ const { values: args } = parseArgs({
 const runs = Number(args.runs ?? (args.quick ? 1 : 3));
 const spec = args.quick ? QUICK_SPEC : FULL_SPEC;
 const only = new Set((args.only ?? 'A,A-25519,A-small,B,C,D,WAN').split(',').map((id) => id.trim()));
-const engines = (args.engines ?? 'openpgp').split(',').map((engine) => engine.trim()) as Array<'openpgp' | 'gnupg'>;
+const engines = (args.engines ?? DEFAULT_ENGINE).split(',').map((engine) => engine.trim()) as Engine[];
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** One thing measured: an Octo run or a peer command. */
@@ -133,7 +136,11 @@ try {
       try {
         prepared = await item.prepare(round);
         const measured = await measure(prepared.command, { env: toolEnv, stdoutFile: prepared.stdoutFile, cwd: WORKSPACE_ROOT });
-        if (measured.code !== 0) throw new Error(`${item.id} exited with ${measured.code}:\n${measured.stderrTail}`);
+        if (measured.code !== 0) {
+          // Octo's --json events name the files that failed and why; stderr alone is often empty.
+          const why = await prepared.verify().then(() => '', (error: unknown) => (error as Error).message);
+          throw new Error(`${item.id} exited with ${measured.code}:\n${measured.stderrTail}${why}`);
+        }
         await prepared.verify();
         const entry = results.get(item.id) ?? { benchCase: item, samples: [] };
         entry.samples.push(measured);
@@ -298,12 +305,12 @@ function peerCase(env: Env, dataset: Dataset, id: string, label: string, command
 }
 
 /** The real CLI, bundled, in a child process; the run counts only if every file landed and the byte count is right. */
-function octoCase(env: Env, dataset: Dataset, sink: 's3' | 'local', engine: 'openpgp' | 'gnupg', options: { wan?: boolean; subset?: string }): BenchCase {
-  const tags = [sink, options.wan ? `wan${WAN_ROUND_TRIP_MS}` : '', engine === 'openpgp' ? '' : engine].filter(Boolean).join('@');
+function octoCase(env: Env, dataset: Dataset, sink: 's3' | 'local', engine: Engine, options: { wan?: boolean; subset?: string }): BenchCase {
+  const tags = [sink, options.wan ? `wan${WAN_ROUND_TRIP_MS}` : '', engine === DEFAULT_ENGINE ? '' : engine].filter(Boolean).join('@');
   return {
     id: `${dataset.id}${options.subset ? `/${options.subset}` : ''}:octo-${tags}`,
     dataset,
-    label: `octo sync -> ${sink === 's3' ? 'S3 (moto)' : 'local store'}${options.wan ? ` over ${WAN_ROUND_TRIP_MS} ms RTT` : ''}${engine === 'openpgp' ? '' : ` (decryption.engine: ${engine})`}`,
+    label: `octo sync -> ${sink === 's3' ? 'S3 (moto)' : 'local store'}${options.wan ? ` over ${WAN_ROUND_TRIP_MS} ms RTT` : ''}${engine === DEFAULT_ENGINE ? '' : ` (decryption.engine: ${engine})`}`,
     prepare: async (round) => {
       const target = await freshSink(env, sink);
       if (options.subset) await linkSubset(dataset);
@@ -318,7 +325,7 @@ function octoCase(env: Env, dataset: Dataset, sink: 's3' | 'local', engine: 'ope
             plugin: 'example',
             bucket: target.bucket,
             source: { url: `sftp://${env.sshd.user}@127.0.0.1:${port}${dataset.dir}`, hostKey: env.sshd.hostKeyFingerprint, privateKey: `file:${env.sshd.userKeyFile}` },
-            decryption: { privateKeys: [{ key: `file:${keyFile}` }], signature: 'ignore', ...(engine === 'openpgp' ? {} : { engine }) } as never,
+            decryption: { privateKeys: [{ key: `file:${keyFile}` }], signature: 'ignore', engine } as never,
             settings: { seed: false },
           },
         },
@@ -367,8 +374,8 @@ interface Comparison {
   readonly combine?: 'max' | 'sum';
 }
 
-function comparisons(engine: 'openpgp' | 'gnupg'): Comparison[] {
-  const e = engine === 'openpgp' ? '' : `@${engine}`;
+function comparisons(engine: Engine): Comparison[] {
+  const e = engine === DEFAULT_ENGINE ? '' : `@${engine}`;
   return [
     { label: 'into S3 vs plain upload of the plaintext', octo: `A:octo-s3${e}`, peers: ['A:upload'], measure: 'time', direction: 'faster', target: 0.9 },
     { label: 'into S3 vs the sequential tool chain', octo: `A:octo-s3${e}`, peers: ['A:seq-chain-s3'], measure: 'time', direction: 'faster', target: 1.5 },
@@ -424,13 +431,13 @@ async function report(results: Map<string, { benchCase: BenchCase; samples: Samp
       const verdict = compare(value(comparison.octo, comparison.measure), peer, comparison.direction, comparison.target);
       const sign = comparison.direction === 'faster' ? '≥' : '≤';
       compareRows.push([
-        `${comparison.label}${engine === 'openpgp' ? '' : ` [${engine}]`}`,
+        `${comparison.label}${engine === DEFAULT_ENGINE ? '' : ` [${engine}]`}`,
         formatRatio(verdict.ratio),
         comparison.target === undefined ? '(reference)' : `${sign} ${comparison.target}×`,
         verdict.met === undefined ? '' : verdict.met ? 'met' : 'NOT met',
       ]);
     }
-    const b = summaries.get(`B:octo-s3${engine === 'openpgp' ? '' : `@${engine}`}`);
+    const b = summaries.get(`B:octo-s3${engine === DEFAULT_ENGINE ? '' : `@${engine}`}`);
     if (b) compareRows.push([`peak RSS, B into S3 [${engine}]`, `${(b.maxRssKiB / 1024).toFixed(0)} MiB`, '≤ 256 MiB', b.maxRssKiB / 1024 <= 256 ? 'met' : 'NOT met']);
   }
   const compareHeader = ['comparison (faster: peer time / Octo time; lower: Octo / peer)', 'ratio', 'target', ''];

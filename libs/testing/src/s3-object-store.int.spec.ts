@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OctoError, S3ObjectStore, ObjectStoreLedger, type S3ObjectStoreOptions } from '@octo/core';
+import { OctoError, S3ObjectStore, ObjectStoreLedger, WHOLE_PUT_MAX_BYTES, WHOLE_PUT_STAGING_BYTES, WHOLE_PUT_REF, type S3ObjectStoreOptions } from '@octo/core';
 import { sha256 } from '@octo/core/testing';
 import { isUploadPart, startFaultProxy, type FaultProxy } from './fault-proxy.js';
 import { keystreamBytes } from './keystream-file.js';
@@ -113,7 +113,8 @@ describe(S3ObjectStore, () => {
       const staging = s3.begin();
       await staging.put('x/a.bin', chunked(keystreamBytes(6 * MiB, 'abort')));
       await staging.put('x/b.bin', chunked(Buffer.from('b')));
-      expect(await openUploads(reader, bucket)).toHaveLength(2);
+      // The small one waits in memory for a whole put: only the large one has an upload.
+      expect(await openUploads(reader, bucket)).toEqual([{ key: 'landing/x/a.bin', uploadId: expect.any(String) }]);
       await staging.abort();
       expect(await listKeys(reader, bucket)).toEqual([]);
       expect(await openUploads(reader, bucket)).toEqual([]);
@@ -135,6 +136,59 @@ describe(S3ObjectStore, () => {
       await staging.abort();
       expect(await listKeys(reader, bucket)).toEqual([]);
       expect(await openUploads(reader, bucket)).toEqual([]);
+    });
+  });
+
+  describe('when an output is small', () => {
+    it('should send nothing before commit, then write it with one PutObject carrying its checksum and metadata: no journal entry, no multipart upload', async () => {
+      const { store: s3, bucket } = await store({ endpoint: proxy.endpoint });
+      const data = keystreamBytes(WHOLE_PUT_MAX_BYTES, 'whole');
+      const staging = s3.begin({ runId: 'run-whole' });
+      proxy.reset();
+      const staged = await staging.put('whole/data.bin', chunked(data, 65_536), { 'octo-job-id': 'job-whole', 'content-type': 'text/csv' });
+      expect(staged).toEqual({ key: 'whole/data.bin', size: data.length, sha256: sha256(data) });
+      expect(proxy.requests).toEqual([]);
+      expect(staging.refs()).toEqual([{ key: 'whole/data.bin', size: data.length, sha256: sha256(data), ref: WHOLE_PUT_REF }]);
+
+      await staging.commit();
+      expect(proxy.requests.map((request) => `${request.method} ${request.url.replace(/\?.*$/, '')}`)).toEqual([`PUT /${bucket}/landing/whole/data.bin`]);
+      expect(proxy.requests[0]!.headers['x-amz-checksum-crc32']).toBe(crc32Bytes(data).toString('base64'));
+      expect(sha256(await readObject(reader, bucket, 'landing/whole/data.bin'))).toBe(sha256(data));
+      const head = await reader.send(new HeadObjectCommand({ Bucket: bucket, Key: 'landing/whole/data.bin' }));
+      expect(head.Metadata).toEqual({ 'octo-job-id': 'job-whole', 'octo-run-id': 'run-whole' });
+      expect(head.ContentType).toBe('text/csv');
+      expect(await listKeys(reader, bucket)).toEqual(['landing/whole/data.bin']);
+    });
+
+    it('should stage one byte past the whole-put size, and outputs past what one staging holds in memory, as multipart uploads', async () => {
+      const { store: s3, bucket } = await store();
+      const staging = s3.begin();
+      await staging.put('big/over.bin', chunked(keystreamBytes(WHOLE_PUT_MAX_BYTES + 1, 'over')));
+      const held = WHOLE_PUT_STAGING_BYTES / WHOLE_PUT_MAX_BYTES;
+      for (let index = 0; index <= held; index += 1) await staging.put(`big/m${index}.bin`, chunked(keystreamBytes(WHOLE_PUT_MAX_BYTES, `m${index}`)));
+      expect((await openUploads(reader, bucket)).map((upload) => upload.key).sort()).toEqual(['landing/big/m8.bin', 'landing/big/over.bin']);
+      await staging.commit();
+      expect(await listKeys(reader, bucket)).toHaveLength(held + 2);
+      expect(sha256(await readObject(reader, bucket, 'landing/big/m8.bin'))).toBe(sha256(keystreamBytes(WHOLE_PUT_MAX_BYTES, 'm8')));
+      expect(await openUploads(reader, bucket)).toEqual([]);
+    });
+
+    it('with ifAbsent, should refuse to replace an object no source owns, and accept its own object landed by a first try', async () => {
+      const { store: s3, bucket } = await store();
+      await reader.send(new PutObjectCommand({ Bucket: bucket, Key: 'landing/owned/foreign.txt', Body: 'not ours' }));
+      const refused = s3.begin({ runId: 'run-a' });
+      await refused.put('owned/foreign.txt', chunked(Buffer.from('ours\n')), {}, { ifAbsent: true });
+      const error = (await refused.commit().catch((caught: unknown) => caught)) as OctoError;
+      expect(error.kind).toBe('route');
+      expect(error.message).toMatch(/^owned\/foreign\.txt already holds an object that no source owns/);
+      expect((await readObject(reader, bucket, 'landing/owned/foreign.txt')).toString()).toBe('not ours');
+
+      // What a first PutObject that landed but whose answer was lost leaves: this run's object.
+      const retried = s3.begin({ runId: 'run-b' });
+      await retried.put('owned/mine.txt', chunked(Buffer.from('mine\n')), {}, { ifAbsent: true });
+      await reader.send(new PutObjectCommand({ Bucket: bucket, Key: 'landing/owned/mine.txt', Body: 'mine\n', Metadata: { 'octo-run-id': 'run-b' } }));
+      await retried.commit();
+      expect((await readObject(reader, bucket, 'landing/owned/mine.txt')).toString()).toBe('mine\n');
     });
   });
 
@@ -211,7 +265,8 @@ describe(S3ObjectStore, () => {
 
   describe('when the server fails some requests', () => {
     it('should retry through the SDK strategy and land identical bytes', async () => {
-      const { store: s3, bucket } = await store({ endpoint: proxy.endpoint, maxAttempts: 10 });
+      // Both outputs as multipart uploads: enough requests for the seeded faults to draw every mode.
+      const { store: s3, bucket } = await store({ endpoint: proxy.endpoint, maxAttempts: 10, wholePutMaxBytes: 0 });
       proxy.reset();
       proxy.setFaults({ rate: 0.3, mode: 'mixed' });
       const data = keystreamBytes(16 * MiB, 'flaky');

@@ -5,12 +5,17 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { CreateMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CommitIntents, createOctoRuntime, ObjectStoreLedger, Recovery, RUNS_PREFIX, S3ObjectStore, type CommitIntent, type LedgerRecord, type OctoConfigInput } from '@octo/core';
+import { CommitIntents, createOctoRuntime, ObjectStoreLedger, Recovery, RUNS_PREFIX, S3ObjectStore, WHOLE_PUT_MAX_BYTES, WHOLE_PUT_REF, type CommitIntent, type S3ObjectStoreOptions, type LedgerRecord, type OctoConfigInput } from '@octo/core';
 import { plainProvider, sha256, tarOf } from '@octo/core/testing';
 import { writeOctoConfig } from './config-files.js';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
 import { startMotoS3, TEST_AWS_ENV, testS3Client, type MotoS3Server } from './moto-s3-server.js';
 import { createBucket, listKeys, openUploads, readObject } from './s3-inspect.js';
+
+/** A call that makes an output visible: CompleteMultipartUpload (POST ?uploadId=) or the PutObject of an output written whole. */
+function isCommitCall({ method, url }: { method: string; url: string }): boolean {
+  return (method === 'POST' && /[?&]uploadId=/.test(url)) || (method === 'PUT' && /\/data\//.test(url) && !/[?&](partNumber|tagging)=?/.test(url));
+}
 
 /** A pid that ran and exited: what a killed run leaves in its registration. */
 function deadPid(): number {
@@ -25,11 +30,12 @@ describe('crash recovery on S3', () => {
   let buckets = 0;
   const stores: S3ObjectStore[] = [];
 
-  async function store(): Promise<{ store: S3ObjectStore; bucket: string; ledger: ObjectStoreLedger }> {
+  async function store(options: Partial<S3ObjectStoreOptions> = {}): Promise<{ store: S3ObjectStore; bucket: string; ledger: ObjectStoreLedger }> {
     buckets += 1;
     const bucket = `octo-recovery-${buckets}`;
     await createBucket(reader, bucket);
-    const created = new S3ObjectStore({ location: { bucket, prefix: 'landing/' }, client: testS3Client(moto.endpoint), partSizeBytes: 5 * 1024 * 1024 });
+    // Every output a multipart upload (none held for a whole put): these tests are about open uploads.
+    const created = new S3ObjectStore({ location: { bucket, prefix: 'landing/' }, client: testS3Client(moto.endpoint), partSizeBytes: 5 * 1024 * 1024, wholePutMaxBytes: 0, ...options });
     stores.push(created);
     return { store: created, bucket, ledger: new ObjectStoreLedger(created) };
   }
@@ -132,6 +138,54 @@ describe('crash recovery on S3', () => {
     });
   });
 
+  describe('when a run died while its outputs were held for a whole put', () => {
+    const intentOf = (runId: string, sourcePath: string, outputs: CommitIntent['outputs']): CommitIntent => ({
+      version: 1,
+      provider: 'p',
+      jobId: runId,
+      host: hostname(),
+      pid: 1,
+      writtenAt: new Date().toISOString(),
+      source: { path: sourcePath, size: 64, mtimeMs: 1_700_000_000_000, sha256: 'ab'.repeat(32) },
+      outputs,
+    });
+
+    it('should roll the file forward when its outputs landed (HeadObject), and roll it back when they never left the process', async () => {
+      const { store: s, bucket, ledger } = await store({ wholePutMaxBytes: WHOLE_PUT_MAX_BYTES });
+      const landedRun = 'run-killed-after-commit';
+      const heldRun = 'run-killed-before-commit';
+      await registerRun(s, landedRun, deadPid());
+      await registerRun(s, heldRun, deadPid());
+
+      const landed = s.begin({ runId: landedRun });
+      for (const name of ['w0.txt', 'w1.txt']) await landed.put(`data/other/p/${name}`, Readable.from([Buffer.from(`whole ${name}\n`)]), { 'octo-job-id': landedRun });
+      const landedIntent = intentOf(landedRun, 'in/landed.tar', landed.refs());
+      expect(landedIntent.outputs.map((output) => output.ref)).toEqual([WHOLE_PUT_REF, WHOLE_PUT_REF]);
+      await new CommitIntents(s).write(landedIntent);
+      await landed.commit();
+
+      const held = s.begin({ runId: heldRun });
+      await held.put('data/other/p/h0.txt', Readable.from([Buffer.from('held\n')]), { 'octo-job-id': heldRun });
+      await new CommitIntents(s).write(intentOf(heldRun, 'in/held.tar', held.refs()));
+      // Neither staging left a journal entry or an open upload: a whole put sends nothing before commit.
+      expect(await listKeys(reader, bucket, 'landing/_octo/staging/')).toEqual([]);
+      expect(await openUploads(reader, bucket)).toEqual([]);
+
+      const actions = await new Recovery({ provider: 'p', store: s, ledger, tempDir: path.join(work, 'tmp-whole') }).run('run-next');
+
+      expect(actions.map((action) => `${action.action} ${action.target}`).sort()).toEqual(['rolled-back in/held.tar', 'rolled-forward in/landed.tar']);
+      expect(actions.find((action) => action.target === 'in/held.tar')!.detail).toContain('1 of 1 output(s) were no longer staged (data/other/p/h0.txt)');
+      expect(await listKeys(reader, bucket, 'landing/data/')).toEqual(['landing/data/other/p/w0.txt', 'landing/data/other/p/w1.txt']);
+      expect((await readObject(reader, bucket, 'landing/data/other/p/w1.txt')).toString()).toBe('whole w1.txt\n');
+      const records: LedgerRecord[] = [];
+      for await (const record of ledger.records('p')) records.push(record);
+      expect(records.map((record) => [record.path, record.jobId, record.outputs.map((output) => output.key)])).toEqual([
+        ['in/landed.tar', landedRun, ['data/other/p/w0.txt', 'data/other/p/w1.txt']],
+      ]);
+      expect(await listKeys(reader, bucket, 'landing/_octo/intents/')).toEqual([]);
+    });
+  });
+
   describe('when dead runs left open uploads that no intent names', () => {
     it("should abort them, and leave someone else's upload and a live run's upload open", async () => {
       const { store: s, bucket, ledger } = await store();
@@ -169,8 +223,8 @@ describe('crash recovery on S3', () => {
         providers: { plain: { plugin: 'plain', bucket, source: `file://${drop}` } },
       };
       const configPath = await writeOctoConfig(work, config);
-      // CompleteMultipartUpload is a POST with ?uploadId=; only those fail.
-      proxy.setFaults({ rate: 0.3, mode: '500', match: ({ method, url }) => method === 'POST' && /[?&]uploadId=/.test(url) });
+      // Small members are written whole at commit (one PutObject each); only those fail.
+      proxy.setFaults({ rate: 0.3, mode: '500', match: isCommitCall });
       try {
         const runtime = await createOctoRuntime({ configPath, plugins: [plainProvider] });
         const summary = await (await runtime.jobs.start('plain')).done;
@@ -205,7 +259,7 @@ describe('crash recovery on S3', () => {
         providers: { plain: { plugin: 'plain', bucket, source: `file://${drop}` } },
       }, 'octo-2.yaml');
       // m7's completion always fails: 39 others complete first, then the file must not stay half-visible.
-      proxy.setFaults({ rate: 1, mode: '500', match: ({ method, url }) => method === 'POST' && /[?&]uploadId=/.test(url) && url.includes('/m7.csv') });
+      proxy.setFaults({ rate: 1, mode: '500', match: (request) => isCommitCall(request) && request.url.includes('/m7.csv') });
       try {
         const runtime = await createOctoRuntime({ configPath, plugins: [plainProvider] });
         const summary = await (await runtime.jobs.start('plain')).done;

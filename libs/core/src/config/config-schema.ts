@@ -123,8 +123,8 @@ export const decryptionSchema = z
     verificationKeys: z.array(secretRefSchema).default([]),
     /** When set, only signatures by these keys are accepted (OpenPGP fingerprints, hex, as `gpg --fingerprint` prints them, spaces allowed). */
     allowedSigners: z.array(openPgpFingerprintSchema).default([]),
-    /** What decrypts: `openpgp` (openpgp.js, in process) or `gnupg` (a gpg child per file; every cipher GnuPG has). */
-    engine: z.enum(['openpgp', 'gnupg']).default('openpgp'),
+    /** What decrypts: `openpgp` (openpgp.js, in process), `gnupg` (a gpg child per file; every cipher GnuPG has) or `auto` (openpgp.js below 2 MiB, gpg from 2 MiB; openpgp.js alone where gpg cannot run). */
+    engine: z.enum(['openpgp', 'gnupg', 'auto']).default('openpgp'),
   })
   .strict();
 

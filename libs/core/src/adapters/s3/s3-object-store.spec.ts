@@ -3,7 +3,8 @@ import { storeSchema } from '../../config/config-schema.js';
 import { OctoError } from '../../errors/octo-error.js';
 import { silentLogger } from '../../ports/logger.js';
 import { maxObjectBytes, partSizeFor } from './part-size.js';
-import { S3ObjectStore, s3ClientConfig } from './s3-object-store.js';
+import { s3ClientConfig } from './s3-client-config.js';
+import { S3ObjectStore } from './s3-object-store.js';
 import { resolveS3Location } from './s3-url.js';
 
 const MiB = 1024 * 1024;

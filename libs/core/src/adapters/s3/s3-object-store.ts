@@ -1,9 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -15,8 +12,6 @@ import {
   PutObjectCommand,
   PutObjectTaggingCommand,
   S3Client,
-  UploadPartCommand,
-  type ChecksumAlgorithm,
   type CompletedPart,
   type S3ClientConfig,
   type ServerSideEncryption,
@@ -29,18 +24,19 @@ import type {
   ObjectMetadata,
   ObjectStore,
   OpenStagedState,
-  PutOptions,
   ResumedStaging,
-  StagedObject,
   StagedRef,
   Staging,
   StagingOptions,
 } from '../../ports/object-store.js';
-import { unownedObjectError } from '../unowned-object-error.js';
 import { assertSafeKey } from '../local/object-key.js';
-import { multipartETag } from './multipart-etag.js';
-import { partSizeFor, S3_LIMITS } from './part-size.js';
+import { PartBufferPool } from './part-buffer-pool.js';
+import { sharedClient } from './s3-client-config.js';
+import { isNotFound, storeError } from './s3-errors.js';
+import { splitMetadata } from './s3-metadata.js';
+import { S3Staging, WHOLE_PUT_REF } from './s3-staging.js';
 import { resolveS3Location, type S3Location } from './s3-url.js';
+import { journalName, STAGING_JOURNAL } from './staging-journal.js';
 
 /** The checksum algorithms S3 accepts on uploads. */
 export type S3ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'SHA1' | 'SHA256' | 'CRC64NVME';
@@ -59,13 +55,20 @@ export interface S3ObjectStoreOptions {
   readonly serverSideEncryption?: 'AES256' | 'aws:kms';
   readonly kmsKeyId?: string;
   readonly logger?: Logger;
+  /**
+   * Outputs up to this size are kept in memory and written with one PutObject at commit
+   * instead of a journaled multipart upload (default {@link WHOLE_PUT_MAX_BYTES}; 0 stages every
+   * output as a multipart upload).
+   */
+  readonly wholePutMaxBytes?: number;
 }
 
 /**
- * A bucket in S3 or any S3-compatible server. Every put is a multipart upload whose
- * CompleteMultipartUpload waits for {@link Staging.commit}, so nothing is visible before
- * the whole source file succeeded; a failed or discarded put is aborted. Every request
- * carries an SDK checksum, and retries follow the SDK's standard strategy.
+ * A bucket in S3 or any S3-compatible server. Nothing a staging puts is visible before
+ * {@link Staging.commit}: a small output waits in memory for one PutObject at commit, any
+ * other is a multipart upload whose CompleteMultipartUpload waits for it; a failed or
+ * discarded put is aborted. Every request carries an SDK checksum, and retries follow the SDK's
+ * standard strategy. The staging itself is {@link S3Staging}.
  */
 export class S3ObjectStore implements ObjectStore {
   readonly description: string;
@@ -124,7 +127,7 @@ export class S3ObjectStore implements ObjectStore {
     const missing: string[] = [];
     for (const ref of refs) {
       assertSafeKey(ref.key);
-      const parts = await this.listParts(ref);
+      const parts = ref.ref === WHOLE_PUT_REF ? undefined : await this.listParts(ref);
       if (parts) staging.adopt(ref, parts.parts, parts.size, 'staged');
       else if (await this.holds(ref, options.runId)) staging.adopt(ref, [], ref.size, 'completed');
       else missing.push(ref.key);
@@ -394,460 +397,4 @@ export class S3ObjectStore implements ObjectStore {
     const endpoint = await this.client.config.endpoint?.().catch(() => undefined);
     return endpoint ? `${endpoint.protocol}//${endpoint.hostname}${endpoint.port ? `:${endpoint.port}` : ''}` : 'AWS S3';
   }
-}
-
-/** The staging journal's folder in the store (see {@link S3ObjectStore.journalKey}). */
-export const STAGING_JOURNAL = '_octo/staging/';
-
-/** The journal's name for an output key: the key itself, or `#<sha256>` when nesting it would pass S3's 1,024-byte key limit. */
-function journalName(key: string): string {
-  return Buffer.byteLength(key) > 900 ? `#${createHash('sha256').update(key).digest('hex')}` : key;
-}
-
-const clients = new Map<string, S3Client>();
-
-function sharedClient(config: StoreConfig): S3Client {
-  const settings = s3ClientConfig(config);
-  const key = JSON.stringify(settings);
-  let client = clients.get(key);
-  if (!client) {
-    client = new S3Client(settings);
-    clients.set(key, client);
-  }
-  return client;
-}
-
-/** SDK client settings from the store config; credentials always come from the SDK's default chain. */
-export function s3ClientConfig(config: StoreConfig): S3ClientConfig {
-  return {
-    // An S3-compatible endpoint rarely cares about the region, but SigV4 needs one.
-    region: config.region ?? (config.endpoint ? (process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1') : undefined),
-    endpoint: config.endpoint,
-    forcePathStyle: config.forcePathStyle,
-    // Standard mode: exponential backoff with full jitter for throttling, 5xx and dropped connections.
-    retryMode: 'standard',
-    maxAttempts: config.maxAttempts,
-    requestChecksumCalculation: 'WHEN_SUPPORTED',
-    responseChecksumValidation: 'WHEN_SUPPORTED',
-    requestHandler: s3RequestTimeouts(config),
-  };
-}
-
-/**
- * The HTTP handler's timeouts: an endpoint that accepts connections but never answers must
- * fail the request, not hang the job. The request timeout is one of inactivity (the socket's
- * idle timer), so a large part on a slow but moving link is never cut short.
- */
-function s3RequestTimeouts(config: StoreConfig): { connectionTimeout: number; socketTimeout: number } {
-  return { connectionTimeout: config.connectTimeoutMs, socketTimeout: config.requestTimeoutMs };
-}
-
-interface UploadState {
-  readonly key: string;
-  readonly s3Key: string;
-  readonly uploadId: string;
-  state: 'uploading' | 'staged' | 'completed' | 'aborted';
-  parts: CompletedPart[];
-  size: number;
-  /** Complete only if the key holds no object (If-None-Match: *). */
-  readonly ifAbsent?: boolean;
-  sha256?: string;
-}
-
-/** One source file's uploads: open multipart uploads until commit completes them all. */
-class S3Staging implements Staging {
-  private readonly uploads: UploadState[] = [];
-  private closed = false;
-  private spent = false;
-  private readonly algorithm: ChecksumAlgorithm;
-
-  constructor(
-    private readonly store: S3ObjectStore,
-    private readonly options: S3ObjectStoreOptions,
-    private readonly logger: Logger,
-    private readonly parts: PartBufferPool,
-    /** Marked on every upload (`octo-run-id`), so an auditor can tie an open upload to its job. */
-    private readonly runId?: string,
-  ) {
-    this.algorithm = options.checksumAlgorithm ?? 'CRC32';
-  }
-
-  /** Takes over one output of a dead run (see {@link S3ObjectStore.resume}). */
-  adopt(ref: StagedRef, parts: CompletedPart[], size: number, state: 'staged' | 'completed'): void {
-    this.closed = true;
-    this.uploads.push({ key: ref.key, s3Key: this.store.keyOf(ref.key), uploadId: ref.ref, state, parts, size, sha256: ref.sha256, ...(ref.ifAbsent ? { ifAbsent: true } : {}) });
-  }
-
-  refs(): StagedRef[] {
-    return this.uploads
-      .filter((upload) => upload.state === 'staged' || upload.state === 'completed')
-      .map((upload) => ({ key: upload.key, size: upload.size, sha256: upload.sha256 ?? '', ref: upload.uploadId, ...(upload.ifAbsent ? { ifAbsent: true } : {}) }));
-  }
-
-  async rollback(): Promise<void> {
-    this.closed = true;
-    this.spent = true;
-    await this.abortAll();
-    await inBatches(
-      this.uploads.filter((upload) => upload.state === 'completed'),
-      async (upload) => {
-        await this.store.delete(upload.key);
-        upload.state = 'aborted';
-      },
-    );
-    await this.clearJournal();
-  }
-
-  /** Notes the key in the run's staging journal before its upload exists (see {@link S3ObjectStore.journalKey}). */
-  private async journal(key: string): Promise<void> {
-    if (!this.runId) return;
-    await this.store.putSmall(this.store.journalKey(this.runId, key), '');
-  }
-
-  /** Once no upload of this staging is open any more, its journal entries go. */
-  private async clearJournal(): Promise<void> {
-    if (!this.runId || this.uploads.some((upload) => upload.state === 'uploading' || upload.state === 'staged')) return;
-    const runId = this.runId;
-    await this.store.deleteMany([...new Set(this.uploads.map((upload) => this.store.journalKey(runId, upload.key)))]).catch((error: unknown) => {
-      // Left-over entries are only names; the next run of the provider removes them.
-      this.logger.warn('could not remove staging journal entries', { store: this.store.description, error: (error as Error).message });
-    });
-  }
-
-  async put(key: string, body: Readable, metadata: ObjectMetadata = {}, options: PutOptions = {}): Promise<StagedObject> {
-    assertSafeKey(key);
-    if (this.closed) throw new OctoError('internal', 'staging already committed or aborted');
-    const s3Key = this.store.keyOf(key);
-    const { contentType, userMetadata } = splitMetadata(metadata);
-    // The body may fail (a cancelled job, a bad gzip) while CreateMultipartUpload is in flight,
-    // before anything reads it: keep that from being an unhandled 'error' event. The read loop
-    // below sees the stored error and aborts the upload.
-    body.on('error', () => undefined);
-    let upload: UploadState;
-    try {
-      await this.journal(key);
-      const created = await this.store.client.send(
-        new CreateMultipartUploadCommand({
-          Bucket: this.store.bucket,
-          Key: s3Key,
-          ContentType: contentType,
-          Metadata: this.runId ? { ...userMetadata, 'octo-run-id': this.runId } : userMetadata,
-          ChecksumAlgorithm: this.algorithm,
-          // CRC64NVME exists only as a full-object checksum; the others compose per part.
-          ...(this.algorithm === 'CRC64NVME' ? { ChecksumType: 'FULL_OBJECT' as const } : {}),
-          ...this.store.encryption(),
-        }),
-      );
-      if (!created.UploadId) throw new Error('the server returned no UploadId');
-      upload = { key, s3Key, uploadId: created.UploadId, state: 'uploading', parts: [], size: 0, ...(options.ifAbsent ? { ifAbsent: true } : {}) };
-      this.uploads.push(upload);
-    } catch (error) {
-      body.destroy();
-      throw storeError(error, `cannot start the upload of ${key} to ${this.store.description}`);
-    }
-
-    const hash = createHash('sha256');
-    const base = this.options.partSizeBytes ?? 16 * 1024 * 1024;
-    const queueSize = Math.max(1, this.options.queueSize ?? 4);
-    const inFlight = new Set<Promise<void>>();
-    let failure: unknown;
-    let partNumber = 0;
-    const send = (part: Buffer) => {
-      partNumber += 1;
-      if (partNumber > S3_LIMITS.maxParts) throw new OctoError('store', `${key} needs more than ${S3_LIMITS.maxParts} parts: raise store.partSizeMiB`);
-      const number = partNumber;
-      const task = this.uploadPart(upload, number, part).then(
-        (completed) => {
-          upload.parts[number - 1] = completed;
-        },
-        (error: unknown) => {
-          failure ??= error;
-        },
-      ).finally(() => this.parts.give(part));
-      inFlight.add(task);
-      void task.finally(() => inFlight.delete(task));
-    };
-
-    try {
-      // Each chunk is copied straight into a part buffer, reused once its upload settles:
-      // memory stays at the parts in flight plus the one being filled.
-      let part: Buffer | undefined;
-      let filled = 0;
-      for await (const chunk of body as AsyncIterable<Buffer>) {
-        if (failure) break;
-        hash.update(chunk);
-        upload.size += chunk.length;
-        let offset = 0;
-        while (offset < chunk.length && !failure) {
-          part ??= this.parts.take(partSizeFor(partNumber + 1, base));
-          const copied = chunk.copy(part, filled, offset);
-          filled += copied;
-          offset += copied;
-          if (filled === part.length) {
-            send(part);
-            part = undefined;
-            filled = 0;
-            // Bounded memory: wait for a free slot before reading more.
-            while (inFlight.size >= queueSize && !failure) await Promise.race(inFlight);
-          }
-        }
-        if (this.closed) throw new OctoError('store', `${key}: the staging was aborted while the upload ran`);
-      }
-      // The last part (or the only, possibly empty, one): a right-sized copy, so the part
-      // buffer goes back to the pool now.
-      if (!failure && (filled > 0 || partNumber === 0)) send(Buffer.from(part ? part.subarray(0, filled) : Buffer.alloc(0)));
-      if (part) this.parts.give(part);
-      part = undefined;
-      await Promise.all(inFlight);
-      if (failure) throw failure;
-      assertAllParts(upload, partNumber);
-      upload.state = 'staged';
-      upload.sha256 = hash.digest('hex');
-      return { key, size: upload.size, sha256: upload.sha256 };
-    } catch (error) {
-      body.destroy();
-      await Promise.allSettled(inFlight);
-      // Abort again even if abort() already ran: a part still in flight then may have
-      // re-created storage, and S3 asks for another abort once parts have settled.
-      if (upload.state === 'aborted') upload.state = 'uploading';
-      // The upload's own error is the one to report; abortUpload logs a failed abort.
-      await this.abortUpload(upload).catch(() => undefined);
-      throw storeError(error, `cannot upload ${key} to ${this.store.description}`);
-    }
-  }
-
-  async discard(key: string): Promise<void> {
-    for (const upload of this.uploads) {
-      if (upload.key === key && upload.state !== 'completed') await this.abortUpload(upload);
-    }
-  }
-
-  /**
-   * Completes every staged upload. A failure leaves the others as they are, so the caller may
-   * call commit again (only the uploads still staged are completed) or roll back.
-   */
-  async commit(): Promise<void> {
-    if (this.spent) throw new OctoError('internal', 'staging already rolled back');
-    this.closed = true;
-    const pending = this.uploads.filter((upload) => upload.state === 'staged');
-    try {
-      await inBatches(pending, (upload) => this.complete(upload));
-    } catch (error) {
-      // A refusal (an object this put may not replace) does not change on retry: drop what is still open.
-      if (OctoError.is(error) && error.kind !== 'store') await this.abortAll().catch(() => undefined);
-      throw storeError(error, `cannot commit the outputs in ${this.store.description}`);
-    }
-    await this.clearJournal();
-  }
-
-  async abort(): Promise<void> {
-    this.closed = true;
-    await this.abortAll();
-    await this.clearJournal();
-  }
-
-  private async abortAll(): Promise<void> {
-    const failures: string[] = [];
-    const open = this.uploads.filter((upload) => upload.state !== 'completed' && upload.state !== 'aborted');
-    await inBatches(open, (upload) =>
-      this.abortUpload(upload).catch((error: unknown) => {
-        failures.push(`${upload.key}: ${(error as Error).message}`);
-      }),
-    );
-    if (failures.length > 0) {
-      this.logger.error('multipart uploads left open', { store: this.store.description, failures });
-      throw new OctoError('store', `could not abort every multipart upload in ${this.store.description} (${failures.join('; ')}); a bucket lifecycle rule (AbortIncompleteMultipartUpload) removes them`);
-    }
-  }
-
-  private async uploadPart(upload: UploadState, partNumber: number, body: Buffer): Promise<CompletedPart> {
-    const command = new UploadPartCommand({
-      Bucket: this.store.bucket,
-      Key: upload.s3Key,
-      UploadId: upload.uploadId,
-      PartNumber: partNumber,
-      Body: body,
-      ContentLength: body.length,
-      ChecksumAlgorithm: this.algorithm,
-    });
-    signWithoutPayloadHash(command);
-    const answer = await this.store.client.send(command);
-    if (!answer.ETag) throw new OctoError('store', `${upload.key}: part ${partNumber} was not acknowledged (no ETag)`);
-    const checksumField = `Checksum${this.algorithm}` as const;
-    const checksum = answer[checksumField];
-    return { PartNumber: partNumber, ETag: answer.ETag, ...(checksum ? { [checksumField]: checksum } : {}) };
-  }
-
-  private async complete(upload: UploadState): Promise<void> {
-    try {
-      await this.store.client.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: this.store.bucket,
-          Key: upload.s3Key,
-          UploadId: upload.uploadId,
-          MultipartUpload: { Parts: upload.parts },
-          // S3 checks the total against what it holds: a missing part cannot complete.
-          MpuObjectSize: upload.size,
-          ...(upload.ifAbsent ? { IfNoneMatch: '*' } : {}),
-        }),
-      );
-    } catch (error) {
-      if (upload.ifAbsent && (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412) {
-        // A retried completion whose first try succeeded meets its own object: same multipart ETag.
-        if (await this.landedAsThisUpload(upload)) {
-          upload.state = 'completed';
-          return;
-        }
-        throw unownedObjectError(upload.key, error);
-      }
-      // A retried completion whose first try succeeded finds no upload: check the object.
-      if ((error as { name?: string }).name === 'NoSuchUpload' && (await this.landed(upload))) {
-        upload.state = 'completed';
-        return;
-      }
-      throw error;
-    }
-    upload.state = 'completed';
-  }
-
-  /** The key holds exactly this upload's object: its ETag is the md5 of the parts' md5s, dash, part count. */
-  private async landedAsThisUpload(upload: UploadState): Promise<boolean> {
-    try {
-      const head = await this.store.client.send(new HeadObjectCommand({ Bucket: this.store.bucket, Key: upload.s3Key }));
-      return head.ETag === multipartETag(upload.parts);
-    } catch {
-      return false;
-    }
-  }
-
-  private async landed(upload: UploadState): Promise<boolean> {
-    try {
-      const head = await this.store.client.send(new HeadObjectCommand({ Bucket: this.store.bucket, Key: upload.s3Key }));
-      return head.ContentLength === upload.size;
-    } catch {
-      return false;
-    }
-  }
-
-  private async abortUpload(upload: UploadState): Promise<void> {
-    if (upload.state === 'aborted' || upload.state === 'completed') return;
-    let lastError: unknown;
-    // The SDK retries each request; a few more tries outlast a longer outage.
-    const attempts = 3;
-    for (let attempt = 0; attempt < attempts; attempt += 1) {
-      try {
-        await this.store.client.send(new AbortMultipartUploadCommand({ Bucket: this.store.bucket, Key: upload.s3Key, UploadId: upload.uploadId }));
-        upload.state = 'aborted';
-        return;
-      } catch (error) {
-        if ((error as { name?: string }).name === 'NoSuchUpload') {
-          upload.state = 'aborted';
-          return;
-        }
-        lastError = error;
-        if (attempt + 1 < attempts) await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
-      }
-    }
-    this.logger.error('could not abort a multipart upload', { bucket: this.store.bucket, key: upload.s3Key, uploadId: upload.uploadId, error: (lastError as Error)?.message });
-    throw storeError(lastError, `cannot abort the upload of ${upload.key}`);
-  }
-}
-
-/**
- * Part buffers kept for reuse. Without it every part is a fresh multi-MiB allocation that
- * lingers until the garbage collector runs, and peak memory follows the GC, not the queue.
- */
-class PartBufferPool {
-  private readonly free: Buffer[] = [];
-  private readonly mine = new WeakSet<Buffer>();
-
-  constructor(private readonly keep: number) {}
-
-  take(size: number): Buffer {
-    const index = this.free.findIndex((buffer) => buffer.length === size);
-    const [reused] = index >= 0 ? this.free.splice(index, 1) : [];
-    if (reused) return reused;
-    const buffer = Buffer.allocUnsafeSlow(size);
-    this.mine.add(buffer);
-    return buffer;
-  }
-
-  give(buffer: Buffer): void {
-    // Only part buffers from take() come back (the last part of an object is a one-off).
-    if (!this.mine.has(buffer)) return;
-    if (this.free.length < this.keep) this.free.push(buffer);
-    else this.mine.delete(buffer);
-  }
-}
-
-/**
- * Signs a part's request without hashing its body (`UNSIGNED-PAYLOAD`): SigV4 would otherwise
- * read every byte again for a sha256 on top of the part's SDK checksum. S3 verifies that
- * checksum (CRC32 by default) against the bytes it stored, and the ledger's sha256 is Octo's own.
- */
-function signWithoutPayloadHash(command: UploadPartCommand): void {
-  command.middlewareStack.add(
-    (next) => async (args) => {
-      const request = args.request as { headers?: Record<string, string> };
-      if (request.headers) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
-      return next(args);
-    },
-    { step: 'build', name: 'octoUnsignedPayload' },
-  );
-}
-
-/** Runs `work` over `items` 8 at a time: each is one small request, and a tar of many entries should not cost a round trip apiece. */
-async function inBatches<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
-  for (let index = 0; index < items.length; index += 8) {
-    // Settle the whole batch before failing: a caller that rolls back must see every request's outcome.
-    const results = await Promise.allSettled(items.slice(index, index + 8).map(work));
-    const failed = results.find((result) => result.status === 'rejected');
-    if (failed) throw failed.reason;
-  }
-}
-
-/** Every part from 1 to `count` is present and acknowledged, or the upload must not complete. */
-function assertAllParts(upload: UploadState, count: number): void {
-  for (let number = 1; number <= count; number += 1) {
-    const part = upload.parts[number - 1];
-    if (!part?.ETag || part.PartNumber !== number) {
-      throw new OctoError('store', `${upload.key}: part ${number} of ${count} is missing; the upload is aborted rather than completed without it`);
-    }
-  }
-  if (upload.parts.length !== count) throw new OctoError('store', `${upload.key}: ${upload.parts.length} parts acknowledged, ${count} sent`);
-}
-
-/** S3 user metadata must be ASCII; `content-type` is a header, not user metadata. */
-function splitMetadata(metadata: ObjectMetadata): { contentType?: string; userMetadata: Record<string, string> } {
-  const userMetadata: Record<string, string> = {};
-  let contentType: string | undefined;
-  for (const [name, value] of Object.entries(metadata)) {
-    if (name.toLowerCase() === 'content-type') {
-      contentType = value;
-      continue;
-    }
-    userMetadata[name.toLowerCase()] = /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
-  }
-  return { contentType, userMetadata };
-}
-
-function isNotFound(error: unknown): boolean {
-  const name = (error as { name?: string }).name;
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return name === 'NoSuchKey' || name === 'NotFound' || status === 404;
-}
-
-function storeError(error: unknown, context: string, fatal = false): OctoError {
-  if (OctoError.is(error)) return error;
-  const name = (error as { name?: string }).name;
-  const status = (error as { $metadata?: { httpStatusCode?: number; attempts?: number } }).$metadata;
-  const message = error instanceof Error ? error.message : String(error);
-  const attempts = status?.attempts && status.attempts > 1 ? ` after ${status.attempts} attempts` : '';
-  if (name === 'CredentialsProviderError') {
-    return new OctoError('store', `${context}: no AWS credentials found (environment, profile, web identity or instance metadata): ${message}`, { cause: error, fatal: true });
-  }
-  return new OctoError('store', `${context}: ${name && name !== 'Error' ? `${name}: ` : ''}${message}${status?.httpStatusCode ? ` (HTTP ${status.httpStatusCode})` : ''}${attempts}`, {
-    cause: error,
-    fatal,
-  });
 }
