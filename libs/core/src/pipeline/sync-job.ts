@@ -151,6 +151,8 @@ export class SyncJob {
     try {
       // Neither call takes the signal all the way down: a cancel must not wait for their timeouts.
       await untilAborted(this.store.check(), options.signal, 'the job was cancelled while the store was checked');
+      // Keys and secrets now, not at the first file: a missing one fails the job even with nothing to do.
+      await untilAborted(this.processor.prepare(), options.signal, 'the job was cancelled while its keys were loaded');
       if (!options.dryRun) {
         // Assigned before it starts, so the finally below ends it even when a cancel stops waiting for it.
         registry = new RunRegistry(this.store);
@@ -175,11 +177,10 @@ export class SyncJob {
               try {
                 result = await this.processOne(file, jobId, { ...options, signal: stop.signal }, emit, (delta) => (bytesDone += delta));
               } catch (error) {
-                if (!jobError) {
-                  const wrapped = OctoError.wrap('internal', error);
-                  jobError = { kind: wrapped.kind, reason: wrapped.message };
-                }
-                stop.abort();
+                const wrapped = OctoError.wrap('internal', error);
+                if (!jobError) jobError = { kind: wrapped.kind, reason: wrapped.message };
+                // The reason tells the files still in flight why they stop (not a cancel).
+                stop.abort(wrapped);
                 break;
               }
               files.push(result);
