@@ -127,3 +127,20 @@ describe('octo sync (a key that cannot be read, with nothing to do)', () => {
     expect(result.stdout).toContain('example: nothing to do, every file is already ingested');
   });
 });
+
+describe('octo config show', () => {
+  it('should print the effective config with where each value came from, secrets as references only', async () => {
+    const { dir } = await seeded('env:OCTO_TEST_PASSPHRASE');
+    const result = await runOcto(['config', 'show', 'example'], { cwd: dir, env: { OCTO_TEST_PASSPHRASE: 'open-sesame-value', OCTO_CONFIG: '' } });
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toBe('config octo.config.yaml (from the current folder); secrets are shown as their references only');
+    expect(lines).toContainEqual(expect.stringMatching(/^store\.url\s+file:\/\/buckets\s+file$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^concurrency\s+8\s+default$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^providers\.example\.decryption\.passphrase\s+env:OCTO_TEST_PASSPHRASE \(set\)\s+file$/));
+    expect(result.stdout).not.toContain('open-sesame-value');
+    const unknown = await runOcto(['config', 'show', 'nope'], { cwd: dir });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe('octo: unknown provider "nope": the configured providers are example\n');
+  });
+});
