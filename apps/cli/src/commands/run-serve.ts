@@ -1,4 +1,5 @@
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { loadConfig, OctoError } from '@octo/core';
 import { installedProviders } from '@octo/registry';
 import { serveOctoApi } from '@octo/server';
@@ -20,7 +21,8 @@ export async function runServe(args: ServeArgs): Promise<void> {
       logDestination: cliLogDestination({ logFile: args['log-file'] }),
       onListening: (listening) => {
         url = listening;
-        process.stderr.write(`octo: API listening on ${url}\n`);
+        // With --log-file the terminal stays the user's: the server's own log line says it.
+        if (!args['log-file']) process.stderr.write(`octo: API listening on ${url}\n`);
       },
     });
   } catch (error) {
@@ -28,6 +30,7 @@ export async function runServe(args: ServeArgs): Promise<void> {
   }
   if (readyFile) {
     // Renamed into place, so a script waiting for the file never reads it half written.
+    await mkdir(path.dirname(readyFile), { recursive: true });
     await writeFile(`${readyFile}.tmp`, `${url}\n`);
     await rename(`${readyFile}.tmp`, readyFile);
   }
