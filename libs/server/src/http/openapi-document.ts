@@ -17,6 +17,7 @@ const OPERATION_IDS: Record<string, string> = {
   'get /metrics': 'getMetrics',
   'get /v1/providers': 'listProviders',
   'post /v1/providers/{name}/jobs': 'startJob',
+  'get /v1/providers/{name}/ledger': 'listLedgerRecords',
   'get /v1/jobs': 'listJobs',
   'get /v1/jobs/{id}': 'getJob',
   'delete /v1/jobs/{id}': 'cancelJob',
@@ -64,5 +65,5 @@ export function completeOpenApiDocument<T>(document: T, serverUrl: string): T {
 /** `get /v1/jobs/{id}/events` -> `getV1JobsIdEvents`. */
 function derivedOperationId(method: string, path: string): string {
   const words = path.split(/[^A-Za-z0-9]+/).filter(Boolean);
-  return method + words.map((word) => word[0]!.toUpperCase() + word.slice(1)).join('');
+  return method + words.map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join('');
 }
