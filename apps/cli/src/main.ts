@@ -28,7 +28,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       .scriptName('octo')
       .usage('$0 <command> [options]\n\nIngest partner files from SFTP drops into S3: decrypt, unpack, route, land.')
       .option('config', { type: 'string', describe: 'config file (default: $OCTO_CONFIG, then ./octo.config.yaml)' })
-      .option('verbose', { alias: 'v', type: 'count', describe: 'more log lines on stderr (-v info: connections, retries; -vv debug: each stage of a file)' })
+      .option('verbose', { alias: 'v', type: 'count', describe: 'more log lines on stderr (-v info: what each job found; -vv debug: connections, each file\'s start and end)' })
       .option('log-file', { type: 'string', describe: 'append log lines to this file (JSON lines) instead of stderr' })
       .command(syncCommand as never)
       .command(providersCommand as never)

@@ -144,3 +144,17 @@ describe('octo config show', () => {
     expect(unknown.stderr).toBe('octo: unknown provider "nope": the configured providers are example\n');
   });
 });
+
+describe('octo sync -v / -vv', () => {
+  it('should add what the job found with -v, and each file start and end with -vv, as levelled lines', async () => {
+    const { dir } = await seeded();
+    const info = await runOcto(['sync', 'example', '--dry-run', '-v'], { cwd: dir });
+    expect(info.code).toBe(0);
+    expect(info.stderr).toMatch(/^\[[\d:.TZ-]+\] INFO: listed the drop \{"provider":"example","jobId":"[^"]+","pending":8,"bytes":\d+,"dryRun":true\}$/m);
+    expect(info.stderr).not.toContain('DEBUG:');
+    const debug = await runOcto(['sync', 'example', '-vv'], { cwd: dir });
+    expect(debug.code).toBe(0);
+    expect(debug.stderr.match(/\] DEBUG: file started \{"provider":"example","path":"[^"]+","size":\d+\}$/gm)).toHaveLength(8);
+    expect(debug.stderr.match(/\] DEBUG: file landed \{"provider":"example","path":"[^"]+","outputs":\d+,"ms":\d+\}$/gm)).toHaveLength(8);
+  });
+});

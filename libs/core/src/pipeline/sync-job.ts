@@ -161,6 +161,7 @@ export class SyncJob {
       const pending = await untilAborted(this.pending(options.signal), options.signal, 'the job was cancelled while the source was listed');
       total = pending.length;
       totalBytes = pending.reduce((sum, file) => sum + file.size, 0);
+      this.logger.info('listed the drop', { provider: this.provider.name, jobId, pending: total, bytes: totalBytes, dryRun: options.dryRun ?? false });
       emit({ type: 'job.started', jobId, provider: this.provider.name, total, totalBytes, at: new Date().toISOString() });
       if (options.dryRun) {
         plan = await this.withConflicts(this.plan(pending, jobId));
@@ -244,6 +245,7 @@ export class SyncJob {
   ): Promise<FileResult> {
     const started = Date.now();
     emit({ type: 'file.started', jobId, path: file.path, size: file.size, at: new Date().toISOString() });
+    this.logger.debug('file started', { provider: this.provider.name, path: file.path, size: file.size });
     let seen = 0;
     let lastEmit = 0;
     try {
@@ -256,11 +258,13 @@ export class SyncJob {
           emit({ type: 'file.progress', jobId, path: file.path, bytes: total, size: file.size, at: new Date().toISOString() });
         }
       });
+      this.logger.debug('file landed', { provider: this.provider.name, path: file.path, outputs: result.outputs.length, ms: Date.now() - started });
       return { path: file.path, size: file.size, status: 'done', sha256: result.sha256, outputs: result.outputs, durationMs: Date.now() - started };
     } catch (error) {
       // A failed file is finished too: its remaining bytes count as done so byte progress reaches 100%.
       addBytes(file.size - seen);
       const wrapped = OctoError.wrap('internal', error);
+      this.logger.debug('file failed', { provider: this.provider.name, path: file.path, kind: wrapped.kind, fatal: wrapped.fatal, ms: Date.now() - started });
       if (wrapped.fatal) throw wrapped;
       return { path: file.path, size: file.size, status: 'failed', kind: wrapped.kind, reason: wrapped.message, durationMs: Date.now() - started };
     }
