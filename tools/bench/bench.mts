@@ -452,3 +452,4 @@ async function report(results: Map<string, { benchCase: BenchCase; samples: Samp
   await writeFile(path.join(outDir, `${stamp}.json`), `${JSON.stringify({ machine, runs, spec, results: Object.fromEntries([...results].map(([id, { samples }]) => [id, samples])) }, null, 2)}\n`);
   if (final) log(`\nresults: ${path.relative(WORKSPACE_ROOT, path.join(outDir, `${stamp}.md`))}`);
 }
+await import('./startup.mjs');

@@ -37,3 +37,12 @@ if (stale.length > 0 && existsSync(`${nodedir}/include/node`)) {
   });
   if (result.status !== 0) console.error('postinstall: the rebuild failed; ssh2 falls back to its JavaScript crypto');
 }
+
+// The bundled CLI, so `npx octo` starts fast from the first run (bin/octo.mjs falls back to the
+// sources while the build is missing or older than them).
+buildCli();
+
+function buildCli() {
+  const result = spawnSync(process.execPath, ['build.mjs'], { cwd: `${root}apps/cli`, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (result.status !== 0) console.error('postinstall: building the CLI bundle failed; octo runs from its sources (slower to start)');
+}

@@ -161,8 +161,8 @@ describe('the Octo API over a real socket', () => {
     // The metrics counted it, per provider.
     const metrics = await (await get('/metrics')).text();
     expect(metrics).toContain(`octo_files_ingested_total{provider="example"} ${exampleFiles.length}`);
-    expect(metrics).toContain(`octo_output_bytes_landed_total{provider="example"} ${summary.bytesOut}`);
-    expect(metrics).toContain(`octo_source_bytes_ingested_total{provider="example"} ${summary.bytesIn}`);
+    expect(metrics).toContain(`octo_landed_output_bytes_total{provider="example"} ${summary.bytesOut}`);
+    expect(metrics).toContain(`octo_ingested_source_bytes_total{provider="example"} ${summary.bytesIn}`);
     expect(metrics).toContain(`octo_file_duration_seconds_count{provider="example",outcome="done"} ${exampleFiles.length}`);
     expect(metrics).toContain('octo_jobs_running{provider="example"} 0');
     expect(metrics).toContain('octo_jobs_total{provider="example",status="succeeded"} 1');

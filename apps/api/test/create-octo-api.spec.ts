@@ -486,7 +486,7 @@ describe(createOctoApi, () => {
       expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/metrics', '/readyz', '/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/events', '/v1/providers', '/v1/providers/{name}/check', '/v1/providers/{name}/jobs', '/v1/providers/{name}/ledger']);
       expect(doc.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
       const start = doc.paths['/v1/providers/{name}/jobs'].post;
-      expect(Object.keys(start.responses).sort()).toEqual(['202', '400', '401', '404', '409', '413', '415', '503']);
+      expect(Object.keys(start.responses).sort()).toEqual(['202', '400', '401', '404', '409', '413', '415', '429', '503']);
       expect(start.requestBody.content['application/json'].schema).toMatchObject({ additionalProperties: false, properties: { concurrency: { maximum: 16 } } });
       expect(start.requestBody.required).toBe(false);
       expect(doc.paths['/healthz'].get.security).toEqual([]);

@@ -1,4 +1,5 @@
 import type { LoadedConfig, ProviderPlugin } from '@octo/core';
+import type { DestinationStream } from 'pino';
 import type { ApiConfigInput } from './config/api-config.js';
 import { createOctoApi, type OctoApi } from './create-octo-api.js';
 
@@ -7,6 +8,8 @@ export interface ServeOptions {
   readonly loaded: LoadedConfig;
   readonly plugins: ReadonlyArray<ProviderPlugin<unknown>>;
   readonly api?: Partial<ApiConfigInput>;
+  /** Where the server's log lines go (default: stdout). */
+  readonly logDestination?: DestinationStream;
   /** Called with the URL once the server listens. */
   readonly onListening?: (url: string) => void;
 }
@@ -17,8 +20,8 @@ export interface ServeOptions {
  * A second signal during shutdown cancels running jobs at once.
  */
 export async function serveOctoApi(options: ServeOptions): Promise<{ api: OctoApi; stopped: Promise<{ finished: number; cancelled: number; abandoned: number }> }> {
-  const api = await createOctoApi({ loaded: options.loaded, plugins: options.plugins, api: options.api });
-  const url = await api.listen();
+  const api = await createOctoApi({ loaded: options.loaded, plugins: options.plugins, api: options.api, logDestination: options.logDestination });
+  const url = await listenOrShutDown(api);
   options.onListening?.(url);
   const stopped = new Promise<{ finished: number; cancelled: number; abandoned: number }>((resolve, reject) => {
     let signals = 0;
@@ -40,4 +43,14 @@ export async function serveOctoApi(options: ServeOptions): Promise<{ api: OctoAp
     process.on('SIGINT', onSignal);
   });
   return { api, stopped };
+}
+
+/** Listens; when the port cannot be had, releases what the API opened before saying why. */
+async function listenOrShutDown(api: OctoApi): Promise<string> {
+  try {
+    return await api.listen();
+  } catch (error) {
+    await api.shutdown().catch(() => undefined);
+    throw error;
+  }
 }

@@ -1,8 +1,7 @@
-import { checkProvider, type ProviderCheck } from '@octo/core';
+import type { ProviderCheck } from '@octo/core';
 import type { CommandModule } from 'yargs';
 import { ExitCode } from '../exit-codes.js';
 import { table } from '../output/format.js';
-import { openRuntime } from '../runtime.js';
 import { UsageError } from '../usage-error.js';
 import type { GlobalArgs } from './global-args.js';
 
@@ -22,6 +21,8 @@ export const checkCommand: CommandModule<GlobalArgs, GlobalArgs & { providers?: 
   handler: async (args) => {
     const named = args.providers ?? [];
     if (args.all === named.length > 0) throw new UsageError(args.all ? 'name providers or --all, not both' : 'name the providers to check, or --all');
+    // Loaded here, not at the top: `octo --help` must not load the pipeline.
+    const [{ checkProvider }, { openRuntime }] = await Promise.all([import('@octo/core'), import('../runtime.js')]);
     const runtime = await openRuntime(args);
     const names = args.all ? runtime.providers.list().map((provider) => provider.name) : named;
     const results: ProviderCheck[] = [];

@@ -1,8 +1,5 @@
-import { OctoError, scanSourceHostKeys, SecretResolver } from '@octo/core';
 import type { CommandModule } from 'yargs';
-import { openRuntime } from '../runtime.js';
 import type { GlobalArgs } from './global-args.js';
-import { StderrLogger } from '../output/stderr-logger.js';
 
 /**
  * `octo hostkey scan <provider>`: the operator-run first contact with a partner's SFTP server.
@@ -14,6 +11,8 @@ export const hostkeyCommand: CommandModule<GlobalArgs, GlobalArgs & { provider: 
   describe: "Print a provider's SFTP host keys in known_hosts form, to confirm with the partner and pin (logs in nowhere)",
   builder: (yargs) => yargs.positional('provider', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false }) as never,
   handler: async (args) => {
+    // Loaded here, not at the top: `octo --help` must not load the pipeline.
+    const [{ OctoError, scanSourceHostKeys, SecretResolver }, { openRuntime }, { createCliLogger }] = await Promise.all([import('@octo/core'), import('../runtime.js'), import('../output/cli-logger.js')]);
     const runtime = await openRuntime(args);
     const config = runtime.loaded.config.providers[args.provider];
     if (!config) {
@@ -22,7 +21,7 @@ export const hostkeyCommand: CommandModule<GlobalArgs, GlobalArgs & { provider: 
     const scanned = await scanSourceHostKeys(config.source, {
       baseDir: runtime.loaded.baseDir,
       secrets: new SecretResolver(runtime.loaded.baseDir),
-      logger: new StderrLogger(args.verbose ?? 0),
+      logger: createCliLogger({ verbosity: args.verbose ?? 0, logFile: args['log-file'] }),
     });
     if (args.json) {
       process.stdout.write(`${JSON.stringify({ provider: args.provider, host: scanned.host, port: scanned.port, keys: scanned.keys })}\n`);

@@ -1,7 +1,6 @@
-import { parseLedgerTime, queryLedger, TYPES, DEFAULT_LEDGER_LIMIT, type LedgerRecord } from '@octo/core';
+import type { LedgerRecord } from '@octo/core';
 import type { CommandModule } from 'yargs';
 import { formatBytes, table } from '../output/format.js';
-import { openRuntime } from '../runtime.js';
 import { UsageError } from '../usage-error.js';
 import type { GlobalArgs } from './global-args.js';
 
@@ -10,7 +9,7 @@ interface LedgerArgs extends GlobalArgs {
   since?: string;
   until?: string;
   path?: string;
-  limit: number;
+  limit?: number;
   json: boolean;
 }
 
@@ -24,19 +23,21 @@ export const ledgerCommand: CommandModule<GlobalArgs, LedgerArgs> = {
       .option('since', { type: 'string', describe: 'ingested at or after: 2026-11-01, 2026-11-01T06:00:00Z, or back from now: 90m, 36h, 7d' })
       .option('until', { type: 'string', describe: 'ingested before (same forms)' })
       .option('path', { type: 'string', describe: 'a glob on the source path, e.g. "in/statements_*"' })
-      .option('limit', { type: 'number', default: DEFAULT_LEDGER_LIMIT, describe: 'at most this many records, the newest first' })
+      .option('limit', { type: 'number', describe: 'at most this many records, the newest first (default 1000)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the records as JSON' })
       .check((args) => {
-        if (!Number.isInteger(args.limit) || args.limit < 1) throw new UsageError(`--limit must be a whole number of at least 1, not ${String(args.limit)}`);
+        if (args.limit !== undefined && (!Number.isInteger(args.limit) || args.limit < 1)) throw new UsageError(`--limit must be a whole number of at least 1, not ${String(args.limit)}`);
         return true;
       }) as never,
   handler: async (args) => {
+    // Loaded here, not at the top: `octo --help` must not load the pipeline.
+    const [{ DEFAULT_LEDGER_LIMIT, parseLedgerTime, queryLedger, TYPES }, { openRuntime }] = await Promise.all([import('@octo/core'), import('../runtime.js')]);
     // Times are checked before anything is opened: a typo never reads the whole ledger.
     const since = args.since === undefined ? undefined : parseLedgerTime(args.since);
     const until = args.until === undefined ? undefined : parseLedgerTime(args.until);
     const runtime = await openRuntime(args);
     const handle = await runtime.providers.create(args.provider);
-    const result = await queryLedger(handle.container.get(TYPES.Ledger), args.provider, { since, until, path: args.path, limit: args.limit });
+    const result = await queryLedger(handle.container.get(TYPES.Ledger), args.provider, { since, until, path: args.path, limit: args.limit ?? DEFAULT_LEDGER_LIMIT });
     if (args.json) {
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       return;

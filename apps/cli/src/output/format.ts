@@ -1,3 +1,6 @@
+import Table from 'cli-table3';
+import prettyMs from 'pretty-ms';
+
 /** `1536` -> `1.5 KiB`. */
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -7,17 +10,55 @@ export function formatBytes(bytes: number): string {
     value /= 1024;
     unit += 1;
   }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+  return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
-/** `1234` -> `1.2s`. */
+/** `1234` -> `1.2s`, `119_600` -> `1m 59.6s`: units carry over (never `1m60s`). */
 export function formatDuration(ms: number): string {
-  return ms < 1000 ? `${ms}ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+  if (!Number.isFinite(ms) || ms < 0) return '-';
+  return prettyMs(Math.round(ms), { secondsDecimalDigits: ms < 60_000 ? 1 : 0, keepDecimalsOnWholeSeconds: false });
 }
 
-/** A plain text table with left-aligned columns. */
-export function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
-  const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+/** Borderless cells, two spaces apart, like `ls -l` and `rclone lsl`. */
+const PLAIN = {
+  top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
+  left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
+};
+
+/**
+ * A plain text table with left-aligned columns and a rule under the header. With `width` (a
+ * terminal's columns) the widest columns wrap so every line fits; without one nothing wraps,
+ * so lines in a log stay whole for grep.
+ */
+export function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>, width: number | undefined = process.stdout.isTTY ? process.stdout.columns : undefined): string {
+  const natural = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const colWidths = width ? fitColumns(natural, width - 2 * (headers.length - 1)) : natural;
+  const out = new Table({
+    head: [...headers],
+    chars: PLAIN,
+    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0, compact: true },
+    colWidths,
+    wordWrap: true,
+    wrapOnWordBoundary: false,
+  });
+  out.push(colWidths.map((w) => '-'.repeat(w)));
+  for (const row of rows) out.push(headers.map((_, i) => row[i] ?? ''));
+  return out
+    .toString()
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n');
+}
+
+/** Narrows the widest columns first until they fit `room` (each keeps at least 8 characters). */
+function fitColumns(widths: readonly number[], room: number): number[] {
+  const out = [...widths];
+  let excess = out.reduce((sum, w) => sum + w, 0) - room;
+  while (excess > 0) {
+    const widest = out.indexOf(Math.max(...out));
+    if ((out[widest] ?? 0) <= 8) break;
+    out[widest] = (out[widest] ?? 0) - 1;
+    excess -= 1;
+  }
+  return out;
 }

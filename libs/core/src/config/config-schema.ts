@@ -188,9 +188,19 @@ export const limitsSchema = z
   })
   .strict();
 
+/** A config without `store` says what the key is for, not zod's "Invalid input". */
+function missingStore(issue: { input?: unknown }): string | undefined {
+  return issue.input === undefined
+    ? 'required: where the buckets are, e.g. store: file://.octo/buckets (a local folder) or store: s3:// (see docs/sftp-s3.md)'
+    : undefined;
+}
+
 export const configSchema = z
   .object({
-    store: z.union([z.string(), storeSchema]).transform((value) => (typeof value === 'string' ? { url: value } : value)).pipe(storeSchema),
+    store: z
+      .union([z.string(), storeSchema], { error: missingStore })
+      .transform((value) => (typeof value === 'string' ? { url: value } : value))
+      .pipe(storeSchema),
     /** Temporary files (zip spools), locks and job reports. */
     workDir: z.string().default('.octo/work'),
     /** Files processed at once per job. 8: small files wait on round trips, not CPU (2,000 small files into S3 measured fastest at 8). */

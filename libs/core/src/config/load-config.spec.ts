@@ -57,6 +57,12 @@ providers:
     expect(() => parseConfig(`${valid}    colour: blue\n`, 'c.yaml')).toThrow(/providers\.acme-bank: Unrecognized key: "colour"/);
   });
 
+  it('when store is missing, should say what it is for instead of "Invalid input"', () => {
+    expect(() => parseConfig('providers: {}\n', 'octo.config.yaml')).toThrow(
+      'config octo.config.yaml is invalid:\n  store: required: where the buckets are, e.g. store: file://.octo/buckets (a local folder) or store: s3:// (see docs/sftp-s3.md)',
+    );
+  });
+
   it('when the YAML is broken, should say it is not valid YAML', () => {
     expect(() => parseConfig('providers: [', 'c.yaml')).toThrow('config c.yaml is not valid YAML');
   });
@@ -71,6 +77,6 @@ describe(findConfigFile, () => {
     expect(findConfigFile(undefined, dir, { OCTO_CONFIG: 'other.yaml' })).toBe(path.join(dir, 'other.yaml'));
     expect(findConfigFile(undefined, dir, {})).toBe(path.join(dir, 'octo.config.yaml'));
     expect(() => findConfigFile(undefined, path.join(dir, 'nowhere'), {})).toThrow('no config file found: pass --config PATH, set OCTO_CONFIG');
-    expect(() => findConfigFile('missing.yaml', dir, {})).toThrow(`config file ${path.join(dir, 'missing.yaml')} does not exist (from --config)`);
+    expect(() => findConfigFile('missing.yaml', dir, {})).toThrow('config file missing.yaml does not exist (from --config)');
   });
 });

@@ -21,7 +21,7 @@ export function findConfigFile(explicit: string | undefined, cwd = process.cwd()
   if (chosen) {
     const file = path.resolve(cwd, chosen);
     if (!existsSync(file)) {
-      throw new OctoError('config', `config file ${file} does not exist (from ${explicit ? '--config' : 'OCTO_CONFIG'})`, { fatal: true });
+      throw new OctoError('config', `config file ${shownPath(file, cwd)} does not exist (from ${explicit ? '--config' : 'OCTO_CONFIG'})`, { fatal: true });
     }
     return file;
   }
@@ -29,7 +29,7 @@ export function findConfigFile(explicit: string | undefined, cwd = process.cwd()
     const file = path.join(cwd, name);
     if (existsSync(file)) return file;
   }
-  throw new OctoError('config', `no config file found: pass --config PATH, set OCTO_CONFIG, or create ./octo.config.yaml in ${cwd}`, {
+  throw new OctoError('config', 'no config file found: pass --config PATH, set OCTO_CONFIG, or create ./octo.config.yaml in the current folder', {
     fatal: true,
   });
 }
@@ -68,7 +68,13 @@ export function parseConfig(text: string, file: string): OctoConfig {
 export async function loadConfig(explicit?: string, cwd = process.cwd()): Promise<LoadedConfig> {
   const file = findConfigFile(explicit, cwd);
   const text = await readFile(file, 'utf8');
-  return { config: parseConfig(text, file), file, baseDir: path.dirname(file) };
+  return { config: parseConfig(text, shownPath(file, cwd)), file, baseDir: path.dirname(file) };
+}
+
+/** A config path as messages show it: relative to the current folder, never the machine's absolute path. */
+function shownPath(file: string, cwd: string): string {
+  const relative = path.relative(cwd, file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : path.basename(file);
 }
 
 /** Resolves a path or `file://` URL from config against the config file's folder. */

@@ -56,6 +56,11 @@ export class FileProcessor {
 
   private readonly intents: CommitIntents;
 
+  /** Loads what the stages need for the whole job (keys, secrets) before the first file; a missing secret fails here. */
+  async prepare(): Promise<void> {
+    await this.decryptor.prepare?.();
+  }
+
   /** Releases what the stages hold for the job (the decryption engine's resources). */
   async close(): Promise<void> {
     await this.decryptor.close?.();
@@ -163,9 +168,7 @@ export class FileProcessor {
       // Once outputs are visible their claims must stay, or another source could take the keys.
       if (committed) this.ownership.settle(owned);
       else await this.ownership.release(owned).catch(() => undefined);
-      if (context.signal?.aborted) {
-        throw new OctoError('cancelled', `${file.path}: the job was cancelled; nothing from this file was landed`, { cause: error });
-      }
+      if (context.signal?.aborted) throw abortedFileError(file.path, context.signal.reason, error);
       throw namingSource(OctoError.wrap('internal', error, file.path), file.path);
     } finally {
       context.signal?.removeEventListener('abort', abortListener);
@@ -251,4 +254,15 @@ function rawPathOf(file: RemoteFile): { rawPath?: string } {
 function baseName(remotePath: string): string {
   const parts = remotePath.split('/');
   return parts[parts.length - 1] ?? remotePath;
+}
+
+/**
+ * A file stopped mid-way: `cancelled` only when someone cancelled; when another file's fatal
+ * error stopped the job (the abort's reason), the file is named as stopped by it instead.
+ */
+function abortedFileError(path: string, reason: unknown, cause: unknown): OctoError {
+  if (OctoError.is(reason) && reason.fatal) {
+    return new OctoError(reason.kind, `${path}: not finished: the job stopped on an error that affects every file (${reason.kind}, see the job's error); nothing from this file was landed, and the next run takes it again`, { cause });
+  }
+  return new OctoError('cancelled', `${path}: the job was cancelled; nothing from this file was landed`, { cause });
 }

@@ -13,6 +13,8 @@ import { tarOf } from '../testing/archive-fixtures.js';
 import type { FileHandler } from '../ports/file-handler.js';
 import type { RemoteSource } from '../ports/remote-source.js';
 import type { Router } from '../ports/router.js';
+import type { Decryptor } from '../ports/decryptor.js';
+import { OctoError } from '../errors/octo-error.js';
 
 let partner: { privateKey: string; publicKey: string };
 let stranger: { privateKey: string; publicKey: string };
@@ -308,5 +310,38 @@ describe('SyncJob on the embedded default', () => {
       expect(summary.files[0]).toMatchObject({ status: 'failed', reason: 'b.tar: manifest lists payslip_7.pdf, which is not in the bundle' });
       expect(await listFiles(w.bucketDir)).toEqual([]);
     });
+  });
+});
+
+describe('SyncJob when one file hits an error that stops the job', () => {
+  it('should report the files still in flight as stopped by it, not as cancelled', async () => {
+    const w = await workspace();
+    await writeFile(path.join(w.dropDir, 'a_fatal.csv.gpg'), 'x');
+    await writeFile(path.join(w.dropDir, 'b_slow.csv.gpg'), 'y');
+    const decryptor: Decryptor = {
+      decrypt: async (input, context) => {
+        input.resume();
+        if (context.file.path === 'a_fatal.csv.gpg') {
+          // Late enough that the other file is in flight.
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          throw new OctoError('auth', 'the store refused our credentials', { fatal: true });
+        }
+        await new Promise((resolve) => context.signal?.addEventListener('abort', resolve, { once: true }));
+        throw new Error('aborted');
+      },
+    };
+    const runtime = await w.runtime([overridingProvider('plain', { decryptor })]);
+    const summary = await (await runtime.jobs.start('plain', { concurrency: 2 })).done;
+    expect(summary.status).toBe('failed');
+    expect(summary.error).toEqual({ kind: 'auth', reason: 'the store refused our credentials' });
+    expect(summary.files).toEqual([
+      expect.objectContaining({
+        path: 'b_slow.csv.gpg',
+        status: 'failed',
+        kind: 'auth',
+        reason: "b_slow.csv.gpg: not finished: the job stopped on an error that affects every file (auth, see the job's error); nothing from this file was landed, and the next run takes it again",
+      }),
+    ]);
+    expect(await listFiles(w.bucketDir).then((keys) => keys.filter((key) => key.startsWith('data/')))).toEqual([]);
   });
 });

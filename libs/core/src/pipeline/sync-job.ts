@@ -151,6 +151,8 @@ export class SyncJob {
     try {
       // Neither call takes the signal all the way down: a cancel must not wait for their timeouts.
       await untilAborted(this.store.check(), options.signal, 'the job was cancelled while the store was checked');
+      // Keys and secrets now, not at the first file: a missing one fails the job even with nothing to do.
+      await untilAborted(this.processor.prepare(), options.signal, 'the job was cancelled while its keys were loaded');
       if (!options.dryRun) {
         // Assigned before it starts, so the finally below ends it even when a cancel stops waiting for it.
         registry = new RunRegistry(this.store);
@@ -159,6 +161,7 @@ export class SyncJob {
       const pending = await untilAborted(this.pending(options.signal), options.signal, 'the job was cancelled while the source was listed');
       total = pending.length;
       totalBytes = pending.reduce((sum, file) => sum + file.size, 0);
+      this.logger.info('listed the drop', { provider: this.provider.name, jobId, pending: total, bytes: totalBytes, dryRun: options.dryRun ?? false });
       emit({ type: 'job.started', jobId, provider: this.provider.name, total, totalBytes, at: new Date().toISOString() });
       if (options.dryRun) {
         plan = await this.withConflicts(this.plan(pending, jobId));
@@ -175,11 +178,10 @@ export class SyncJob {
               try {
                 result = await this.processOne(file, jobId, { ...options, signal: stop.signal }, emit, (delta) => (bytesDone += delta));
               } catch (error) {
-                if (!jobError) {
-                  const wrapped = OctoError.wrap('internal', error);
-                  jobError = { kind: wrapped.kind, reason: wrapped.message };
-                }
-                stop.abort();
+                const wrapped = OctoError.wrap('internal', error);
+                if (!jobError) jobError = { kind: wrapped.kind, reason: wrapped.message };
+                // The reason tells the files still in flight why they stop (not a cancel).
+                stop.abort(wrapped);
                 break;
               }
               files.push(result);
@@ -243,6 +245,7 @@ export class SyncJob {
   ): Promise<FileResult> {
     const started = Date.now();
     emit({ type: 'file.started', jobId, path: file.path, size: file.size, at: new Date().toISOString() });
+    this.logger.debug('file started', { provider: this.provider.name, path: file.path, size: file.size });
     let seen = 0;
     let lastEmit = 0;
     try {
@@ -255,11 +258,13 @@ export class SyncJob {
           emit({ type: 'file.progress', jobId, path: file.path, bytes: total, size: file.size, at: new Date().toISOString() });
         }
       });
+      this.logger.debug('file landed', { provider: this.provider.name, path: file.path, outputs: result.outputs.length, ms: Date.now() - started });
       return { path: file.path, size: file.size, status: 'done', sha256: result.sha256, outputs: result.outputs, durationMs: Date.now() - started };
     } catch (error) {
       // A failed file is finished too: its remaining bytes count as done so byte progress reaches 100%.
       addBytes(file.size - seen);
       const wrapped = OctoError.wrap('internal', error);
+      this.logger.debug('file failed', { provider: this.provider.name, path: file.path, kind: wrapped.kind, fatal: wrapped.fatal, ms: Date.now() - started });
       if (wrapped.fatal) throw wrapped;
       return { path: file.path, size: file.size, status: 'failed', kind: wrapped.kind, reason: wrapped.message, durationMs: Date.now() - started };
     }

@@ -12,6 +12,8 @@ export interface Decrypted {
 /** Turns an OpenPGP message (armored or binary) into plaintext bytes, streaming. */
 export interface Decryptor {
   decrypt(input: Readable, context: FileContext): Promise<Decrypted>;
+  /** Loads the job's keys and secrets before any file (a missing one fails the job at once); optional. */
+  prepare?(): Promise<void>;
   /** Releases what the engine holds for the job (e.g. a GnuPG home); called once when the job ends. */
   close?(): Promise<void>;
 }

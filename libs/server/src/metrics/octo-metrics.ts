@@ -2,8 +2,9 @@ import type { JobStatus, OctoErrorKind } from '@octo/core';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
- * The API's Prometheus metrics, all labelled by provider: files and bytes ingested,
- * failures by kind, how long files take, jobs running and jobs ended by status.
+ * The API's Prometheus metrics, all labelled by provider and named the Prometheus way (the unit
+ * last): files and bytes ingested, failures by kind, how long files take, jobs running, jobs
+ * ended by status, the last successful sync; and the standard process metrics.
  * Each instance has its own registry, so several APIs in one process (tests) do not clash.
  */
 export class OctoMetrics {
@@ -16,12 +17,13 @@ export class OctoMetrics {
   private readonly jobsRunning: Gauge<'provider'>;
   private readonly jobsEnded: Counter<'provider' | 'status'>;
   private refresh: () => Promise<void> = async () => undefined;
+  private readonly lastSuccess: Gauge<'provider'>;
 
   constructor(providers: readonly string[], options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
     this.filesIngested = new Counter({ name: 'octo_files_ingested_total', help: 'Source files ingested (outputs landed, ledger written)', labelNames: ['provider'], registers });
-    this.bytesIn = new Counter({ name: 'octo_source_bytes_ingested_total', help: 'Bytes of source files ingested, as read from the drop', labelNames: ['provider'], registers });
-    this.bytesOut = new Counter({ name: 'octo_output_bytes_landed_total', help: 'Bytes landed in the store (after decryption and unpacking)', labelNames: ['provider'], registers });
+    this.bytesIn = new Counter({ name: 'octo_ingested_source_bytes_total', help: 'Bytes of source files ingested, as read from the drop', labelNames: ['provider'], registers });
+    this.bytesOut = new Counter({ name: 'octo_landed_output_bytes_total', help: 'Bytes landed in the store (after decryption and unpacking)', labelNames: ['provider'], registers });
     this.failures = new Counter({ name: 'octo_file_failures_total', help: 'Source files that failed, by error kind', labelNames: ['provider', 'kind'], registers });
     this.fileDuration = new Histogram({
       name: 'octo_file_duration_seconds',
@@ -32,6 +34,13 @@ export class OctoMetrics {
     });
     this.jobsRunning = new Gauge({ name: 'octo_jobs_running', help: 'Jobs running now', labelNames: ['provider'], registers });
     this.jobsEnded = new Counter({ name: 'octo_jobs_total', help: 'Jobs that ended, by final status', labelNames: ['provider', 'status'], registers });
+    // A timestamp gauge, so an alert can say "no successful sync for a day": time() - this > 86400.
+    this.lastSuccess = new Gauge({
+      name: 'octo_last_successful_sync_timestamp_seconds',
+      help: 'When the last job of the provider ended with every file ingested (or nothing to do), in Unix seconds',
+      labelNames: ['provider'],
+      registers,
+    });
     // Every configured provider shows up at zero, so a dashboard sees it before its first job.
     for (const provider of providers) {
       this.filesIngested.inc({ provider }, 0);
@@ -39,7 +48,8 @@ export class OctoMetrics {
       this.bytesOut.inc({ provider }, 0);
       this.jobsRunning.set({ provider }, 0);
     }
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'octo_api_' });
+    // Unprefixed, so the standard dashboards find process_cpu_seconds_total, nodejs_heap_size_used_bytes, ...
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
   /** `count` jobs of `provider` are running now, in any process. */
@@ -67,8 +77,9 @@ export class OctoMetrics {
   }
 
   /** A job of `provider` ended with `status`. */
-  jobEnded(provider: string, status: JobStatus): void {
+  jobEnded(provider: string, status: JobStatus, at = new Date()): void {
     this.jobsEnded.inc({ provider, status });
+    if (status === 'succeeded') this.lastSuccess.set({ provider }, at.getTime() / 1000);
   }
 
   /** The exposition text and its content type. */

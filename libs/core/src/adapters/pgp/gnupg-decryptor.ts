@@ -129,10 +129,16 @@ export class GnuPgDecryptor implements Decryptor {
     if (home) await (await home.catch(() => undefined))?.dispose();
   }
 
-  private loadHome(context: FileContext): Promise<GnuPgHome> {
+  /** Makes the GnuPG home when the job starts, so a key or passphrase that cannot be used is known before any file. */
+  async prepare(): Promise<void> {
+    const config = this.provider.config.decryption;
+    if (config.passphrase || config.privateKeys.length > 0) await this.loadHome();
+  }
+
+  private loadHome(context?: FileContext): Promise<GnuPgHome> {
     this.home ??= (async () => {
       const config = this.provider.config.decryption;
-      if (!config.passphrase && config.privateKeys.length === 0) throw DecryptionFailure.notConfigured(context.file.path, context.provider);
+      if (!config.passphrase && config.privateKeys.length === 0) throw DecryptionFailure.notConfigured(context?.file.path ?? '', this.provider.name);
       const home = await GnuPgHome.create(config, this.secrets);
       for (const key of home.unusable) this.logger.warn(DecryptionFailure.keyWarning(this.provider.name, key), { provider: this.provider.name, key: key.ref });
       if (home.identities.length === 0 && home.passphrase.value === undefined) {

@@ -186,10 +186,16 @@ export class OpenPgpDecryptor implements Decryptor {
     return DecryptionFailure.damaged(path, detail);
   }
 
-  private loadKeyring(context: FileContext): Promise<OpenPgpKeyring> {
+  /** Loads the keyring when the job starts, so a key or passphrase that cannot be used is known before any file. */
+  async prepare(): Promise<void> {
+    const config = this.provider.config.decryption;
+    if (config.passphrase || config.privateKeys.length > 0) await this.loadKeyring();
+  }
+
+  private loadKeyring(context?: FileContext): Promise<OpenPgpKeyring> {
     this.keyring ??= (async () => {
       const config = this.provider.config.decryption;
-      if (!config.passphrase && config.privateKeys.length === 0) throw DecryptionFailure.notConfigured(context.file.path, context.provider);
+      if (!config.passphrase && config.privateKeys.length === 0) throw DecryptionFailure.notConfigured(context?.file.path ?? '', this.provider.name);
       const keyring = await loadOpenPgpKeyring(config, this.secrets);
       // Reported once per job, here; files that need a key set aside name it in their own failure.
       for (const key of keyring.unusable) this.logger.warn(DecryptionFailure.keyWarning(this.provider.name, key), { provider: this.provider.name, key: key.ref });

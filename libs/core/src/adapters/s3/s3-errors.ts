@@ -1,4 +1,5 @@
 import { OctoError } from '../../errors/octo-error.js';
+import { unknownAwsProfile } from './aws-profile.js';
 
 /** The SDK's answer for a key or upload that does not exist. */
 export function isNotFound(error: unknown): boolean {
@@ -14,6 +15,9 @@ export function storeError(error: unknown, context: string, fatal = false): Octo
   const status = (error as { $metadata?: { httpStatusCode?: number; attempts?: number } }).$metadata;
   const message = error instanceof Error ? error.message : String(error);
   const attempts = status?.attempts && status.attempts > 1 ? ` after ${status.attempts} attempts` : '';
+  // The SDK says only "Could not load credentials" or "Region is missing" for a mistyped AWS_PROFILE.
+  const profile = name === 'CredentialsProviderError' || /region is missing/i.test(message) ? unknownAwsProfile() : undefined;
+  if (profile) return new OctoError('config', `${context}: ${profile}`, { cause: error, fatal: true });
   if (name === 'CredentialsProviderError') {
     return new OctoError('store', `${context}: no AWS credentials found (environment, profile, web identity or instance metadata): ${message}`, { cause: error, fatal: true });
   }

@@ -1,0 +1,72 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEMO_KEYS_DIR } from '@octo/provider-example';
+import { afterEach, describe, expect, it } from 'vitest';
+import { OCTO_BIN } from './run-octo.js';
+import { TmuxPane } from './tmux-pane.js';
+
+const panes: TmuxPane[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(panes.splice(0).map((pane) => pane.close()));
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+const APP = fileURLToPath(new URL('..', import.meta.url));
+const node = JSON.stringify(process.execPath);
+
+describe('ProgressReporter (in a real terminal)', () => {
+  it('should draw rclone-like totals and each file in flight with its own percent and rate, failures above, redrawn in place', async () => {
+    const pane = await TmuxPane.start(`${node} --import tsx test/progress-driver.ts`, { columns: 100, rows: 30, cwd: APP });
+    panes.push(pane);
+    const screen = await pane.waitFor((text) => text.includes('DRIVER DONE'));
+    expect(screen.split('\n')).toEqual([
+      'FAILED in/small_20261101.csv.gpg [decrypt] in/small_20261101.csv.gpg: wrong passphrase',
+      'Transferred:  200.0 MiB / 300.0 MiB, 66%, 1.0 MiB/s, ETA 1m 40s',
+      'Files:        1 / 3, 33% (acme)',
+      'Errors:       1',
+      'Elapsed time: 1m',
+      'Transferring:',
+      ' *              in/big_20261101.csv.gpg:  75% /200.0 MiB, 2.5 MiB/s',
+      'DRIVER DONE',
+    ]);
+  });
+
+  it('when octo sync runs on a terminal, should end with one progress block at 100% and the summary, no line wrapped', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'octo-tty-'));
+    dirs.push(dir);
+    await writeFile(
+      path.join(dir, 'octo.config.yaml'),
+      [
+        'store: file://buckets',
+        'workDir: work',
+        'providers:',
+        '  example:',
+        '    source: file://drop/example',
+        '    bucket: example-bucket',
+        '    decryption:',
+        `      passphrase: file:${path.join(DEMO_KEYS_DIR, 'passphrase.txt')}`,
+        '      privateKeys:',
+        `        - key: file:${path.join(DEMO_KEYS_DIR, 'private.asc')}`,
+        '',
+      ].join('\n'),
+    );
+    const pane = await TmuxPane.start(`${node} ${JSON.stringify(OCTO_BIN)} sync example; echo "EXIT=$?"; sleep 600`, { columns: 72, rows: 100, cwd: dir });
+    panes.push(pane);
+    const screen = await pane.waitFor((text) => /EXIT=\d+/.test(text));
+    expect(screen).toContain('EXIT=0');
+    const lines = screen.split('\n');
+    // Drawn in place: one block, whatever the number of redraws.
+    const transferred = lines.filter((line) => line.startsWith('Transferred:'));
+    expect(transferred, screen).toHaveLength(1);
+    expect(transferred[0]).toMatch(/^Transferred: {2}12\.1 KiB \/ 12\.1 KiB, 100%, [\d.]+ (B|KiB|MiB)\/s, ETA 0s$/);
+    expect(lines.filter((line) => line.startsWith('Files:'))).toEqual(['Files:        8 / 8, 100% (example)']);
+    expect(lines).toContain('Errors:       0');
+    expect(lines).not.toContain('Transferring:');
+    expect(screen).toMatch(/example\s+succeeded\s+8\s+0\s+8/);
+    // Tables fit the 72 columns of the terminal: the longest key wraps instead of running over.
+    expect(Math.max(...lines.map((line) => line.length))).toBeLessThanOrEqual(72);
+  });
+});

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { OctoMetrics } from './octo-metrics.js';
+
+describe(OctoMetrics, () => {
+  it('should name every metric the Prometheus way and keep the standard process metric names', async () => {
+    const metrics = new OctoMetrics(['acme']);
+    const { body } = await metrics.render();
+    const names = [...new Set([...body.matchAll(/^# TYPE (\S+) /gm)].map((match) => match[1] ?? ''))];
+    expect(names.filter((name) => name.startsWith('octo_')).sort()).toEqual([
+      'octo_file_duration_seconds',
+      'octo_file_failures_total',
+      'octo_files_ingested_total',
+      'octo_ingested_source_bytes_total',
+      'octo_jobs_running',
+      'octo_jobs_total',
+      'octo_landed_output_bytes_total',
+      'octo_last_successful_sync_timestamp_seconds',
+    ]);
+    expect(names).toEqual(expect.arrayContaining(['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes']));
+  });
+
+  it('should set the last successful sync time when a job succeeds, and leave it when one fails', async () => {
+    const metrics = new OctoMetrics(['acme'], { processMetrics: false });
+    metrics.jobEnded('acme', 'succeeded', new Date('2026-11-01T10:00:00.000Z'));
+    metrics.jobEnded('acme', 'failed', new Date('2026-11-01T11:00:00.000Z'));
+    const { body } = await metrics.render();
+    expect(body).toContain('octo_last_successful_sync_timestamp_seconds{provider="acme"} 1793527200');
+  });
+});
