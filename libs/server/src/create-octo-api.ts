@@ -81,6 +81,7 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
   const tokens = await BearerTokens.fromRefs(config.tokens, secrets);
   const runtime = await createOctoRuntime({ loaded, plugins: options.plugins, logger });
   const metrics = new OctoMetrics(runtime.providers.names());
+  metrics.countWebhooks(() => runtime.notifier.counts);
   const jobs = new JobService(runtime, logger);
   await jobs.init();
   await JobStoreMetrics.start(runtime.jobStore, metrics);

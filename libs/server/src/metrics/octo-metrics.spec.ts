@@ -15,6 +15,7 @@ describe(OctoMetrics, () => {
       'octo_jobs_total',
       'octo_landed_output_bytes_total',
       'octo_last_successful_sync_timestamp_seconds',
+      'octo_webhook_deliveries_total',
     ]);
     expect(names).toEqual(expect.arrayContaining(['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes']));
   });
@@ -25,5 +26,18 @@ describe(OctoMetrics, () => {
     metrics.jobEnded('acme', 'failed', new Date('2026-11-01T11:00:00.000Z'));
     const { body } = await metrics.render();
     expect(body).toContain('octo_last_successful_sync_timestamp_seconds{provider="acme"} 1793527200');
+  });
+
+  it('should count webhook deliveries from the notifier at each scrape, each once', async () => {
+    const metrics = new OctoMetrics(['acme'], { processMetrics: false });
+    const counts = { delivered: 0, failed: 0 };
+    metrics.countWebhooks(() => counts);
+    expect((await metrics.render()).body).toContain('octo_webhook_deliveries_total{result="failed"} 0');
+    counts.delivered = 3;
+    counts.failed = 1;
+    await metrics.render();
+    const { body } = await metrics.render();
+    expect(body).toContain('octo_webhook_deliveries_total{result="delivered"} 3');
+    expect(body).toContain('octo_webhook_deliveries_total{result="failed"} 1');
   });
 });

@@ -18,6 +18,9 @@ export class OctoMetrics {
   private readonly jobsEnded: Counter<'provider' | 'status'>;
   private refresh: () => Promise<void> = async () => undefined;
   private readonly lastSuccess: Gauge<'provider'>;
+  private readonly webhookDeliveries: Counter<'result'>;
+  private webhookCounts: () => { delivered: number; failed: number } = () => ({ delivered: 0, failed: 0 });
+  private readonly webhookSeen = { delivered: 0, failed: 0 };
 
   constructor(providers: readonly string[], options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -41,6 +44,23 @@ export class OctoMetrics {
       labelNames: ['provider'],
       registers,
     });
+    const metrics = this;
+    this.webhookDeliveries = new Counter({
+      name: 'octo_webhook_deliveries_total',
+      help: 'Webhook deliveries of job notifications, by result (delivered, or failed after every attempt)',
+      labelNames: ['result'],
+      registers,
+      // Counted by the notifier; brought up to date at each scrape.
+      collect() {
+        const now = metrics.webhookCounts();
+        for (const result of ['delivered', 'failed'] as const) {
+          if (now[result] > metrics.webhookSeen[result]) this.inc({ result }, now[result] - metrics.webhookSeen[result]);
+          metrics.webhookSeen[result] = now[result];
+        }
+      },
+    });
+    this.webhookDeliveries.inc({ result: 'delivered' }, 0);
+    this.webhookDeliveries.inc({ result: 'failed' }, 0);
     // Every configured provider shows up at zero, so a dashboard sees it before its first job.
     for (const provider of providers) {
       this.filesIngested.inc({ provider }, 0);
@@ -55,6 +75,11 @@ export class OctoMetrics {
   /** `count` jobs of `provider` are running now, in any process. */
   setJobsRunning(provider: string, count: number): void {
     this.jobsRunning.set({ provider }, count);
+  }
+
+  /** Where webhook deliveries are counted (the runtime's notifier). */
+  countWebhooks(counts: () => { delivered: number; failed: number }): void {
+    this.webhookCounts = counts;
   }
 
   /** Runs `refresh` before every {@link render}, so what it counts is current when scraped. */
