@@ -18,3 +18,4 @@ export * from './name-arbitraries.js';
 export * from './gnupg-test-home.js';
 export * from './folder-rule-property.js';
 export * from './webhook-receiver.js';
+export * from './object-store-contract.js';
