@@ -1,6 +1,7 @@
 /**
- * @octo/core: the pipeline, the ports, the built-in adapters, the DI container and the
- * provider plugin contract. Apps compose these; providers import only from here.
+ * @octo/core: the public API that apps, the server and provider plugins build on. It names
+ * what they use (the ports, the plugin contract, config, the runtime, job reports), not every
+ * module; core's internals that tests reach go through `@octo/core/testing`.
  */
 import 'reflect-metadata';
 

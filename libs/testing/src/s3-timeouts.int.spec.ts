@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OctoError, S3ObjectStore, silentLogger, storeSchema } from '@octo/core';
+import { OctoError } from '@octo/core';
+import { S3ObjectStore, silentLogger, storeSchema } from '@octo/core/testing';
 import { TEST_AWS_ENV } from './moto-s3-server.js';
 import { startSilentServer, type SilentServer } from './silent-server.js';
 

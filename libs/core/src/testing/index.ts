@@ -21,3 +21,18 @@ export * from './webhook-receiver.js';
 export * from './object-store-contract.js';
 export * from './remote-source-contract.js';
 export * from './decryptor-contract.js';
+
+// Core's internals that adapter and integration tests reach, kept out of the public API.
+export { silentLogger } from '../ports/logger.js';
+export { providerConfigSchema, storeSchema } from '../config/config-schema.js';
+export { ProviderLock } from '../jobs/provider-lock.js';
+export { CommitIntents, type CommitIntent } from '../pipeline/commit-intent.js';
+export { completionMarkerKey } from '../pipeline/completion-marker.js';
+export { KeyOwnership } from '../pipeline/key-ownership.js';
+export { Recovery } from '../pipeline/recovery.js';
+export { RUNS_PREFIX } from '../pipeline/run-registry.js';
+export { ObjectStoreLedger } from '../adapters/ledger/object-store-ledger.js';
+export { unownedObjectError } from '../adapters/unowned-object-error.js';
+export { S3ObjectStore, type S3ObjectStoreOptions } from '../adapters/s3/s3-object-store.js';
+export { multipartETag } from '../adapters/s3/multipart-etag.js';
+export { SftpRemoteSource, MAX_CONNECT_ATTEMPTS } from '../adapters/sftp/sftp-remote-source.js';

@@ -1,5 +1,5 @@
-import { SecretResolver, SftpRemoteSource, silentLogger } from '@octo/core';
-import { remoteSourceContract } from '@octo/core/testing';
+import { SecretResolver } from '@octo/core';
+import { remoteSourceContract, SftpRemoteSource, silentLogger } from '@octo/core/testing';
 import { startSshd, type SshdServer } from '../sshd-server.js';
 
 let sshd: SshdServer | undefined;
