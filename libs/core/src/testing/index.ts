@@ -1,7 +1,9 @@
 /**
- * Test helpers that ship with the contract (like Backstage's `mockServices`): a temp
- * workspace with a local drop and a local bucket, a way to build a provider with ports
- * replaced, and small OpenPGP helpers. For tests only.
+ * Test helpers that ship with the contract (like Backstage's `mockServices`): the contract
+ * suites every adapter of a port runs (`objectStoreContract`, `remoteSourceContract`,
+ * `decryptorContract`), a temp workspace with a local drop and a local bucket, a way to build
+ * a provider with ports replaced, fixtures generated on the fly (OpenPGP, archives, names),
+ * and, at the end, the few core internals that tests reach. For tests only.
  */
 export * from './temp-workspace.js';
 export * from '../jobs/job-store-contract.js';

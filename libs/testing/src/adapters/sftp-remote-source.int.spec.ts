@@ -6,10 +6,10 @@ import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discover, MAX_CONNECT_ATTEMPTS, SecretResolver, SftpRemoteSource, silentLogger, type SourceConfig } from '@octo/core';
 import { octoFailure, sha256 } from '@octo/core/testing';
-import { freePort } from './free-port.js';
-import { keystreamBytes, writeKeystreamFile } from './keystream-file.js';
-import { startSilentServer } from './silent-server.js';
-import { startSshd, type SshdServer } from './sshd-server.js';
+import { freePort } from '../free-port.js';
+import { keystreamBytes, writeKeystreamFile } from '../keystream-file.js';
+import { startSilentServer } from '../silent-server.js';
+import { startSshd, type SshdServer } from '../sshd-server.js';
 
 describe(SftpRemoteSource, () => {
   let sshd: SshdServer;
