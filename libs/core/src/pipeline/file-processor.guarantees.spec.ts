@@ -4,10 +4,11 @@ import { PassThrough, type Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalRemoteSource } from '../adapters/local/local-remote-source.js';
 import { OctoError } from '../errors/octo-error.js';
-import { TYPES } from '../ports/identifiers.js';
 import type { JobSummary } from '../ports/job-events.js';
 import type { RemoteFile } from '../ports/remote-source.js';
-import type { Checked, Decrypted, Decryptor, FileContext, SignatureVerifier } from '../ports/stages.js';
+import type { Decrypted, Decryptor } from '../ports/decryptor.js';
+import type { FileContext } from '../ports/file-context.js';
+import type { Checked, SignatureVerifier } from '../ports/signature-verifier.js';
 import { listFiles } from '../testing/files.js';
 import { createTempWorkspace, overridingProvider, type TempWorkspace } from '../testing/temp-workspace.js';
 import { FileProcessor } from './file-processor.js';
@@ -65,7 +66,7 @@ describe(FileProcessor, () => {
       const source = new ChangingLocalSource(w.dropDir, async (file) => {
         if (file.endsWith('grows.csv')) await appendFile(file, '3\n');
       });
-      const summary = await sync(w, [[TYPES.RemoteSource, source]]);
+      const summary = await sync(w, { remoteSource: source });
       expect(outcomes(summary)).toEqual([
         'grows.csv: failed: source: grows.csv: read 7 bytes but the source listed 5; the file changed or the transfer was cut, it will be retried next run',
         'stays.csv: done',
@@ -78,7 +79,7 @@ describe(FileProcessor, () => {
       const w = await workspace();
       await writeFile(path.join(w.dropDir, 'shrinks.csv'), 'id\n1\n2\n');
       const source = new ChangingLocalSource(w.dropDir, (file) => truncate(file, 3));
-      const summary = await sync(w, [[TYPES.RemoteSource, source]]);
+      const summary = await sync(w, { remoteSource: source });
       expect(outcomes(summary)).toEqual([
         'shrinks.csv: failed: source: shrinks.csv: read 3 bytes but the source listed 7; the file changed or the transfer was cut, it will be retried next run',
       ]);
@@ -94,7 +95,7 @@ describe(FileProcessor, () => {
         verify: async (input: Readable, context: FileContext) =>
           lateVerdict(input, new OctoError('signature', `${context.file.path}: the signature was made over other bytes`)),
       };
-      const summary = await sync(w, [[TYPES.SignatureVerifier, verifier]]);
+      const summary = await sync(w, { signatureVerifier: verifier });
       expect(outcomes(summary)).toEqual(['signed.csv: failed: signature: signed.csv: the signature was made over other bytes']);
       expect(await listFiles(w.bucketDir)).toEqual([]);
     });
@@ -106,7 +107,7 @@ describe(FileProcessor, () => {
         decrypt: async (input: Readable, context: FileContext): Promise<Decrypted> =>
           lateVerdict(input, new OctoError('decrypt', `${context.file.path} failed its integrity check`)),
       };
-      const summary = await sync(w, [[TYPES.Decryptor, decryptor]]);
+      const summary = await sync(w, { decryptor });
       expect(outcomes(summary)).toEqual(['sealed.csv.gpg: failed: decrypt: sealed.csv.gpg failed its integrity check']);
       expect(await listFiles(w.bucketDir)).toEqual([]);
     });
