@@ -38,3 +38,4 @@ export { unownedObjectError } from '../adapters/unowned-object-error.js';
 export { S3ObjectStore, type S3ObjectStoreOptions } from '../adapters/s3/s3-object-store.js';
 export { multipartETag } from '../adapters/s3/multipart-etag.js';
 export { SftpRemoteSource, MAX_CONNECT_ATTEMPTS } from '../adapters/sftp/sftp-remote-source.js';
+export { discover } from '../pipeline/discover.js';
