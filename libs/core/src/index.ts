@@ -1,76 +1,93 @@
 /**
- * @octo/core: the public API that apps, the server and provider plugins build on. It names
- * what they use (the ports, the plugin contract, config, the runtime, job reports, the ledger
- * query, webhook signatures), not every module; core's internals that tests reach go through
- * `@octo/core/testing`.
+ * @octo/core: the pipeline, the ports, the built-in adapters, the DI container and the
+ * provider plugin contract. Apps compose these; providers import only from here.
  */
 import 'reflect-metadata';
 
-// Errors.
-export { OctoError, type OctoErrorKind } from './errors/octo-error.js';
-
-// The ports: what an adapter implements and a plugin may override (one per file in ports/).
-export type * from './ports/remote-source.js';
-export type * from './ports/object-store.js';
-export type * from './ports/ledger.js';
-export type * from './ports/file-context.js';
-export type * from './ports/signature-verifier.js';
-export type * from './ports/decryptor.js';
-export type * from './ports/unpacker.js';
-export type * from './ports/folder-namer.js';
-export type * from './ports/router.js';
-export type * from './ports/file-handler.js';
-export type * from './ports/job-events.js';
-export type { Logger } from './ports/logger.js';
-export { TYPES, type ProviderContext } from './ports/identifiers.js';
-
-// Provider plugins: the contract and its facade, typed settings, and the composition apps and plugin specs build.
-export { defineProvider, type PortImplementation, type ProviderEnvironment, type ProviderPlugin } from './providers/provider-plugin.js';
-export { providerSettings, type ProviderSettings } from './providers/provider-settings.js';
-export type { OverridablePorts } from './providers/overridable-ports.js';
-export { ProviderFactory, type ProviderHandle, type ProviderSummary } from './providers/provider-factory.js';
-export { createRootContainer } from './container/create-root-container.js';
-export { LocalRemoteSource } from './adapters/local/local-remote-source.js';
-export { inject, injectable } from 'inversify';
-
-// Config and secrets.
-export {
-  secretRefSchema,
-  type ConflictPolicy,
-  type DecryptionConfig,
-  type LimitsConfig,
-  type OctoConfig,
-  type OctoConfigInput,
-  type ProviderConfig,
-  type SourceConfig,
-  type StoreConfig,
-} from './config/config-schema.js';
-export { formatIssues, loadConfig, parseConfig, resolvePath, type LoadedConfig } from './config/load-config.js';
-export { SecretResolver } from './secrets/secret-ref.js';
-export { fingerprintOf } from './adapters/sftp/host-key.js';
-
-// The runtime apps compose, its store, and the job reports every process reads.
-export { createOctoRuntime, type OctoRuntime, type OctoRuntimeOptions } from './app/octo-runtime.js';
-export { createObjectStore } from './adapters/adapter-factories.js';
-export type { JobHandle } from './jobs/job-runner.js';
-export { JobConflictError } from './jobs/job-conflict-error.js';
-export {
-  ACTIVE_JOB_STATUSES,
-  finalJobReport,
-  newestJobReportFirst,
-  startedJobReport,
-  type JobOwner,
-  type JobReport,
-  type ReportedFileResult,
-} from './jobs/job-report.js';
-export { currentJobOwner, FileJobReportStore, type JobReportStore } from './jobs/job-report-store.js';
+export * from './errors/octo-error.js';
+export * from './ports/remote-source.js';
+export * from './ports/object-store.js';
+export * from './ports/ledger.js';
+export * from './ports/file-context.js';
+export * from './ports/signature-verifier.js';
+export * from './ports/decryptor.js';
+export * from './ports/unpacker.js';
+export * from './ports/folder-namer.js';
+export * from './ports/router.js';
+export * from './ports/file-handler.js';
+export * from './ports/job-events.js';
+export * from './ports/logger.js';
+export * from './ports/identifiers.js';
+export * from './config/config-schema.js';
+export * from './config/load-config.js';
+export * from './secrets/secret-ref.js';
+export * from './rules/layers.js';
+export * from './rules/safe-name.js';
+export * from './pipeline/pair-signatures.js';
+export * from './pipeline/file-processor.js';
+export * from './pipeline/sync-job.js';
+export * from './pipeline/key-ownership.js';
+export * from './pipeline/completion-marker.js';
+export * from './pipeline/commit-intent.js';
+export * from './pipeline/run-registry.js';
+export * from './pipeline/recovery.js';
+export * from './adapters/adapter-factories.js';
+export * from './adapters/unowned-object-error.js';
+export * from './adapters/local/local-remote-source.js';
+export * from './adapters/local/local-object-store.js';
+export * from './adapters/sftp/host-key.js';
+export * from './adapters/sftp/sftp-url.js';
+export * from './adapters/sftp/sftp-connection-pool.js';
+export * from './adapters/sftp/sftp-read-stream.js';
+export * from './adapters/sftp/sftp-remote-source.js';
+export * from './adapters/sftp/host-key-scan.js';
+export * from './adapters/sftp/scan-source-host-keys.js';
+export * from './check/provider-check.js';
+export * from './adapters/s3/s3-url.js';
+export * from './adapters/s3/part-size.js';
+export * from './adapters/s3/multipart-etag.js';
+export * from './adapters/s3/s3-object-store.js';
+export { s3ClientConfig } from './adapters/s3/s3-client-config.js';
+export { STAGING_JOURNAL } from './adapters/s3/staging-journal.js';
+export { WHOLE_PUT_MAX_BYTES, WHOLE_PUT_REF, WHOLE_PUT_STAGING_BYTES } from './adapters/s3/s3-staging.js';
+export * from './adapters/ledger/object-store-ledger.js';
+export * from './adapters/pgp/openpgp-decryptor.js';
+export * from './adapters/pgp/openpgp-signature-verifier.js';
+export * from './adapters/unpack/default-unpacker.js';
+export * from './adapters/routing/default-router.js';
+export * from './adapters/routing/default-folder-namer.js';
+export * from './adapters/routing/default-file-handler.js';
+export * from './rules/include-globs.js';
+export * from './pipeline/discover.js';
+export * from './providers/provider-plugin.js';
+export * from './providers/provider-settings.js';
+export * from './providers/overridable-ports.js';
+export * from './providers/provider-factory.js';
+export * from './container/core-module.js';
+export * from './container/create-root-container.js';
+export * from './jobs/job-runner.js';
+export * from './jobs/job-conflict-error.js';
+export * from './jobs/progress-percent.js';
+export * from './jobs/provider-lock.js';
+export * from './jobs/run-folder.js';
+export * from './jobs/job-report.js';
+export * from './jobs/job-store.js';
+export * from './jobs/file-job-store.js';
+export * from './jobs/redis-job-store.js';
+export * from './jobs/job-liveness.js';
+export * from './jobs/job-projection.js';
+export * from './jobs/job-recorder.js';
+export * from './jobs/in-process-job-runner.js';
+export * from './jobs/jobs-to-prune.js';
+export * from './jobs/jobs-config-schema.js';
+export * from './app/octo-runtime.js';
+export * from './streams/digest-stream.js';
+export * from './streams/peek.js';
 export { withTimeout } from './util/timing.js';
-
-// What was ingested when (`octo ledger`, GET /v1/providers/:name/ledger).
-export { DEFAULT_LEDGER_LIMIT, parseLedgerTime, queryLedger, type LedgerQuery, type LedgerQueryResult } from './audit/ledger-query.js';
-
+export { inject, injectable, ContainerModule, type ContainerModuleLoadOptions } from 'inversify';
 /** For webhook receivers: check an `Octo-Signature` header (docs/notifications.md). */
 export { signWebhook, verifyWebhook, SIGNATURE_HEADER } from './notify/webhook-signature.js';
 export type { JobNotification } from './notify/job-notification.js';
 export type { WebhookConfig, NotifyConfig } from './config/notify-schema.js';
 export type { JobNotifier } from './notify/job-notifier.js';
+export * from './audit/ledger-query.js';
