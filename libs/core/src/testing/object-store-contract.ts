@@ -16,6 +16,11 @@ export interface ObjectStoreHarness {
   tagsOf?(store: ObjectStore, key: string): Promise<Record<string, string>>;
   /** Releases what `create` made (clients, folders); called once after the suite. */
   dispose?(): Promise<void>;
+  /**
+   * Outputs smaller than this are held by the process until commit (S3's whole puts), so a dead
+   * run's are gone: the dead-run cases stage outputs of this size, and check the smaller are missing.
+   */
+  readonly durableFromBytes?: number;
 }
 
 /** The message every store gives for a commit after abort: the outputs are gone, nothing may land. */
@@ -322,25 +327,41 @@ export function objectStoreContract(adapter: string, harness: ObjectStoreHarness
     });
 
     describe('when a run died with outputs staged', () => {
+      const size = harness.durableFromBytes ?? 0;
+      /** `text` padded to the size whose staged bytes outlive the process. */
+      const durable = (text: string) => Buffer.concat([bytes(text), Buffer.alloc(Math.max(0, size - text.length), 0x2e)]);
+      const readDurable = async (store: ObjectStore, key: string) => (await read(store, key))?.replace(/\.+$/, '');
+
+      if (size > 0) {
+        it('should name a dead run\'s output held only in memory as missing, never land it', async () => {
+          const store = await harness.create();
+          const dead = store.begin({ runId: 'dead-run-0' });
+          await dead.put('a/small.txt', body(bytes('small')));
+          const { missing } = await store.resume(dead.refs(), { runId: 'dead-run-0' });
+          expect(missing).toEqual(['a/small.txt']);
+          expect(await keysOf(store, 'a/')).toEqual([]);
+        });
+      }
+
       it('should reopen them from their handles and land the same bytes through the normal commit', async () => {
         const store = await harness.create();
         const dead = store.begin({ runId: 'dead-run-1' });
-        await dead.put('a/one.txt', body(bytes('one')));
-        await dead.put('a/two.txt', body(bytes('two')), {}, { ifAbsent: true });
+        await dead.put('a/one.txt', body(durable('one')));
+        await dead.put('a/two.txt', body(durable('two')), {}, { ifAbsent: true });
         const refs = dead.refs();
         const { staging, missing } = await store.resume(refs, { runId: 'dead-run-1' });
         expect(missing).toEqual([]);
         expect(staging.refs().map(({ key, size, sha256 }) => [key, size, sha256])).toEqual(refs.map(({ key, size, sha256 }) => [key, size, sha256]));
         await staging.commit();
-        expect(await read(store, 'a/one.txt')).toBe('one');
-        expect(await read(store, 'a/two.txt')).toBe('two');
+        expect(await readDurable(store, 'a/one.txt')).toBe('one');
+        expect(await readDurable(store, 'a/two.txt')).toBe('two');
         expect(await openStaged(store)).toEqual([]);
       });
 
       it('should name the outputs whose staged bytes are gone as missing', async () => {
         const store = await harness.create();
         const dead = store.begin({ runId: 'dead-run-2' });
-        await dead.put('a/lost.txt', body(bytes('lost')));
+        await dead.put('a/lost.txt', body(durable('lost')));
         const refs = dead.refs();
         await dead.abort();
         const { staging, missing } = await store.resume(refs, { runId: 'dead-run-2' });
@@ -353,13 +374,13 @@ export function objectStoreContract(adapter: string, harness: ObjectStoreHarness
       it('should count an output already visible as committed, and roll it back on request', async () => {
         const store = await harness.create();
         const dead = store.begin({ runId: 'dead-run-3' });
-        await dead.put('a/landed.txt', body(bytes('landed')));
+        await dead.put('a/landed.txt', body(durable('landed')));
         const refs = dead.refs();
         await dead.commit();
         const { staging, missing } = await store.resume(refs, { runId: 'dead-run-3' });
         expect(missing).toEqual([]);
         await staging.commit();
-        expect(await read(store, 'a/landed.txt')).toBe('landed');
+        expect(await readDurable(store, 'a/landed.txt')).toBe('landed');
         await staging.rollback();
         expect(await keysOf(store, 'a/')).toEqual([]);
       });
@@ -367,7 +388,7 @@ export function objectStoreContract(adapter: string, harness: ObjectStoreHarness
       it('should list its staged state with the run as owner, and drop it so nothing of it lands', async () => {
         const store = await harness.create();
         const dead = store.begin({ runId: 'dead-run-4' });
-        await dead.put('a/orphan.txt', body(bytes('orphan')));
+        await dead.put('a/orphan.txt', body(durable('orphan')));
         const found = await openStaged(store);
         expect(found.length).toBeGreaterThan(0);
         expect(found.map((state) => state.owner?.runId)).toEqual(found.map(() => 'dead-run-4'));

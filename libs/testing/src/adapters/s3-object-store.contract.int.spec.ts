@@ -1,5 +1,5 @@
 import { GetObjectTaggingCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type ObjectStore } from '@octo/core';
+import { WHOLE_PUT_MAX_BYTES, type ObjectStore } from '@octo/core';
 import { objectStoreContract, S3ObjectStore } from '@octo/core/testing';
 import { startMotoS3, testS3Client, type MotoS3Server } from '../moto-s3-server.js';
 import { createBucket } from '../s3-inspect.js';
@@ -12,6 +12,8 @@ const stores: S3ObjectStore[] = [];
 const where = (store: ObjectStore, key: string) => ({ Bucket: (store as S3ObjectStore).bucket, Key: (store as S3ObjectStore).keyOf(key) });
 
 objectStoreContract('S3ObjectStore on moto', {
+  // Whole puts (up to WHOLE_PUT_MAX_BYTES) wait in memory for the commit; larger outputs are multipart uploads.
+  durableFromBytes: WHOLE_PUT_MAX_BYTES + 1,
   async create() {
     moto ??= await startMotoS3();
     reader ??= moto.client();
