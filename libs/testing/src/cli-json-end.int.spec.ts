@@ -7,7 +7,6 @@ import { writeOctoConfig } from './config-files.js';
 import { freePort } from './free-port.js';
 import { TEST_AWS_ENV } from './moto-s3-server.js';
 import { runOctoCli, type OctoCliRun } from './octo-cli.js';
-import { runOctoCliWithSignal } from './signalled-octo-cli.js';
 import { startSilentServer, type SilentServer } from './silent-server.js';
 
 /** Every NDJSON line of a run, parsed; a line that is not JSON fails the test. */
@@ -59,7 +58,7 @@ describe('octo sync --json always ends with job.finished or an error event', () 
     const config = await setup({ store: { url: 's3://', endpoint: silent.endpoint, forcePathStyle: true, region: 'us-east-1', requestTimeoutMs: 600_000, maxAttempts: 1 } });
     const before = silent.connections();
     const done = { second: false };
-    const first = runOctoCliWithSignal(['sync', 'example', '--json', '--config', config], { env: TEST_AWS_ENV, when: () => done.second });
+    const first = runOctoCli(['sync', 'example', '--json', '--config', config], { env: TEST_AWS_ENV, measureRss: false, signal: { when: () => done.second } });
     while (silent.connections() === before) await new Promise((resolve) => setTimeout(resolve, 50));
     const second = await runOctoCli(['sync', 'example', '--json', '--config', config], { env: TEST_AWS_ENV });
     done.second = true;

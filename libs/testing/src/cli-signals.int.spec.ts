@@ -8,7 +8,7 @@ import { writeKeystreamFile } from './keystream-file.js';
 import { TEST_AWS_ENV } from './moto-s3-server.js';
 import { createBucket, listKeys, openUploads } from './s3-inspect.js';
 import { startSftpS3Stack, type SftpS3Stack } from './sftp-s3-stack.js';
-import { runOctoCliWithSignal } from './signalled-octo-cli.js';
+import { runOctoCli } from './octo-cli.js';
 import { startSilentServer, type SilentServer } from './silent-server.js';
 import { startStallingS3Server, type StallingS3Server } from './stalling-s3-server.js';
 
@@ -58,11 +58,11 @@ describe('octo sync on SIGTERM and SIGINT', () => {
     it(`when the S3 endpoint accepts connections and never answers, should end at the first ${signal} with the summary and exit 130`, async () => {
       const { dir, config } = await setup(hangingStore(silent.endpoint));
       const before = silent.connections();
-      const run = await runOctoCliWithSignal(['sync', 'example', '--config', config], {
+      const run = await runOctoCli(['sync', 'example', '--config', config], {
         env: TEST_AWS_ENV,
-        signal,
+        measureRss: false,
         // The store check is on the wire: the job is waiting on the silent endpoint.
-        when: () => silent.connections() > before,
+        signal: { signal, when: () => silent.connections() > before },
       });
       expect(run.signalsSent).toBe(1);
       expect(run.killedBy).toBeNull();
@@ -92,9 +92,10 @@ describe('octo sync on SIGTERM and SIGINT', () => {
       },
     }, 'sftp.yaml');
     const before = silent.connections();
-    const run = await runOctoCliWithSignal(['sync', 'example', '--config', config], {
+    const run = await runOctoCli(['sync', 'example', '--config', config], {
       env: { OCTO_T_SFTP_PASSWORD: 'not-used-the-server-never-asks' },
-      when: () => silent.connections() > before,
+      measureRss: false,
+      signal: { when: () => silent.connections() > before },
     });
     expect(run.code, run.stderr).toBe(130);
     // The connect attempt (20 s by default) is let go of, not waited for.
@@ -104,10 +105,11 @@ describe('octo sync on SIGTERM and SIGINT', () => {
 
   it('when a file is in flight and its upload never gets an answer, should stop waiting at the deadline, print the summary and exit 130', async () => {
     const { dir, config } = await setup(hangingStore(stalling.endpoint));
-    const run = await runOctoCliWithSignal(['sync', 'example', '--json', '--concurrency', '1', '--config', config], {
+    const run = await runOctoCli(['sync', 'example', '--json', '--concurrency', '1', '--config', config], {
       env: TEST_AWS_ENV,
+      measureRss: false,
       // The first write of the file (its key claim or its upload) is on the wire and will never be answered.
-      when: () => stalling.stalled().some((request) => /^(PUT|POST) \/signal-bucket\//.test(request)),
+      signal: { when: () => stalling.stalled().some((request) => /^(PUT|POST) \/signal-bucket\//.test(request)) },
     });
     expect(run.code, run.stderr).toBe(130);
     expect(run.msFromSignalToExit).toBeGreaterThanOrEqual(DEADLINE_MS - 500);
@@ -129,10 +131,10 @@ describe('octo sync on SIGTERM and SIGINT', () => {
   it('when a second signal comes while files abort, should exit 130 at once', async () => {
     const { config } = await setup(hangingStore(stalling.endpoint));
     const before = stalling.stalled().length;
-    const run = await runOctoCliWithSignal(['sync', 'example', '--config', config], {
+    const run = await runOctoCli(['sync', 'example', '--config', config], {
       env: TEST_AWS_ENV,
-      repeatAfterMs: 500,
-      when: () => stalling.stalled().length > before,
+      measureRss: false,
+      signal: { repeatAfterMs: 500, when: () => stalling.stalled().length > before },
     });
     expect(run.signalsSent).toBe(2);
     expect(run.code, run.stderr).toBe(130);
@@ -152,15 +154,18 @@ describe('octo sync on SIGTERM and SIGINT', () => {
     const before = stalling.stalled().length;
     let base: string | undefined;
     let posted = false;
-    const run = await runOctoCliWithSignal(['serve', '--config', config], {
+    const run = await runOctoCli(['serve', '--config', config], {
       env: { ...TEST_AWS_ENV, OCTO_T_TOKEN: token },
-      when: (_stdout, stderr) => {
-        base ??= /API listening on (http:\S+)/.exec(stderr)?.[1];
-        if (base && !posted) {
-          posted = true;
-          void fetch(`${base}/v1/providers/example/jobs`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
-        }
-        return stalling.stalled().length > before;
+      measureRss: false,
+      signal: {
+        when: (_stdout, stderr) => {
+          base ??= /API listening on (http:\S+)/.exec(stderr)?.[1];
+          if (base && !posted) {
+            posted = true;
+            void fetch(`${base}/v1/providers/example/jobs`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+          }
+          return stalling.stalled().length > before;
+        },
       },
     });
     expect(run.code, run.stderr).toBe(0);
@@ -197,10 +202,11 @@ describe('octo sync on SIGTERM and SIGINT', () => {
           },
         },
       });
-      const run = await runOctoCliWithSignal(['sync', 'example', '--json', '--config', config], {
+      const run = await runOctoCli(['sync', 'example', '--json', '--config', config], {
         env: TEST_AWS_ENV,
+        measureRss: false,
         // Some bytes are through, most are not.
-        when: (stdout) => events(stdout).some((event) => event.type === 'file.progress' && event.bytes > 0),
+        signal: { when: (stdout) => events(stdout).some((event) => event.type === 'file.progress' && event.bytes > 0) },
       });
       expect(run.code, run.stderr).toBe(130);
       expect(run.msFromSignalToExit).toBeLessThan(DEADLINE_MS);

@@ -17,5 +17,4 @@ export * from './octo-cli.js';
 export * from './sftp-s3-stack.js';
 export * from './latency-proxy.js';
 export * from './silent-server.js';
-export * from './signalled-octo-cli.js';
 export * from './stalling-s3-server.js';

@@ -1,4 +1,3 @@
-import type { Container } from 'inversify';
 import { createRootContainer } from '../container/create-root-container.js';
 import { loadConfig, type LoadedConfig } from '../config/load-config.js';
 import { openJobStore } from '../jobs/open-job-store.js';
@@ -16,7 +15,6 @@ import { SecretResolver } from '../secrets/secret-ref.js';
 /** Everything an app needs: the validated config, the providers, and the job runner. */
 export interface OctoRuntime {
   readonly loaded: LoadedConfig;
-  readonly root: Container;
   readonly providers: ProviderFactory;
   readonly jobs: JobRunner;
   /** Webhooks told about finished jobs; a CLI awaits `notifier.settled()` before it exits. */
@@ -54,5 +52,5 @@ export async function createOctoRuntime(options: OctoRuntimeOptions): Promise<Oc
   };
   const jobStore = await openJobStore(loaded, logger, options.env);
   const jobs = new InProcessJobRunner(providers, loaded, { store: jobStore, retention: loaded.config.jobs.retention, logger, onEvent });
-  return { loaded, root, providers, jobs, notifier, jobStore, close: async () => jobStore.close?.() };
+  return { loaded, providers, jobs, notifier, jobStore, close: async () => jobStore.close?.() };
 }

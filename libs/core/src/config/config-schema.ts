@@ -89,7 +89,7 @@ const sourceObjectSchema = z
   .strict();
 
 /** A provider's drop: a URL string, or an object with the URL and its options. */
-export const sourceSchema = z
+const sourceSchema = z
   .union([z.string(), sourceObjectSchema])
   .transform((value) => (typeof value === 'string' ? { url: value } : value))
   .pipe(sourceObjectSchema);

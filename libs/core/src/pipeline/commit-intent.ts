@@ -10,7 +10,7 @@ import { markSourceComplete } from './completion-marker.js';
 import { sourceIdentity } from '../rules/source-path.js';
 
 /** Where commit intents live in a provider's bucket: `_octo/intents/<provider>/<id>.json`. */
-export const INTENTS_PREFIX = '_octo/intents/';
+const INTENTS_PREFIX = '_octo/intents/';
 
 /**
  * What a run is about to make visible for one source file, written before the first output
@@ -109,7 +109,7 @@ export function intentFor(
 }
 
 /** The ledger record an intent stands for, written once its outputs are visible. */
-export function recordFor(intent: CommitIntent): LedgerRecord {
+function recordFor(intent: CommitIntent): LedgerRecord {
   return {
     provider: intent.provider,
     path: intent.source.path,
@@ -202,7 +202,7 @@ export async function rollBack(intents: CommitIntents, staging: Staging, intent:
 }
 
 /** Runs `work` up to {@link COMMIT_ATTEMPTS} times, pausing 250 ms, 500 ms, 1 s between tries; store errors only. */
-export async function retried<T>(work: () => Promise<T>, attempts = COMMIT_ATTEMPTS): Promise<T> {
+async function retried<T>(work: () => Promise<T>, attempts = COMMIT_ATTEMPTS): Promise<T> {
   let lastError: unknown;
   for (let attempt = 0; attempt < attempts; attempt += 1) {
     try {

@@ -4,10 +4,10 @@ import type { ObjectStore, StagedObject } from '../ports/object-store.js';
 import type { RemoteFile } from '../ports/remote-source.js';
 
 /** Where completion markers live in a provider's bucket: `_octo/complete/<provider>/<sha256(source path)>.json`. */
-export const COMPLETE_PREFIX = '_octo/complete/';
+const COMPLETE_PREFIX = '_octo/complete/';
 
 /** The object tag (S3) that carries the source file's sha256 on every output. */
-export const SOURCE_SHA256_TAG = 'octo-source-sha256';
+const SOURCE_SHA256_TAG = 'octo-source-sha256';
 
 /**
  * The body of a completion marker: written after every output of a source is visible (and

@@ -11,10 +11,10 @@ import type { ObjectStore } from '../ports/object-store.js';
 import { processAlive } from '../util/process-alive.js';
 
 /** Where key claims live in a provider's bucket: `_octo/owners/<provider>/<sha256(key)>/<generation>.json`. */
-export const OWNERS_PREFIX = '_octo/owners/';
+const OWNERS_PREFIX = '_octo/owners/';
 
 /** A claim from another machine whose file never recorded is stale after this long (its run is long gone). */
-export const CLAIM_LEASE_MS = 24 * 60 * 60 * 1000;
+const CLAIM_LEASE_MS = 24 * 60 * 60 * 1000;
 
 /** The body of a claim object: which source path owns an output key, and who wrote the claim. */
 export interface KeyClaim {

@@ -6,9 +6,9 @@ import type { ObjectStore } from '../ports/object-store.js';
 export const RUNS_PREFIX = '_octo/runs/';
 
 /** A live run renews its heartbeat this often. */
-export const RUN_BEAT_MS = 30_000;
+const RUN_BEAT_MS = 30_000;
 /** A run whose heartbeat is older than this is dead, whatever machine it ran on. */
-export const RUN_LEASE_MS = 10 * RUN_BEAT_MS;
+const RUN_LEASE_MS = 10 * RUN_BEAT_MS;
 
 /** One run as the registry shows it, with times by the store's clock. */
 export interface RegisteredRun {

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { walkFolder } from '../util/walk-folder.js';
 
@@ -14,8 +13,4 @@ export async function listFiles(dir: string): Promise<string[]> {
 
 export function sha256(bytes: Buffer | string): string {
   return createHash('sha256').update(bytes).digest('hex');
-}
-
-export async function sha256File(file: string): Promise<string> {
-  return sha256(await readFile(file));
 }

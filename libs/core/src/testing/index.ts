@@ -1,7 +1,9 @@
 /**
- * Test helpers that ship with the contract (like Backstage's `mockServices`): a temp
- * workspace with a local drop and a local bucket, a way to build a provider with ports
- * replaced, and small OpenPGP helpers. For tests only.
+ * Test helpers that ship with the contract (like Backstage's `mockServices`): the contract
+ * suites every adapter of a port runs (`objectStoreContract`, `remoteSourceContract`,
+ * `decryptorContract`), a temp workspace with a local drop and a local bucket, a way to build
+ * a provider with ports replaced, fixtures generated on the fly (OpenPGP, archives, names),
+ * and, at the end, the few core internals that tests reach. For tests only.
  */
 export * from './temp-workspace.js';
 export * from '../jobs/job-store-contract.js';
@@ -18,3 +20,22 @@ export * from './name-arbitraries.js';
 export * from './gnupg-test-home.js';
 export * from './folder-rule-property.js';
 export * from './webhook-receiver.js';
+export * from './object-store-contract.js';
+export * from './remote-source-contract.js';
+export * from './decryptor-contract.js';
+
+// Core's internals that adapter and integration tests reach, kept out of the public API.
+export { silentLogger } from '../ports/logger.js';
+export { providerConfigSchema, storeSchema } from '../config/config-schema.js';
+export { ProviderLock } from '../jobs/provider-lock.js';
+export { CommitIntents, type CommitIntent } from '../pipeline/commit-intent.js';
+export { completionMarkerKey } from '../pipeline/completion-marker.js';
+export { KeyOwnership } from '../pipeline/key-ownership.js';
+export { Recovery } from '../pipeline/recovery.js';
+export { RUNS_PREFIX } from '../pipeline/run-registry.js';
+export { ObjectStoreLedger } from '../adapters/ledger/object-store-ledger.js';
+export { unownedObjectError } from '../adapters/unowned-object-error.js';
+export { S3ObjectStore, type S3ObjectStoreOptions } from '../adapters/s3/s3-object-store.js';
+export { multipartETag } from '../adapters/s3/multipart-etag.js';
+export { SftpRemoteSource, MAX_CONNECT_ATTEMPTS } from '../adapters/sftp/sftp-remote-source.js';
+export { discover } from '../pipeline/discover.js';

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { MAX_KEY_BYTES, outputTypeOf } from '../adapters/routing/default-router.js';
+import { outputTypeOf } from '../adapters/routing/default-router.js';
+import { MAX_KEY_BYTES } from '../adapters/local/object-key.js';
 
 // Pieces hostile and unlucky names are made of: separators, dots, drive letters, NUL and other
 // controls, a BOM, lone surrogate halves, characters of every UTF-8 length.

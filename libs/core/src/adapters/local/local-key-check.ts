@@ -3,7 +3,7 @@ import path from 'node:path';
 import { OctoError } from '../../errors/octo-error.js';
 
 /** Longest name part a local filesystem holds (ext4, xfs, apfs, ntfs: 255 bytes). */
-export const MAX_SEGMENT_BYTES = 255;
+const MAX_SEGMENT_BYTES = 255;
 
 const FIX = 'rename one of them at the provider or change the folder rule';
 

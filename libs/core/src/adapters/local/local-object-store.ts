@@ -199,6 +199,7 @@ class LocalStaging implements Staging {
   private readonly staged = new Map<string, { temp: string; object: StagedObject; committed: boolean; ifAbsent?: boolean }>();
   private closed = false;
   private spent = false;
+  private aborted = false;
 
   constructor(
     private readonly root: string,
@@ -251,6 +252,7 @@ class LocalStaging implements Staging {
   /** Moves every staged file into place (link for if-absent keys); a retry after a failure moves only those still staged. */
   async commit(): Promise<void> {
     if (this.spent) throw new OctoError('internal', 'staging already rolled back');
+    if (this.aborted) throw new OctoError('internal', 'staging already aborted: its outputs were dropped, there is nothing to commit');
     this.closed = true;
     // Checked again before the first rename: another source may have landed a clashing key since put.
     for (const [key, entry] of this.staged) if (!entry.committed) await checkLocalKey(this.root, key, []);
@@ -270,6 +272,7 @@ class LocalStaging implements Staging {
 
   async abort(): Promise<void> {
     this.closed = true;
+    this.aborted = true;
     await this.removeFolders();
   }
 

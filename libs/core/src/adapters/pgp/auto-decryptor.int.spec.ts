@@ -10,7 +10,7 @@ import type { Logger } from '../../ports/logger.js';
 import { SecretResolver } from '../../secrets/secret-ref.js';
 import { encryptBytes } from '../../testing/pgp-fixtures.js';
 import { AUTO_GNUPG_MIN_BYTES, AutoDecryptor } from './auto-decryptor.js';
-import { decryptorContract } from './decryptor-contract.js';
+import { decryptorContract } from '../../testing/decryptor-contract.js';
 
 // The default engine keeps every guarantee of the contract, whichever engine a file goes to.
 decryptorContract('AutoDecryptor', {

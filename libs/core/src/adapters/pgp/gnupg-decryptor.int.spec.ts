@@ -9,7 +9,7 @@ import { SecretResolver } from '../../secrets/secret-ref.js';
 import { octoFailure as failure } from '../../testing/expect-failure.js';
 import { GnuPgTestHome } from '../../testing/gnupg-test-home.js';
 import { encryptBytes } from '../../testing/pgp-fixtures.js';
-import { decryptorContract } from './decryptor-contract.js';
+import { decryptorContract } from '../../testing/decryptor-contract.js';
 import { GnuPgDecryptor } from './gnupg-decryptor.js';
 
 // The same cases as the openpgp.js engine, against real gpg on an ephemeral home.

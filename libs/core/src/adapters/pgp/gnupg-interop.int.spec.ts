@@ -9,7 +9,7 @@ import type { Decryptor } from '../../ports/decryptor.js';
 import { SecretResolver } from '../../secrets/secret-ref.js';
 import { octoFailure as failure } from '../../testing/expect-failure.js';
 import { GnuPgTestHome } from '../../testing/gnupg-test-home.js';
-import { decryptAll } from './decryptor-contract.js';
+import { decryptAll } from '../../testing/decryptor-contract.js';
 import { GnuPgDecryptor } from './gnupg-decryptor.js';
 import { OpenPgpDecryptor } from './openpgp-decryptor.js';
 

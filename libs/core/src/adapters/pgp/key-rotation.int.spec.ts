@@ -7,7 +7,7 @@ import type { LedgerRecord } from '../../ports/ledger.js';
 import type { ProviderPlugin } from '../../providers/provider-plugin.js';
 import { GnuPgTestHome } from '../../testing/gnupg-test-home.js';
 import { createTempWorkspace, plainProvider, type TempWorkspace } from '../../testing/temp-workspace.js';
-import { recordingLogger } from './decryptor-contract.js';
+import { recordingLogger } from '../../testing/decryptor-contract.js';
 
 // A partner mid-rotation, with real GnuPG keys: files to the old key (past its retiresAt) and to
 // the new one, signed by the allowed signer; one file with a valid signature by a key we can

@@ -1,5 +1,5 @@
 import type { ProviderContext } from '../../ports/identifiers.js';
-import { decryptorContract } from './decryptor-contract.js';
+import { decryptorContract } from '../../testing/decryptor-contract.js';
 import { OpenPgpDecryptor } from './openpgp-decryptor.js';
 
 decryptorContract('OpenPgpDecryptor', {

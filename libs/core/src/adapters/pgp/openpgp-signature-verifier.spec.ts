@@ -6,7 +6,7 @@ import { octoFailure as failure } from '../../testing/expect-failure.js';
 import type { ProviderContext } from '../../ports/identifiers.js';
 import type { FileContext } from '../../ports/file-context.js';
 import { silentLogger, type Logger } from '../../ports/logger.js';
-import { recordingLogger } from './decryptor-contract.js';
+import { recordingLogger } from '../../testing/decryptor-contract.js';
 import { SecretResolver } from '../../secrets/secret-ref.js';
 import { generateTestKey, signDetached, testKeyIds } from '../../testing/pgp-fixtures.js';
 import { OpenPgpSignatureVerifier } from './openpgp-signature-verifier.js';

@@ -6,6 +6,7 @@ import type { FileContext } from '../../ports/file-context.js';
 import type { FolderNamer } from '../../ports/folder-namer.js';
 import type { Router } from '../../ports/router.js';
 import { safeRelativeName } from '../../rules/safe-name.js';
+import { MAX_KEY_BYTES } from '../local/object-key.js';
 
 /** The output type folder, from the final extension (case-insensitive). */
 export type OutputType = 'csv' | 'pdf' | 'xml' | 'other';
@@ -32,9 +33,6 @@ export class DefaultRouter implements Router {
     return checkKeyLength(`data/${outputTypeOf(name)}/${folder}/${name}`);
   }
 }
-
-/** The longest key S3 accepts, in UTF-8 bytes. */
-export const MAX_KEY_BYTES = 1024;
 
 function checkKeyLength(key: string): string {
   const bytes = Buffer.byteLength(key, 'utf8');

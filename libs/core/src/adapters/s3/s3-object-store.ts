@@ -162,11 +162,13 @@ export class S3ObjectStore implements ObjectStore {
     return size === ref.size ? { parts: parts.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0)), size } : undefined;
   }
 
-  /** True when the key holds this run's completed output (its size and the job id it was written with). */
+  /** True when the key holds this run's completed output (its size and the run id it was written with). */
   private async holds(ref: StagedRef, runId: string | undefined): Promise<boolean> {
     try {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.keyOf(ref.key) }));
-      return head.ContentLength === ref.size && (runId === undefined || head.Metadata?.['octo-job-id'] === runId);
+      // The run id the staging marks on every upload (octo-run-id), not metadata the caller may or may not give.
+      const writtenBy = head.Metadata?.['octo-run-id'] ?? head.Metadata?.['octo-job-id'];
+      return head.ContentLength === ref.size && (runId === undefined || writtenBy === runId);
     } catch (error) {
       if (isNotFound(error)) return false;
       throw storeError(error, `cannot read ${this.description}${ref.key}`);

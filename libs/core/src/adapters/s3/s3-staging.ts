@@ -58,6 +58,9 @@ export class S3Staging implements Staging {
   private readonly uploads: UploadState[] = [];
   private closed = false;
   private spent = false;
+  private aborted = false;
+  /** A commit refused for an object it may not replace: the refusal does not change on retry. */
+  private refusal?: OctoError;
   private readonly algorithm: ChecksumAlgorithm;
   /** Bytes held for whole puts, bounded by {@link WHOLE_PUT_STAGING_BYTES}. */
   private wholeBytes = 0;
@@ -126,6 +129,8 @@ export class S3Staging implements Staging {
     // before anything reads it: keep that from being an unhandled 'error' event. The read loop
     // below sees the stored error and aborts the upload.
     body.on('error', () => undefined);
+    // A second put of a key in one staging replaces the first, as a local rename would.
+    await this.discard(key);
     const chunks = (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
     let head: BodyHead;
     try {
@@ -290,13 +295,18 @@ export class S3Staging implements Staging {
    */
   async commit(): Promise<void> {
     if (this.spent) throw new OctoError('internal', 'staging already rolled back');
+    if (this.aborted) throw new OctoError('internal', 'staging already aborted: its outputs were dropped, there is nothing to commit');
+    if (this.refusal) throw this.refusal;
     this.closed = true;
     const pending = this.uploads.filter((upload) => upload.state === 'staged');
     try {
       await inBatches(pending, (upload) => this.complete(upload));
     } catch (error) {
       // A refusal (an object this put may not replace) does not change on retry: drop what is still open.
-      if (OctoError.is(error) && error.kind !== 'store') await this.abortAll().catch(() => undefined);
+      if (OctoError.is(error) && error.kind !== 'store') {
+        this.refusal = error;
+        await this.abortAll().catch(() => undefined);
+      }
       throw storeError(error, `cannot commit the outputs in ${this.store.description}`);
     }
     await this.clearJournal();
@@ -304,6 +314,7 @@ export class S3Staging implements Staging {
 
   async abort(): Promise<void> {
     this.closed = true;
+    this.aborted = true;
     await this.abortAll();
     await this.clearJournal();
   }

@@ -25,7 +25,7 @@ export interface SftpReadOptions {
   readonly readTimeoutMs: number;
   /** Reconnects allowed for this file before it fails. */
   readonly retries: number;
-  /** First backoff delay; it doubles per attempt, with full jitter, up to 10 s. */
+  /** First backoff delay; it doubles per attempt up to 10 s, each wait drawn from its upper half (see {@link backoffMs}). */
   readonly retryBaseDelayMs: number;
   readonly signal?: AbortSignal;
   readonly logger: Logger;

@@ -133,7 +133,8 @@ export class SftpRemoteSource implements RemoteSource {
 
   async readSmall(filePath: string, maxBytes: number, rawPath?: string): Promise<Buffer> {
     const remotePath = this.remotePath(filePath, rawPath);
-    const stats = await this.withConnection('stat', (sftp) =>
+    // Named by the file, not only the source: a missing signature must say which.
+    const stats = await this.withConnection(`stat ${filePath} in`, (sftp) =>
       typeof remotePath === 'string'
         ? this.timed(new Promise<Stats>((resolve, reject) => sftp.stat(remotePath, (error, attrs) => (error ? reject(error) : resolve(attrs)))))
         : this.timed(SftpRawNames.of(sftp).stat(remotePath)),

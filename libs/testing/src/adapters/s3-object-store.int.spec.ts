@@ -4,10 +4,10 @@ import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/cli
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OctoError, S3ObjectStore, ObjectStoreLedger, WHOLE_PUT_MAX_BYTES, WHOLE_PUT_STAGING_BYTES, WHOLE_PUT_REF, type S3ObjectStoreOptions } from '@octo/core';
 import { sha256 } from '@octo/core/testing';
-import { isUploadPart, startFaultProxy, type FaultProxy } from './fault-proxy.js';
-import { keystreamBytes } from './keystream-file.js';
-import { startMotoS3, testS3Client, type MotoS3Server } from './moto-s3-server.js';
-import { createBucket, listKeys, openUploads, readObject } from './s3-inspect.js';
+import { isUploadPart, startFaultProxy, type FaultProxy } from '../fault-proxy.js';
+import { keystreamBytes } from '../keystream-file.js';
+import { startMotoS3, testS3Client, type MotoS3Server } from '../moto-s3-server.js';
+import { createBucket, listKeys, openUploads, readObject } from '../s3-inspect.js';
 
 const MiB = 1024 * 1024;
 const crc32Bytes = (data: Buffer) => {

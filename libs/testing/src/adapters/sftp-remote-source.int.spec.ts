@@ -4,12 +4,12 @@ import net from 'node:net';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { discover, MAX_CONNECT_ATTEMPTS, SecretResolver, SftpRemoteSource, silentLogger, type SourceConfig } from '@octo/core';
-import { octoFailure, sha256 } from '@octo/core/testing';
-import { freePort } from './free-port.js';
-import { keystreamBytes, writeKeystreamFile } from './keystream-file.js';
-import { startSilentServer } from './silent-server.js';
-import { startSshd, type SshdServer } from './sshd-server.js';
+import { SecretResolver, type SourceConfig } from '@octo/core';
+import { discover, MAX_CONNECT_ATTEMPTS, octoFailure, sha256, SftpRemoteSource, silentLogger } from '@octo/core/testing';
+import { freePort } from '../free-port.js';
+import { keystreamBytes, writeKeystreamFile } from '../keystream-file.js';
+import { startSilentServer } from '../silent-server.js';
+import { startSshd, type SshdServer } from '../sshd-server.js';
 
 describe(SftpRemoteSource, () => {
   let sshd: SshdServer;

@@ -4,14 +4,14 @@ import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decryptionSchema, type DecryptionConfig } from '../../config/config-schema.js';
-import { OctoError } from '../../errors/octo-error.js';
-import type { Logger } from '../../ports/logger.js';
-import type { Decryptor } from '../../ports/decryptor.js';
-import type { FileContext } from '../../ports/file-context.js';
-import { SecretResolver } from '../../secrets/secret-ref.js';
-import { octoFailure as failure } from '../../testing/expect-failure.js';
-import { encryptBytes, generateTestKey, keyWithUnknownCurve, testKeyIds } from '../../testing/pgp-fixtures.js';
+import { decryptionSchema, type DecryptionConfig } from '../config/config-schema.js';
+import { OctoError } from '../errors/octo-error.js';
+import type { Logger } from '../ports/logger.js';
+import type { Decryptor } from '../ports/decryptor.js';
+import type { FileContext } from '../ports/file-context.js';
+import { SecretResolver } from '../secrets/secret-ref.js';
+import { octoFailure as failure } from './expect-failure.js';
+import { encryptBytes, generateTestKey, keyWithUnknownCurve, testKeyIds } from './pgp-fixtures.js';
 
 /** How a contract run builds one engine: from a provider's decryption config and its secrets. */
 export interface DecryptorHarness {

@@ -1,8 +1,9 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OctoError, S3ObjectStore, silentLogger, storeSchema } from '@octo/core';
-import { TEST_AWS_ENV } from './moto-s3-server.js';
-import { startSilentServer, type SilentServer } from './silent-server.js';
+import { OctoError } from '@octo/core';
+import { S3ObjectStore, silentLogger, storeSchema } from '@octo/core/testing';
+import { TEST_AWS_ENV } from '../moto-s3-server.js';
+import { startSilentServer, type SilentServer } from '../silent-server.js';
 
 /** What a promise settled with, and how long it took. */
 async function outcome(promise: Promise<unknown>): Promise<{ error: unknown; ms: number }> {
