@@ -44,18 +44,17 @@ export class OctoMetrics {
       labelNames: ['provider'],
       registers,
     });
-    const metrics = this;
     this.webhookDeliveries = new Counter({
       name: 'octo_webhook_deliveries_total',
       help: 'Webhook deliveries of job notifications, by result (delivered, or failed after every attempt)',
       labelNames: ['result'],
       registers,
       // Counted by the notifier; brought up to date at each scrape.
-      collect() {
-        const now = metrics.webhookCounts();
+      collect: () => {
+        const now = this.webhookCounts();
         for (const result of ['delivered', 'failed'] as const) {
-          if (now[result] > metrics.webhookSeen[result]) this.inc({ result }, now[result] - metrics.webhookSeen[result]);
-          metrics.webhookSeen[result] = now[result];
+          if (now[result] > this.webhookSeen[result]) this.webhookDeliveries.inc({ result }, now[result] - this.webhookSeen[result]);
+          this.webhookSeen[result] = now[result];
         }
       },
     });
