@@ -83,6 +83,7 @@ export * from './jobs/jobs-config-schema.js';
 export * from './jobs/schedule-config-schema.js';
 export * from './jobs/next-scheduled-run.js';
 export * from './jobs/scheduler.js';
+export * from './jobs/schedule-summary.js';
 export * from './app/octo-runtime.js';
 export * from './streams/digest-stream.js';
 export * from './streams/peek.js';

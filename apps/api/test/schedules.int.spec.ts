@@ -1,0 +1,74 @@
+import { exampleProvider } from '@octo/provider-example';
+import type { LoadedConfig, ScheduleConfig } from '@octo/core';
+import { Writable } from 'node:stream';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOctoApi, type OctoApi } from '@octo/server';
+import { listBucket, tempSetup, TEST_ENV, TOKEN, type TempSetup } from './temp-setup.js';
+
+const auth = { authorization: `Bearer ${TOKEN}` };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The setup's config with `schedule` on the example provider. */
+function scheduled(loaded: LoadedConfig, schedule: ScheduleConfig): LoadedConfig {
+  const example = loaded.config.providers['example']!;
+  return { ...loaded, config: { ...loaded.config, providers: { ...loaded.config.providers, example: { ...example, schedule } } } };
+}
+
+describe('schedules in embedded mode', () => {
+  let setup: TempSetup;
+  let api: OctoApi;
+  let base: string;
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    setup = await tempSetup({ api: { logLevel: 'info' } });
+    // Config refuses intervals under 10s; the scheduler itself does not, which keeps this test short.
+    const loaded = scheduled(setup.loaded, { kind: 'every', every: '2s', intervalMs: 2000 });
+    const logDestination = new Writable({ write: (chunk, _encoding, done) => (logs.push(String(chunk)), done()) });
+    api = await createOctoApi({ loaded, plugins: [exampleProvider], env: TEST_ENV, logDestination });
+    base = await api.listen();
+  });
+
+  afterAll(async () => {
+    await api?.shutdown(0);
+    await setup?.cleanup();
+  });
+
+  it('should start one sync per tick, list each with its result, show the next run, and stop ticking on shutdown', async () => {
+    const get = async (url: string) => (await fetch(`${base}${url}`, { headers: auth })).json();
+    const before = await get('/v1/providers');
+    const firstNext = Date.parse(before.items[0].nextRunAt);
+    expect(before.items[0]).toMatchObject({ name: 'example', schedule: { every: '2s' }, lastJob: null });
+    expect(firstNext).toBeGreaterThan(Date.now());
+    expect(firstNext).toBeLessThanOrEqual(Date.now() + 2000);
+    expect(firstNext % 2000).toBe(0);
+
+    await sleep(7000);
+    const jobs = await get('/v1/jobs?provider=example');
+    // 7 s of a 2 s interval: 3 or 4 ticks, each its own job, each finished.
+    expect(jobs.total).toBeGreaterThanOrEqual(3);
+    expect(jobs.total).toBeLessThanOrEqual(4);
+    const items = jobs.items as Array<{ id: string; status: string; createdAt: string; finishedAt: string | null; counts: { total: number } }>;
+    expect(new Set(items.map((job) => job.id)).size).toBe(jobs.total);
+    for (const job of items) expect(job.status).toBe('succeeded');
+    // The first tick landed the drop; the later ones found nothing new.
+    const oldest = items.at(-1)!;
+    expect(oldest.counts.total).toBeGreaterThan(0);
+    for (const job of items.slice(0, -1)) expect(job.counts.total).toBe(0);
+    // One job per tick: their starts are about 2 s apart.
+    const starts = items.map((job) => Date.parse(job.createdAt)).sort((a, b) => a - b);
+    for (let i = 1; i < starts.length; i += 1) expect(starts[i]! - starts[i - 1]!).toBeGreaterThan(1500);
+    expect((await listBucket(path.join(setup.bucketDir, 'example-bucket'))).size).toBeGreaterThan(0);
+
+    const after = await get('/v1/providers');
+    expect(Date.parse(after.items[0].nextRunAt)).toBeGreaterThan(Date.now());
+    expect(after.items[0].lastJob).toMatchObject({ id: items[0]!.id, status: 'succeeded', finishedAt: items[0]!.finishedAt });
+    expect(logs.filter((line) => line.includes('"msg":"scheduled sync started"')).length).toBe(jobs.total);
+
+    await api.shutdown(0);
+    expect(api.scheduler.armedTimers).toBe(0);
+    await sleep(2500);
+    expect((await api.runtime.jobStore.list()).length).toBe(jobs.total);
+  }, 20_000);
+});
