@@ -12,6 +12,8 @@ class FakeClock implements SchedulerClock {
   constructor(private time: number) {}
   now = () => new Date(this.time);
   setTimeout = (callback: () => void, ms: number) => {
+    // Node fires a timer of more than 2^31-1 ms at once; a scheduler must never ask for one.
+    if (ms > 2 ** 31 - 1) throw new RangeError(`a timer of ${ms} ms would fire at once`);
     const id = ++this.ids;
     this.timers.push({ id, at: this.time + ms, callback });
     return id;
