@@ -4,15 +4,15 @@ import { Writable } from 'node:stream';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOctoApi, type OctoApi } from '@octo/server';
-import { listBucket, tempSetup, TEST_ENV, TOKEN, type TempSetup } from './temp-setup.js';
+import { listBucket, seedSlowDrop, slowExampleProvider, tempSetup, TEST_ENV, TOKEN, type TempSetup } from './temp-setup.js';
 
 const auth = { authorization: `Bearer ${TOKEN}` };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The setup's config with `schedule` on the example provider. */
+/** The setup's config with `schedule` on every provider. */
 function scheduled(loaded: LoadedConfig, schedule: ScheduleConfig): LoadedConfig {
-  const example = loaded.config.providers['example']!;
-  return { ...loaded, config: { ...loaded.config, providers: { ...loaded.config.providers, example: { ...example, schedule } } } };
+  const providers = Object.fromEntries(Object.entries(loaded.config.providers).map(([name, provider]) => [name, { ...provider, schedule }]));
+  return { ...loaded, config: { ...loaded.config, providers } };
 }
 
 describe('schedules in embedded mode', () => {
@@ -22,11 +22,13 @@ describe('schedules in embedded mode', () => {
   const logs: string[] = [];
 
   beforeAll(async () => {
-    setup = await tempSetup({ api: { logLevel: 'info' } });
+    setup = await tempSetup({ api: { logLevel: 'info' }, slow: true });
+    // One file read at 256 KiB/s: its sync takes about 5 s, longer than two ticks.
+    await seedSlowDrop(setup, { fast: 0, slow: 1, slowBytes: 1280 * 1024 });
     // Config refuses intervals under 10s; the scheduler itself does not, which keeps this test short.
     const loaded = scheduled(setup.loaded, { kind: 'every', every: '2s', intervalMs: 2000 });
     const logDestination = new Writable({ write: (chunk, _encoding, done) => (logs.push(String(chunk)), done()) });
-    api = await createOctoApi({ loaded, plugins: [exampleProvider], env: TEST_ENV, logDestination });
+    api = await createOctoApi({ loaded, plugins: [exampleProvider, slowExampleProvider], env: TEST_ENV, logDestination });
     base = await api.listen();
   });
 
@@ -35,10 +37,11 @@ describe('schedules in embedded mode', () => {
     await setup?.cleanup();
   });
 
-  it('should start one sync per tick, list each with its result, show the next run, and stop ticking on shutdown', async () => {
+  it('should start one sync per tick, skip ticks while a provider syncs, list each job with its result, show the next run, and stop ticking on shutdown', async () => {
     const get = async (url: string) => (await fetch(`${base}${url}`, { headers: auth })).json();
     const before = await get('/v1/providers');
     const firstNext = Date.parse(before.items[0].nextRunAt);
+    expect(before.items.map((item: { name: string }) => item.name)).toEqual(['example', 'slow-example']);
     expect(before.items[0]).toMatchObject({ name: 'example', schedule: { every: '2s' }, lastJob: null });
     expect(firstNext).toBeGreaterThan(Date.now());
     expect(firstNext).toBeLessThanOrEqual(Date.now() + 2000);
@@ -64,11 +67,22 @@ describe('schedules in embedded mode', () => {
     const after = await get('/v1/providers');
     expect(Date.parse(after.items[0].nextRunAt)).toBeGreaterThan(Date.now());
     expect(after.items[0].lastJob).toMatchObject({ id: items[0]!.id, status: 'succeeded', finishedAt: items[0]!.finishedAt });
-    expect(logs.filter((line) => line.includes('"msg":"scheduled sync started"')).length).toBe(jobs.total);
+    const logged = (msg: string, provider: string) => logs.filter((line) => line.includes(`"msg":"${msg}"`) && line.includes(`"provider":"${provider}"`)).length;
+    expect(logged('scheduled sync started', 'example')).toBe(jobs.total);
+
+    // The slow provider: ticks that came while its sync ran were skipped and logged, never queued or overlapping.
+    const slow = (await get('/v1/jobs?provider=slow-example')).items as Array<{ status: string; createdAt: string; finishedAt: string | null }>;
+    expect(slow.length).toBeGreaterThanOrEqual(1);
+    expect(slow.length).toBeLessThanOrEqual(2);
+    expect(logged('scheduled sync started', 'slow-example')).toBe(slow.length);
+    expect(logged('scheduled sync skipped: the provider is still syncing', 'slow-example')).toBeGreaterThanOrEqual(1);
+    const byStart = [...slow].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    for (let i = 1; i < byStart.length; i += 1) expect(Date.parse(byStart[i]!.createdAt)).toBeGreaterThanOrEqual(Date.parse(byStart[i - 1]!.finishedAt!));
+    expect(logs.filter((line) => line.includes('"level":50'))).toEqual([]);
 
     await api.shutdown(0);
     expect(api.scheduler.armedTimers).toBe(0);
     await sleep(2500);
-    expect((await api.runtime.jobStore.list()).length).toBe(jobs.total);
+    expect((await api.runtime.jobStore.list()).length).toBe(jobs.total + slow.length);
   }, 20_000);
 });
