@@ -24,6 +24,10 @@ class FakeClock implements SchedulerClock {
   get pending(): number {
     return this.timers.length;
   }
+  /** Moves time forward by `ms` without firing anything (a suspended process). */
+  jump(ms: number): void {
+    this.time += ms;
+  }
   /** Moves time forward by `ms`, firing each due timer at its instant and letting its promises settle. */
   async advance(ms: number): Promise<void> {
     const end = this.time + ms;
@@ -31,7 +35,7 @@ class FakeClock implements SchedulerClock {
       const due = this.timers.filter((entry) => entry.at <= end).sort((a, b) => a.at - b.at)[0];
       if (!due) break;
       this.timers = this.timers.filter((entry) => entry !== due);
-      this.time = due.at;
+      this.time = Math.max(this.time, due.at);
       due.callback();
       for (let i = 0; i < 10; i += 1) await Promise.resolve();
     }
@@ -152,6 +156,24 @@ describe(Scheduler, () => {
       await clock.advance(20_000);
       expect(calls).toBe(2);
       expect(logger.lines.filter((line) => !line.includes('schedules armed'))).toEqual(['warn scheduled sync did not start; the next tick is still armed acme', 'info scheduled sync started acme']);
+      scheduler.stop();
+    });
+  });
+
+  describe('when the process was suspended over several ticks', () => {
+    it('should run one sync on waking, not one per missed tick', async () => {
+      const clock = new FakeClock(Date.parse('2026-12-01T10:00:00Z'));
+      const starter = fakeStarter();
+      starter.use(clock);
+      const scheduler = new Scheduler(new Map([['acme', every(10_000)]]), { starter, clock });
+      scheduler.start();
+      clock.jump(65_000);
+      // Each sync ends at once, so nothing but the scheduler itself could hold back a burst of catch-up ticks.
+      starter.isRunning = async () => false;
+      await clock.advance(0);
+      await clock.advance(4_000);
+      expect(starter.started).toEqual([{ provider: 'acme', at: '2026-12-01T10:01:05.000Z' }]);
+      expect(scheduler.nextRunAt('acme')?.toISOString()).toBe('2026-12-01T10:01:10.000Z');
       scheduler.stop();
     });
   });

@@ -98,8 +98,8 @@ export class Scheduler {
       this.clock.setTimeout(() => {
         if (!this.running) return;
         if (this.clock.now().getTime() < at.getTime()) return this.wait(provider, at);
-        // Armed from the tick's own instant, so a slow start never makes a tick fire twice.
-        this.arm(provider, at);
+        // Armed from now, not from `at`: ticks missed while the process was suspended are dropped, not caught up in a burst.
+        this.arm(provider);
         void this.tick(provider, at);
       }, Math.min(Math.max(ms, 0), MAX_TIMER_MS)),
     );
