@@ -355,7 +355,7 @@ describe(createOctoApi, () => {
     it('should show their source, bucket and last job', async () => {
       const before = await api.app.inject({ method: 'GET', url: '/v1/providers', headers: auth });
       expect(before.json().items).toEqual([
-        expect.objectContaining({ name: 'example', plugin: 'example', bucket: 'example-bucket', source: `file://${setup.dir}/drop/example`, runningJobId: null, lastJob: null }),
+        expect.objectContaining({ name: 'example', plugin: 'example', bucket: 'example-bucket', source: `file://${setup.dir}/drop/example`, schedule: null, nextRunAt: null, runningJobId: null, lastJob: null }),
       ]);
       const job = await runJob({ dryRun: true });
       const after = await api.app.inject({ method: 'GET', url: '/v1/providers', headers: auth });

@@ -188,6 +188,38 @@ describe('octo (other commands and errors)', () => {
     expect(pending.stdout).toContain('daily_20261103.csv.gz.gpg');
   });
 
+  it('should show each provider\'s schedule, next run and last job, as a table and as JSON', async () => {
+    const { dir, drop } = await exampleSetup();
+    await writeSampleDrop(drop);
+    const configFile = path.join(dir, 'octo.config.yaml');
+    await writeFile(configFile, (await readFile(configFile, 'utf8')) + '    schedule:\n      cron: "0 6 * * *"\n      timezone: Europe/Paris\n');
+    const before = await runOcto(['providers', '--json'], { cwd: dir });
+    expect(before.code).toBe(0);
+    const unsynced = JSON.parse(before.stdout).providers[0];
+    expect(unsynced).toMatchObject({ name: 'example', schedule: { cron: '0 6 * * *', timezone: 'Europe/Paris' }, lastJob: null });
+    // 06:00 in Paris is 05:00 UTC in winter, 04:00 in summer; the next one is within a day.
+    expect(unsynced.nextRunAt).toMatch(/^\d{4}-\d{2}-\d{2}T0[45]:00:00\.000Z$/);
+    expect(Date.parse(unsynced.nextRunAt)).toBeGreaterThan(Date.now());
+    expect(Date.parse(unsynced.nextRunAt)).toBeLessThanOrEqual(Date.now() + 86_400_000);
+
+    expect((await runOcto(['sync', 'example'], { cwd: dir })).code).toBe(0);
+    const after = JSON.parse((await runOcto(['providers', '--json'], { cwd: dir })).stdout).providers[0];
+    expect(after.lastJob).toMatchObject({ status: 'succeeded' });
+    expect(after.lastJob.finishedAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    const shown = await runOcto(['providers'], { cwd: dir });
+    expect(shown.stdout).toMatch(/^provider\s+plugin\s+source\s+bucket\s+schedule\s+next run\s+last job\s+description$/m);
+    expect(shown.stdout).toContain(`cron 0 6 * * * (Europe/Paris)  ${after.nextRunAt}  succeeded at ${after.lastJob.finishedAt}`);
+  });
+
+  it('when a schedule is invalid, should exit 2 and name the field', async () => {
+    const { dir } = await exampleSetup();
+    const configFile = path.join(dir, 'octo.config.yaml');
+    await writeFile(configFile, (await readFile(configFile, 'utf8')) + '    schedule:\n      every: 5s\n');
+    const result = await runOcto(['providers'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('providers.example.schedule.every: interval "5s" is too short: the shortest is 10s');
+  });
+
   it('when the provider is unknown, should exit 2 and list the known ones', async () => {
     const { dir } = await exampleSetup();
     const result = await runOcto(['sync', 'nope'], { cwd: dir });

@@ -7,6 +7,7 @@ import {
   type ObjectStore,
   type OctoRuntime,
   type ProviderPlugin,
+  type Scheduler,
 } from '@octo/core';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -19,6 +20,7 @@ import { clientErrorHandler, frameworkErrorHandler } from './http/framework-erro
 import { registerRateLimits } from './http/rate-limits.js';
 import { RequestValidationError, ResponseValidationError, zodSerializerCompiler, zodSwaggerTransform, zodValidatorCompiler } from './http/zod-type-provider.js';
 import { JobService } from './jobs/job-service.js';
+import { createProviderScheduler } from './jobs/provider-scheduler.js';
 import { coreLogger, createApiLogger } from './logging.js';
 import { JobStoreMetrics } from './metrics/job-store-metrics.js';
 import { completeOpenApiDocument } from './http/openapi-document.js';
@@ -48,7 +50,9 @@ export interface OctoApi {
   readonly runtime: OctoRuntime;
   readonly jobs: JobService;
   readonly metrics: OctoMetrics;
-  /** Starts listening on the configured host and port; resolves with the base URL. */
+  /** Runs the providers' `schedule:` in this process from {@link OctoApi.listen} until shutdown. */
+  readonly scheduler: Scheduler;
+  /** Starts listening on the configured host and port, then the schedules; resolves with the base URL. */
   listen(): Promise<string>;
   /**
    * Stops accepting requests, lets running jobs finish for up to `deadlineMs` (default
@@ -85,6 +89,7 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
   const jobs = new JobService(runtime, logger);
   await jobs.init();
   await JobStoreMetrics.start(runtime.jobStore, metrics);
+  const scheduler = createProviderScheduler(runtime, jobs, logger);
 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -200,7 +205,7 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
   };
 
   registerHealthRoutes(app, { runtime, metrics, storeFor });
-  registerProviderRoutes(app, { runtime, jobs, config });
+  registerProviderRoutes(app, { runtime, jobs, config, scheduler });
   registerLedgerRoutes(app, { runtime });
   registerCheckRoutes(app, { runtime });
   registerJobRoutes(app, { jobs, config });
@@ -213,12 +218,17 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
     runtime,
     jobs,
     metrics,
+    scheduler,
     async listen() {
-      return app.listen({ host: config.host, port: config.port });
+      const url = await app.listen({ host: config.host, port: config.port });
+      scheduler.start();
+      return url;
     },
     shutdown(deadlineMs = config.shutdownDeadlineMs) {
       shuttingDown ??= (async () => {
         app.log.info({ deadlineMs }, 'shutting down: no new requests, waiting for running jobs');
+        // No tick may start a job once draining begins.
+        scheduler.stop();
         // Stop listening first; event streams stay open until their jobs end.
         const closing = app.close();
         const result = await jobs.drain(deadlineMs);

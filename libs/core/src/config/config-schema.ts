@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { jobsConfigSchema, queueUrlSchema } from '../jobs/jobs-config-schema.js';
+import { scheduleConfigSchema } from '../jobs/schedule-config-schema.js';
 import { SECRET_REF_PATTERN } from '../secrets/secret-ref.js';
 import { notifySchema } from './notify-schema.js';
 
@@ -150,6 +151,8 @@ export const providerConfigSchema = z
     settings: z.unknown().optional(),
     /** Webhooks told about this provider's jobs (besides the global ones). */
     notify: notifySchema.optional(),
+    /** When `octo serve` syncs this provider on its own: a cron expression (with a time zone) or an interval. */
+    schedule: scheduleConfigSchema.optional(),
   })
   .strict();
 

@@ -153,6 +153,10 @@ const providerSchema = z.object({
   /** The drop, with any password removed. */
   source: z.string(),
   bucket: z.string(),
+  /** From the provider's `schedule:` in config: a cron in a time zone, or an interval; null when unscheduled. */
+  schedule: z.union([z.object({ cron: z.string(), timezone: z.string() }), z.object({ every: z.string() })]).nullable(),
+  /** ISO time of the next scheduled sync, or null when unscheduled. */
+  nextRunAt: z.string().nullable(),
   runningJobId: z.string().nullable(),
   lastJob: jobSummarySchema.nullable(),
 });

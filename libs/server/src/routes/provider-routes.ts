@@ -1,4 +1,4 @@
-import type { OctoRuntime } from '@octo/core';
+import { scheduleSummary, type OctoRuntime, type Scheduler } from '@octo/core';
 import type { FastifyInstance } from 'fastify';
 import type { ApiConfig } from '../config/api-config.js';
 import type { JobService } from '../jobs/job-service.js';
@@ -7,15 +7,16 @@ import { RequestValidationError, type ZodTypeProvider } from '../http/zod-type-p
 import { z } from 'zod';
 
 /** GET /v1/providers and POST /v1/providers/:name/jobs. */
-export function registerProviderRoutes(app: FastifyInstance, deps: { runtime: OctoRuntime; jobs: JobService; config: ApiConfig }): void {
+export function registerProviderRoutes(app: FastifyInstance, deps: { runtime: OctoRuntime; jobs: JobService; config: ApiConfig; scheduler: Scheduler }): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   routes.get(
     '/v1/providers',
-    { schema: { tags: ['providers'], summary: 'The configured providers, their source and bucket, their last job', response: { 200: providerListSchema, 401: errorSchema } } },
+    { schema: { tags: ['providers'], summary: 'The configured providers, their source and bucket, their schedule and next run, their last job', response: { 200: providerListSchema, 401: errorSchema } } },
     async () => ({
       items: await Promise.all(
         deps.runtime.providers.list().map(async (provider) => ({
           ...provider,
+          ...scheduleSummary(deps.runtime.loaded.config.providers[provider.name]?.schedule, new Date(), deps.scheduler.nextRunAt(provider.name)),
           runningJobId: (await deps.jobs.runningJobId(provider.name)) ?? null,
           lastJob: (await deps.jobs.lastJob(provider.name)) ?? null,
         })),
