@@ -19,8 +19,8 @@ interface Served {
 }
 
 /** Starts `octo serve --config FILE --port 0` as its own process and waits until it listens. */
-async function serve(configFile: string): Promise<Served> {
-  const child = spawn(process.execPath, [OCTO_BIN, 'serve', '--config', configFile, '--port', '0', '--host', '127.0.0.1'], {
+async function serve(configFile: string, extra: readonly string[] = []): Promise<Served> {
+  const child = spawn(process.execPath, [OCTO_BIN, 'serve', '--config', configFile, '--port', '0', '--host', '127.0.0.1', ...extra], {
     env: { ...process.env, ...TEST_ENV },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -104,7 +104,7 @@ describe('octo serve', () => {
       await writeFile(file, Buffer.alloc(16 * 1024 * 1024, `late ${i},2026-11-2${i}\n`));
       await utimes(file, new Date('2026-11-08T06:00:00Z'), new Date('2026-11-08T06:00:00Z'));
     }
-    const served = await serve(setup.configFile);
+    const served = await serve(setup.configFile, ['-vv']);
     const id = await startJob(served.url, { concurrency: 1 });
     const response = await fetch(`${served.url}/v1/jobs/${id}/events`, { headers: auth });
     const seen: string[] = [];
@@ -118,10 +118,10 @@ describe('octo serve', () => {
     expect(served.stderr()).toContain('octo: API stopped (1 job(s) finished, 0 cancelled)');
     const report = JSON.parse(await readFile(path.join(setup.workDir, 'jobs', `${id}.json`), 'utf8'));
     expect(report).toMatchObject({ status: 'succeeded', succeeded: 3 });
-    // Structured JSON logs, with the token never written.
-    const lines = served.stdout().trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
-    expect(lines.map((line) => line.msg)).toEqual(expect.arrayContaining(['job started', 'job finished', 'signal received']));
-    expect(served.stdout()).not.toContain(TOKEN);
-    expect(served.stdout()).toContain('"authorization":"[redacted]"');
+    // Logs go to stderr as timestamped, levelled lines, never to stdout (which stays the user's), with the token never written.
+    expect(served.stdout()).toBe('');
+    for (const message of ['job started', 'job finished', 'signal received']) expect(served.stderr()).toMatch(new RegExp(`^\\[\\d{4}-\\d{2}-\\d{2}T[\\d:.]+Z\\] INFO: ${message} `, 'm'));
+    expect(served.stderr()).not.toContain(TOKEN);
+    expect(served.stderr()).toContain('"authorization":"[redacted]"');
   });
 });
