@@ -304,7 +304,7 @@ describe('the partner providers (acme-bank, globex-payroll) on sftp:// and s3://
       // Neither the unlisted payslip nor the manifest lands; one ledger record, for the good bundle.
       expect(keys.filter((key) => !key.startsWith('_octo/'))).toEqual(Object.keys(listed));
       // The CLI says on stderr what it dropped.
-      expect(run.stderr).toMatch(/warn: dropped bundle entries the manifest does not list .*path=payroll_2026W05\.tar\.gz\.pgp dropped=\["payslips\/E9999\.pdf"\]/);
+      expect(run.stderr).toMatch(/WARN: dropped bundle entries the manifest does not list .*"path":"payroll_2026W05\.tar\.gz\.pgp","dropped":\["payslips\/E9999\.pdf"\]/);
       expect((await ledgerRecords(GLOBEX_BUCKET, 'globex-payroll')).map((record) => [record.path, record.outputs.map((output) => output.key).sort()])).toEqual([
         [complete, Object.keys(listed)],
       ]);

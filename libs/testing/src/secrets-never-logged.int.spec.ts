@@ -154,7 +154,9 @@ describe('secrets never leak, at the most verbose log level, failures included',
     expect(text.code, text.stderr).toBe(2);
     expect(text.stdout).toMatch(/good\s+partial\s+2\s+1\s+3/);
     expect(await listKeys(stack.reader, 'secrets-bucket', 'data/')).toEqual(['data/csv/good/2026-11-01/sym_20261101.csv', 'data/csv/good/2026-11-02/key_20261102.csv']);
-    const [good, badSftp] = json.summaries as [JobSummary, JobSummary];
+    // The providers run at once: their summaries come in the order they finish.
+    const summary = (provider: string) => json.summaries.find((s) => s.provider === provider) as JobSummary;
+    const [good, badSftp] = [summary('good'), summary('bad-sftp')];
     expect(good).toMatchObject({ provider: 'good', status: 'partial', failed: 1, total: 1 });
     expect(good.files).toEqual([expect.objectContaining({ path: 'wrong_20261103.csv.gpg', status: 'failed', kind: 'decrypt' })]);
     expect(badSftp).toMatchObject({ provider: 'bad-sftp', status: 'failed', error: { kind: 'auth' } });

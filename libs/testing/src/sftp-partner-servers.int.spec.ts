@@ -95,18 +95,23 @@ describe('a server with MaxSessions 1', () => {
   it('should read many files at once, one SFTP channel per connection, each byte for byte', async () => {
     const s = source(single, { connections: 2 });
     const listed = await s.list();
-    expect(listed.map((f) => f.path)).toEqual(files.map(([name]) => name));
-    const read = await Promise.all(listed.map(async (file) => (await s.readSmall(file.path, 1 << 20)).toString()));
+    // A listing promises no order (discovery sorts): compare by name.
+    const names = listed.map((f) => f.path).sort();
+    expect(names).toEqual(files.map(([name]) => name));
+    const read = await Promise.all(names.map(async (name) => (await s.readSmall(name, 1 << 20)).toString()));
     expect(read).toEqual(files.map(([, body]) => body));
     expect((await single.sessionPids()).length).toBeLessThanOrEqual(2);
     await s.close();
   });
 
   it('maxOpenFiles 1 and parallelReads false: should still read every file whole, one open file per connection', async () => {
+    // The previous test's sessions were closed; sshd's per-connection processes take a moment to go.
+    for (const until = Date.now() + 10_000; (await single.sessionPids()).length > 0 && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 100));
     const s = source(single, { connections: 1, maxOpenFiles: 1, parallelReads: false });
     const read = await Promise.all(files.map(async ([name]) => (await s.readSmall(name, 1 << 20)).toString()));
     expect(read).toEqual(files.map(([, body]) => body));
     expect(await single.sessionPids()).toHaveLength(1);
+    await s.close();
   });
 });
 

@@ -57,7 +57,8 @@ describe('S3ObjectStore timeouts', () => {
     it('should fail a staged upload instead of waiting for the part to be acknowledged', async () => {
       const store = storeOn(silent.endpoint, { maxAttempts: 1 });
       const staging = store.begin();
-      const { error, ms } = await outcome(staging.put('data/csv/a.csv', Readable.from([Buffer.from('a,b\n')])));
+      // Over the whole-put size (1 MiB), so the put starts a multipart upload at once rather than waiting for commit.
+      const { error, ms } = await outcome(staging.put('data/csv/a.csv', Readable.from([Buffer.alloc(2 * 1024 * 1024, 'a,b\n')])));
       expect(error).toMatchObject({ kind: 'store' });
       expect((error as OctoError).message).toContain('cannot start the upload of data/csv/a.csv to s3://silent-2/');
       expect((error as OctoError).message).toContain('800 ms');

@@ -12,11 +12,11 @@ const WORKSPACE = path.resolve(__dirname, '../../../..');
 const NAME = 'initech-hr';
 
 /** Runs a command in the copy; returns its output, or throws with it. */
-function run(cwd: string, command: string, args: string[]): string {
+function run(cwd: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
   const result = spawnSync(command, args, {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: 'true', NX_INTERACTIVE: 'false', CI: 'true', FORCE_COLOR: '0' },
+    env: { ...process.env, ...env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: 'true', NX_INTERACTIVE: 'false', CI: 'true', FORCE_COLOR: '0' },
     timeout: 120_000,
   });
   const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
@@ -131,7 +131,9 @@ describe('nx g @octo/tools:provider, in a copy of the workspace', () => {
     writeFileSync(path.join(drop, 'timesheet.csv'), body);
     writeFileSync(path.join(drop, 'timesheet2.csv.part'), 'still uploading');
 
-    const output = run(copy, 'npx', ['octo', 'sync', NAME, '--json']);
+    // The block names its key by reference; keys are loaded when a job starts, so the operator sets them first.
+    const keys = { INITECH_HR_PGP_PRIVATE_KEY: readFileSync(path.join(copy, 'libs/providers/example/demo-keys/private.asc'), 'utf8'), INITECH_HR_PGP_KEY_PASSPHRASE: 'not needed by this key' };
+    const output = run(copy, 'npx', ['octo', 'sync', NAME, '--json'], keys);
     expect(output).toContain('"type":"job.finished"');
     const bucket = path.join(copy, '.octo/buckets', `${NAME}-bucket`);
     // Untouched, the generated folder rule is core's default: the provider's name, whatever the drop's folders.
