@@ -41,3 +41,18 @@ export function withLiveness(report: JobReport, now = new Date()): JobReport {
     },
   };
 }
+
+/**
+ * Writes back, as `interrupted`, every stored report whose process is gone (see
+ * {@link withLiveness}); returns the reports it changed. Shared by every JobStore.
+ */
+export async function saveInterrupted(reports: readonly JobReport[], save: (report: JobReport) => Promise<void>, now = new Date()): Promise<JobReport[]> {
+  const changed: JobReport[] = [];
+  for (const report of reports) {
+    const seen = withLiveness(report, now);
+    if (seen === report) continue;
+    await save(seen);
+    changed.push(seen);
+  }
+  return changed;
+}

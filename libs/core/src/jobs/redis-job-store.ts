@@ -3,7 +3,7 @@ import { OctoError } from '../errors/octo-error.js';
 import type { Logger } from '../ports/logger.js';
 import { silentLogger } from '../ports/logger.js';
 import { newestJobReportFirst, type JobReport } from './job-report.js';
-import { withLiveness } from './job-liveness.js';
+import { saveInterrupted, withLiveness } from './job-liveness.js';
 import type { JobRetention, JobStore, StoredJobEvent } from './job-store.js';
 import { jobsToPrune } from './jobs-to-prune.js';
 
@@ -104,14 +104,7 @@ export class RedisJobStore implements JobStore {
   }
 
   async recoverInterrupted(now = new Date()): Promise<JobReport[]> {
-    const changed: JobReport[] = [];
-    for (const report of await this.listRaw()) {
-      const seen = withLiveness(report, now);
-      if (seen === report) continue;
-      await this.save(seen);
-      changed.push(seen);
-    }
-    return changed;
+    return saveInterrupted(await this.listRaw(), (report) => this.save(report), now);
   }
 
   async prune(retention: JobRetention, now = new Date()): Promise<string[]> {
