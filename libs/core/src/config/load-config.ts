@@ -72,7 +72,7 @@ export async function loadConfig(explicit?: string, cwd = process.cwd()): Promis
 }
 
 /** A config path as messages show it: relative to the current folder, never the machine's absolute path. */
-function shownPath(file: string, cwd: string): string {
+export function shownPath(file: string, cwd = process.cwd()): string {
   const relative = path.relative(cwd, file);
   return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : path.basename(file);
 }

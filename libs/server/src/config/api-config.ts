@@ -1,4 +1,4 @@
-import { formatIssues, OctoError, secretRefSchema, type LoadedConfig } from '@octo/core';
+import { formatIssues, OctoError, secretRefSchema, shownPath, type LoadedConfig } from '@octo/core';
 import { z } from 'zod';
 
 /** Limits on what a request may ask for. */
@@ -64,7 +64,7 @@ export function parseApiConfig(loaded: LoadedConfig, overrides: Partial<ApiConfi
   const result = apiConfigSchema.safeParse(raw);
   if (!result.success) {
     const flags = Object.keys(overrides).length > 0 ? ` (with ${Object.keys(overrides).map((key) => `--${key}`).join(', ')})` : '';
-    throw new OctoError('config', `config ${loaded.file}${flags} is invalid:\n${formatIssues(result.error.issues).replace(/^ {2}/gm, '  api.').replace(/^ {2}api\.\(root\)/gm, '  api')}`, { fatal: true });
+    throw new OctoError('config', `config ${shownPath(loaded.file)}${flags} is invalid:\n${formatIssues(result.error.issues).replace(/^ {2}/gm, '  api.').replace(/^ {2}api\.\(root\)/gm, '  api')}`, { fatal: true });
   }
   return result.data;
 }
