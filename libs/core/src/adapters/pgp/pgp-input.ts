@@ -18,6 +18,9 @@ export interface OpenPgpInput {
 }
 
 /** Keeps the last bytes that flowed through, to tell a cut-off armored file from a damaged one. */
+/** How much of the input's end is kept to check an armored message's END line. */
+const TAIL_BYTES = 128;
+
 class Tail extends Transform {
   private last = Buffer.alloc(0);
   ended = false;
@@ -28,7 +31,9 @@ class Tail extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.last = Buffer.concat([this.last, chunk]).subarray(-128);
+    // Copies at most TAIL_BYTES per chunk (concatenating the whole chunk would copy every input byte).
+    const recent = chunk.length >= TAIL_BYTES ? chunk.subarray(-TAIL_BYTES) : Buffer.concat([this.last, chunk]).subarray(-TAIL_BYTES);
+    this.last = Buffer.from(recent);
     callback(null, chunk);
   }
 
