@@ -4,11 +4,12 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { hostname } from 'node:os';
-import { FileJobStore, loadConfig, ProviderLock, type JobReport } from '@octo/core';
+import { loadConfig, type JobReport } from '@octo/core';
 import { exampleProvider } from '@octo/provider-example';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempSetup, TEST_ENV, TOKEN, type TempSetup } from './temp-setup.js';
 import { createOctoApi, type OctoApi } from '@octo/server';
+import { FileJobStore, ProviderLock } from '@octo/core/testing';
 
 const auth = { authorization: `Bearer ${TOKEN}` };
 

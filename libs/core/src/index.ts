@@ -1,97 +1,75 @@
 /**
  * @octo/core: the pipeline, the ports, the built-in adapters, the DI container and the
- * provider plugin contract. Apps compose these; providers import only from here.
+ * provider plugin contract. This list is deliberate: it exports what apps, the server and
+ * providers use. Tests reach internals through '@octo/core/testing'.
  */
 import 'reflect-metadata';
 
-export * from './errors/octo-error.js';
-export * from './ports/remote-source.js';
-export * from './ports/object-store.js';
-export * from './ports/ledger.js';
-export * from './ports/file-context.js';
-export * from './ports/signature-verifier.js';
-export * from './ports/decryptor.js';
-export * from './ports/unpacker.js';
-export * from './ports/folder-namer.js';
-export * from './ports/router.js';
-export * from './ports/file-handler.js';
-export * from './ports/job-events.js';
-export * from './ports/logger.js';
-export * from './ports/identifiers.js';
-export * from './config/config-schema.js';
-export * from './config/load-config.js';
-export * from './secrets/secret-ref.js';
-export * from './rules/layers.js';
-export * from './rules/safe-name.js';
-export * from './pipeline/pair-signatures.js';
-export * from './pipeline/file-processor.js';
-export * from './pipeline/sync-job.js';
-export * from './pipeline/key-ownership.js';
-export * from './pipeline/completion-marker.js';
-export * from './pipeline/commit-intent.js';
-export * from './pipeline/run-registry.js';
-export * from './pipeline/recovery.js';
-export * from './adapters/adapter-factories.js';
-export * from './adapters/unowned-object-error.js';
-export * from './adapters/local/local-remote-source.js';
-export * from './adapters/local/local-object-store.js';
-export * from './adapters/sftp/host-key.js';
-export * from './adapters/sftp/sftp-url.js';
-export * from './adapters/sftp/sftp-connection-pool.js';
-export * from './adapters/sftp/sftp-read-stream.js';
-export * from './adapters/sftp/sftp-remote-source.js';
-export * from './adapters/sftp/host-key-scan.js';
-export * from './adapters/sftp/scan-source-host-keys.js';
-export * from './check/provider-check.js';
-export * from './adapters/s3/s3-url.js';
-export * from './adapters/s3/part-size.js';
-export * from './adapters/s3/multipart-etag.js';
-export * from './adapters/s3/s3-object-store.js';
-export { s3ClientConfig } from './adapters/s3/s3-client-config.js';
-export { STAGING_JOURNAL } from './adapters/s3/staging-journal.js';
-export { WHOLE_PUT_MAX_BYTES, WHOLE_PUT_REF, WHOLE_PUT_STAGING_BYTES } from './adapters/s3/s3-staging.js';
-export * from './adapters/ledger/object-store-ledger.js';
-export * from './adapters/pgp/openpgp-decryptor.js';
-export * from './adapters/pgp/openpgp-signature-verifier.js';
-export * from './adapters/unpack/default-unpacker.js';
-export * from './adapters/routing/default-router.js';
-export * from './adapters/routing/default-folder-namer.js';
-export * from './adapters/routing/default-file-handler.js';
-export * from './rules/include-globs.js';
-export * from './pipeline/discover.js';
-export * from './providers/provider-plugin.js';
-export * from './providers/provider-settings.js';
-export * from './providers/overridable-ports.js';
-export * from './providers/provider-factory.js';
-export * from './container/core-module.js';
-export * from './container/create-root-container.js';
-export * from './jobs/job-runner.js';
-export * from './jobs/job-conflict-error.js';
-export * from './jobs/progress-percent.js';
-export * from './jobs/provider-lock.js';
-export * from './jobs/run-folder.js';
-export * from './jobs/job-report.js';
-export * from './jobs/job-store.js';
-export * from './jobs/file-job-store.js';
-export * from './jobs/redis-job-store.js';
-export * from './jobs/job-liveness.js';
-export * from './jobs/job-projection.js';
-export * from './jobs/job-recorder.js';
-export * from './jobs/in-process-job-runner.js';
-export * from './jobs/jobs-to-prune.js';
-export * from './jobs/jobs-config-schema.js';
-export * from './jobs/schedule-config-schema.js';
-export * from './jobs/next-scheduled-run.js';
-export * from './jobs/scheduler.js';
-export * from './jobs/schedule-summary.js';
-export * from './app/octo-runtime.js';
-export * from './streams/digest-stream.js';
-export * from './streams/peek.js';
-export { withTimeout } from './util/timing.js';
-export { inject, injectable, ContainerModule, type ContainerModuleLoadOptions } from 'inversify';
+// The ports: what the pipeline needs from the outside world, and what providers override.
+export { type Decrypted, type Decryptor } from './ports/decryptor.js';
+export { type FileContext } from './ports/file-context.js';
+export { type FileHandler, type FileHandling, type StagedEntry } from './ports/file-handler.js';
+export { type FileProvenance, mergeProvenance } from './ports/file-provenance.js';
+export { type FolderNamer } from './ports/folder-namer.js';
+export { type ProviderContext, TYPES } from './ports/identifiers.js';
+export { type FileOutput, type FileResult, type JobEvent, type JobEventListener, type JobStatus, type JobSummary, type PlannedConflict, type PlannedFile, type Progress } from './ports/job-events.js';
+export { type Ledger, type LedgerRecord, type LedgerWindow, type SupersededRecord } from './ports/ledger.js';
+export { type Logger, silentLogger } from './ports/logger.js';
+export { type ObjectInfo, type ObjectMetadata, type ObjectStore, type OpenStagedState, type PutOptions, type ResumedStaging, type StagedObject, type StagedRef, type Staging, type StagingOptions } from './ports/object-store.js';
+export { type ListOptions, type RemoteFile, type RemoteSource } from './ports/remote-source.js';
+export { type Router } from './ports/router.js';
+export { type Checked, type SignatureVerifier } from './ports/signature-verifier.js';
+export { type UnpackedEntry, type Unpacker } from './ports/unpacker.js';
+
+// The provider plugin contract.
+export { OVERRIDABLE_PORTS, type OverridablePorts } from './providers/overridable-ports.js';
+export { PluginOverrides } from './providers/plugin-overrides.js';
+export { ProviderFactory, type ProviderHandle, type ProviderSummary, redactUrl } from './providers/provider-factory.js';
+export { defineProvider, type PortImplementation, type ProviderEnvironment, type ProviderPlugin } from './providers/provider-plugin.js';
+export { providerSettings, type ProviderSettings } from './providers/provider-settings.js';
+
+// The DI container.
+export { createRootContainer } from './container/create-root-container.js';
+
+// Config: loading, validation, the types of a loaded config.
+export { type OctoConfig, type OctoConfigInput, secretRefSchema, type SourceConfig } from './config/config-schema.js';
+export { formatIssues, loadConfig, type LoadedConfig, resolvePath, shownPath } from './config/load-config.js';
+
+// Secrets, by reference.
+export { SecretResolver } from './secrets/secret-ref.js';
+
+// Errors.
+export { OctoError, type OctoErrorKind } from './errors/octo-error.js';
+
+// The runtime the apps compose.
+export { createOctoRuntime, type OctoRuntime } from './app/octo-runtime.js';
+
+// Jobs: reports, stores, schedules.
+export { JobConflictError } from './jobs/job-conflict-error.js';
+export { type InFlightFile } from './jobs/job-projection.js';
+export { ACTIVE_JOB_STATUSES, type JobReport } from './jobs/job-report.js';
+export { type JobHandle } from './jobs/job-runner.js';
+export { type JobStore } from './jobs/job-store.js';
+export { type ScheduleConfig } from './jobs/schedule-config-schema.js';
+export { scheduleSummary, type ScheduleView } from './jobs/schedule-summary.js';
+export { Scheduler, type SchedulerClock } from './jobs/scheduler.js';
+
+// Built-in adapters the apps use directly.
+export { createObjectStore } from './adapters/adapter-factories.js';
+export { LocalRemoteSource } from './adapters/local/local-remote-source.js';
+export { scanSourceHostKeys } from './adapters/sftp/scan-source-host-keys.js';
+
+// Audit: the ledger query.
+export { DEFAULT_LEDGER_LIMIT, parseLedgerTime, queryLedger } from './audit/ledger-query.js';
+
+// `octo check`.
+export { checkProvider, type ProviderCheck } from './check/provider-check.js';
+
+// Notifications.
 /** For webhook receivers: check an `Octo-Signature` header (docs/notifications.md). */
-export { signWebhook, verifyWebhook, SIGNATURE_HEADER } from './notify/webhook-signature.js';
+export { SIGNATURE_HEADER, signWebhook, verifyWebhook } from './notify/webhook-signature.js';
 export type { JobNotification } from './notify/job-notification.js';
-export type { WebhookConfig, NotifyConfig } from './config/notify-schema.js';
-export type { JobNotifier } from './notify/job-notifier.js';
-export * from './audit/ledger-query.js';
+
+// Helpers.
+export { inject, injectable } from 'inversify';
+export { withTimeout } from './util/timing.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OctoError, RedisJobStore, type Logger } from '@octo/core';
-import { jobStoreContract } from '@octo/core/testing';
+import { OctoError, type Logger } from '@octo/core';
+import { jobStoreContract, RedisJobStore } from '@octo/core/testing';
 import { startRedis, type RedisServer } from './redis-server.js';
 
 let redis: RedisServer;

@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SecretResolver, SftpConnectionPool, SftpRemoteSource, type Logger, type SourceConfig } from '@octo/core';
-import { octoFailure } from '@octo/core/testing';
+import { SecretResolver, type Logger, type SourceConfig } from '@octo/core';
+import { octoFailure, SftpConnectionPool, SftpRemoteSource } from '@octo/core/testing';
 import { writeOctoConfig } from './config-files.js';
 import { runOctoCli } from './octo-cli.js';
 import { startSshd, type SshdServer } from './sshd-server.js';

@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scanSourceHostKeys, SecretResolver, SftpRemoteSource, silentLogger, type SourceConfig } from '@octo/core';
-import { octoFailure } from '@octo/core/testing';
+import { scanSourceHostKeys, SecretResolver, silentLogger, type SourceConfig } from '@octo/core';
+import { octoFailure, SftpRemoteSource } from '@octo/core/testing';
 import { startConnectProxy, type ConnectProxy } from './connect-proxy.js';
 import { freePort, waitForPort } from './free-port.js';
 import { ManagedProcess } from './managed-process.js';

@@ -4,9 +4,9 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { fingerprintOf } from '@octo/core';
 import { freePort, waitForPort } from './free-port.js';
 import { ManagedProcess } from './managed-process.js';
+import { fingerprintOf } from '@octo/core/testing';
 
 const run = promisify(execFile);
 

@@ -39,3 +39,9 @@ export { S3ObjectStore, type S3ObjectStoreOptions } from '../adapters/s3/s3-obje
 export { multipartETag } from '../adapters/s3/multipart-etag.js';
 export { SftpRemoteSource, MAX_CONNECT_ATTEMPTS } from '../adapters/sftp/sftp-remote-source.js';
 export { discover } from '../pipeline/discover.js';
+export { FileJobStore } from '../jobs/file-job-store.js';
+export { RedisJobStore } from '../jobs/redis-job-store.js';
+export { SftpConnectionPool } from '../adapters/sftp/sftp-connection-pool.js';
+export { fingerprintOf } from '../adapters/sftp/host-key.js';
+export { WHOLE_PUT_MAX_BYTES, WHOLE_PUT_REF, WHOLE_PUT_STAGING_BYTES } from '../adapters/s3/s3-staging.js';
+export { parseConfig } from '../config/load-config.js';

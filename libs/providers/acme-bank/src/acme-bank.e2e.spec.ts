@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { createOctoRuntime, parseConfig, type JobSummary, type LoadedConfig } from '@octo/core';
-import { encryptBytes, generateTestKey, listFiles, signDetached } from '@octo/core/testing';
+import { createOctoRuntime, type JobSummary, type LoadedConfig } from '@octo/core';
+import { encryptBytes, generateTestKey, listFiles, signDetached, parseConfig } from '@octo/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acmeBankProvider } from './index.js';
 

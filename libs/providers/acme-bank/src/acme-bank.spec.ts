@@ -1,8 +1,8 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createRootContainer, parseConfig, ProviderFactory, TYPES, type FileContext } from '@octo/core';
-import { octoFailure, octoThrown } from '@octo/core/testing';
+import { createRootContainer, ProviderFactory, TYPES, type FileContext } from '@octo/core';
+import { octoFailure, octoThrown, parseConfig } from '@octo/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acmeBankProvider, AcmeBankFileHandler, AcmeBankFolderNamer, parseStatementName } from './index.js';
 

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { finished } from 'node:stream/promises';
-import { createRootContainer, parseConfig, ProviderFactory, TYPES, type FileContext, type Logger, type StagedEntry } from '@octo/core';
-import { octoThrown, sha256, silentLogger } from '@octo/core/testing';
+import { createRootContainer, ProviderFactory, TYPES, type FileContext, type Logger, type StagedEntry } from '@octo/core';
+import { octoThrown, sha256, silentLogger, parseConfig } from '@octo/core/testing';
 import { describe, expect, it } from 'vitest';
 import {
   globexPayrollProvider,

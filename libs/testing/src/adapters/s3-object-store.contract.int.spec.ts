@@ -1,6 +1,6 @@
 import { GetObjectTaggingCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { WHOLE_PUT_MAX_BYTES, type ObjectStore } from '@octo/core';
-import { objectStoreContract, S3ObjectStore } from '@octo/core/testing';
+import { type ObjectStore } from '@octo/core';
+import { objectStoreContract, S3ObjectStore, WHOLE_PUT_MAX_BYTES } from '@octo/core/testing';
 import { startMotoS3, testS3Client, type MotoS3Server } from '../moto-s3-server.js';
 import { createBucket } from '../s3-inspect.js';
 
