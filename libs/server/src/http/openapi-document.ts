@@ -23,6 +23,9 @@ const OPERATION_IDS: Record<string, string> = {
   'get /v1/jobs/{id}': 'getJob',
   'delete /v1/jobs/{id}': 'cancelJob',
   'get /v1/jobs/{id}/events': 'followJobEvents',
+  'post /v1/session': 'createSession',
+  'get /v1/session': 'getSession',
+  'delete /v1/session': 'deleteSession',
 };
 
 /** What every route may answer: the per-address rate limit runs before routing (see rate-limits.ts). */
