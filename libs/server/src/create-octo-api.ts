@@ -34,6 +34,7 @@ import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerJobRoutes } from './routes/job-routes.js';
 import { registerProviderRoutes } from './routes/provider-routes.js';
 import { registerLedgerRoutes } from './routes/ledger-routes.js';
+import { registerPendingRoutes } from './routes/pending-routes.js';
 import { registerSessionRoutes } from './routes/session-routes.js';
 
 /** What {@link createOctoApi} needs: the loaded config and the installed provider plugins. */
@@ -218,6 +219,7 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
   registerProviderRoutes(app, { runtime, jobs, config, scheduler });
   registerLedgerRoutes(app, { runtime });
   registerCheckRoutes(app, { runtime });
+  registerPendingRoutes(app, { runtime });
   registerJobRoutes(app, { jobs, config });
   registerSessionRoutes(app, { tokens, sessions, authFailures });
   if (options.consoleAssetsDir) await registerConsoleRoutes(app, { assetsDir: options.consoleAssetsDir });

@@ -31,7 +31,7 @@ export const CONSOLE_NOT_BUILT =
 export async function registerConsoleRoutes(app: FastifyInstance, deps: { assetsDir: string }): Promise<void> {
   const built = existsSync(path.join(deps.assetsDir, 'index.html'));
   if (!built) app.log.warn(CONSOLE_NOT_BUILT);
-  else await app.register(fastifyStatic, { root: deps.assetsDir, serve: false, dotfiles: 'deny', index: false });
+  else await app.register(fastifyStatic, { root: deps.assetsDir, serve: false, dotfiles: 'deny', index: false, cacheControl: false });
   const open = { config: { public: true }, schema: { hide: true }, exposeHeadRoute: false };
 
   app.get('/', open, async (_request, reply) => {

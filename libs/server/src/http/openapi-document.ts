@@ -19,6 +19,7 @@ const OPERATION_IDS: Record<string, string> = {
   'post /v1/providers/{name}/jobs': 'startJob',
   'get /v1/providers/{name}/ledger': 'listLedgerRecords',
   'get /v1/providers/{name}/check': 'checkProvider',
+  'get /v1/providers/{name}/pending': 'listPendingFiles',
   'get /v1/jobs': 'listJobs',
   'get /v1/jobs/{id}': 'getJob',
   'delete /v1/jobs/{id}': 'cancelJob',

@@ -16,6 +16,8 @@ export const sessionSchema = z.object({
   csrfToken: z.string().nullable().describe('Send it as X-Octo-CSRF on every POST and DELETE made with the session cookie; null for a bearer token'),
 });
 
+export type SessionView = z.output<typeof sessionSchema>;
+
 /**
  * POST /v1/session (sign in with the API token, get the session cookie), GET /v1/session
  * (who am I, and the CSRF token again after a reload), DELETE /v1/session (sign out).
