@@ -1,5 +1,5 @@
 import type { SessionView } from '@octo/server';
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { onSignedOut, request, setCsrfToken } from './api.js';
 import { JobPage } from './pages/job-page.js';
 import { JobsPage } from './pages/jobs-page.js';
@@ -21,7 +21,16 @@ export function App() {
   const route = useRoute();
   const [session, setSession] = useState<SessionState>({ state: 'checking' });
   const [notice, setNotice] = useState<{ message: string; tone: 'info' | 'error' } | null>(null);
-  const notify = useCallback<Notify>((message, tone = 'info') => setNotice({ message, tone }), []);
+  const noticeAt = useRef(0);
+  const notify = useCallback<Notify>((message, tone = 'info') => {
+    noticeAt.current = Date.now();
+    setNotice({ message, tone });
+  }, []);
+  // A notice belongs to the page it was given on, or to the one an action just opened.
+  const routeKey = route.page === 'job' ? `job ${route.id}` : route.page;
+  useEffect(() => {
+    if (Date.now() - noticeAt.current > 1000) setNotice(null);
+  }, [routeKey]);
 
   useEffect(() => {
     // A reload keeps the cookie: ask the API whether it still holds, and get the CSRF token back.

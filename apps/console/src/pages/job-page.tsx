@@ -56,7 +56,9 @@ export function JobPage(props: { id: string; notify: Notify }) {
       const now = Date.now();
       setInFlight(new Map(state.inFlight.map((file) => [file.path, { ...file, startedAt: now, updatedAt: now }])));
     });
-    on('job.started', (event) => setJob((current) => current && { ...current, status: 'running', startedAt: current.startedAt ?? event.at }));
+    on('job.started', (event) =>
+      setJob((current) => current && { ...current, status: 'running', startedAt: current.startedAt ?? event.at, progress: { ...current.progress, filesTotal: event.total, bytesTotal: event.totalBytes } }),
+    );
     on('file.started', (event) => {
       sizes.current.set(event.path, event.size);
       setInFlight((current) => new Map(current).set(event.path, { path: event.path, size: event.size, bytes: 0, startedAt: Date.parse(event.at), updatedAt: Date.parse(event.at) }));
@@ -152,8 +154,14 @@ export function JobPage(props: { id: string; notify: Notify }) {
       <dl class="facts wide">
         <dt>Files</dt>
         <dd data-field="files">
-          {job.progress.filesDone} of {job.progress.filesTotal} done: {job.counts.succeeded} landed, {job.counts.failed} failed
-          {running ? `, ${flying.length} in flight, ${waiting} waiting` : ''}
+          {running && job.progress.filesTotal === 0 ? (
+            'looking for new files…'
+          ) : (
+            <>
+              {job.progress.filesDone} of {job.progress.filesTotal} done: {job.counts.succeeded} landed, {job.counts.failed} failed
+              {running ? `, ${flying.length} in flight, ${waiting} waiting` : ''}
+            </>
+          )}
         </dd>
         <dt>Bytes</dt>
         <dd>
