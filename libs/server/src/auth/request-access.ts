@@ -28,7 +28,7 @@ export function requestAccess(request: FastifyRequest, tokens: BearerTokens, ses
   }
   const sessionId = request.cookies?.[SESSION_COOKIE];
   if (sessionId === undefined) {
-    return { granted: false, reason: 'no token', message: 'a valid bearer token is required: send Authorization: Bearer <token> (or sign in to the console)' };
+    return { granted: false, reason: 'no token', message: 'a valid bearer token is required: send Authorization: Bearer <token>' };
   }
   const session = sessions.get(sessionId);
   if (!session) {
