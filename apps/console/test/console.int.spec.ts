@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@octo/core';
-import { consoleAssetsDir } from '@octo/console';
+import { consoleAssetsDir } from '../assets.js';
 import { DEMO_KEYS_DIR, exampleProvider, writeSampleDrop } from '@octo/provider-example';
 import { createOctoApi, type OctoApi } from '@octo/server';
 import { startLatencyProxy, startSshd, type LatencyProxy, type SshdServer } from '@octo/testing';
