@@ -150,7 +150,8 @@ export function JobPage(props: { id: string; notify: Notify }) {
       </p>
       <ErrorNote message={error} />
       {job.error ? <ErrorNote message={`The job failed (${job.error.kind}): ${job.error.reason}`} /> : null}
-      <Progress percent={job.progress.percent} label="Job progress" />
+      {/* While it runs, the bytes read of files still in flight count too, so a large file moves the bar. */}
+      <Progress percent={running && job.progress.bytesTotal > 0 ? Math.min(100, (bytesNow / job.progress.bytesTotal) * 100) : job.progress.percent} label="Job progress" />
       <dl class="facts wide">
         <dt>Files</dt>
         <dd data-field="files">
