@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@octo/core';
 import { consoleAssetsDir } from '../assets.js';
 import { DEMO_KEYS_DIR, exampleProvider, writeSampleDrop } from '@octo/provider-example';
-import { createOctoApi, type OctoApi } from '@octo/server';
+import { createOctoApi, jobDetailSchema, type OctoApi } from '@octo/server';
 import { startLatencyProxy, startSshd, type LatencyProxy, type SshdServer } from '@octo/testing';
 import * as openpgp from 'openpgp';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -31,6 +31,8 @@ let context: BrowserContext;
 let page: Page;
 const v1Calls: string[] = [];
 const pageProblems: string[] = [];
+/** Bodies of the job details the page was answered, to check against the API's own schema. */
+const jobBodies: Array<Promise<unknown>> = [];
 
 /** A file encrypted to a freshly made key that the example provider does not have. */
 async function encryptedToAStranger(): Promise<{ bytes: Uint8Array; keyId: string }> {
@@ -107,6 +109,9 @@ beforeAll(async () => {
   page.on('request', (request) => {
     const url = new URL(request.url());
     if (url.pathname.startsWith('/v1/')) v1Calls.push(`${request.method()} ${url.pathname}`);
+  });
+  page.on('response', (response) => {
+    if (response.request().method() === 'GET' && /^\/v1\/jobs\/[0-9a-f-]{36}$/.test(new URL(response.url()).pathname) && response.status() === 200) jobBodies.push(response.json());
   });
   page.on('console', (message) => {
     // The browser logs each 4xx answer; the page shows those itself, and the tests check what it shows.
@@ -275,6 +280,10 @@ describe('the web console in headless Chromium', () => {
     expect(v1Calls.length).toBeGreaterThan(10);
     expect(undocumented).toEqual([]);
     expect(new Set(v1Calls)).toContain('POST /v1/session');
+    // What the page read is what the API's schema says (the same zod schema its responses are checked with).
+    const bodies = await Promise.all(jobBodies);
+    expect(bodies.length).toBeGreaterThan(0);
+    for (const body of bodies) expect(jobDetailSchema.safeParse(body).success).toBe(true);
     expect(pageProblems).toEqual([]);
   });
 });
