@@ -6,7 +6,7 @@ import { loadConfig } from '@octo/core';
 import { consoleAssetsDir } from '../assets.js';
 import { DEMO_KEYS_DIR, exampleProvider, writeSampleDrop } from '@octo/provider-example';
 import { createOctoApi, jobDetailSchema, type OctoApi } from '@octo/server';
-import { startLatencyProxy, startSshd, type LatencyProxy, type SshdServer } from '@octo/testing';
+import { runOctoCli, startLatencyProxy, startSshd, type LatencyProxy, type SshdServer } from '@octo/testing';
 import * as openpgp from 'openpgp';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,7 @@ const SCREENSHOTS = fileURLToPath(new URL('../../../tmp/console-screenshots/', i
 const STRANGER_FILE = 'stranger_20261120.csv.gpg';
 
 let dir: string;
+let configFile: string;
 let sshd: SshdServer;
 let proxy: LatencyProxy;
 let api: OctoApi;
@@ -89,7 +90,7 @@ beforeAll(async () => {
     },
     api: { tokens: ['env:OCTO_CONSOLE_TEST_TOKEN'], port: 0, host: '127.0.0.1', logLevel: 'silent' },
   };
-  const configFile = path.join(dir, 'octo.config.json');
+  configFile = path.join(dir, 'octo.config.json');
   await writeFile(configFile, JSON.stringify(config, null, 2));
   api = await createOctoApi({ loaded: await loadConfig(configFile), plugins: [exampleProvider], env: { OCTO_CONSOLE_TEST_TOKEN: TOKEN }, consoleAssetsDir });
   base = await api.listen();
@@ -159,7 +160,15 @@ describe('the web console in headless Chromium', () => {
     await expect.poll(() => example.locator('[data-field="last-sync"]').textContent()).toBe('never synced');
     await expect.poll(() => example.locator('[data-field="pending"] summary').textContent(), { timeout: 15_000 }).toBe('11 files');
     await expect.poll(() => example.locator('[data-field="next-run"]').textContent()).toBe('not scheduled');
-    await example.getByRole('button', { name: 'Check example' }).click();
+    // By keyboard: Tab reaches the button (within the page's first 30 stops) and Enter presses it.
+    let tabs = 0;
+    while ((await page.evaluate(() => document.activeElement?.textContent)) !== 'Check example' && tabs < 30) {
+      await page.keyboard.press('Tab');
+      tabs += 1;
+    }
+    expect(tabs).toBeLessThan(30);
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Check example');
+    await page.keyboard.press('Enter');
     await expect.poll(() => example.getByRole('region', { name: 'Check of example' }).locator('h3').textContent(), { timeout: 20_000 }).toBe('Check: passed');
     const steps = await example.locator('[data-step]').evaluateAll((items) => items.map((item) => `${item.getAttribute('data-step')} ${item.querySelector('.status')?.textContent}`));
     expect(steps).toContain('bucket pass');
@@ -229,6 +238,18 @@ describe('the web console in headless Chromium', () => {
     await expect.poll(() => row.getAttribute('data-status')).toBe('cancelled');
   });
 
+  it('should list a job that `octo sync` ran in another process', async () => {
+    await expect.poll(() => page.locator('tr[data-job]').count()).toBe(2);
+    const run = await runOctoCli(['sync', 'example', '--config', configFile], { env: { ...process.env, OCTO_CONSOLE_TEST_TOKEN: TOKEN } });
+    // The stranger's file fails again: a partial job, exit status 1.
+    expect(run.code).toBe(1);
+    await expect.poll(() => page.locator('tr[data-job]').count(), { timeout: 10_000 }).toBe(3);
+    const newest = page.locator('tr[data-job]').first();
+    expect(await newest.locator('td[data-label="Provider"]').textContent()).toBe('example');
+    expect(await newest.getAttribute('data-status')).toBe('partial');
+    expect(await newest.locator('td[data-label="Files"]').textContent()).toBe('0 ok, 1 failed of 1');
+  });
+
   it('should search the ledger by a path glob', async () => {
     await page.getByRole('link', { name: 'Ledger' }).click();
     await page.getByLabel('Source path (glob)').fill('large_*');
@@ -247,7 +268,7 @@ describe('the web console in headless Chromium', () => {
     const phone = await context.newPage();
     await phone.setViewportSize({ width: 390, height: 844 });
     await phone.goto(`${base}/#/jobs`);
-    await expect.poll(() => phone.locator('tr[data-job]').count()).toBe(2);
+    await expect.poll(() => phone.locator('tr[data-job]').count()).toBe(3);
     expect(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     await shot('08-phone-jobs', phone);
     await phone.goto(`${base}/#/providers`);
