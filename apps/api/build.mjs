@@ -15,7 +15,8 @@ await build({
   target: 'node24',
   sourcemap: true,
   tsconfig: new URL('../../tsconfig.base.json', import.meta.url).pathname,
-  external: Object.keys(root.dependencies ?? {}),
+  // @octo/console finds its built assets beside its own file, so it is loaded from there, not bundled.
+  external: [...Object.keys(root.dependencies ?? {}), '@octo/console'],
   // Bundled CommonJS code may call require(); give it one.
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __octoRequire } from 'node:module';\nconst require = __octoRequire(import.meta.url);",

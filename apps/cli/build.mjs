@@ -46,7 +46,8 @@ const result = await build({
   target: 'node24',
   sourcemap: true,
   tsconfig: new URL('../../tsconfig.base.json', import.meta.url).pathname,
-  external: Object.keys(root.dependencies ?? {}),
+  // @octo/console finds its built assets beside its own file, so it is loaded from there, not bundled.
+  external: [...Object.keys(root.dependencies ?? {}), '@octo/console'],
   plugins: [librariesKeepTheirUrl],
   // Bundled CommonJS code may call require(); give it one.
   banner: {

@@ -41,8 +41,17 @@ if (stale.length > 0 && existsSync(`${nodedir}/include/node`)) {
 // The bundled CLI, so `npx octo` starts fast from the first run (bin/octo.mjs falls back to the
 // sources while the build is missing or older than them).
 buildCli();
+// The web console's assets, which `octo serve` serves at / (a Vite build of about a second).
+buildConsole();
 
 function buildCli() {
   const result = spawnSync(process.execPath, ['build.mjs'], { cwd: `${root}apps/cli`, stdio: ['ignore', 'ignore', 'inherit'] });
   if (result.status !== 0) console.error('postinstall: building the CLI bundle failed; octo runs from its sources (slower to start)');
+}
+
+function buildConsole() {
+  const vite = `${root}node_modules/vite/bin/vite.js`;
+  if (!existsSync(vite)) return console.error('postinstall: vite is not installed (npm ci --omit=dev?), so the web console is not built; octo serve serves the API only');
+  const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: `${root}apps/console`, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (result.status !== 0) console.error('postinstall: building the web console failed; run npx nx run console:build to see why (octo serve serves the API without it)');
 }

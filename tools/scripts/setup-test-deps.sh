@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the integration tests need when it is missing: GnuPG (interop fixtures), xz, bzip2, zstd,
-# OpenSSH's sshd (SFTP), redis-server (the shared job store) and moto's S3 server (Python). The SFTP/S3 harness
+# OpenSSH's sshd (SFTP), redis-server (the shared job store), Debian's chromium (the web console's browser
+# tests, driven by playwright-core: Playwright's own browser download is not used) and moto's S3 server (Python). The SFTP/S3 harness
 # (libs/testing) runs /usr/sbin/sshd and moto_server from PATH on loopback ports. Idempotent; needs root
 # for apt-get, otherwise it prints exactly what to install.
 set -euo pipefail
@@ -14,6 +15,7 @@ command -v xz >/dev/null 2>&1 || need_apt+=(xz-utils)
 command -v bzip2 >/dev/null 2>&1 || need_apt+=(bzip2)
 command -v zstd >/dev/null 2>&1 || need_apt+=(zstd)
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

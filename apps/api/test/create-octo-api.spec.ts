@@ -484,8 +484,11 @@ describe(createOctoApi, () => {
       const response = await api.app.inject({ method: 'GET', url: '/openapi.json' });
       const doc = response.json();
       expect(doc.openapi).toBe('3.1.0');
-      expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/metrics', '/readyz', '/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/events', '/v1/providers', '/v1/providers/{name}/check', '/v1/providers/{name}/jobs', '/v1/providers/{name}/ledger']);
+      expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/metrics', '/readyz', '/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/events', '/v1/providers', '/v1/providers/{name}/check', '/v1/providers/{name}/jobs', '/v1/providers/{name}/ledger', '/v1/providers/{name}/pending', '/v1/session']);
       expect(doc.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
+      expect(doc.components.securitySchemes.session).toMatchObject({ type: 'apiKey', in: 'cookie', name: 'octo_session' });
+      expect(doc.security).toEqual([{ bearer: [] }, { session: [] }]);
+      expect(doc.paths['/v1/session'].post.security).toEqual([]);
       const start = doc.paths['/v1/providers/{name}/jobs'].post;
       expect(Object.keys(start.responses).sort()).toEqual(['202', '400', '401', '404', '409', '413', '415', '429', '503']);
       expect(start.requestBody.content['application/json'].schema).toMatchObject({ additionalProperties: false, properties: { concurrency: { maximum: 16 } } });

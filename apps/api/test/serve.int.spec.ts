@@ -124,4 +124,21 @@ describe('octo serve', () => {
     expect(served.stderr()).not.toContain(TOKEN);
     expect(served.stderr()).toContain('"authorization":"[redacted]"');
   });
+  it('should serve the web console built by npm ci at /, with its CSP, beside the API', async () => {
+    const served = await serve(setup.configFile);
+    const page = await fetch(`${served.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toMatch(/^default-src 'none'; script-src 'self'; /);
+    const html = await page.text();
+    expect(html).toContain('<title>Octo console</title>');
+    const script = /<script type="module" crossorigin src="(\/assets\/[A-Za-z0-9._-]+\.js)">/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const bundle = await fetch(`${served.url}${script}`);
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get('content-type')).toMatch(/^application\/javascript/);
+    expect((await bundle.text()).length).toBeGreaterThan(10_000);
+    expect(served.stderr()).not.toContain('the web console is not built');
+    served.child.kill('SIGTERM');
+    expect(await served.exited).toEqual({ code: 0, signal: null });
+  });
 });

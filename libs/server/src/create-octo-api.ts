@@ -9,11 +9,15 @@ import {
   type ProviderPlugin,
   type Scheduler,
 } from '@octo/core';
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { DestinationStream } from 'pino';
 import { BearerTokens } from './auth/bearer-tokens.js';
+import { requestAccess } from './auth/request-access.js';
+import { SessionStore } from './auth/session-store.js';
+import { registerConsoleRoutes } from './console/console-routes.js';
 import { parseApiConfig, type ApiConfig, type ApiConfigInput } from './config/api-config.js';
 import { ApiError } from './http/api-error.js';
 import { clientErrorHandler, frameworkErrorHandler } from './http/framework-errors.js';
@@ -30,6 +34,8 @@ import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerJobRoutes } from './routes/job-routes.js';
 import { registerProviderRoutes } from './routes/provider-routes.js';
 import { registerLedgerRoutes } from './routes/ledger-routes.js';
+import { registerPendingRoutes } from './routes/pending-routes.js';
+import { registerSessionRoutes } from './routes/session-routes.js';
 
 /** What {@link createOctoApi} needs: the loaded config and the installed provider plugins. */
 export interface OctoApiOptions {
@@ -41,6 +47,8 @@ export interface OctoApiOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Where JSON log lines go (default: stdout). */
   readonly logDestination?: DestinationStream;
+  /** The built web console (apps/console's dist folder), served at `/`; without it only the API is served. */
+  readonly consoleAssetsDir?: string;
 }
 
 /** A built API: the Fastify app, its services, and its lifecycle. */
@@ -52,6 +60,8 @@ export interface OctoApi {
   readonly metrics: OctoMetrics;
   /** Runs the providers' `schedule:` in this process from {@link OctoApi.listen} until shutdown. */
   readonly scheduler: Scheduler;
+  /** The console's sign-in sessions. */
+  readonly sessions: SessionStore;
   /** Starts listening on the configured host and port, then the schedules; resolves with the base URL. */
   listen(): Promise<string>;
   /**
@@ -83,6 +93,7 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
   const logger = coreLogger(log);
   const secrets = new SecretResolver(loaded.baseDir, options.env ?? process.env);
   const tokens = await BearerTokens.fromRefs(config.tokens, secrets);
+  const sessions = new SessionStore(config.session.ttlMs);
   const runtime = await createOctoRuntime({ loaded, plugins: options.plugins, logger });
   const metrics = new OctoMetrics(runtime.providers.names());
   metrics.countWebhooks(() => runtime.notifier.counts);
@@ -119,8 +130,8 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
         // package.json says UNLICENSED: no licence is granted; SPDX spells a custom one LicenseRef-.
         license: { name: 'UNLICENSED', identifier: 'LicenseRef-UNLICENSED' },
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'octo_session', description: 'The console\'s session cookie (POST /v1/session); POST and DELETE with it also need the X-Octo-CSRF header' } } },
+      security: [{ bearer: [] }, { session: [] }],
     },
     transform: zodSwaggerTransform as never,
     // operationIds, servers, optional bodies: what the generated document lacks to lint clean.
@@ -149,23 +160,23 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
   };
 
   const authFailures = await registerRateLimits(app, config.rateLimit);
+  await app.register(cookie);
   app.addHook('onRequest', async (request, reply) => {
     const route = request.routeOptions.config;
     if (route?.public) return;
     if (route?.metrics && config.metricsAuth === 'none') return;
     // Checked before the token, so an address that is guessing learns nothing more until the window ends.
     if (await authFailures.refuseIfLocked(request, reply)) return;
-    if (tokens.verify(request.headers.authorization)) {
+    const access = requestAccess(request, tokens, sessions);
+    if (access.granted) {
+      if (access.via === 'session' && access.csrfRefusal) return refuseCsrf(request, reply, access.csrfRefusal);
       // Answer unknown routes here, before any body is parsed (a QUERY or PUT body would fail first).
       if (request.is404) return notFound(request, reply);
       return;
     }
     await authFailures.recordFailure(request);
-    request.log.warn({ reason: request.headers.authorization ? 'wrong token' : 'no token' }, 'request refused: not authenticated');
-    await reply
-      .code(401)
-      .header('www-authenticate', 'Bearer realm="octo"')
-      .send({ statusCode: 401, error: 'Unauthorized', message: 'a valid bearer token is required: send Authorization: Bearer <token>' });
+    request.log.warn({ reason: access.reason }, 'request refused: not authenticated');
+    await reply.code(401).header('www-authenticate', 'Bearer realm="octo"').send({ statusCode: 401, error: 'Unauthorized', message: access.message });
   });
 
   app.setErrorHandler(async (error, request, reply) => {
@@ -208,7 +219,10 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
   registerProviderRoutes(app, { runtime, jobs, config, scheduler });
   registerLedgerRoutes(app, { runtime });
   registerCheckRoutes(app, { runtime });
+  registerPendingRoutes(app, { runtime });
   registerJobRoutes(app, { jobs, config });
+  registerSessionRoutes(app, { tokens, sessions, authFailures });
+  if (options.consoleAssetsDir) await registerConsoleRoutes(app, { assetsDir: options.consoleAssetsDir });
   app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
 
   let shuttingDown: Promise<{ finished: number; cancelled: number; abandoned: number }> | undefined;
@@ -219,6 +233,7 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
     jobs,
     metrics,
     scheduler,
+    sessions,
     async listen() {
       const url = await app.listen({ host: config.host, port: config.port });
       scheduler.start();
@@ -246,6 +261,12 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
       return shuttingDown;
     },
   };
+}
+
+/** A cookie-authenticated action without its CSRF token or from another origin: 403, said and logged. */
+async function refuseCsrf(request: FastifyRequest, reply: FastifyReply, message: string): Promise<void> {
+  request.log.warn({ reason: 'csrf' }, 'request refused: cross-site or without the CSRF header');
+  await reply.code(403).send({ statusCode: 403, error: 'Forbidden', message });
 }
 
 function statusText(status: number): string {

@@ -10,3 +10,10 @@ export { followJob, type JobFollow, type JobFollower } from './jobs/follow-job.j
 export { OctoMetrics } from './metrics/octo-metrics.js';
 export { serveOctoApi, type ServeOptions } from './serve-octo-api.js';
 export { jobDetailSchema, jobEventSchema } from './http/schemas.js';
+/** The shapes of the API's answers, for clients in TypeScript (the web console). */
+export type { JobDetailView, JobEventView, JobListView, JobSummaryView, ProviderListView } from './http/schemas.js';
+export type { ProviderCheckView } from './routes/check-routes.js';
+export type { LedgerAnswerView } from './routes/ledger-routes.js';
+export type { PendingAnswerView } from './routes/pending-routes.js';
+export type { SessionView } from './routes/session-routes.js';
+export { CONSOLE_CSP } from './console/console-routes.js';

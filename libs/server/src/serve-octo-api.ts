@@ -10,6 +10,8 @@ export interface ServeOptions {
   readonly api?: Partial<ApiConfigInput>;
   /** Where the server's log lines go (default: stdout). */
   readonly logDestination?: DestinationStream;
+  /** The built web console, served at `/` (see {@link OctoApiOptions.consoleAssetsDir}). */
+  readonly consoleAssetsDir?: string;
   /** Called with the URL once the server listens. */
   readonly onListening?: (url: string) => void;
 }
@@ -20,7 +22,7 @@ export interface ServeOptions {
  * A second signal during shutdown cancels running jobs at once.
  */
 export async function serveOctoApi(options: ServeOptions): Promise<{ api: OctoApi; stopped: Promise<{ finished: number; cancelled: number; abandoned: number }> }> {
-  const api = await createOctoApi({ loaded: options.loaded, plugins: options.plugins, api: options.api, logDestination: options.logDestination });
+  const api = await createOctoApi({ loaded: options.loaded, plugins: options.plugins, api: options.api, logDestination: options.logDestination, consoleAssetsDir: options.consoleAssetsDir });
   const url = await listenOrShutDown(api);
   options.onListening?.(url);
   const stopped = new Promise<{ finished: number; cancelled: number; abandoned: number }>((resolve, reject) => {

@@ -1,5 +1,6 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { consoleAssetsDir } from '@octo/console';
 import { loadConfig, OctoError } from '@octo/core';
 import { installedProviders } from '@octo/registry';
 import { serveOctoApi } from '@octo/server';
@@ -18,6 +19,7 @@ export async function runServe(args: ServeArgs): Promise<void> {
       loaded,
       plugins: installedProviders,
       api: overrides,
+      consoleAssetsDir,
       logDestination: cliLogDestination({ logFile: args['log-file'] }),
       onListening: (listening) => {
         url = listening;

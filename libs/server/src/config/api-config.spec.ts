@@ -21,6 +21,7 @@ describe(parseApiConfig, () => {
         logLevel: 'info',
         limits: { bodyBytes: 16_384, maxConcurrency: 16, maxPageSize: 100 },
         rateLimit: { max: 600, authFailures: 20, windowMs: 60_000 },
+        session: { ttlMs: 8 * 3_600_000 },
       });
     });
   });

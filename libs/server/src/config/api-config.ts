@@ -25,6 +25,14 @@ export const apiRateLimitSchema = z
   })
   .strict();
 
+/** The web console's sign-in sessions (cookie, server-side, in this process's memory). */
+export const apiSessionSchema = z
+  .object({
+    /** How long a console session lasts from sign-in; then the console asks for the token again. */
+    ttlMs: z.number().int().min(1000).max(7 * 24 * 3_600_000).default(8 * 3_600_000),
+  })
+  .strict();
+
 /**
  * The `api:` block of the Octo config (`octo serve`). Every field has a default, so an
  * absent block means: listen on 127.0.0.1:8080, bearer token from `env:OCTO_API_TOKEN`.
@@ -47,6 +55,7 @@ export const apiConfigSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     limits: apiLimitsSchema.default({ bodyBytes: 16 * 1024, maxConcurrency: 16, maxPageSize: 100 }),
     rateLimit: apiRateLimitSchema.default({ max: 600, authFailures: 20, windowMs: 60_000 }),
+    session: apiSessionSchema.default({ ttlMs: 8 * 3_600_000 }),
   })
   .strict();
 

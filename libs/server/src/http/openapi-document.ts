@@ -19,10 +19,14 @@ const OPERATION_IDS: Record<string, string> = {
   'post /v1/providers/{name}/jobs': 'startJob',
   'get /v1/providers/{name}/ledger': 'listLedgerRecords',
   'get /v1/providers/{name}/check': 'checkProvider',
+  'get /v1/providers/{name}/pending': 'listPendingFiles',
   'get /v1/jobs': 'listJobs',
   'get /v1/jobs/{id}': 'getJob',
   'delete /v1/jobs/{id}': 'cancelJob',
   'get /v1/jobs/{id}/events': 'followJobEvents',
+  'post /v1/session': 'createSession',
+  'get /v1/session': 'getSession',
+  'delete /v1/session': 'deleteSession',
 };
 
 /** What every route may answer: the per-address rate limit runs before routing (see rate-limits.ts). */

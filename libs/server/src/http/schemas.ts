@@ -172,6 +172,8 @@ export const readySchema = z.object({
 
 export type JobSummaryView = z.output<typeof jobSummarySchema>;
 export type JobDetailView = z.output<typeof jobDetailSchema>;
+export type JobListView = z.output<typeof jobListSchema>;
+export type ProviderListView = z.output<typeof providerListSchema>;
 
 const at = z.string().describe('ISO time');
 
@@ -207,6 +209,8 @@ export const jobEventSchema = z.discriminatedUnion('type', [
     at,
   }),
 ]);
+
+export type JobEventView = z.output<typeof jobEventSchema>;
 
 /** The names of the SSE events, in the order a stream may carry them. */
 export const SSE_EVENT_NAMES = ['job.state', 'job.started', 'file.started', 'file.progress', 'file.done', 'file.failed', 'job.finished', 'end'] as const;

@@ -14,6 +14,7 @@ const checkStepSchema = z.object({
 
 /** The body of GET /v1/providers/:name/check. */
 export const providerCheckSchema = z.object({ provider: z.string(), ok: z.boolean(), steps: z.array(checkStepSchema) });
+export type ProviderCheckView = z.output<typeof providerCheckSchema>;
 
 /** GET /v1/providers/:name/check: `octo check` over HTTP. */
 export function registerCheckRoutes(app: FastifyInstance, deps: { runtime: OctoRuntime }): void {

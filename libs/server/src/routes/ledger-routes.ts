@@ -34,6 +34,8 @@ const ledgerAnswerSchema = z.object({
   truncated: z.boolean().describe('More matched than `limit`: narrow the query or raise the limit'),
 });
 
+export type LedgerAnswerView = z.output<typeof ledgerAnswerSchema>;
+
 const ledgerQuerySchema = z.strictObject({
   since: z.string().optional().describe('Ingested at or after: 2026-11-01, 2026-11-01T06:00:00Z, or back from now: 90m, 36h, 7d'),
   until: z.string().optional().describe('Ingested before (same forms)'),

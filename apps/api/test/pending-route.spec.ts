@@ -1,0 +1,48 @@
+import { utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { exampleProvider, writeSampleDrop } from '@octo/provider-example';
+import { createOctoApi, type OctoApi } from '@octo/server';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempSetup, TEST_ENV, TOKEN, type TempSetup } from './temp-setup.js';
+
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+describe('GET /v1/providers/:name/pending', () => {
+  let setup: TempSetup;
+  let api: OctoApi;
+
+  beforeEach(async () => {
+    setup = await tempSetup();
+    api = await createOctoApi({ loaded: setup.loaded, plugins: [exampleProvider], env: TEST_ENV, api: { logLevel: 'silent' } });
+  });
+
+  afterEach(async () => {
+    await api?.shutdown(0);
+    await setup.cleanup();
+  });
+
+  it('should list the files the next sync would take, oldest first, and none once they are ingested', async () => {
+    const samples = await writeSampleDrop(setup.dropDir('example'));
+    await writeFile(path.join(setup.dropDir('example'), 'oldest.csv'), 'id\n1\n');
+    await utimes(path.join(setup.dropDir('example'), 'oldest.csv'), new Date('2020-01-01T00:00:00Z'), new Date('2020-01-01T00:00:00Z'));
+    const answer = await api.app.inject({ method: 'GET', url: '/v1/providers/example/pending', headers: auth });
+    expect(answer.statusCode).toBe(200);
+    const body = answer.json();
+    expect(body.provider).toBe('example');
+    expect(body.count).toBe(samples.length + 1);
+    expect(body.files[0]).toEqual({ path: 'oldest.csv', size: 5, modifiedAt: '2020-01-01T00:00:00.000Z' });
+    expect(body.files.map((file: { path: string }) => file.path).sort()).toEqual([...samples.map((sample) => sample.file), 'oldest.csv'].sort());
+
+    const started = await api.app.inject({ method: 'POST', url: '/v1/providers/example/jobs', headers: auth });
+    await api.runtime.jobs.get(started.json().id)!.done;
+    const after = await api.app.inject({ method: 'GET', url: '/v1/providers/example/pending', headers: auth });
+    expect(after.json()).toEqual({ provider: 'example', count: 0, files: [] });
+  });
+
+  it('should answer 404 naming the configured providers for an unknown one, and 401 without a token', async () => {
+    const unknown = await api.app.inject({ method: 'GET', url: '/v1/providers/nobody/pending', headers: auth });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().message).toBe('unknown provider "nobody": the configured providers are example');
+    expect((await api.app.inject({ method: 'GET', url: '/v1/providers/example/pending' })).statusCode).toBe(401);
+  });
+});
