@@ -146,7 +146,17 @@ export const jobListSchema = z.object({
   nextOffset: z.number().int().nullable(),
 });
 
-const providerSchema = z.object({
+const lateSchema = z
+  .object({
+    since: z.string().describe('ISO time of the deadline that passed with nothing new ingested'),
+    expectation: z.string().describe('The expectation as configured, e.g. by 06:00 on mon-fri (Europe/London)'),
+    windowOpenedAt: z.string().nullable().describe('ISO time the judged window opened: nothing was ingested after it'),
+    checkedAt: z.string().describe('ISO time this was judged from the ledger'),
+  })
+  .describe("The provider's files did not arrive by their deadline");
+
+/** One provider as `GET /v1/providers` lists it and `GET /v1/providers/:name` shows it. */
+export const providerSchema = z.object({
   name: z.string(),
   plugin: z.string(),
   description: z.string(),
@@ -159,6 +169,8 @@ const providerSchema = z.object({
   nextRunAt: z.string().nullable(),
   runningJobId: z.string().nullable(),
   lastJob: jobSummarySchema.nullable(),
+  /** From the provider's `expect:`: late since the missed deadline, or null (on time, or no expectation). */
+  late: lateSchema.nullable(),
 });
 
 export const providerListSchema = z.object({ items: z.array(providerSchema) });
