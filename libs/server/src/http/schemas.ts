@@ -63,6 +63,19 @@ const progressSchema = z.object({
 const fileOutputSchema = z.object({ key: z.string(), size: z.number(), sha256: z.string() });
 
 /** One source file's outcome: its outputs, or its error kind and reason. */
+/** What `afterIngest:` did on the partner's server with a file that landed. */
+const afterIngestSchema = z
+  .object({
+    action: z.enum(['move', 'delete']),
+    status: z.enum(['done', 'failed']).describe('failed: the file is ingested (and not taken again) but still on the server'),
+    to: z.string().optional().describe('Where the file was moved, relative to the source root'),
+    reason: z.string().optional(),
+  })
+  .describe("The provider's post-ingest action on the source file");
+
+/** A file left for a later run until its ready marker is listed. */
+const waitingFileSchema = z.object({ path: z.string(), for: z.string().describe('The marker that releases it') });
+
 const fileResultSchema = z.discriminatedUnion('status', [
   z.object({
     path: z.string(),
@@ -72,6 +85,7 @@ const fileResultSchema = z.discriminatedUnion('status', [
     sha256: z.string().optional(),
     outputs: z.array(fileOutputSchema),
     durationMs: z.number(),
+    afterIngest: afterIngestSchema.optional(),
   }),
   z.object({
     path: z.string(),
@@ -125,6 +139,8 @@ export const jobDetailSchema = jobSummarySchema.extend({
   /** Files being processed right now, with the bytes read so far. */
   inFlight: z.array(z.object({ path: z.string(), size: z.number(), bytes: z.number() })),
   plan: z.array(plannedFileSchema).optional(),
+  /** Files that wait for their ready marker (`ready:`), and which marker. */
+  waiting: z.array(waitingFileSchema).optional(),
 });
 
 /** Filters and page of `GET /v1/jobs`; pages hold at most the configured `maxPageSize` jobs. */
