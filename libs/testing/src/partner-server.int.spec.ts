@@ -180,6 +180,11 @@ describe('the partner\'s server: post-ingest actions, ready markers, arrival, li
       await writeFile(path.join(drop, 'day1', 'READY'), '');
       expect(await run()).toMatchObject({ total: 2, succeeded: 2 });
       expect(await dataKeys()).toEqual(['data/csv/plain/g.csv', 'data/csv/plain/h.csv']);
+      // Ingested files whose trigger went away wait for nothing.
+      await rm(path.join(drop, 'day1', 'READY'));
+      const after = await run();
+      expect(after.total).toBe(0);
+      expect(after.waiting).toBeUndefined();
     });
   });
 
@@ -229,8 +234,12 @@ describe('the partner\'s server: post-ingest actions, ready markers, arrival, li
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/lineage`;
       try {
         process.env['OCTO_TEST_LINEAGE_KEY'] = 'lineage-key-123';
-        const { drop, run, bucket } = await scenario({}, { top: { lineage: { url, apiKey: 'env:OCTO_TEST_LINEAGE_KEY' } } });
+        const { drop, run, bucket, runtime } = await scenario({}, { top: { lineage: { url, apiKey: 'env:OCTO_TEST_LINEAGE_KEY' } } });
         await writeFile(path.join(drop, 'j.csv'), 'id\n10\n');
+        // A dry run is not lineage.
+        await (await runtime.jobs.start('plain', { dryRun: true })).done;
+        await runtime.notifier.settled();
+        expect(received).toHaveLength(0);
         const summary = await run();
         expect(summary.status).toBe('succeeded');
         expect(received.map((event) => event.body['eventType'])).toEqual(['START', 'COMPLETE']);
