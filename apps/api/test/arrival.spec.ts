@@ -45,7 +45,9 @@ describe('arrival expectations in the API', () => {
     // Friday's delivery came: on time until Monday's deadline.
     const { container } = await api.runtime.providers.create('example');
     await container.get(TYPES.Ledger).record({ provider: 'example', path: 'fri.csv', size: 1, mtimeMs: 0, sha256: 'x', outputs: [], jobId: 'job-fri', ingestedAt: '2026-11-27T05:00:00.000Z' });
-    api.runtime.arrivals.start();
+    // octo serve judges at each deadline from when it listens.
+    await api.listen();
+    expect(api.runtime.arrivals.armedTimers).toBe(1);
     expect((await get('/v1/providers/example')).json().late).toBeNull();
     clock.advanceTo('2026-11-30T06:00:00Z');
     await receiver.waitFor(1);
@@ -74,6 +76,8 @@ describe('arrival expectations in the API', () => {
     clock.advanceTo('2026-11-30T07:00:00Z');
     await get('/v1/providers/example');
     expect(receiver.received).toHaveLength(1);
+    await api.shutdown(0);
+    expect(api.runtime.arrivals.armedTimers).toBe(0);
   });
 
   it('should count a poll that found nothing, and not be late once a file was ingested in the window', async () => {
