@@ -188,6 +188,21 @@ describe('the partner\'s server: post-ingest actions, ready markers, arrival, li
     });
   });
 
+  describe('a manifest', () => {
+    it('should take the files a folder\'s manifest lists at their size, read over SFTP, and hold a file still growing', async () => {
+      const { drop, run, dataKeys } = await scenario({ ready: { manifest: 'MANIFEST' } });
+      await writeFile(path.join(drop, 'l.csv'), 'id\n12\n');
+      await writeFile(path.join(drop, 'm.csv'), 'id\n1');
+      await writeFile(path.join(drop, 'MANIFEST'), 'l.csv 6\nm.csv 6\n');
+      const first = await run();
+      expect(first).toMatchObject({ total: 1, succeeded: 1, waiting: [{ path: 'm.csv', for: 'MANIFEST', reason: 'the manifest lists m.csv at 6 bytes, the server has 4 (still being written?)' }] });
+      expect(await dataKeys()).toEqual(['data/csv/plain/l.csv']);
+      await writeFile(path.join(drop, 'm.csv'), 'id\n13\n');
+      expect(await run()).toMatchObject({ total: 1, succeeded: 1 });
+      expect(await dataKeys()).toEqual(['data/csv/plain/l.csv', 'data/csv/plain/m.csv']);
+    });
+  });
+
   describe('arrival expectations, judged from the ledger in S3', () => {
     it('should not alert when a file arrived, then alert once when a later deadline passes with nothing new', async () => {
       const receiver = await startWebhookReceiver();

@@ -8,7 +8,7 @@ import { table } from './format.js';
 export function renderPartnerServerNotes(summary: JobSummary): string[] {
   const parts: string[] = [];
   if (summary.waiting?.length) {
-    parts.push(`\n${summary.provider}: ${summary.waiting.length} file(s) wait for their ready marker:\n${table(['file', 'waits for'], summary.waiting.map((file) => [file.path, file.for]))}`);
+    parts.push(`\n${summary.provider}: ${summary.waiting.length} file(s) wait for their ready marker:\n${table(['file', 'waits for'], summary.waiting.map((file) => [file.path, file.reason ? `${file.for}: ${file.reason}` : file.for]))}`);
   }
   const stuck = summary.files.flatMap((file) => (file.status === 'done' && file.afterIngest?.status === 'failed' ? [[file.path, file.afterIngest.action, file.afterIngest.reason ?? '']] : []));
   if (stuck.length) parts.push(`\n${summary.provider}: ${stuck.length} file(s) ingested but left on the server:\n${table(['file', 'action', 'reason'], stuck)}`);

@@ -2,6 +2,7 @@ import type { RemoteFile, RemoteSource } from '../ports/remote-source.js';
 import { pairSignatures } from './pair-signatures.js';
 import { refuseNameCollisions } from './refuse-name-collisions.js';
 import { holdForReady, type Readiness } from './hold-for-ready.js';
+import { holdForManifest, MAX_MANIFEST_BYTES } from './hold-for-manifest.js';
 import type { ReadyConfig } from './ready-config-schema.js';
 
 /** What {@link discover} applies to a listing. */
@@ -31,7 +32,8 @@ export async function discover(source: RemoteSource, options: DiscoveryOptions =
   const settled = minAgeMs > 0 ? listed.filter((file) => file.refused !== undefined || now - file.mtimeMs >= minAgeMs) : [...listed];
   const sorted = settled.sort(byPathThenBytes);
   const paired = pairSignatures(refuseNameCollisions(sorted));
-  const { ready, waiting } = holdForReady(paired, options.ready);
+  const rule = options.ready;
+  const { ready, waiting } = rule && 'manifest' in rule ? await holdForManifest(paired, rule.manifest, (file) => source.readSmall(file, MAX_MANIFEST_BYTES)) : holdForReady(paired, rule);
   const accepts = options.accepts ?? (() => true);
   options.onWaiting?.(waiting.filter(accepts));
   return ready.filter(accepts);

@@ -7,7 +7,7 @@ const files = (...paths: string[]): RemoteFile[] => paths.map((p) => ({ path: p,
 
 describe('holdForReady', () => {
   it('should take a file only when its {name} marker is listed, carry the marker, and never take a marker', () => {
-    const { ready, waiting } = holdForReady(files('a.csv', 'a.csv.done', 'in/b.csv', 'in/b.csv.done', 'c.csv', 'orphan.csv.done'), readyConfigSchema.parse({ marker: '{name}.done' }));
+    const { ready, waiting } = holdForReady(files('a.csv', 'a.csv.done', 'in/b.csv', 'in/b.csv.done', 'c.csv', 'orphan.csv.done'), { marker: '{name}.done' });
     expect(ready).toEqual([
       { path: 'a.csv', size: 1, mtimeMs: 0, markerPath: 'a.csv.done' },
       { path: 'in/b.csv', size: 1, mtimeMs: 0, markerPath: 'in/b.csv.done' },
@@ -16,7 +16,7 @@ describe('holdForReady', () => {
   });
 
   it('should release a folder only when its batch trigger is there, and never take the trigger', () => {
-    const { ready, waiting } = holdForReady(files('day1/a.csv', 'day1/b.csv', 'day1/READY', 'day2/c.csv', 'top.csv'), readyConfigSchema.parse({ batch: 'READY' }));
+    const { ready, waiting } = holdForReady(files('day1/a.csv', 'day1/b.csv', 'day1/READY', 'day2/c.csv', 'top.csv'), { batch: 'READY' });
     expect(ready.map((file) => file.path)).toEqual(['day1/a.csv', 'day1/b.csv']);
     expect(waiting.map((file) => [file.path, file.for])).toEqual([
       ['day2/c.csv', 'day2/READY'],

@@ -6,7 +6,7 @@ import type { ReadyConfig } from './ready-config-schema.js';
 /** What {@link holdForReady} lets through now, and what waits for which marker. */
 export interface Readiness {
   readonly ready: RemoteFile[];
-  readonly waiting: Array<RemoteFile & { readonly for: string }>;
+  readonly waiting: Array<RemoteFile & { readonly for: string; readonly reason?: string }>;
 }
 
 /**
@@ -15,7 +15,7 @@ export interface Readiness {
  * `afterIngest`); with `batch: "READY"`, every file of a folder waits until that folder holds
  * `READY`. Markers are never data: every name the rule makes is dropped from the files.
  */
-export function holdForReady(files: readonly RemoteFile[], rule: ReadyConfig | undefined): Readiness {
+export function holdForReady(files: readonly RemoteFile[], rule: Exclude<ReadyConfig, { manifest: string }> | undefined): Readiness {
   if (!rule) return { ready: [...files], waiting: [] };
   const listed = new Set(files.map((file) => file.path));
   const folderOf = (file: string) => path.posix.dirname(file);
@@ -45,5 +45,5 @@ export function holdForReady(files: readonly RemoteFile[], rule: ReadyConfig | u
 
 /** The waiting files as a job result lists them. */
 export function waitingFiles(waiting: Readiness['waiting']): WaitingFile[] {
-  return waiting.map((file) => ({ path: file.path, for: file.for }));
+  return waiting.map((file) => ({ path: file.path, for: file.for, ...(file.reason ? { reason: file.reason } : {}) }));
 }

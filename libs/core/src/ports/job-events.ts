@@ -59,6 +59,8 @@ export interface WaitingFile {
   readonly path: string;
   /** The marker (a path relative to the source root) that releases it. */
   readonly for: string;
+  /** Why the marker does not release it yet, when it is there (a manifest that does not list it, or another size). */
+  readonly reason?: string;
 }
 
 /** A file a dry run would process, with the key each output would get (known before unpacking only for plain files). */

@@ -74,7 +74,11 @@ const afterIngestSchema = z
   .describe("The provider's post-ingest action on the source file");
 
 /** A file left for a later run until its ready marker is listed. */
-const waitingFileSchema = z.object({ path: z.string(), for: z.string().describe('The marker that releases it') });
+const waitingFileSchema = z.object({
+  path: z.string(),
+  for: z.string().describe('The marker or manifest that releases it'),
+  reason: z.string().optional().describe('Why the manifest does not release it yet (not listed, another size)'),
+});
 
 const fileResultSchema = z.discriminatedUnion('status', [
   z.object({
