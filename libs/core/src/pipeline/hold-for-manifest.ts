@@ -11,9 +11,9 @@ export function parseManifest(text: string): Map<string, number> | string {
   for (const [index, raw] of text.split(/\r?\n/).entries()) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
-    const match = /^(.+?)[\s,]+(\d+)$/.exec(line);
-    if (!match) return `line ${index + 1} is not "name size" or "name,size"`;
-    sizes.set(match[1]!.replace(/,$/, '').trim(), Number(match[2]));
+    const [, name, size] = /^(.+?)[\s,]+(\d+)$/.exec(line) ?? [];
+    if (name === undefined || size === undefined) return `line ${index + 1} is not "name size" or "name,size"`;
+    sizes.set(name.trim(), Number(size));
   }
   return sizes;
 }
