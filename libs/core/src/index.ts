@@ -12,7 +12,7 @@ export { type FileHandler, type FileHandling, type StagedEntry } from './ports/f
 export { type FileProvenance, mergeProvenance } from './ports/file-provenance.js';
 export { type FolderNamer } from './ports/folder-namer.js';
 export { type ProviderContext, TYPES } from './ports/identifiers.js';
-export { type FileOutput, type FileResult, type JobEvent, type JobEventListener, type JobStatus, type JobSummary, type PlannedConflict, type PlannedFile, type Progress } from './ports/job-events.js';
+export { type AfterIngestResult, type FileOutput, type FileResult, type JobEvent, type JobEventListener, type JobStatus, type JobSummary, type PlannedConflict, type PlannedFile, type Progress, type WaitingFile } from './ports/job-events.js';
 export { type Ledger, type LedgerRecord, type LedgerWindow, type SupersededRecord } from './ports/ledger.js';
 export { type Logger, silentLogger } from './ports/logger.js';
 export { type ObjectInfo, type ObjectMetadata, type ObjectStore, type OpenStagedState, type PutOptions, type ResumedStaging, type StagedObject, type StagedRef, type Staging, type StagingOptions } from './ports/object-store.js';
@@ -69,6 +69,14 @@ export { checkProvider, type ProviderCheck } from './check/provider-check.js';
 /** For webhook receivers: check an `Octo-Signature` header (docs/notifications.md). */
 export { SIGNATURE_HEADER, signWebhook, verifyWebhook } from './notify/webhook-signature.js';
 export type { JobNotification } from './notify/job-notification.js';
+export type { LateNotification } from './notify/late-notification.js';
+
+// Arrival expectations (late files), and OpenLineage run events.
+export { type ArrivalExpectation, expectationConfigSchema } from './arrival/expectation-config-schema.js';
+export { type ArrivalStatus } from './arrival/arrival-status.js';
+export { ArrivalMonitor } from './arrival/arrival-monitor.js';
+export { lateView, type LateView } from './arrival/late-view.js';
+export { OPENLINEAGE_SCHEMA_URL, type OpenLineageRunEvent } from './lineage/openlineage-event.js';
 
 // Helpers.
 export { inject, injectable } from 'inversify';

@@ -8,6 +8,7 @@ import {
   type OctoRuntime,
   type ProviderPlugin,
   type Scheduler,
+  type SchedulerClock,
 } from '@octo/core';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
@@ -36,6 +37,8 @@ import { registerProviderRoutes } from './routes/provider-routes.js';
 import { registerLedgerRoutes } from './routes/ledger-routes.js';
 import { registerPendingRoutes } from './routes/pending-routes.js';
 import { registerSessionRoutes } from './routes/session-routes.js';
+import { registerProviderDetailRoutes } from './routes/provider-detail-routes.js';
+import { registerArrivalMetrics } from './metrics/arrival-metrics.js';
 
 /** What {@link createOctoApi} needs: the loaded config and the installed provider plugins. */
 export interface OctoApiOptions {
@@ -49,6 +52,8 @@ export interface OctoApiOptions {
   readonly logDestination?: DestinationStream;
   /** The built web console (apps/console's dist folder), served at `/`; without it only the API is served. */
   readonly consoleAssetsDir?: string;
+  /** Time as the arrival checks see it (tests pass a fake one). */
+  readonly clock?: SchedulerClock;
 }
 
 /** A built API: the Fastify app, its services, and its lifecycle. */
@@ -94,9 +99,10 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
   const secrets = new SecretResolver(loaded.baseDir, options.env ?? process.env);
   const tokens = await BearerTokens.fromRefs(config.tokens, secrets);
   const sessions = new SessionStore(config.session.ttlMs);
-  const runtime = await createOctoRuntime({ loaded, plugins: options.plugins, logger });
+  const runtime = await createOctoRuntime({ loaded, plugins: options.plugins, logger, ...(options.clock ? { clock: options.clock } : {}) });
   const metrics = new OctoMetrics(runtime.providers.names());
   metrics.countWebhooks(() => runtime.notifier.counts);
+  registerArrivalMetrics(metrics.registry, runtime.arrivals);
   const jobs = new JobService(runtime, logger);
   await jobs.init();
   await JobStoreMetrics.start(runtime.jobStore, metrics);
@@ -217,6 +223,7 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
 
   registerHealthRoutes(app, { runtime, metrics, storeFor });
   registerProviderRoutes(app, { runtime, jobs, config, scheduler });
+  registerProviderDetailRoutes(app, { runtime, jobs, scheduler });
   registerLedgerRoutes(app, { runtime });
   registerCheckRoutes(app, { runtime });
   registerPendingRoutes(app, { runtime });
@@ -237,6 +244,7 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
     async listen() {
       const url = await app.listen({ host: config.host, port: config.port });
       scheduler.start();
+      runtime.arrivals.start();
       return url;
     },
     shutdown(deadlineMs = config.shutdownDeadlineMs) {
@@ -244,6 +252,7 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
         app.log.info({ deadlineMs }, 'shutting down: no new requests, waiting for running jobs');
         // No tick may start a job once draining begins.
         scheduler.stop();
+        runtime.arrivals.stop();
         // Stop listening first; event streams stay open until their jobs end.
         const closing = app.close();
         const result = await jobs.drain(deadlineMs);

@@ -1,5 +1,6 @@
 import type { JobSummary, PlannedFile } from '@octo/core';
 import { formatBytes, formatDuration, table } from './format.js';
+import { renderPartnerServerNotes } from './partner-server-notes.js';
 
 /** The end-of-run report: one row per job, then every failure with its reason, then what landed. */
 export function renderSummary(summaries: readonly JobSummary[]): string {
@@ -25,7 +26,8 @@ export function renderSummary(summaries: readonly JobSummary[]): string {
       if (conflicts) parts.push(`\n${summary.provider}: ${conflicts}`);
       continue;
     }
-    if (summary.total === 0 && !summary.error) parts.push(`\n${summary.provider}: nothing to do, every file is already ingested`);
+    if (summary.total === 0 && !summary.error && !summary.waiting?.length) parts.push(`\n${summary.provider}: nothing to do, every file is already ingested`);
+    parts.push(...renderPartnerServerNotes(summary));
     const failures = summary.files.filter((file) => file.status === 'failed');
     if (failures.length) {
       parts.push(`\n${summary.provider}: ${failures.length} file(s) failed:\n${table(['file', 'kind', 'reason'], failures.map((f) => [f.path, f.status === 'failed' ? f.kind : '', f.status === 'failed' ? f.reason : '']))}`);

@@ -3,6 +3,10 @@ import { jobsConfigSchema, queueUrlSchema } from '../jobs/jobs-config-schema.js'
 import { scheduleConfigSchema } from '../jobs/schedule-config-schema.js';
 import { SECRET_REF_PATTERN } from '../secrets/secret-ref.js';
 import { notifySchema } from './notify-schema.js';
+import { expectationConfigSchema } from '../arrival/expectation-config-schema.js';
+import { lineageConfigSchema } from '../lineage/lineage-config-schema.js';
+import { afterIngestConfigSchema } from '../post-ingest/after-ingest-config-schema.js';
+import { readyConfigSchema } from '../pipeline/ready-config-schema.js';
 
 /** A secret reference (`env:NAME` or `file:PATH`); a literal secret is refused. */
 export const secretRefSchema = z
@@ -153,6 +157,12 @@ export const providerConfigSchema = z
     notify: notifySchema.optional(),
     /** When `octo serve` syncs this provider on its own: a cron expression (with a time zone) or an interval. */
     schedule: scheduleConfigSchema.optional(),
+    /** When something new must have arrived (`by: "06:00", days: mon-fri`); a late provider is alerted and shown. */
+    expect: expectationConfigSchema.optional(),
+    /** Move (to an archive folder) or delete each source file on the partner's server once it is in the ledger. */
+    afterIngest: afterIngestConfigSchema.optional(),
+    /** Take a file only when its ready marker (or its folder's batch marker) exists. */
+    ready: readyConfigSchema.optional(),
   })
   .strict();
 
@@ -218,6 +228,8 @@ export const configSchema = z
     api: z.unknown().optional(),
     /** Webhooks told about every provider's jobs. */
     notify: notifySchema.optional(),
+    /** OpenLineage run events of every job, POSTed to this endpoint. */
+    lineage: lineageConfigSchema.optional(),
   })
   .strict();
 

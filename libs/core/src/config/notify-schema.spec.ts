@@ -19,7 +19,7 @@ describe('notifySchema', () => {
   it.each([
     [{ url: 'ftp://x/y' }, 'webhooks.0.url: expected an http(s):// URL, or a secret reference to one such as env:NAME or file:PATH'],
     [{ url: 'https://x/y', secret: 'hunter2' }, 'webhooks.0.secret: expected a secret reference such as env:NAME or file:PATH, never the secret itself'],
-    [{ url: 'https://x/y', on: ['late'] }, 'webhooks.0.on.0: Invalid option: expected one of "end"|"failure"'],
+    [{ url: 'https://x/y', on: ['late', 'start'] }, 'webhooks.0.on.1: Invalid option: expected one of "end"|"failure"|"late"'],
   ])('should refuse %j with a message naming the field', (hook, message) => {
     const result = notifySchema.safeParse({ webhooks: [hook] });
     expect(result.success).toBe(false);

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { SECRET_REF_PATTERN } from '../secrets/secret-ref.js';
 
-/** When a webhook is called: at every job's end, or only when a job or one of its files failed. */
-export const notifyWhenSchema = z.enum(['end', 'failure']);
+/** When a webhook is called: at every job's end, only when a job or one of its files failed, or when a provider is late (`failure` hooks are told too). */
+export const notifyWhenSchema = z.enum(['end', 'failure', 'late']);
 
 export const webhookSchema = z
   .object({
@@ -15,7 +15,7 @@ export const webhookSchema = z
     }),
     /** HMAC-SHA256 key the body is signed with (the `Octo-Signature` header), as a secret reference. */
     secret: z.string().regex(SECRET_REF_PATTERN, 'expected a secret reference such as env:NAME or file:PATH, never the secret itself').optional(),
-    /** `failure` (default): a job that failed, or ended with failed files; `end`: every job. */
+    /** `failure` (default): a job that failed, or ended with failed files, and a late provider; `end`: every job; `late`: a provider whose files did not come by its `expect:` deadline. */
     on: z.array(notifyWhenSchema).min(1).default(['failure']),
     /** `octo`: the JSON body documented in docs/notifications.md; `slack`: a Slack incoming-webhook message. */
     format: z.enum(['octo', 'slack']).default('octo'),

@@ -47,6 +47,8 @@ export interface JobReport {
   readonly files: readonly ReportedFileResult[];
   readonly error?: { readonly kind: OctoErrorKind; readonly reason: string };
   readonly plan?: readonly PlannedFile[];
+  /** Files that wait for their ready marker (see {@link JobSummary.waiting}). */
+  readonly waiting?: JobSummary['waiting'];
   readonly owner: JobOwner;
   /** The id of the job's last event this report includes (SSE `id:`); a follower resumes after it. */
   readonly lastEventId?: number;
@@ -97,6 +99,7 @@ export function finalJobReport(
     files: summary.files,
     ...(summary.error ? { error: summary.error } : {}),
     ...(summary.plan ? { plan: summary.plan } : {}),
+    ...(summary.waiting ? { waiting: summary.waiting } : {}),
     owner,
   };
 }

@@ -2,7 +2,9 @@ import type { NotifyConfig, WebhookConfig } from '../config/notify-schema.js';
 import type { JobSummary } from '../ports/job-events.js';
 import type { Logger } from '../ports/logger.js';
 import { SECRET_REF_PATTERN, type SecretResolver } from '../secrets/secret-ref.js';
+import type { ArrivalStatus } from '../arrival/arrival-status.js';
 import { isFailure, jobNotification, slackMessage } from './job-notification.js';
+import { lateNotification, lateSlackMessage } from './late-notification.js';
 import { DEFAULT_RETRY_TIMING, deliverWebhook, originOf, type DeliveryResult, type RetryTiming } from './webhook-delivery.js';
 
 /** Deliveries so far, for metrics. */
@@ -42,12 +44,30 @@ export class JobNotifier {
     return run;
   }
 
+  /**
+   * Starts the `provider.late` deliveries for a provider whose files did not come by their
+   * deadline: to the hooks (global and the provider's) with `late` or `failure` in `on`.
+   */
+  providerLate(status: ArrivalStatus): Promise<DeliveryResult[]> {
+    const hooks = [...(this.config.notify?.webhooks ?? []), ...(this.config.providers[status.provider]?.notify?.webhooks ?? [])].filter((hook) => hook.on.includes('late') || hook.on.includes('failure'));
+    if (hooks.length === 0) return Promise.resolve([]);
+    const notification = lateNotification(status);
+    return this.track(Promise.all(hooks.map((hook) => this.deliver(hook, notification.event, hook.format === 'slack' ? lateSlackMessage(notification) : notification, { provider: status.provider }))));
+  }
+
+  /** Counts `work` among what {@link settled} waits for (an arrival check that may end in a delivery). */
+  track<T>(work: Promise<T>): Promise<T> {
+    this.pending.add(work);
+    void work.finally(() => this.pending.delete(work)).catch(() => undefined);
+    return work;
+  }
+
   /** Resolves when every delivery started so far has ended (delivered or given up). */
   async settled(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
-  private async deliver(hook: WebhookConfig, event: string, payload: unknown, summary: JobSummary): Promise<DeliveryResult> {
+  private async deliver(hook: WebhookConfig, event: string, payload: unknown, summary: { readonly provider: string; readonly jobId?: string }): Promise<DeliveryResult> {
     let result: DeliveryResult;
     try {
       const url = SECRET_REF_PATTERN.test(hook.url) ? (await this.secrets.resolve(hook.url)).trim() : hook.url;

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { inject, injectable, optional } from 'inversify';
 import { OctoError } from '../errors/octo-error.js';
 import { TYPES, type ProviderContext } from '../ports/identifiers.js';
-import type { FileResult, JobEvent, JobEventListener, JobStatus, JobSummary, PlannedConflict, PlannedFile, Progress } from '../ports/job-events.js';
+import type { AfterIngestResult, FileResult, JobEvent, JobEventListener, JobStatus, JobSummary, PlannedConflict, PlannedFile, Progress, WaitingFile } from '../ports/job-events.js';
 import type { Ledger } from '../ports/ledger.js';
 import { silentLogger, type Logger } from '../ports/logger.js';
 import { capPerPoll } from './cap-per-poll.js';
@@ -21,6 +21,9 @@ import { sourceIdentity } from '../rules/source-path.js';
 import { Recovery } from './recovery.js';
 import { RunRegistry } from './run-registry.js';
 import { untilAborted } from '../util/until-aborted.js';
+import { applyAfterIngest } from '../post-ingest/apply-after-ingest.js';
+import { outsideArchive } from '../post-ingest/outside-archive.js';
+import { waitingFiles, type Readiness } from './hold-for-ready.js';
 
 /** Options for one run of a provider's sync. */
 export interface SyncOptions {
@@ -62,11 +65,34 @@ export class SyncJob {
 
   /** The files not yet ingested: discovered (see {@link discover}), taken by the globs and the provider, without a ledger record, stable. */
   async pending(signal?: AbortSignal): Promise<RemoteFile[]> {
+    return (await this.pendingAndWaiting(signal)).pending;
+  }
+
+  /** {@link pending}, and the files not yet ingested that wait for their ready marker. */
+  async pendingAndWaiting(signal?: AbortSignal): Promise<{ pending: RemoteFile[]; waiting: WaitingFile[] }> {
     const sourceConfig = this.provider.config.source;
     const minAgeMs = (sourceConfig.minAgeSeconds ?? 0) * 1000;
     const globs = includeGlobs(this.provider.config);
-    const listed = await discover(this.source, { minAgeMs, signal, accepts: (file) => globs(file) && this.handler.accepts(file) });
-    let pending = await this.ledger.pending(this.provider.name, listed);
+    const archived = outsideArchive(this.provider.config.afterIngest);
+    let held: Readiness['waiting'] = [];
+    const listed = await discover(this.source, {
+      minAgeMs,
+      signal,
+      ready: this.provider.config.ready,
+      onWaiting: (waiting) => (held = waiting),
+      accepts: (file) => archived(file) && globs(file) && this.handler.accepts(file),
+    });
+    // A file ingested before its marker went away is not waiting.
+    const notDone = held.length === 0 ? new Set<string>() : new Set((await this.ledger.pending(this.provider.name, held)).map(sourceIdentity));
+    const waiting = waitingFiles(held.filter((file) => notDone.has(sourceIdentity(file))));
+    return { pending: await this.stableAndCapped(await this.ledger.pending(this.provider.name, listed), signal), waiting };
+  }
+
+  /** Leaves files still changing size (`stabilityCheckMs`), then caps the run (`maxFilesPerPoll`). */
+  private async stableAndCapped(found: RemoteFile[], signal?: AbortSignal): Promise<RemoteFile[]> {
+    const sourceConfig = this.provider.config.source;
+    const minAgeMs = (sourceConfig.minAgeSeconds ?? 0) * 1000;
+    let pending = found;
     const wait = sourceConfig.stabilityCheckMs ?? 0;
     if (wait > 0 && pending.length > 0) {
       await sleep(wait, undefined, { signal });
@@ -137,6 +163,7 @@ export class SyncJob {
     let totalBytes = 0;
     let plan: PlannedFile[] | undefined;
     let jobError: JobSummary['error'];
+    let waiting: WaitingFile[] = [];
     let filesDone = 0;
     let bytesDone = 0;
     const progress = (): Progress => ({
@@ -158,7 +185,9 @@ export class SyncJob {
         registry = new RunRegistry(this.store);
         await untilAborted(this.startRun(registry, jobId), options.signal, 'the job was cancelled while dead runs were recovered');
       }
-      const pending = await untilAborted(this.pending(options.signal), options.signal, 'the job was cancelled while the source was listed');
+      const discovered = await untilAborted(this.pendingAndWaiting(options.signal), options.signal, 'the job was cancelled while the source was listed');
+      const pending = discovered.pending;
+      waiting = discovered.waiting;
       total = pending.length;
       totalBytes = pending.reduce((sum, file) => sum + file.size, 0);
       this.logger.info('listed the drop', { provider: this.provider.name, jobId, pending: total, bytes: totalBytes, dryRun: options.dryRun ?? false });
@@ -231,9 +260,19 @@ export class SyncJob {
       files: [...files].sort((a, b) => a.path.localeCompare(b.path)),
       ...(jobError ? { error: jobError } : {}),
       ...(plan ? { plan } : {}),
+      ...(waiting.length > 0 ? { waiting } : {}),
     };
     emit({ type: 'job.finished', jobId, summary, at: finishedAt.toISOString() });
     return summary;
+  }
+
+  /** The provider's `afterIngest:` on a file whose ledger record is written; a failure is reported in its result, never thrown. */
+  private async afterIngest(file: RemoteFile): Promise<AfterIngestResult | undefined> {
+    const config = this.provider.config.afterIngest;
+    if (!config) return undefined;
+    const result = await applyAfterIngest(this.source, file, config, new Date());
+    if (result.status === 'failed') this.logger.warn(result.reason ?? `${file.path}: afterIngest failed`, { provider: this.provider.name, path: file.path });
+    return result;
   }
 
   private async processOne(
@@ -259,7 +298,8 @@ export class SyncJob {
         }
       });
       this.logger.debug('file landed', { provider: this.provider.name, path: file.path, outputs: result.outputs.length, ms: Date.now() - started });
-      return { path: file.path, size: file.size, status: 'done', sha256: result.sha256, outputs: result.outputs, durationMs: Date.now() - started };
+      const afterIngest = await this.afterIngest(file);
+      return { path: file.path, size: file.size, status: 'done', sha256: result.sha256, outputs: result.outputs, durationMs: Date.now() - started, ...(afterIngest ? { afterIngest } : {}) };
     } catch (error) {
       // A failed file is finished too: its remaining bytes count as done so byte progress reaches 100%.
       addBytes(file.size - seen);

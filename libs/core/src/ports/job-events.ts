@@ -4,9 +4,27 @@ import type { StagedObject } from './object-store.js';
 /** One output of a file that was ingested. */
 export type FileOutput = StagedObject;
 
+/** What the provider's `afterIngest:` did on the partner's server with a file that landed. */
+export interface AfterIngestResult {
+  readonly action: 'move' | 'delete';
+  /** `failed`: the file is ingested (and in the ledger, so not taken again) but still on the server, for `reason`. */
+  readonly status: 'done' | 'failed';
+  /** Where a moved file is now, relative to the source root (a suffixed name after a collision). */
+  readonly to?: string;
+  readonly reason?: string;
+}
+
 /** The outcome of one source file in a job. */
 export type FileResult =
-  | { readonly path: string; readonly size: number; readonly status: 'done'; readonly sha256: string; readonly outputs: readonly FileOutput[]; readonly durationMs: number }
+  | {
+      readonly path: string;
+      readonly size: number;
+      readonly status: 'done';
+      readonly sha256: string;
+      readonly outputs: readonly FileOutput[];
+      readonly durationMs: number;
+      readonly afterIngest?: AfterIngestResult;
+    }
   | { readonly path: string; readonly size: number; readonly status: 'failed'; readonly kind: OctoErrorKind; readonly reason: string; readonly durationMs: number };
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'cancelled' | 'interrupted';
@@ -32,6 +50,17 @@ export interface JobSummary {
   readonly error?: { readonly kind: OctoErrorKind; readonly reason: string };
   /** In a dry run: what would be processed. */
   readonly plan?: readonly PlannedFile[];
+  /** Files left for a later run because their ready marker (`ready:`) is not there yet. */
+  readonly waiting?: readonly WaitingFile[];
+}
+
+/** A file that waits for its ready marker. */
+export interface WaitingFile {
+  readonly path: string;
+  /** The marker (a path relative to the source root) that releases it. */
+  readonly for: string;
+  /** Why the marker does not release it yet, when it is there (a manifest that does not list it, or another size). */
+  readonly reason?: string;
 }
 
 /** A file a dry run would process, with the key each output would get (known before unpacking only for plain files). */

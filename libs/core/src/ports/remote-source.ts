@@ -16,6 +16,8 @@ export interface RemoteFile {
   readonly signaturePath?: string;
   /** The signature's exact bytes, percent-encoded, when its name is not valid UTF-8 (see `rawPath`). */
   readonly signatureRawPath?: string;
+  /** Path of the ready marker (`ready: { marker }`) that released this file; it follows the file on `afterIngest`. */
+  readonly markerPath?: string;
   /**
    * Why this file was listed but cannot be ingested (a symbolic link, a name that reads like
    * another file's): the job reports it as failed with this message and never opens it.
@@ -29,8 +31,9 @@ export interface ListOptions {
 }
 
 /**
- * A provider's drop: list what is there and open one file as a byte stream.
- * Implementations never change anything on the remote side.
+ * A provider's drop: list what is there and open one file as a byte stream. Nothing on the
+ * remote side is changed except by {@link RemoteSource.rename} and {@link RemoteSource.remove},
+ * which only a provider's `afterIngest:` calls, once a file's ledger record is written.
  */
 export interface RemoteSource {
   /** A short description for logs and listings, e.g. `sftp://acme@host:22/out`; never contains secrets. */
@@ -48,6 +51,14 @@ export interface RemoteSource {
    * `rawPath` (see {@link RemoteFile.rawPath}) names the file when its name is not UTF-8.
    */
   readSmall(path: string, maxBytes: number, rawPath?: string): Promise<Buffer>;
+  /**
+   * Moves a file to `to` (both relative to the root, UTF-8 names), creating `to`'s folders.
+   * Never replaces: resolves `false`, with nothing moved, when `to` already exists (OpenSSH's
+   * rename refuses to overwrite; every adapter behaves so). A source that cannot move files leaves it out.
+   */
+  rename?(from: string, to: string): Promise<boolean>;
+  /** Deletes a file (relative to the root); a file already gone is not an error. */
+  remove?(path: string): Promise<void>;
   /** Releases connections; safe to call more than once. */
   close(): Promise<void>;
 }

@@ -20,6 +20,7 @@ export * from './name-arbitraries.js';
 export * from './gnupg-test-home.js';
 export * from './folder-rule-property.js';
 export * from './webhook-receiver.js';
+export * from './fake-clock.js';
 export * from './object-store-contract.js';
 export * from './remote-source-contract.js';
 export * from './decryptor-contract.js';

@@ -64,7 +64,7 @@ export function remoteSourceContract(adapter: string, harness: RemoteSourceHarne
 
     afterAll(async () => {
       for (const created of sources) await created.close();
-      for (const folder of ['listing', 'reads', 'empty', 'latin1', 'gone']) await rm(path.join(root, folder), { recursive: true, force: true });
+      for (const folder of ['listing', 'reads', 'empty', 'latin1', 'gone', 'changes']) await rm(path.join(root, folder), { recursive: true, force: true });
       await harness.dispose?.();
     });
 
@@ -173,6 +173,55 @@ export function remoteSourceContract(adapter: string, harness: RemoteSourceHarne
         const [reads] = await listed('notes.txt');
         await reads.close();
         await reads.close();
+      });
+    });
+
+    // What afterIngest asks of a source: move into a folder without ever replacing, and delete.
+    describe('when moving and deleting', () => {
+      const changes = async (files: Record<string, string>): Promise<RemoteSource> => {
+        await rm(path.join(root, 'changes'), { recursive: true, force: true });
+        await drop('changes', files);
+        return source('changes');
+      };
+      const contents = async (changed: RemoteSource) =>
+        Promise.all(byPath(await changed.list()).map(async (file) => [file.path, (await buffer(await changed.open(file))).toString()]));
+
+      it('should move a file into a folder it makes, keeping its bytes', async () => {
+        const changed = await changes({ 'in/a.csv': 'a\n', 'b.csv': 'b\n' });
+        expect(await changed.rename?.('in/a.csv', 'archive/in/a.csv')).toBe(true);
+        expect(await contents(changed)).toEqual([
+          ['archive/in/a.csv', 'a\n'],
+          ['b.csv', 'b\n'],
+        ]);
+      });
+
+      it('should never move over an existing file: false, and both files unchanged', async () => {
+        const changed = await changes({ 'a.csv': 'new\n', 'archive/a.csv': 'archived\n' });
+        expect(await changed.rename?.('a.csv', 'archive/a.csv')).toBe(false);
+        expect(await contents(changed)).toEqual([
+          ['a.csv', 'new\n'],
+          ['archive/a.csv', 'archived\n'],
+        ]);
+      });
+
+      it('should fail to move a file that is not there as a source error naming it', async () => {
+        const changed = await changes({ 'a.csv': 'a\n' });
+        const error = await octoFailure(changed.rename?.('missing.csv', 'archive/missing.csv') ?? Promise.resolve());
+        expect(error.kind).toBe('source');
+        expect(error.message).toContain('missing.csv');
+      });
+
+      it('should delete a file, and take a file already gone as deleted', async () => {
+        const changed = await changes({ 'a.csv': 'a\n', 'b.csv': 'b\n' });
+        await changed.remove?.('a.csv');
+        await changed.remove?.('never-there.csv');
+        expect(await contents(changed)).toEqual([['b.csv', 'b\n']]);
+      });
+
+      it('should refuse paths that leave the root', async () => {
+        const changed = await changes({ 'a.csv': 'a\n' });
+        expect((await octoFailure(changed.rename?.('a.csv', '../escaped.csv') ?? Promise.resolve())).kind).toBe('unsafe');
+        expect((await octoFailure(changed.remove?.('../a.csv') ?? Promise.resolve())).kind).toBe('unsafe');
       });
     });
   });

@@ -16,6 +16,7 @@ const OPERATION_IDS: Record<string, string> = {
   'get /readyz': 'getReadiness',
   'get /metrics': 'getMetrics',
   'get /v1/providers': 'listProviders',
+  'get /v1/providers/{name}': 'getProvider',
   'post /v1/providers/{name}/jobs': 'startJob',
   'get /v1/providers/{name}/ledger': 'listLedgerRecords',
   'get /v1/providers/{name}/check': 'checkProvider',

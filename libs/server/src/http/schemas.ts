@@ -63,6 +63,23 @@ const progressSchema = z.object({
 const fileOutputSchema = z.object({ key: z.string(), size: z.number(), sha256: z.string() });
 
 /** One source file's outcome: its outputs, or its error kind and reason. */
+/** What `afterIngest:` did on the partner's server with a file that landed. */
+const afterIngestSchema = z
+  .object({
+    action: z.enum(['move', 'delete']),
+    status: z.enum(['done', 'failed']).describe('failed: the file is ingested (and not taken again) but still on the server'),
+    to: z.string().optional().describe('Where the file was moved, relative to the source root'),
+    reason: z.string().optional(),
+  })
+  .describe("The provider's post-ingest action on the source file");
+
+/** A file left for a later run until its ready marker is listed. */
+const waitingFileSchema = z.object({
+  path: z.string(),
+  for: z.string().describe('The marker or manifest that releases it'),
+  reason: z.string().optional().describe('Why the manifest does not release it yet (not listed, another size)'),
+});
+
 const fileResultSchema = z.discriminatedUnion('status', [
   z.object({
     path: z.string(),
@@ -72,6 +89,7 @@ const fileResultSchema = z.discriminatedUnion('status', [
     sha256: z.string().optional(),
     outputs: z.array(fileOutputSchema),
     durationMs: z.number(),
+    afterIngest: afterIngestSchema.optional(),
   }),
   z.object({
     path: z.string(),
@@ -125,6 +143,8 @@ export const jobDetailSchema = jobSummarySchema.extend({
   /** Files being processed right now, with the bytes read so far. */
   inFlight: z.array(z.object({ path: z.string(), size: z.number(), bytes: z.number() })),
   plan: z.array(plannedFileSchema).optional(),
+  /** Files that wait for their ready marker (`ready:`), and which marker. */
+  waiting: z.array(waitingFileSchema).optional(),
 });
 
 /** Filters and page of `GET /v1/jobs`; pages hold at most the configured `maxPageSize` jobs. */
@@ -146,7 +166,17 @@ export const jobListSchema = z.object({
   nextOffset: z.number().int().nullable(),
 });
 
-const providerSchema = z.object({
+const lateSchema = z
+  .object({
+    since: z.string().describe('ISO time of the deadline that passed with nothing new ingested'),
+    expectation: z.string().describe('The expectation as configured, e.g. by 06:00 on mon-fri (Europe/London)'),
+    windowOpenedAt: z.string().nullable().describe('ISO time the judged window opened: nothing was ingested after it'),
+    checkedAt: z.string().describe('ISO time this was judged from the ledger'),
+  })
+  .describe("The provider's files did not arrive by their deadline");
+
+/** One provider as `GET /v1/providers` lists it and `GET /v1/providers/:name` shows it. */
+export const providerSchema = z.object({
   name: z.string(),
   plugin: z.string(),
   description: z.string(),
@@ -159,6 +189,8 @@ const providerSchema = z.object({
   nextRunAt: z.string().nullable(),
   runningJobId: z.string().nullable(),
   lastJob: jobSummarySchema.nullable(),
+  /** From the provider's `expect:`: late since the missed deadline, or null (on time, or no expectation). */
+  late: lateSchema.nullable(),
 });
 
 export const providerListSchema = z.object({ items: z.array(providerSchema) });

@@ -28,5 +28,6 @@ export function jobDetailView(report: JobReport, inFlight: ReadonlyMap<string, I
     files: report.files.map((file) => (file.status === 'done' ? { ...file, outputs: [...file.outputs] } : { ...file })),
     inFlight: [...inFlight.entries()].map(([file, state]) => ({ path: file, size: state.size, bytes: state.bytes })),
     ...(report.plan ? { plan: report.plan.map((planned) => ({ ...planned, layers: [...planned.layers] })) } : {}),
+    ...(report.waiting ? { waiting: report.waiting.map((file) => ({ ...file })) } : {}),
   };
 }

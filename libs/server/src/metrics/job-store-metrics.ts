@@ -39,6 +39,7 @@ export class JobStoreMetrics {
       if (!ACTIVE_JOB_STATUSES.has(report.status)) {
         this.finished.add(report.jobId);
         this.metrics.jobEnded(report.provider, report.status);
+        if (foundNothing(report)) this.metrics.pollFoundNothing(report.provider);
       }
     }
     for (const provider of new Set([...reports.map((report) => report.provider), ...running.keys()])) this.metrics.setJobsRunning(provider, running.get(provider) ?? 0);
@@ -61,4 +62,9 @@ export class JobStoreMetrics {
       }
     }
   }
+}
+
+/** A run that listed the drop and had nothing to ingest (not one that could not list it). */
+function foundNothing(report: JobReport): boolean {
+  return report.status === 'succeeded' && report.progress.filesTotal === 0;
 }

@@ -16,6 +16,7 @@ export class OctoMetrics {
   private readonly fileDuration: Histogram<'provider' | 'outcome'>;
   private readonly jobsRunning: Gauge<'provider'>;
   private readonly jobsEnded: Counter<'provider' | 'status'>;
+  private readonly pollsFoundNothing: Counter<'provider'>;
   private refresh: () => Promise<void> = async () => undefined;
   private readonly lastSuccess: Gauge<'provider'>;
   private readonly webhookDeliveries: Counter<'result'>;
@@ -37,6 +38,7 @@ export class OctoMetrics {
     });
     this.jobsRunning = new Gauge({ name: 'octo_jobs_running', help: 'Jobs running now', labelNames: ['provider'], registers });
     this.jobsEnded = new Counter({ name: 'octo_jobs_total', help: 'Jobs that ended, by final status', labelNames: ['provider', 'status'], registers });
+    this.pollsFoundNothing = new Counter({ name: 'octo_polls_found_nothing_total', help: 'Jobs that listed the drop and found nothing new to ingest', labelNames: ['provider'], registers });
     // A timestamp gauge, so an alert can say "no successful sync for a day": time() - this > 86400.
     this.lastSuccess = new Gauge({
       name: 'octo_last_successful_sync_timestamp_seconds',
@@ -66,6 +68,7 @@ export class OctoMetrics {
       this.bytesIn.inc({ provider }, 0);
       this.bytesOut.inc({ provider }, 0);
       this.jobsRunning.set({ provider }, 0);
+      this.pollsFoundNothing.inc({ provider }, 0);
     }
     // Unprefixed, so the standard dashboards find process_cpu_seconds_total, nodejs_heap_size_used_bytes, ...
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
@@ -104,6 +107,11 @@ export class OctoMetrics {
   jobEnded(provider: string, status: JobStatus, at = new Date()): void {
     this.jobsEnded.inc({ provider, status });
     if (status === 'succeeded') this.lastSuccess.set({ provider }, at.getTime() / 1000);
+  }
+
+  /** A job of `provider` listed its drop and found nothing new. */
+  pollFoundNothing(provider: string): void {
+    this.pollsFoundNothing.inc({ provider });
   }
 
   /** The exposition text and its content type. */

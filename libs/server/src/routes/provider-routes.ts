@@ -1,10 +1,11 @@
-import { scheduleSummary, type OctoRuntime, type Scheduler } from '@octo/core';
+import type { OctoRuntime, Scheduler } from '@octo/core';
 import type { FastifyInstance } from 'fastify';
 import type { ApiConfig } from '../config/api-config.js';
 import type { JobService } from '../jobs/job-service.js';
 import { errorSchema, jobDetailSchema, providerListSchema, providerNameSchema, startJobBodySchema } from '../http/schemas.js';
 import { RequestValidationError, type ZodTypeProvider } from '../http/zod-type-provider.js';
 import { z } from 'zod';
+import { providerView } from './provider-view.js';
 
 /** GET /v1/providers and POST /v1/providers/:name/jobs. */
 export function registerProviderRoutes(app: FastifyInstance, deps: { runtime: OctoRuntime; jobs: JobService; config: ApiConfig; scheduler: Scheduler }): void {
@@ -13,14 +14,7 @@ export function registerProviderRoutes(app: FastifyInstance, deps: { runtime: Oc
     '/v1/providers',
     { schema: { tags: ['providers'], summary: 'The configured providers, their source and bucket, their schedule and next run, their last job', response: { 200: providerListSchema, 401: errorSchema } } },
     async () => ({
-      items: await Promise.all(
-        deps.runtime.providers.list().map(async (provider) => ({
-          ...provider,
-          ...scheduleSummary(deps.runtime.loaded.config.providers[provider.name]?.schedule, new Date(), deps.scheduler.nextRunAt(provider.name)),
-          runningJobId: (await deps.jobs.runningJobId(provider.name)) ?? null,
-          lastJob: (await deps.jobs.lastJob(provider.name)) ?? null,
-        })),
-      ),
+      items: await Promise.all(deps.runtime.providers.list().map((provider) => providerView(deps, provider))),
     }),
   );
 

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { lstat, open, readdir, realpath } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readdir, realpath, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { OctoError } from '../../errors/octo-error.js';
@@ -56,8 +56,47 @@ export class LocalRemoteSource implements RemoteSource {
     }
   }
 
+  /** A hard link then an unlink: `link` refuses an existing target atomically, as OpenSSH's rename does. */
+  async rename(from: string, to: string): Promise<boolean> {
+    const [source, target] = [this.inside(from), this.inside(to)];
+    await mkdir(path.dirname(target), { recursive: true }).catch((error: unknown) => {
+      throw this.changeError(`make the folder ${path.posix.dirname(to)} for ${from}`, error);
+    });
+    try {
+      await link(source, target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw this.changeError(`move ${from} to ${to}`, error);
+    }
+    await unlink(source).catch((error: unknown) => {
+      throw this.changeError(`remove ${from} after linking it as ${to}`, error);
+    });
+    return true;
+  }
+
+  async remove(file: string): Promise<void> {
+    await unlink(this.inside(file)).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw this.changeError(`delete ${file}`, error);
+    });
+  }
+
   async close(): Promise<void> {
     // Nothing to release: files are opened per read.
+  }
+
+  /** A UTF-8 relative path under the root, refusing one that climbs out. */
+  private inside(relative: string): string {
+    if (relative.startsWith('/') || relative.split('/').some((part) => part === '' || part === '.' || part === '..' || part.includes('\0'))) {
+      throw new OctoError('unsafe', `${relative} is not a path inside the source folder`);
+    }
+    return path.join(this.root, relative);
+  }
+
+  private changeError(what: string, error: unknown): OctoError {
+    const code = (error as NodeJS.ErrnoException).code;
+    const hint = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? ' (permission denied: the drop folder is not writable by octo)' : code === 'ENOENT' ? ' (no such file)' : '';
+    return new OctoError('source', `cannot ${what} in the drop folder: ${code ?? String(error)}${hint}`, { cause: error });
   }
 
   /** Lists one folder by its raw bytes; `segments` are the raw names from the root down to it. */

@@ -144,6 +144,51 @@ export class SftpRemoteSource implements RemoteSource {
     return buffer(stream);
   }
 
+  /**
+   * SFTP's own rename, which OpenSSH refuses over an existing file (SSH_FX_FAILURE): then the
+   * target is looked up, and an existing one is `false`, anything else the server's error.
+   * `to`'s folders are made first, one by one.
+   */
+  async rename(from: string, to: string): Promise<boolean> {
+    const [source, target] = [this.remotePath(from) as string, this.remotePath(to) as string];
+    return this.withConnection(`move ${from} to ${to} in`, async (sftp) => {
+      await this.makeFolders(sftp, path.posix.dirname(to));
+      try {
+        await this.timed(new Promise<void>((resolve, reject) => sftp.rename(source, target, (error) => (error ? reject(error) : resolve()))));
+        return true;
+      } catch (error) {
+        if ((error as { code?: number }).code !== 4) throw error;
+        const exists = await this.timed(new Promise<boolean>((resolve) => sftp.stat(target, (statError) => resolve(!statError))));
+        if (exists) return false;
+        throw error;
+      }
+    });
+  }
+
+  async remove(file: string): Promise<void> {
+    const remote = this.remotePath(file) as string;
+    await this.withConnection(`delete ${file} in`, (sftp) =>
+      this.timed(
+        new Promise<void>((resolve, reject) =>
+          sftp.unlink(remote, (error) => (error && (error as { code?: number }).code !== 2 ? reject(error) : resolve())),
+        ),
+      ),
+    );
+  }
+
+  /** Makes each missing folder of `relative` (under the root), as `mkdir -p` does. */
+  private async makeFolders(sftp: SFTPWrapper, relative: string): Promise<void> {
+    if (relative === '.' || relative === '') return;
+    let current = '';
+    for (const part of relative.split('/')) {
+      current = current ? `${current}/${part}` : part;
+      const remote = this.remotePath(current) as string;
+      const isFolder = await this.timed(new Promise<boolean>((resolve) => sftp.stat(remote, (error, attrs) => resolve(!error && attrs.isDirectory()))));
+      if (isFolder) continue;
+      await this.timed(new Promise<void>((resolve, reject) => sftp.mkdir(remote, (error) => (error ? reject(error) : resolve()))));
+    }
+  }
+
   /** For `octo check`: the handshake with the pinned host key and the login, each reported on its own. */
   probeConnection(): Promise<{ connect: ProbeStage; login?: ProbeStage }> {
     const { target, credentials, pin, route } = this.options;
