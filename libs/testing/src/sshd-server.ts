@@ -63,8 +63,19 @@ export interface SshdOptions {
   readonly maxSessions?: number;
   /** More sshd_config lines, e.g. `Ciphers aes256-cbc` for a legacy server. */
   readonly extraConfig?: readonly string[];
-  /** Sign the ed25519 host key with a test CA (`ssh-keygen -s`) and serve the certificate (`HostCertificate`). */
-  readonly hostCertificate?: boolean;
+  /**
+   * Sign the ed25519 host key with a test CA (`ssh-keygen -s`) and serve the certificate
+   * (`HostCertificate`): for principal 127.0.0.1 and forever by default, or as given.
+   */
+  readonly hostCertificate?: boolean | HostCertificateOptions;
+}
+
+/** How the test CA signs the host certificate. */
+export interface HostCertificateOptions {
+  /** `ssh-keygen -n`: the principals, comma-separated (default `127.0.0.1`). */
+  readonly principals?: string;
+  /** `ssh-keygen -V`: the validity interval, e.g. `20200101:20200102` for one long expired. */
+  readonly validity?: string;
 }
 
 /**
@@ -101,9 +112,21 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdServer> 
   const certificateLines: string[] = [];
   let caKnownHostsFile: string | undefined;
   if (options.hostCertificate) {
+    const how = options.hostCertificate === true ? {} : options.hostCertificate;
     const caKey = path.join(dir, 'host_ca');
     if (!existsSync(caKey)) await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'octo-test-ca', '-f', caKey]);
-    await run('ssh-keygen', ['-q', '-s', caKey, '-I', 'octo-test-host', '-h', '-n', '127.0.0.1', `${hostKey}.pub`]);
+    await run('ssh-keygen', [
+      '-q',
+      '-s',
+      caKey,
+      '-I',
+      'octo-test-host',
+      '-h',
+      '-n',
+      how.principals ?? '127.0.0.1',
+      ...(how.validity ? ['-V', how.validity] : []),
+      `${hostKey}.pub`,
+    ]);
     certificateLines.push(`HostCertificate ${hostKey}-cert.pub`);
     const ca = (await readFile(`${caKey}.pub`, 'utf8')).trim().split(/\s+/);
     caKnownHostsFile = path.join(dir, 'known_hosts_ca');

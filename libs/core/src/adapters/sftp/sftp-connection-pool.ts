@@ -4,6 +4,8 @@ import type { ConnectConfig, SFTPWrapper } from 'ssh2';
 import { OctoError } from '../../errors/octo-error.js';
 import type { Logger } from '../../ports/logger.js';
 import { fingerprintOf, keyTypeOf, verifyHostKey, type HostKeyPin } from './host-key.js';
+import type { HostCertificates } from './host-certificate.js';
+import { certifiedKeyTypes, hostCertificatesFor } from './host-certificates-for.js';
 import { withTimeout } from '../../util/timing.js';
 
 /** Credentials for one SSH login, resolved from secret references at connect time. */
@@ -73,6 +75,8 @@ export class SftpConnectionPool {
   private readonly slots: Slot[];
   private fatal: OctoError | undefined;
   private warnedUnknownKey = false;
+  /** The host's certificates, fetched once per pool when the pin trusts a CA. */
+  private certificates: Promise<HostCertificates | undefined> | undefined;
   /** Borrowers waiting for a connection below `maxLeasesPerConnection`, first come first served. */
   private readonly waiting: Array<() => void> = [];
 
@@ -154,6 +158,7 @@ export class SftpConnectionPool {
     });
     await Promise.all(pending);
     this.fatal = undefined;
+    this.certificates = undefined;
   }
 
   private async connectionFor(slot: Slot): Promise<Connection> {
@@ -182,6 +187,7 @@ export class SftpConnectionPool {
     const { host, port, username, pin, logger } = this.options;
     const target = `${username}@${host}:${port}`;
     const credentials = await this.options.credentials();
+    const certificates = await this.hostCertificates();
     const sock = this.options.openSocket ? await this.options.openSocket() : undefined;
     let refusal: OctoError | undefined;
     const state: { connection?: Connection } = {};
@@ -208,18 +214,21 @@ export class SftpConnectionPool {
       keepaliveInterval: this.options.keepaliveIntervalMs,
       keepaliveCountMax: 3,
       hostVerifier: (key: Buffer) => {
-        const verdict = verifyHostKey(pin, key, { host, port });
+        const verdict = verifyHostKey(pin, key, { host, port }, certificates);
         if (!verdict.ok) {
           refusal = verdict.error;
           return false;
         }
         if (pin.kind === 'accept-unknown') this.warnUnknownKey(key);
+        if (verdict.detail) logger.debug('host key vouched for by a certificate', { target, fingerprint: fingerprintOf(key), certificate: verdict.detail });
         return true;
       },
     };
     if (pin.kind === 'known-hosts') {
       // Ask for the key types the file pins, so a server with several host keys shows a pinned one.
-      const types = [...new Set(pin.entries.filter((entry) => !entry.revoked && !entry.certAuthority).flatMap((entry) => hostKeyAlgorithmsFor(entry.keyType)))];
+      // A certified key counts as pinned: ask for its plain type, the certificate vouches for it.
+      const pinnedTypes = [...pin.entries.filter((entry) => !entry.revoked && !entry.certAuthority).map((entry) => entry.keyType), ...certifiedKeyTypes(certificates)];
+      const types = [...new Set(pinnedTypes.flatMap((type) => hostKeyAlgorithmsFor(type)))];
       if (types.length > 0) config.algorithms = { serverHostKey: types as never };
     }
     if (this.options.algorithms) config.algorithms = { ...config.algorithms, ...(this.options.algorithms as ConnectConfig['algorithms']) };
@@ -244,6 +253,13 @@ export class SftpConnectionPool {
       if (classified.fatal) this.fatal = classified;
       throw classified;
     }
+  }
+
+  /** `ssh-keyscan -c` once per pool (a job), and only when a `@cert-authority` line applies. */
+  private hostCertificates(): Promise<HostCertificates | undefined> {
+    const { pin, host, port, connectTimeoutMs, openSocket } = this.options;
+    this.certificates ??= hostCertificatesFor(pin, { host, port, timeoutMs: connectTimeoutMs, direct: !openSocket });
+    return this.certificates;
   }
 
   private warnUnknownKey(key: Buffer): void {
