@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -68,6 +68,11 @@ export interface SshdOptions {
    * (`HostCertificate`): for principal 127.0.0.1 and forever by default, or as given.
    */
   readonly hostCertificate?: boolean | HostCertificateOptions;
+  /**
+   * Check passwords through PAM (`UsePAM yes`, keyboard-interactive on), as a partner's server
+   * does; the server's folder is opened (0755) so another login user can read the drop. Needs root.
+   */
+  readonly pam?: boolean;
 }
 
 /** How the test CA signs the host certificate. */
@@ -107,6 +112,8 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdServer> 
   const authorizedKeys = path.join(dir, 'authorized_keys');
   await writeFile(authorizedKeys, Buffer.concat([await readFile(`${userKey}.pub`), await readFile(`${protectedKey}.pub`)]), { mode: 0o600 });
 
+  // sshd runs the session as the login user, who must reach the drop through the temp folder.
+  if (options.pam) await Promise.all([chmod(dir, 0o755), chmod(dropDir, 0o755)]);
   const port = await freePort();
   const user = os.userInfo().username;
   const certificateLines: string[] = [];
@@ -144,8 +151,8 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdServer> 
       `AuthorizedKeysFile ${authorizedKeys}`,
       'PubkeyAuthentication yes',
       'PasswordAuthentication yes',
-      'KbdInteractiveAuthentication no',
-      'UsePAM no',
+      `KbdInteractiveAuthentication ${options.pam ? 'yes' : 'no'}`,
+      `UsePAM ${options.pam ? 'yes' : 'no'}`,
       'PermitRootLogin yes',
       // Keys live in a temp folder whose parents sshd does not own.
       'StrictModes no',

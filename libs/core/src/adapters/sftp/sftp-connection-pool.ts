@@ -312,11 +312,11 @@ export function classifyConnectError(error: unknown, target: string, credentials
   const code = (error as { code?: string } | undefined)?.code;
   if (/all configured authentication methods failed/i.test(message)) {
     const tried = [credentials.privateKey ? 'private key' : undefined, credentials.password ? 'password' : undefined].filter(Boolean).join(' and ') || 'no credentials';
-    return new OctoError(
-      'auth',
-      `authentication failed for ${target}: the server refused the ${tried}. Check source.privateKey / source.password (and the key's passphrase), and that the key is authorized for this user`,
-      { cause: error, fatal: true },
-    );
+    // A password alone: the key advice would mislead; a server that only prompts needs keyboardInteractive.
+    const advice = credentials.privateKey
+      ? "Check source.privateKey / source.password (and the key's passphrase), and that the key is authorized for this user"
+      : 'Check the secret source.password refers to, and that the server takes a password for this user (set source.keyboardInteractive: true if it asks through prompts)';
+    return new OctoError('auth', `authentication failed for ${target}: the server refused the ${tried}. ${advice}`, { cause: error, fatal: true });
   }
   if (/cannot parse privatekey|private key|passphrase|bad decrypt/i.test(message)) {
     return new OctoError('auth', `cannot use the private key for ${target}: ${message.replace(/^[a-zA-Z]+: /, '')}. Check source.privateKey and source.privateKeyPassphrase`, {
