@@ -237,6 +237,20 @@ describe('SftpConnectionPool with maxLeasesPerConnection', () => {
   });
 });
 
+describe("octo check's connection probe", () => {
+  it('should offer the host key types a known_hosts file pins, as the sync does (an RSA-only pin on a server that prefers ed25519)', async () => {
+    const probe = await source(single, { hostKey: undefined, knownHosts: single.rsaKnownHostsFile }).probeConnection();
+    expect(probe.connect).toMatchObject({ ok: true, detail: `host key ${single.rsaHostKeyFingerprint} (ssh-rsa) matches the pin` });
+    expect(probe.login).toMatchObject({ ok: true, detail: `logged in as ${single.user}` });
+  });
+
+  it("should offer the source's opted-in algorithms, as the sync does", async () => {
+    const probe = await source(legacy, { algorithms: { cipher: ['aes256-cbc'] } }).probeConnection();
+    expect(probe.connect).toMatchObject({ ok: true, detail: `host key ${legacy.hostKeyFingerprint} (ssh-ed25519) matches the pin` });
+    expect(probe.login?.ok).toBe(true);
+  });
+});
+
 describe('octo hostkey scan', () => {
   it("should print the server's keys in known_hosts form with their fingerprints, marking the pinned one", async () => {
     const configPath = await writeOctoConfig(single.dir, {

@@ -92,6 +92,12 @@ describe('keyboard-interactive login', () => {
     expect((await s.readSmall('pay.csv', 1000)).toString()).toBe(body);
   });
 
+  it("should log in the same way in octo check's connection probe", async () => {
+    const probe = await source(keyboardOnly, { password: 'env:PARTNER_SFTP_PASSWORD', keyboardInteractive: true }, { PARTNER_SFTP_PASSWORD: user.password }).probeConnection();
+    expect(probe.connect.ok).toBe(true);
+    expect(probe.login).toMatchObject({ ok: true, detail: `logged in as ${user.name}` });
+  });
+
   it('should not get in without keyboardInteractive (the server takes no plain password)', async () => {
     const error = await octoFailure(source(keyboardOnly, { password: 'env:PARTNER_SFTP_PASSWORD' }, { PARTNER_SFTP_PASSWORD: user.password }).list());
     expect(error.kind).toBe('auth');

@@ -224,19 +224,11 @@ export class SftpConnectionPool {
         return true;
       },
     };
-    if (pin.kind === 'known-hosts') {
-      // Ask for the key types the file pins, so a server with several host keys shows a pinned one.
-      // A certified key counts as pinned: ask for its plain type, the certificate vouches for it.
-      const pinnedTypes = [...pin.entries.filter((entry) => !entry.revoked && !entry.certAuthority).map((entry) => entry.keyType), ...certifiedKeyTypes(certificates)];
-      const types = [...new Set(pinnedTypes.flatMap((type) => hostKeyAlgorithmsFor(type)))];
-      if (types.length > 0) config.algorithms = { serverHostKey: types as never };
-    }
-    if (this.options.algorithms) config.algorithms = { ...config.algorithms, ...(this.options.algorithms as ConnectConfig['algorithms']) };
+    const algorithms = sshAlgorithmsFor(pin, certificates, this.options.algorithms);
+    if (algorithms) config.algorithms = algorithms;
     if (this.options.keyboardInteractive) {
       config.tryKeyboard = true;
-      client.on('keyboard-interactive', (_name: string, _instructions: string, _lang: string, prompts: unknown[], finish: (answers: string[]) => void) =>
-        finish(prompts.map(() => credentials.password ?? '')),
-      );
+      client.on('keyboard-interactive', answerPromptsWith(credentials));
     }
     try {
       const sftp = await client.connect(config);
@@ -274,6 +266,27 @@ export class SftpConnectionPool {
     // Loud even when the app gave no logger: Node prints warnings to stderr.
     process.emitWarning(message, { code: 'OCTO_UNPINNED_HOST_KEY' });
   }
+}
+
+/**
+ * The algorithms one SSH connection offers: for a known_hosts pin, the host key types the file
+ * pins or the host's certificates certify (so a server with several host keys shows a pinned one),
+ * then `source.algorithms` replacing ssh2's defaults per kind. Undefined: ssh2's defaults.
+ */
+export function sshAlgorithmsFor(pin: HostKeyPin, certificates: HostCertificates | undefined, override: SshAlgorithms | undefined): ConnectConfig['algorithms'] {
+  let algorithms: ConnectConfig['algorithms'];
+  if (pin.kind === 'known-hosts') {
+    const pinnedTypes = [...pin.entries.filter((entry) => !entry.revoked && !entry.certAuthority).map((entry) => entry.keyType), ...certifiedKeyTypes(certificates)];
+    const types = [...new Set(pinnedTypes.flatMap((type) => hostKeyAlgorithmsFor(type)))];
+    if (types.length > 0) algorithms = { serverHostKey: types as never };
+  }
+  if (override) algorithms = { ...algorithms, ...(override as ConnectConfig['algorithms']) };
+  return algorithms;
+}
+
+/** A keyboard-interactive handler that answers every prompt with the password. */
+export function answerPromptsWith(credentials: SshCredentials) {
+  return (_name: string, _instructions: string, _lang: string, prompts: unknown[], finish: (answers: string[]) => void) => finish(prompts.map(() => credentials.password ?? ''));
 }
 
 /**

@@ -1,7 +1,8 @@
 import { Client, type ConnectConfig } from 'ssh2';
 import { OctoError } from '../../errors/octo-error.js';
 import { fingerprintOf, keyTypeOf, verifyHostKey, type HostKeyPin } from './host-key.js';
-import { classifyConnectError, type SshCredentials } from './sftp-connection-pool.js';
+import { answerPromptsWith, classifyConnectError, sshAlgorithmsFor, type SshCredentials } from './sftp-connection-pool.js';
+import type { SftpQuirks } from './sftp-quirks.js';
 import type { SshRoute } from './ssh-route.js';
 import type { HostCertificates } from './host-certificate.js';
 import { hostCertificatesFor } from './host-certificates-for.js';
@@ -14,6 +15,8 @@ export interface SftpProbeOptions {
   readonly pin: () => Promise<HostKeyPin>;
   readonly connectTimeoutMs: number;
   readonly route?: SshRoute;
+  /** `source.algorithms` and `keyboardInteractive`, offered as the source's own connections offer them. */
+  readonly quirks?: SftpQuirks;
 }
 
 /** One stage of the probe, passed or failed, and how long it took. */
@@ -90,6 +93,12 @@ export async function probeSftpConnection(options: SftpProbeOptions): Promise<{ 
         return verdict.ok;
       },
     };
+    const algorithms = sshAlgorithmsFor(pin, certificates, options.quirks?.algorithms);
+    if (algorithms) config.algorithms = algorithms;
+    if (options.quirks?.keyboardInteractive) {
+      config.tryKeyboard = true;
+      client.on('keyboard-interactive', answerPromptsWith(credentials));
+    }
     try {
       client.connect(config);
     } catch (error) {
