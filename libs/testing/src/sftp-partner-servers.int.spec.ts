@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SecretResolver, type Logger, type SourceConfig } from '@octo/core';
+import { SecretResolver, scanSourceHostKeys, type Logger, type SourceConfig } from '@octo/core';
 import { fingerprintOf, octoFailure, SftpConnectionPool, SftpRemoteSource } from '@octo/core/testing';
 import { writeOctoConfig } from './config-files.js';
 import { runOctoCli } from './octo-cli.js';
@@ -28,8 +28,8 @@ function recording(): Logger & { warnings: string[] } {
   return { warnings, debug: () => undefined, info: () => undefined, warn: (message: string) => void warnings.push(message), error: () => undefined };
 }
 
-function source(sshd: SshdServer, overrides: Partial<SourceConfig> = {}, logger: Logger = recording()): SftpRemoteSource {
-  const config: SourceConfig = {
+function baseConfig(sshd: SshdServer): SourceConfig {
+  return {
     url: `sftp://${sshd.user}@127.0.0.1:${sshd.port}${sshd.dropDir}`,
     recursive: true,
     minAgeSeconds: 0,
@@ -41,8 +41,11 @@ function source(sshd: SshdServer, overrides: Partial<SourceConfig> = {}, logger:
     readTimeoutMs: 10_000,
     connections: 2,
     resumeRetries: 1,
-    ...overrides,
   };
+}
+
+function source(sshd: SshdServer, overrides: Partial<SourceConfig> = {}, logger: Logger = recording()): SftpRemoteSource {
+  const config: SourceConfig = { ...baseConfig(sshd), ...overrides };
   const created = SftpRemoteSource.fromConfig(config, { baseDir: sshd.dir, secrets: new SecretResolver(sshd.dir), logger });
   opened.push(created);
   return created;
@@ -175,6 +178,15 @@ describe('a server with a CA-signed host key', () => {
     } finally {
       delete process.env['OCTO_SSH_KEYSCAN'];
     }
+  });
+
+  it('octo hostkey scan: should mark the certified key as pinned by the @cert-authority line, and the uncertified one not', async () => {
+    const config = { ...baseConfig(certified), hostKey: undefined, knownHosts: certified.caKnownHostsFile! };
+    const scanned = await scanSourceHostKeys(config, { baseDir: certified.dir, secrets: new SecretResolver(certified.dir), logger: recording() });
+    expect(scanned.keys.map((key) => [key.fingerprint, key.pinned])).toEqual([
+      [certified.hostKeyFingerprint, true],
+      [certified.rsaHostKeyFingerprint, false],
+    ]);
   });
 
   it('should connect when the host key is pinned beside the @cert-authority line, whatever the certificate', async () => {
