@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SecretResolver, SftpRemoteSource, type Logger, type ProviderCheck, type SourceConfig } from '@octo/core';
-import { octoFailure } from '@octo/core/testing';
+import { SecretResolver, type Logger, type ProviderCheck, type SourceConfig } from '@octo/core';
+import { octoFailure, SftpRemoteSource } from '@octo/core/testing';
 import { writeOctoConfig } from './config-files.js';
 import { createLoginUser, type LoginUser } from './login-user.js';
 import { runOctoCli } from './octo-cli.js';
