@@ -6,6 +6,7 @@
 export * from './free-port.js';
 export * from './managed-process.js';
 export * from './sshd-server.js';
+export * from './login-user.js';
 export * from './moto-s3-server.js';
 export * from './redis-server.js';
 export * from './fault-proxy.js';

@@ -54,7 +54,7 @@ const jumpHost = (overrides: Partial<NonNullable<SourceConfig['jumpHost']>> = {}
 });
 
 beforeAll(async () => {
-  [sftp, bastion, connectProxy] = await Promise.all([startSshd(), startSshd(), startConnectProxy()]);
+  [sftp, bastion, connectProxy] = await Promise.all([startSshd(), startSshd({ hostCertificate: true }), startConnectProxy()]);
   await writeFile(path.join(sftp.dropDir, 'a.csv'), body);
   socksPort = await freePort();
   // OpenSSH's dynamic forwarding through the bastion is a real SOCKS5 server.
@@ -100,6 +100,12 @@ describe('SFTP through a jump host', () => {
     const error = await octoFailure(source({ jumpHost: jumpHost({ hostKey: wrong }) }).list());
     expect(error.kind).toBe('hostkey');
     expect(error.message).toContain(`source.jumpHost: host key mismatch for 127.0.0.1:${bastion.port}: the server presented ${bastion.hostKeyFingerprint} (ssh-ed25519) but source.hostKey pins ${wrong}`);
+  });
+
+  it('should trust a jump host through an @cert-authority line: it is reached directly, so its certificate is checked', async () => {
+    const s = source({ jumpHost: jumpHost({ hostKey: undefined, knownHosts: bastion.caKnownHostsFile! }) });
+    expect((await s.readSmall('a.csv', 1024)).toString()).toBe(body);
+    await s.close();
   });
 
   it('should say when the jump host refuses the login', async () => {

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -63,8 +63,24 @@ export interface SshdOptions {
   readonly maxSessions?: number;
   /** More sshd_config lines, e.g. `Ciphers aes256-cbc` for a legacy server. */
   readonly extraConfig?: readonly string[];
-  /** Sign the ed25519 host key with a test CA (`ssh-keygen -s`) and serve the certificate (`HostCertificate`). */
-  readonly hostCertificate?: boolean;
+  /**
+   * Sign the ed25519 host key with a test CA (`ssh-keygen -s`) and serve the certificate
+   * (`HostCertificate`): for principal 127.0.0.1 and forever by default, or as given.
+   */
+  readonly hostCertificate?: boolean | HostCertificateOptions;
+  /**
+   * Check passwords through PAM (`UsePAM yes`, keyboard-interactive on), as a partner's server
+   * does; the server's folder is opened (0755) so another login user can read the drop. Needs root.
+   */
+  readonly pam?: boolean;
+}
+
+/** How the test CA signs the host certificate. */
+export interface HostCertificateOptions {
+  /** `ssh-keygen -n`: the principals, comma-separated (default `127.0.0.1`). */
+  readonly principals?: string;
+  /** `ssh-keygen -V`: the validity interval, e.g. `20200101:20200102` for one long expired. */
+  readonly validity?: string;
 }
 
 /**
@@ -96,14 +112,28 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdServer> 
   const authorizedKeys = path.join(dir, 'authorized_keys');
   await writeFile(authorizedKeys, Buffer.concat([await readFile(`${userKey}.pub`), await readFile(`${protectedKey}.pub`)]), { mode: 0o600 });
 
+  // sshd runs the session as the login user, who must reach the drop through the temp folder.
+  if (options.pam) await Promise.all([chmod(dir, 0o755), chmod(dropDir, 0o755)]);
   const port = await freePort();
   const user = os.userInfo().username;
   const certificateLines: string[] = [];
   let caKnownHostsFile: string | undefined;
   if (options.hostCertificate) {
+    const how = options.hostCertificate === true ? {} : options.hostCertificate;
     const caKey = path.join(dir, 'host_ca');
     if (!existsSync(caKey)) await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'octo-test-ca', '-f', caKey]);
-    await run('ssh-keygen', ['-q', '-s', caKey, '-I', 'octo-test-host', '-h', '-n', '127.0.0.1', `${hostKey}.pub`]);
+    await run('ssh-keygen', [
+      '-q',
+      '-s',
+      caKey,
+      '-I',
+      'octo-test-host',
+      '-h',
+      '-n',
+      how.principals ?? '127.0.0.1',
+      ...(how.validity ? ['-V', how.validity] : []),
+      `${hostKey}.pub`,
+    ]);
     certificateLines.push(`HostCertificate ${hostKey}-cert.pub`);
     const ca = (await readFile(`${caKey}.pub`, 'utf8')).trim().split(/\s+/);
     caKnownHostsFile = path.join(dir, 'known_hosts_ca');
@@ -121,8 +151,8 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdServer> 
       `AuthorizedKeysFile ${authorizedKeys}`,
       'PubkeyAuthentication yes',
       'PasswordAuthentication yes',
-      'KbdInteractiveAuthentication no',
-      'UsePAM no',
+      `KbdInteractiveAuthentication ${options.pam ? 'yes' : 'no'}`,
+      `UsePAM ${options.pam ? 'yes' : 'no'}`,
       'PermitRootLogin yes',
       // Keys live in a temp folder whose parents sshd does not own.
       'StrictModes no',

@@ -29,6 +29,20 @@ describe(applyJobEvent, () => {
     });
   });
 
+  describe('when a retired key decrypted a file', () => {
+    it("should keep the key's fingerprint with the file's result, for the metrics", () => {
+      const state = initialJobState(startedJobReport({ id: 'job-1', provider: 'example', dryRun: false }, owner));
+      applyJobEvent(state, { type: 'file.started', jobId: 'job-1', path: 'a.csv.gpg', size: 10, at });
+      applyJobEvent(state, { type: 'file.started', jobId: 'job-1', path: 'b.csv.gpg', size: 10, at });
+      applyJobEvent(state, { type: 'file.done', jobId: 'job-1', path: 'a.csv.gpg', outputs: [], durationMs: 5, progress: progress(1, 10), at, retiredKey: 'AB'.repeat(20) });
+      applyJobEvent(state, { type: 'file.done', jobId: 'job-1', path: 'b.csv.gpg', outputs: [], durationMs: 5, progress: progress(2, 20), at });
+      expect(state.report.files.map((file) => [file.path, file.status === 'done' ? file.retiredKey : 'failed'])).toEqual([
+        ['a.csv.gpg', 'AB'.repeat(20)],
+        ['b.csv.gpg', undefined],
+      ]);
+    });
+  });
+
   describe('when the job finishes', () => {
     it('should take the summary as the final report and keep when it was accepted', () => {
       const state = initialJobState(startedJobReport({ id: 'job-1', provider: 'example', dryRun: false }, owner));

@@ -46,7 +46,7 @@ export function applyJobEvent(state: JobState, event: JobEvent): void {
       const size = state.inFlight.get(event.path)?.size ?? 0;
       state.inFlight.delete(event.path);
       const bytesOut = event.outputs.reduce((sum, output) => sum + output.size, 0);
-      const result: ReportedFileResult = { path: event.path, size, status: 'done', outputs: event.outputs, durationMs: event.durationMs };
+      const result: ReportedFileResult = { path: event.path, size, status: 'done', outputs: event.outputs, durationMs: event.durationMs, ...(event.retiredKey ? { retiredKey: event.retiredKey } : {}) };
       (report.files as ReportedFileResult[]).push(result);
       state.report = { ...report, progress: event.progress, succeeded: report.succeeded + 1, bytesIn: report.bytesIn + size, bytesOut: report.bytesOut + bytesOut };
       return;

@@ -29,6 +29,8 @@ export interface ProcessedFile {
   readonly sha256: string;
   readonly bytesIn: number;
   readonly outputs: readonly StagedObject[];
+  /** Which keys decrypted and signed it (as its ledger record keeps them). */
+  readonly provenance?: FileProvenance;
 }
 
 /**
@@ -161,7 +163,7 @@ export class FileProcessor {
         committed = progress.visible;
       }
       this.ownership.settle(owned);
-      return { sha256, bytesIn: digest.bytes, outputs: landed };
+      return { sha256, bytesIn: digest.bytes, outputs: landed, ...(provenance ? { provenance } : {}) };
     } catch (error) {
       raw?.destroy();
       await staging.abort().catch(() => undefined);

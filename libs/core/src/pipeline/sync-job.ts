@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { inject, injectable, optional } from 'inversify';
 import { OctoError } from '../errors/octo-error.js';
 import { TYPES, type ProviderContext } from '../ports/identifiers.js';
+import { retiredKeyOf } from '../ports/file-provenance.js';
 import type { AfterIngestResult, FileResult, JobEvent, JobEventListener, JobStatus, JobSummary, PlannedConflict, PlannedFile, Progress, WaitingFile } from '../ports/job-events.js';
 import type { Ledger } from '../ports/ledger.js';
 import { silentLogger, type Logger } from '../ports/logger.js';
@@ -218,7 +219,7 @@ export class SyncJob {
               if (result.status === 'done') {
                 bytesIn += result.size;
                 bytesOut += result.outputs.reduce((sum, output) => sum + output.size, 0);
-                emit({ type: 'file.done', jobId, path: file.path, outputs: result.outputs, durationMs: result.durationMs, progress: progress(), at: new Date().toISOString() });
+                emit({ type: 'file.done', jobId, path: file.path, outputs: result.outputs, durationMs: result.durationMs, progress: progress(), at: new Date().toISOString(), ...retiredKeyField(result) });
               } else {
                 emit({ type: 'file.failed', jobId, path: file.path, kind: result.kind, reason: result.reason, durationMs: result.durationMs, progress: progress(), at: new Date().toISOString() });
               }
@@ -299,7 +300,16 @@ export class SyncJob {
       });
       this.logger.debug('file landed', { provider: this.provider.name, path: file.path, outputs: result.outputs.length, ms: Date.now() - started });
       const afterIngest = await this.afterIngest(file);
-      return { path: file.path, size: file.size, status: 'done', sha256: result.sha256, outputs: result.outputs, durationMs: Date.now() - started, ...(afterIngest ? { afterIngest } : {}) };
+      return {
+        path: file.path,
+        size: file.size,
+        status: 'done',
+        sha256: result.sha256,
+        outputs: result.outputs,
+        durationMs: Date.now() - started,
+        ...retiredKeyOf(result.provenance),
+        ...(afterIngest ? { afterIngest } : {}),
+      };
     } catch (error) {
       // A failed file is finished too: its remaining bytes count as done so byte progress reaches 100%.
       addBytes(file.size - seen);
@@ -309,4 +319,9 @@ export class SyncJob {
       return { path: file.path, size: file.size, status: 'failed', kind: wrapped.kind, reason: wrapped.message, durationMs: Date.now() - started };
     }
   }
+}
+
+/** The file's `retiredKey`, if a retired key decrypted it (the metrics count these). */
+function retiredKeyField(result: Extract<FileResult, { status: 'done' }>): { retiredKey?: string } {
+  return result.retiredKey ? { retiredKey: result.retiredKey } : {};
 }

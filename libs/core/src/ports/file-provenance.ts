@@ -3,8 +3,11 @@
  * record, so an audit (or a key rotation) can tell which key decrypted and which signed each file.
  */
 export interface FileProvenance {
-  /** The private key that decrypted a public-key message: its primary fingerprint and the (sub)key id the message named. */
-  readonly decryptedBy?: { readonly fingerprint: string; readonly keyId: string };
+  /**
+   * The private key that decrypted a public-key message: its primary fingerprint and the (sub)key id
+   * the message named; `retiredSince`, its `retiresAt` date, when the key was already past it.
+   */
+  readonly decryptedBy?: { readonly fingerprint: string; readonly keyId: string; readonly retiredSince?: string };
   /** The key that made the file's detached signature, and the time the signature states. */
   readonly signedBy?: { readonly keyId: string; readonly fingerprint: string; readonly signedAt: string };
 }
@@ -17,4 +20,10 @@ export function mergeProvenance(parts: ReadonlyArray<FileProvenance | void>): Fi
     if (part?.signedBy) merged.signedBy = part.signedBy;
   }
   return merged.decryptedBy || merged.signedBy ? merged : undefined;
+}
+
+/** `{ retiredKey }`, the fingerprint of the key that decrypted the file when it was past its `retiresAt` date (counted by the metrics). */
+export function retiredKeyOf(provenance: FileProvenance | undefined): { retiredKey?: string } {
+  const decryptedBy = provenance?.decryptedBy;
+  return decryptedBy?.retiredSince ? { retiredKey: decryptedBy.fingerprint } : {};
 }

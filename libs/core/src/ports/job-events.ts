@@ -24,6 +24,8 @@ export type FileResult =
       readonly outputs: readonly FileOutput[];
       readonly durationMs: number;
       readonly afterIngest?: AfterIngestResult;
+      /** The fingerprint of the key that decrypted it, when that key is past its `retiresAt`. */
+      readonly retiredKey?: string;
     }
   | { readonly path: string; readonly size: number; readonly status: 'failed'; readonly kind: OctoErrorKind; readonly reason: string; readonly durationMs: number };
 
@@ -94,7 +96,17 @@ export type JobEvent =
   | { readonly type: 'job.started'; readonly jobId: string; readonly provider: string; readonly total: number; readonly totalBytes: number; readonly at: string }
   | { readonly type: 'file.started'; readonly jobId: string; readonly path: string; readonly size: number; readonly at: string }
   | { readonly type: 'file.progress'; readonly jobId: string; readonly path: string; readonly bytes: number; readonly size: number; readonly at: string }
-  | { readonly type: 'file.done'; readonly jobId: string; readonly path: string; readonly outputs: readonly FileOutput[]; readonly durationMs: number; readonly progress: Progress; readonly at: string }
+  | {
+      readonly type: 'file.done';
+      readonly jobId: string;
+      readonly path: string;
+      readonly outputs: readonly FileOutput[];
+      readonly durationMs: number;
+      readonly progress: Progress;
+      readonly at: string;
+      /** The fingerprint of the private key that decrypted the file although past its `retiresAt` date. */
+      readonly retiredKey?: string;
+    }
   | { readonly type: 'file.failed'; readonly jobId: string; readonly path: string; readonly kind: OctoErrorKind; readonly reason: string; readonly durationMs: number; readonly progress: Progress; readonly at: string }
   | { readonly type: 'job.finished'; readonly jobId: string; readonly summary: JobSummary; readonly at: string };
 

@@ -57,6 +57,7 @@ export class JobStoreMetrics {
       seen.add(file.path);
       if (file.status === 'done') {
         this.metrics.fileDone(report.provider, file.size, file.outputs.reduce((sum, output) => sum + output.size, 0), file.durationMs);
+        if (file.retiredKey) this.metrics.retiredKeyUsed(report.provider, file.retiredKey);
       } else {
         this.metrics.fileFailed(report.provider, file.kind, file.durationMs);
       }

@@ -16,6 +16,7 @@ describe(OctoMetrics, () => {
       'octo_landed_output_bytes_total',
       'octo_last_successful_sync_timestamp_seconds',
       'octo_polls_found_nothing_total',
+      'octo_retired_key_decryptions_total',
       'octo_webhook_deliveries_total',
     ]);
     expect(names).toEqual(expect.arrayContaining(['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes']));

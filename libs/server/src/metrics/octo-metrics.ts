@@ -20,6 +20,7 @@ export class OctoMetrics {
   private refresh: () => Promise<void> = async () => undefined;
   private readonly lastSuccess: Gauge<'provider'>;
   private readonly webhookDeliveries: Counter<'result'>;
+  private readonly retiredKeyDecryptions: Counter<'provider' | 'key'>;
   private webhookCounts: () => { delivered: number; failed: number } = () => ({ delivered: 0, failed: 0 });
   private readonly webhookSeen = { delivered: 0, failed: 0 };
 
@@ -60,6 +61,12 @@ export class OctoMetrics {
         }
       },
     });
+    this.retiredKeyDecryptions = new Counter({
+      name: 'octo_retired_key_decryptions_total',
+      help: 'Source files decrypted by a private key past its retiresAt date, by provider and key fingerprint: the partner still encrypts to the old key',
+      labelNames: ['provider', 'key'],
+      registers,
+    });
     this.webhookDeliveries.inc({ result: 'delivered' }, 0);
     this.webhookDeliveries.inc({ result: 'failed' }, 0);
     // Every configured provider shows up at zero, so a dashboard sees it before its first job.
@@ -95,6 +102,11 @@ export class OctoMetrics {
     this.bytesIn.inc({ provider }, bytesIn);
     this.bytesOut.inc({ provider }, bytesOut);
     this.fileDuration.observe({ provider, outcome: 'done' }, durationMs / 1000);
+  }
+
+  /** A source file of `provider` was decrypted by `key` (a fingerprint), a key past its retiresAt date. */
+  retiredKeyUsed(provider: string, key: string): void {
+    this.retiredKeyDecryptions.inc({ provider, key });
   }
 
   /** A source file of `provider` failed. */

@@ -19,7 +19,7 @@ const ledgerRecordSchema = z
     supersedes: z.object({ record: z.string(), size: z.number(), mtimeMs: z.number(), sha256: z.string(), jobId: z.string() }).optional(),
     provenance: z
       .object({
-        decryptedBy: z.object({ fingerprint: z.string(), keyId: z.string() }).optional(),
+        decryptedBy: z.object({ fingerprint: z.string(), keyId: z.string(), retiredSince: z.string().optional().describe('The key was past this retiresAt date when it decrypted the file') }).optional(),
         signedBy: z.object({ keyId: z.string(), fingerprint: z.string(), signedAt: z.string() }).optional(),
       })
       .optional()

@@ -113,8 +113,8 @@ export class GnuPgDecryptor implements Decryptor {
       }
       const decryptedBy = verdict.decryptedBy;
       if (!decryptedBy) return undefined;
-      this.retired.used(home.identities.find((key) => key.fingerprint === decryptedBy.fingerprint), path);
-      return { decryptedBy } satisfies FileProvenance;
+      const retiredSince = this.retired.used(home.identities.find((key) => key.fingerprint === decryptedBy.fingerprint), path);
+      return { decryptedBy: { ...decryptedBy, ...(retiredSince ? { retiredSince } : {}) } } satisfies FileProvenance;
     });
     verified.catch(() => undefined);
     return { stream: out, verified };

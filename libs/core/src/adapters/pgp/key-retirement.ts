@@ -26,10 +26,16 @@ export class RetiredKeyReporter {
     private readonly logger: Logger,
   ) {}
 
-  /** Logs a warning if `identity` is retired and was not reported yet in this job. */
-  used(identity: KeyIdentity | undefined, path: string): void {
-    if (!identity || !isRetired(identity) || this.reported.has(identity.primary)) return;
-    this.reported.add(identity.primary);
-    this.logger.warn(retiredKeyMessage(this.provider, identity), { provider: this.provider, key: identity.primary, retiresAt: identity.retiresAt, file: path });
+  /**
+   * Logs a warning if `identity` is retired and was not reported yet in this job. Returns its
+   * `retiresAt` date when it is retired (every time: each file it decrypts is counted).
+   */
+  used(identity: KeyIdentity | undefined, path: string): string | undefined {
+    if (!identity || !isRetired(identity)) return undefined;
+    if (!this.reported.has(identity.primary)) {
+      this.reported.add(identity.primary);
+      this.logger.warn(retiredKeyMessage(this.provider, identity), { provider: this.provider, key: identity.primary, retiresAt: identity.retiresAt, file: path });
+    }
+    return identity.retiresAt;
   }
 }

@@ -96,6 +96,9 @@ describe.each(['openpgp', 'gnupg'] as const)('key rotation with decryption.engin
     const renewed = records.get('new_20261202.csv.gpg')!;
     expect(old.provenance?.decryptedBy?.fingerprint).toBe(fpr['old']);
     expect(renewed.provenance?.decryptedBy?.fingerprint).toBe(fpr['new']);
+    // The retired key is noted per file, in the ledger and in the job's result (the metrics count it there).
+    expect([old.provenance?.decryptedBy?.retiredSince, renewed.provenance?.decryptedBy?.retiredSince]).toEqual(['2026-01-01', undefined]);
+    expect(summary.files.map((f) => (f.status === 'done' ? f.retiredKey : 'failed'))).toEqual([undefined, fpr['old'], 'failed']);
     // The key id the message named: the encryption subkey, not the primary.
     expect(renewed.provenance?.decryptedBy?.keyId).toMatch(/^[0-9A-F]{16}$/);
     expect(fpr['new']!.endsWith(renewed.provenance!.decryptedBy!.keyId)).toBe(false);

@@ -62,8 +62,9 @@ export class OpenPgpDecryptor implements Decryptor {
       throw this.explain(error, source, context, false);
     }
 
-    const { keys, unverified, decryptedBy } = await this.sessionKeys(message, keyring, context);
-    if (decryptedBy) this.retired.used(keyring.identities.find((key) => key.fingerprint === decryptedBy.fingerprint), context.file.path);
+    const { keys, unverified, decryptedBy: decryptingKey } = await this.sessionKeys(message, keyring, context);
+    const retiredSince = decryptingKey ? this.retired.used(keyring.identities.find((key) => key.fingerprint === decryptingKey.fingerprint), context.file.path) : undefined;
+    const decryptedBy = decryptingKey && retiredSince ? { ...decryptingKey, retiredSince } : decryptingKey;
     let data: WebBytes;
     let text = false;
     const layers: openpgp.Message<WebBytes>[] = [message];

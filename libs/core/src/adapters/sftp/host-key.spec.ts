@@ -55,12 +55,12 @@ describe(parseKnownHosts, () => {
     expect(!verdict.ok && verdict.error.message).toContain('is marked @revoked in known_hosts');
   });
 
-  it('should never let an @cert-authority key pass as a host key, and say why when only a CA vouches for the host', () => {
+  it('should never let an @cert-authority key pass as a host key, and say why when no certificate was fetched', () => {
     const pin = { kind: 'known-hosts', file: 'known_hosts', entries } as const;
     expect(entries.filter((entry) => entry.certAuthority).map((entry) => entry.patterns)).toEqual([['*.example.com']]);
     const verdict = verifyHostKey(pin, OTHER, { host: 'drop.example.com', port: 22 });
     expect(!verdict.ok && verdict.error.message).toBe(
-      "known_hosts trusts drop.example.com only through @cert-authority lines, and Octo's SSH library (ssh2) cannot check host certificates. " +
+      'known_hosts trusts drop.example.com through @cert-authority lines, but the host certificate was not fetched. ' +
         `The server presented ${fingerprintOf(OTHER)} (ssh-ed25519): confirm it with the partner and pin it as well (octo hostkey scan prints the line). Nothing was downloaded.`,
     );
   });

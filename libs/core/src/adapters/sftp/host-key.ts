@@ -1,5 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { OctoError } from '../../errors/octo-error.js';
+import { verifyHostCertificate, type HostCertificates } from './host-certificate.js';
 
 /** `SHA256:<base64, unpadded>` of an SSH public key blob, as `ssh-keygen -l` prints it. */
 export function fingerprintOf(keyBlob: Buffer): string {
@@ -86,13 +87,15 @@ export type HostKeyPin =
   | { readonly kind: 'accept-unknown' };
 
 /** The outcome of checking a presented host key. */
-export type HostKeyVerdict = { readonly ok: true } | { readonly ok: false; readonly error: OctoError };
+export type HostKeyVerdict = { readonly ok: true; readonly detail?: string } | { readonly ok: false; readonly error: OctoError };
 
 /**
  * Checks the key a server presents against the pin. Refuses a mismatch with a message that
- * names both fingerprints; `accept-unknown` lets it through (the caller logs it loudly).
+ * names both fingerprints; `accept-unknown` lets it through (the caller logs it loudly). A key
+ * that no line pins may still pass through an `@cert-authority` line, if `certificates` (fetched
+ * before connecting, see hostCertificatesFor) hold a valid host certificate for exactly this key.
  */
-export function verifyHostKey(pin: HostKeyPin, keyBlob: Buffer, target: { host: string; port: number }): HostKeyVerdict {
+export function verifyHostKey(pin: HostKeyPin, keyBlob: Buffer, target: { host: string; port: number }, certificates?: HostCertificates): HostKeyVerdict {
   const presented = fingerprintOf(keyBlob);
   const type = keyTypeOf(keyBlob);
   const where = `${target.host}:${target.port}`;
@@ -117,16 +120,10 @@ export function verifyHostKey(pin: HostKeyPin, keyBlob: Buffer, target: { host: 
   }
   const pinned = entries.filter((entry) => !entry.revoked && !entry.certAuthority);
   if (pinned.some((entry) => entry.key.equals(keyBlob))) return { ok: true };
-  if (pinned.length === 0 && entries.some((entry) => entry.certAuthority)) {
-    return {
-      ok: false,
-      error: new OctoError(
-        'hostkey',
-        `${pin.file} trusts ${knownHostsName(target.host, target.port)} only through @cert-authority lines, and Octo's SSH library (ssh2) cannot check host certificates. ` +
-          `The server presented ${presented} (${type}): confirm it with the partner and pin it as well (octo hostkey scan prints the line). Nothing was downloaded.`,
-        { fatal: true },
-      ),
-    };
+  const authorities = entries.filter((entry) => entry.certAuthority);
+  if (authorities.length > 0) {
+    const vouched = certificateVerdict(pin.file, authorities, entries, keyBlob, target, certificates);
+    if (vouched.ok || pinned.length === 0) return vouched;
   }
   if (pinned.length === 0) {
     return {
@@ -148,6 +145,40 @@ export function verifyHostKey(pin: HostKeyPin, keyBlob: Buffer, target: { host: 
         .join(', ')}. ${advice}`,
       { fatal: true },
     ),
+  };
+}
+
+/** The verdict of the `@cert-authority` lines: the certificate checked, or why it could not be. */
+function certificateVerdict(
+  file: string,
+  authorities: readonly KnownHostEntry[],
+  entries: readonly KnownHostEntry[],
+  keyBlob: Buffer,
+  target: { host: string; port: number },
+  certificates: HostCertificates | undefined,
+): HostKeyVerdict {
+  const presented = `${fingerprintOf(keyBlob)} (${keyTypeOf(keyBlob)})`;
+  const name = knownHostsName(target.host, target.port);
+  if (!certificates?.ok) {
+    const why = certificates?.reason ?? 'the host certificate was not fetched';
+    return {
+      ok: false,
+      error: new OctoError(
+        'hostkey',
+        `${file} trusts ${name} through @cert-authority lines, but ${why}. The server presented ${presented}: ` +
+          'confirm it with the partner and pin it as well (octo hostkey scan prints the line). Nothing was downloaded.',
+        { fatal: true },
+      ),
+    };
+  }
+  const revoked = entries.filter((entry) => entry.revoked);
+  const verdict = verifyHostCertificate(certificates.certificates, authorities, revoked, keyBlob, target.host);
+  if (verdict.ok) return { ok: true, detail: verdict.detail };
+  return {
+    ok: false,
+    error: new OctoError('hostkey', `host key ${presented} of ${name} is refused: ${verdict.reason} (${file} trusts it only through @cert-authority lines). Nothing was downloaded.`, {
+      fatal: true,
+    }),
   };
 }
 

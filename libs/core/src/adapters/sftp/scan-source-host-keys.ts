@@ -5,6 +5,7 @@ import { verifyHostKey } from './host-key.js';
 import { hostKeyPinFromConfig } from './host-key-pin.js';
 import { scanHostKeys, type ScannedHostKey } from './host-key-scan.js';
 import { sshRouteFromConfig } from './ssh-route.js';
+import { hostCertificatesFor } from './host-certificates-for.js';
 import { parseSftpUrl } from './sftp-url.js';
 
 /** A scanned key and whether the source's current pin accepts it (undefined: nothing is pinned yet). */
@@ -28,12 +29,13 @@ export async function scanSourceHostKeys(config: SourceConfig, deps: AdapterDeps
     ...(route ? { openSocket: () => route.open(target.host, target.port) } : {}),
   }).finally(() => route?.close());
   const pin = config.hostKey || config.knownHosts ? await hostKeyPinFromConfig({ ...config, acceptUnknownHostKey: false }, deps.baseDir, config.url) : undefined;
+  const certificates = pin ? await hostCertificatesFor(pin, { host: target.host, port: target.port, timeoutMs: config.connectTimeoutMs, direct: !route }) : undefined;
   return {
     host: target.host,
     port: target.port,
     keys: keys.map((key) => ({
       ...key,
-      pinned: pin ? verifyHostKey(pin, Buffer.from(key.knownHostsLine.split(' ')[2] ?? '', 'base64'), target).ok : undefined,
+      pinned: pin ? verifyHostKey(pin, Buffer.from(key.knownHostsLine.split(' ')[2] ?? '', 'base64'), target, certificates).ok : undefined,
     })),
   };
 }

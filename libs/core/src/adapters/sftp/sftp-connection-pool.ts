@@ -4,6 +4,8 @@ import type { ConnectConfig, SFTPWrapper } from 'ssh2';
 import { OctoError } from '../../errors/octo-error.js';
 import type { Logger } from '../../ports/logger.js';
 import { fingerprintOf, keyTypeOf, verifyHostKey, type HostKeyPin } from './host-key.js';
+import type { HostCertificates } from './host-certificate.js';
+import { certifiedKeyTypes, hostCertificatesFor } from './host-certificates-for.js';
 import { withTimeout } from '../../util/timing.js';
 
 /** Credentials for one SSH login, resolved from secret references at connect time. */
@@ -73,6 +75,8 @@ export class SftpConnectionPool {
   private readonly slots: Slot[];
   private fatal: OctoError | undefined;
   private warnedUnknownKey = false;
+  /** The host's certificates, fetched once per pool when the pin trusts a CA. */
+  private certificates: Promise<HostCertificates | undefined> | undefined;
   /** Borrowers waiting for a connection below `maxLeasesPerConnection`, first come first served. */
   private readonly waiting: Array<() => void> = [];
 
@@ -154,6 +158,7 @@ export class SftpConnectionPool {
     });
     await Promise.all(pending);
     this.fatal = undefined;
+    this.certificates = undefined;
   }
 
   private async connectionFor(slot: Slot): Promise<Connection> {
@@ -182,6 +187,7 @@ export class SftpConnectionPool {
     const { host, port, username, pin, logger } = this.options;
     const target = `${username}@${host}:${port}`;
     const credentials = await this.options.credentials();
+    const certificates = await this.hostCertificates();
     const sock = this.options.openSocket ? await this.options.openSocket() : undefined;
     let refusal: OctoError | undefined;
     const state: { connection?: Connection } = {};
@@ -208,26 +214,21 @@ export class SftpConnectionPool {
       keepaliveInterval: this.options.keepaliveIntervalMs,
       keepaliveCountMax: 3,
       hostVerifier: (key: Buffer) => {
-        const verdict = verifyHostKey(pin, key, { host, port });
+        const verdict = verifyHostKey(pin, key, { host, port }, certificates);
         if (!verdict.ok) {
           refusal = verdict.error;
           return false;
         }
         if (pin.kind === 'accept-unknown') this.warnUnknownKey(key);
+        if (verdict.detail) logger.debug('host key vouched for by a certificate', { target, fingerprint: fingerprintOf(key), certificate: verdict.detail });
         return true;
       },
     };
-    if (pin.kind === 'known-hosts') {
-      // Ask for the key types the file pins, so a server with several host keys shows a pinned one.
-      const types = [...new Set(pin.entries.filter((entry) => !entry.revoked && !entry.certAuthority).flatMap((entry) => hostKeyAlgorithmsFor(entry.keyType)))];
-      if (types.length > 0) config.algorithms = { serverHostKey: types as never };
-    }
-    if (this.options.algorithms) config.algorithms = { ...config.algorithms, ...(this.options.algorithms as ConnectConfig['algorithms']) };
+    const algorithms = sshAlgorithmsFor(pin, certificates, this.options.algorithms);
+    if (algorithms) config.algorithms = algorithms;
     if (this.options.keyboardInteractive) {
       config.tryKeyboard = true;
-      client.on('keyboard-interactive', (_name: string, _instructions: string, _lang: string, prompts: unknown[], finish: (answers: string[]) => void) =>
-        finish(prompts.map(() => credentials.password ?? '')),
-      );
+      client.on('keyboard-interactive', answerPromptsWith(credentials));
     }
     try {
       const sftp = await client.connect(config);
@@ -246,6 +247,13 @@ export class SftpConnectionPool {
     }
   }
 
+  /** `ssh-keyscan -c` once per pool (a job), and only when a `@cert-authority` line applies. */
+  private hostCertificates(): Promise<HostCertificates | undefined> {
+    const { pin, host, port, connectTimeoutMs, openSocket } = this.options;
+    this.certificates ??= hostCertificatesFor(pin, { host, port, timeoutMs: connectTimeoutMs, direct: !openSocket });
+    return this.certificates;
+  }
+
   private warnUnknownKey(key: Buffer): void {
     if (this.warnedUnknownKey) return;
     this.warnedUnknownKey = true;
@@ -258,6 +266,27 @@ export class SftpConnectionPool {
     // Loud even when the app gave no logger: Node prints warnings to stderr.
     process.emitWarning(message, { code: 'OCTO_UNPINNED_HOST_KEY' });
   }
+}
+
+/**
+ * The algorithms one SSH connection offers: for a known_hosts pin, the host key types the file
+ * pins or the host's certificates certify (so a server with several host keys shows a pinned one),
+ * then `source.algorithms` replacing ssh2's defaults per kind. Undefined: ssh2's defaults.
+ */
+export function sshAlgorithmsFor(pin: HostKeyPin, certificates: HostCertificates | undefined, override: SshAlgorithms | undefined): ConnectConfig['algorithms'] {
+  let algorithms: ConnectConfig['algorithms'];
+  if (pin.kind === 'known-hosts') {
+    const pinnedTypes = [...pin.entries.filter((entry) => !entry.revoked && !entry.certAuthority).map((entry) => entry.keyType), ...certifiedKeyTypes(certificates)];
+    const types = [...new Set(pinnedTypes.flatMap((type) => hostKeyAlgorithmsFor(type)))];
+    if (types.length > 0) algorithms = { serverHostKey: types as never };
+  }
+  if (override) algorithms = { ...algorithms, ...(override as ConnectConfig['algorithms']) };
+  return algorithms;
+}
+
+/** A keyboard-interactive handler that answers every prompt with the password. */
+export function answerPromptsWith(credentials: SshCredentials) {
+  return (_name: string, _instructions: string, _lang: string, prompts: unknown[], finish: (answers: string[]) => void) => finish(prompts.map(() => credentials.password ?? ''));
 }
 
 /**
@@ -296,11 +325,11 @@ export function classifyConnectError(error: unknown, target: string, credentials
   const code = (error as { code?: string } | undefined)?.code;
   if (/all configured authentication methods failed/i.test(message)) {
     const tried = [credentials.privateKey ? 'private key' : undefined, credentials.password ? 'password' : undefined].filter(Boolean).join(' and ') || 'no credentials';
-    return new OctoError(
-      'auth',
-      `authentication failed for ${target}: the server refused the ${tried}. Check source.privateKey / source.password (and the key's passphrase), and that the key is authorized for this user`,
-      { cause: error, fatal: true },
-    );
+    // A password alone: the key advice would mislead; a server that only prompts needs keyboardInteractive.
+    const advice = credentials.privateKey
+      ? "Check source.privateKey / source.password (and the key's passphrase), and that the key is authorized for this user"
+      : 'Check the secret source.password refers to, and that the server takes a password for this user (set source.keyboardInteractive: true if it asks through prompts)';
+    return new OctoError('auth', `authentication failed for ${target}: the server refused the ${tried}. ${advice}`, { cause: error, fatal: true });
   }
   if (/cannot parse privatekey|private key|passphrase|bad decrypt/i.test(message)) {
     return new OctoError('auth', `cannot use the private key for ${target}: ${message.replace(/^[a-zA-Z]+: /, '')}. Check source.privateKey and source.privateKeyPassphrase`, {

@@ -1,8 +1,11 @@
 import { Client, type ConnectConfig } from 'ssh2';
 import { OctoError } from '../../errors/octo-error.js';
 import { fingerprintOf, keyTypeOf, verifyHostKey, type HostKeyPin } from './host-key.js';
-import { classifyConnectError, type SshCredentials } from './sftp-connection-pool.js';
+import { answerPromptsWith, classifyConnectError, sshAlgorithmsFor, type SshCredentials } from './sftp-connection-pool.js';
+import type { SftpQuirks } from './sftp-quirks.js';
 import type { SshRoute } from './ssh-route.js';
+import type { HostCertificates } from './host-certificate.js';
+import { hostCertificatesFor } from './host-certificates-for.js';
 import type { SftpTarget } from './sftp-url.js';
 
 /** What {@link probeSftpConnection} needs: the same settings the source connects with. */
@@ -12,6 +15,8 @@ export interface SftpProbeOptions {
   readonly pin: () => Promise<HostKeyPin>;
   readonly connectTimeoutMs: number;
   readonly route?: SshRoute;
+  /** `source.algorithms` and `keyboardInteractive`, offered as the source's own connections offer them. */
+  readonly quirks?: SftpQuirks;
 }
 
 /** One stage of the probe, passed or failed, and how long it took. */
@@ -32,10 +37,12 @@ export async function probeSftpConnection(options: SftpProbeOptions): Promise<{ 
   const started = Date.now();
   let pin: HostKeyPin;
   let credentials: SshCredentials;
+  let certificates: HostCertificates | undefined;
   let sock;
   try {
     pin = await options.pin();
     credentials = await options.credentials();
+    certificates = await hostCertificatesFor(pin, { host, port, timeoutMs: options.connectTimeoutMs, direct: !options.route });
     sock = options.route ? await options.route.open(host, port) : undefined;
   } catch (error) {
     return { connect: { ok: false, detail: OctoError.wrap('source', error, where).message, ms: Date.now() - started } };
@@ -44,6 +51,7 @@ export async function probeSftpConnection(options: SftpProbeOptions): Promise<{ 
     const client = new Client();
     let refusal: OctoError | undefined;
     let presented: string | undefined;
+    let matched = 'matches the pin';
     let handshakeAt: number | undefined;
     const finish = (result: { connect: ProbeStage; login?: ProbeStage }) => {
       client.removeAllListeners();
@@ -56,7 +64,7 @@ export async function probeSftpConnection(options: SftpProbeOptions): Promise<{ 
       handshakeAt = Date.now();
     });
     client.on('ready', () => {
-      const connect = { ok: true, detail: `host key ${presented} matches the pin${options.route ? ` (via the ${options.route.description})` : ''}`, ms: (handshakeAt ?? Date.now()) - started };
+      const connect = { ok: true, detail: `host key ${presented} ${matched}${options.route ? ` (via the ${options.route.description})` : ''}`, ms: (handshakeAt ?? Date.now()) - started };
       finish({ connect, login: { ok: true, detail: `logged in as ${username}`, ms: Date.now() - (handshakeAt ?? started) } });
     });
     client.on('error', (error) => {
@@ -65,7 +73,7 @@ export async function probeSftpConnection(options: SftpProbeOptions): Promise<{ 
         finish({ connect: { ok: false, detail: reason.message, ms: Date.now() - started } });
         return;
       }
-      const connect = { ok: true, detail: `host key ${presented} matches the pin`, ms: handshakeAt - started };
+      const connect = { ok: true, detail: `host key ${presented} ${matched}`, ms: handshakeAt - started };
       finish({ connect, login: { ok: false, detail: classifyConnectError(error, where, credentials, options.connectTimeoutMs).message, ms: Date.now() - handshakeAt } });
     });
     const config: ConnectConfig = {
@@ -79,11 +87,18 @@ export async function probeSftpConnection(options: SftpProbeOptions): Promise<{ 
       readyTimeout: options.connectTimeoutMs,
       hostVerifier: (key: Buffer) => {
         presented = `${fingerprintOf(key)} (${keyTypeOf(key)})`;
-        const verdict = verifyHostKey(pin, key, { host, port });
+        const verdict = verifyHostKey(pin, key, { host, port }, certificates);
         if (!verdict.ok) refusal = verdict.error;
+        else if (verdict.detail) matched = `is vouched for by its ${verdict.detail}`;
         return verdict.ok;
       },
     };
+    const algorithms = sshAlgorithmsFor(pin, certificates, options.quirks?.algorithms);
+    if (algorithms) config.algorithms = algorithms;
+    if (options.quirks?.keyboardInteractive) {
+      config.tryKeyboard = true;
+      client.on('keyboard-interactive', answerPromptsWith(credentials));
+    }
     try {
       client.connect(config);
     } catch (error) {

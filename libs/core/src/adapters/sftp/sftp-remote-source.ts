@@ -191,8 +191,8 @@ export class SftpRemoteSource implements RemoteSource {
 
   /** For `octo check`: the handshake with the pinned host key and the login, each reported on its own. */
   probeConnection(): Promise<{ connect: ProbeStage; login?: ProbeStage }> {
-    const { target, credentials, pin, route } = this.options;
-    return probeSftpConnection({ target, credentials, pin, connectTimeoutMs: this.options.connectTimeoutMs ?? 20_000, ...(route ? { route } : {}) });
+    const { target, credentials, pin, route, quirks } = this.options;
+    return probeSftpConnection({ target, credentials, pin, connectTimeoutMs: this.options.connectTimeoutMs ?? 20_000, ...(route ? { route } : {}), ...(quirks ? { quirks } : {}) });
   }
 
   async close(): Promise<void> {

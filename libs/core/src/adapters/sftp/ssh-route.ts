@@ -7,6 +7,7 @@ import { OctoError } from '../../errors/octo-error.js';
 import type { AdapterDeps } from '../adapter-factories.js';
 import { fingerprintOf, verifyHostKey, type HostKeyPin } from './host-key.js';
 import { hostKeyPinFromConfig } from './host-key-pin.js';
+import { hostCertificatesFor } from './host-certificates-for.js';
 import { withTimeout } from '../../util/timing.js';
 
 /**
@@ -167,6 +168,8 @@ class JumpHostRoute implements SshRoute {
     const privateKey = config.privateKey ? await deps.secrets.resolveBytes(config.privateKey) : undefined;
     const passphrase = config.privateKeyPassphrase ? await deps.secrets.resolvePassphrase(config.privateKeyPassphrase) : undefined;
     const password = config.password ? await deps.secrets.resolvePassphrase(config.password) : undefined;
+    // The jump host itself is reached directly, so its certificate can be fetched.
+    const certificates = await hostCertificatesFor(pin, { host: this.host, port: this.port, timeoutMs: this.timeoutMs, direct: true });
     const client = new Client();
     let refusal: OctoError | undefined;
     return new Promise<Client>((resolve, reject) => {
@@ -198,7 +201,7 @@ class JumpHostRoute implements SshRoute {
         readyTimeout: this.timeoutMs,
         keepaliveInterval: 10_000,
         hostVerifier: (key: Buffer) => {
-          const verdict = verifyHostKey(pin, key, { host: this.host, port: this.port });
+          const verdict = verifyHostKey(pin, key, { host: this.host, port: this.port }, certificates);
           if (!verdict.ok) refusal = new OctoError('hostkey', `source.jumpHost: ${verdict.error.message}`, { fatal: true });
           else if (pin.kind === 'accept-unknown') deps.logger.warn(`UNPINNED SSH HOST KEY accepted for the ${this.description}: ${fingerprintOf(key)}; pin it in source.jumpHost.hostKey`, {});
           return verdict.ok;
