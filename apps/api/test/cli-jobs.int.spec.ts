@@ -76,7 +76,7 @@ describe.each(['files in the work directory', 'Redis'])('a job started by octo s
     const cancel = await fetch(`${base}/v1/jobs/${id}`, { method: 'DELETE', headers: auth });
     expect(cancel.status).toBe(409);
     const owner = (await api.runtime.jobStore.get(id))!.owner;
-    expect((await cancel.json()).message).toBe(`job ${id} runs in another process (pid ${owner.pid} on ${os.hostname()}); cancel it there`);
+    expect((await cancel.json()).message).toBe(`job ${id} runs in another process (pid ${owner.pid} on ${os.hostname()}); cancel it there (an API in distributed mode, with queue: redis://..., can cancel any job)`);
 
     // Its event stream, read from the job store while another process writes it.
     const response = await fetch(`${base}/v1/jobs/${id}/events`, { headers: auth });

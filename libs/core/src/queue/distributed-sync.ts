@@ -48,8 +48,9 @@ export async function runDistributedSync(syncJob: SyncJob, options: DistributedS
   let pending: RemoteFile[] = [];
   let jobError: { kind: OctoErrorKind; reason: string } | undefined;
   let end: (() => Promise<void>) | undefined;
+  // Stops the files: a cancel (here, or another process's flag) or a fatal error of one file.
   const stop = new AbortController();
-  options.signal.addEventListener('abort', () => stop.abort(), { once: true });
+  options.signal.addEventListener('abort', () => stop.abort('cancelled'), { once: true });
   try {
     const begun = await syncJob.beginRun(jobId, options.signal);
     pending = begun.pending;
@@ -73,7 +74,7 @@ export async function runDistributedSync(syncJob: SyncJob, options: DistributedS
   await deps.redis.del(cancelKey(jobId)).catch(() => undefined);
   const files = [...results.values()].sort((a, b) => a.path.localeCompare(b.path));
   const failed = files.filter((file) => file.status === 'failed').length;
-  const status: JobStatus = options.signal.aborted ? 'cancelled' : jobError ? 'failed' : failed > 0 ? 'partial' : 'succeeded';
+  const status: JobStatus = options.signal.aborted || stop.signal.reason === 'cancelled' ? 'cancelled' : jobError ? 'failed' : failed > 0 ? 'partial' : 'succeeded';
   const finishedAt = new Date();
   const done = files.filter((file) => file.status === 'done');
   return {
@@ -142,7 +143,7 @@ async function followChildren(
       else emit({ type: 'file.failed', jobId, path: file.path, kind: fileResult.kind, reason: fileResult.reason, durationMs: fileResult.durationMs, progress: progress(), at, ...attempt });
       if (fatal && fileResult.status === 'failed' && !jobError) {
         jobError = { kind: fileResult.kind, reason: fileResult.reason };
-        stop.abort();
+        stop.abort('fatal');
       }
     }
     wake();
@@ -208,7 +209,7 @@ async function followChildren(
     stop.signal.addEventListener('abort', () => void onStop(), { once: true });
     timers.push(
       setInterval(() => {
-        void deps.redis.exists(cancelKey(jobId)).then((flag) => (flag ? stop.abort() : undefined), () => undefined);
+        void deps.redis.exists(cancelKey(jobId)).then((flag) => (flag ? stop.abort('cancelled') : undefined), () => undefined);
       }, CANCEL_POLL_MS),
       setInterval(() => {
         for (const id of byId.keys()) {
