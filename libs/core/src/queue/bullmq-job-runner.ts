@@ -128,5 +128,8 @@ export class BullmqJobRunner extends InProcessJobRunner {
 
 /** A Redis connection as BullMQ needs it: commands wait through a reconnect instead of failing after a few retries. */
 export function bullmqConnection(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+  const redis = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+  // ioredis reconnects by itself; the job store and the workers say once that Redis is away.
+  redis.on('error', () => undefined);
+  return redis;
 }

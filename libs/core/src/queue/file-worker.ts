@@ -55,6 +55,7 @@ export class FileWorker {
   /** The connections handed to BullMQ, which does not close a connection it was given. */
   private readonly connections: Redis[] = [];
   private finishedCount = 0;
+  private closing = false;
 
   constructor(
     private readonly factory: ProviderFactory,
@@ -98,6 +99,7 @@ export class FileWorker {
    */
   async close(deadlineMs: number): Promise<WorkerStopResult> {
     const finishedBefore = this.finishedCount;
+    this.closing = true;
     const closing = Promise.all(this.workers.map((worker) => worker.close()));
     const inTime = await Promise.race([closing.then(() => true), delay(deadlineMs).then(() => false)]);
     let requeued = 0;
@@ -120,6 +122,8 @@ export class FileWorker {
     const attempt = Math.max(1, job.attemptsStarted ?? 1);
     const retried = attempt > 1 ? { attempt } : {};
     const started = Date.now();
+    // Fetched while this worker was stopping (a fetch already under way): another worker takes it.
+    if (this.closing) await this.handBack(job, token);
     if (await this.cancelled(jobId)) return { path: file.path, size: file.size, status: 'failed', kind: 'cancelled', reason: `${file.path}: the job was cancelled before the file started; nothing from it was landed`, durationMs: 0, ...retried };
     let pipeline: { syncJob: SyncJob; ledger: Ledger };
     try {
@@ -143,11 +147,7 @@ export class FileWorker {
       const result = await pipeline.syncJob.processOne(file, jobId, { signal: flight.controller.signal }, (event) => {
         if (event.type === 'file.progress') void job.updateProgress({ bytes: event.bytes }).catch(() => undefined);
       }, () => undefined);
-      if (flight.stopping && result.status === 'failed') {
-        // Aborted by this worker's shutdown, not by the file or a cancel: another worker takes it now.
-        await job.moveToDelayed(Date.now(), token);
-        throw new DelayedError();
-      }
+      if (flight.stopping && result.status === 'failed') await this.handBack(job, token);
       this.finishedCount += 1;
       return { ...result, ...retried };
     } catch (error) {
@@ -160,6 +160,15 @@ export class FileWorker {
       clearInterval(watch);
       this.inFlight.delete(job.id ?? file.path);
     }
+  }
+
+  /**
+   * Puts a file job back in the queue for another worker (this one is stopping): due a moment
+   * later, so this worker's last fetch cannot take it again.
+   */
+  private async handBack(job: Job<FileJobData, FileJobResult>, token: string | undefined): Promise<never> {
+    await job.moveToDelayed(Date.now() + HAND_BACK_DELAY_MS, token);
+    throw new DelayedError();
   }
 
   private connection(): Redis {
@@ -194,6 +203,9 @@ export class FileWorker {
     return (await this.redis.exists(cancelKey(jobId)).catch(() => 0)) === 1;
   }
 }
+
+/** How long a file handed back by a stopping worker waits before another worker may take it. */
+const HAND_BACK_DELAY_MS = 1_000;
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
