@@ -49,14 +49,18 @@ export class BullmqJobRunner extends InProcessJobRunner {
 
   /** Connects to the Redis at `url`; fails as a config error when it cannot be reached. */
   static async connect(factory: ProviderFactory, loaded: LoadedConfig, url: string, options: InProcessJobRunnerOptions): Promise<BullmqJobRunner> {
-    const redis = bullmqConnection(url);
+    // A probe that does not retry: BullMQ's own connections wait through outages, so they would wait forever here.
+    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 10_000 });
+    probe.on('error', () => undefined);
     try {
-      await redis.ping();
+      await probe.connect();
+      await probe.ping();
     } catch (error) {
-      redis.disconnect();
       throw new OctoError('config', `cannot reach Redis for the job queue (queue / OCTO_REDIS_URL): ${(error as Error).message}; check that it runs and that the URL is right`, { cause: error, fatal: true });
+    } finally {
+      probe.disconnect();
     }
-    return new BullmqJobRunner(factory, loaded, options, redis, url);
+    return new BullmqJobRunner(factory, loaded, options, bullmqConnection(url), url);
   }
 
   /**
