@@ -3,10 +3,8 @@
  * BullMQ unless Redis is configured. The runtime picks {@link BullmqJobRunner} by itself
  * (`openJobRunner`); `octo worker` runs a {@link FileWorker}.
  */
-export * from './bullmq-job-runner.js';
-export * from './file-worker.js';
-export * from './file-job.js';
-export * from './file-job-id.js';
-export * from './queue-names.js';
-export * from './redis-provider-lock.js';
-export * from './distributed-sync.js';
+export { BullmqJobRunner, bullmqConnection } from './bullmq-job-runner.js';
+export { FileWorker, type FileWorkerOptions, type WorkerStopResult } from './file-worker.js';
+export { type FileJobData, type FileJobResult } from './file-job.js';
+export { fileJobId } from './file-job-id.js';
+export { RedisProviderLock, REDIS_LOCK_LEASE_MS } from './redis-provider-lock.js';
