@@ -37,7 +37,9 @@ describe('the Octo API in distributed mode (queue: redis://)', () => {
     redis = await startRedis();
     setup = await tempSetup({ slow: true });
     loaded = { ...setup.loaded, config: { ...setup.loaded.config, queue: redis.url } };
-    [api, other] = await Promise.all([createOctoApi({ loaded, plugins, env: TEST_ENV }), createOctoApi({ loaded, plugins, env: TEST_ENV })]);
+    // The other API as on another machine: its own work directory, so only Redis can tell it the provider is syncing.
+    const elsewhere = { ...loaded, config: { ...loaded.config, workDir: path.join(setup.dir, 'work-elsewhere') } };
+    [api, other] = await Promise.all([createOctoApi({ loaded, plugins, env: TEST_ENV }), createOctoApi({ loaded: elsewhere, plugins, env: TEST_ENV })]);
     [base, otherBase] = await Promise.all([api.listen(), other.listen()]);
     workerRuntime = await createOctoRuntime({ loaded, plugins });
     worker = new FileWorker(workerRuntime.providers, { concurrency: 4, connect: () => bullmqConnection(redis.url), lockDurationMs: 5_000 });
