@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '@octo/core';
+import { createOctoRuntime, loadConfig, type OctoRuntime } from '@octo/core';
+import { bullmqConnection, FileWorker } from '@octo/core/queue';
 import { exampleProvider } from '@octo/provider-example';
 import { createOctoApi, type OctoApi } from '@octo/server';
 import { runOctoCli, startLatencyProxy, startRedis, startSshd, writeOctoConfig, type LatencyProxy, type OctoCliRun, type RedisServer, type SshdServer } from '@octo/testing';
@@ -13,8 +14,11 @@ import { readSse, TEST_ENV, TOKEN } from './temp-setup.js';
 const auth = { authorization: `Bearer ${TOKEN}` };
 const FILES = ['report_20261101.csv', 'report_20261102.csv', 'report_20261103.csv', 'report_20261104.csv', 'report_20261105.csv'];
 
+// With Redis, distributed mode: the CLI's sync queues its files and a worker (here, in the test's process) lands them.
 describe.each(['files in the work directory', 'Redis'])('a job started by octo sync, seen through the API (job store: %s)', (storeKind) => {
   let redis: RedisServer | undefined;
+  let workerRuntime: OctoRuntime | undefined;
+  let worker: FileWorker | undefined;
   let sshd: SshdServer;
   let proxy: LatencyProxy;
   let dir: string;
@@ -47,9 +51,17 @@ describe.each(['files in the work directory', 'Redis'])('a job started by octo s
     });
     api = await createOctoApi({ loaded: await loadConfig(configFile), plugins: [exampleProvider], env: TEST_ENV, logDestination: new Writable({ write: (_chunk, _encoding, callback) => callback() }) });
     base = await api.listen();
+    if (redis) {
+      const url = redis.url;
+      workerRuntime = await createOctoRuntime({ loaded: await loadConfig(configFile), plugins: [exampleProvider] });
+      worker = new FileWorker(workerRuntime.providers, { concurrency: 1, connect: () => bullmqConnection(url) });
+      await worker.start();
+    }
   });
 
   afterAll(async () => {
+    await worker?.close(0);
+    await workerRuntime?.close();
     await api?.shutdown(0);
     await proxy?.stop();
     await sshd?.stop();
@@ -73,10 +85,13 @@ describe.each(['files in the work directory', 'Redis'])('a job started by octo s
     const second = await fetch(`${base}/v1/providers/example/jobs`, { method: 'POST', headers: auth });
     expect(second.status).toBe(409);
     expect(await second.json()).toMatchObject({ jobId: id });
-    const cancel = await fetch(`${base}/v1/jobs/${id}`, { method: 'DELETE', headers: auth });
-    expect(cancel.status).toBe(409);
-    const owner = (await api.runtime.jobStore.get(id))!.owner;
-    expect((await cancel.json()).message).toBe(`job ${id} runs in another process (pid ${owner.pid} on ${os.hostname()}); cancel it there`);
+    if (!redis) {
+      // Distributed mode cancels a job of another process (api-distributed.int.spec.ts); the embedded default says where it runs.
+      const cancel = await fetch(`${base}/v1/jobs/${id}`, { method: 'DELETE', headers: auth });
+      expect(cancel.status).toBe(409);
+      const owner = (await api.runtime.jobStore.get(id))!.owner;
+      expect((await cancel.json()).message).toBe(`job ${id} runs in another process (pid ${owner.pid} on ${os.hostname()}); cancel it there (an API in distributed mode, with queue: redis://..., can cancel any job)`);
+    }
 
     // Its event stream, read from the job store while another process writes it.
     const response = await fetch(`${base}/v1/jobs/${id}/events`, { headers: auth });

@@ -7,6 +7,7 @@ import { ledgerCommand } from './commands/ledger.js';
 import { providersCommand } from './commands/providers.js';
 import { serveCommand } from './commands/serve.js';
 import { syncCommand } from './commands/sync.js';
+import { workerCommand } from './commands/worker.js';
 import { ExitCode } from './exit-codes.js';
 import { closeRuntimes } from './open-runtimes.js';
 import { UsageError } from './usage-error.js';
@@ -38,7 +39,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       .command(hostkeyCommand as never)
       .command(checkCommand as never)
       .command(configCommand as never)
-      .demandCommand(1, 'name a command: sync, providers, pending, ledger, serve, check, hostkey, config')
+      .command(workerCommand as never)
+      .demandCommand(1, 'name a command: sync, providers, pending, ledger, serve, worker, check, hostkey, config')
       .strict()
       .epilogue(
         'Exit status: 0 every file succeeded (or nothing to do); 1 some files failed; 2 fatal (bad config or usage, unknown provider, unreachable source or store); 130 cancelled.',

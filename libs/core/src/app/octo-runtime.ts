@@ -1,7 +1,7 @@
 import { createRootContainer } from '../container/create-root-container.js';
 import { loadConfig, type LoadedConfig } from '../config/load-config.js';
 import { openJobStore } from '../jobs/open-job-store.js';
-import { InProcessJobRunner } from '../jobs/in-process-job-runner.js';
+import { openJobRunner } from '../jobs/open-job-runner.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobStore } from '../jobs/job-store.js';
 import { silentLogger, type Logger } from '../ports/logger.js';
@@ -47,7 +47,7 @@ export interface OctoRuntimeOptions {
   readonly onEvent?: (event: JobEvent, job: JobHandle) => void;
 }
 
-/** Loads config and composes the root container, the provider factory, the job store (files in the work directory, or Redis) and the in-process runner. */
+/** Loads config and composes the root container, the provider factory, the job store (files in the work directory, or Redis) and the job runner (in-process, or BullMQ). */
 export async function createOctoRuntime(options: OctoRuntimeOptions): Promise<OctoRuntime> {
   const loaded = options.loaded ?? (await loadConfig(options.configPath, options.cwd));
   const root = createRootContainer();
@@ -65,6 +65,17 @@ export async function createOctoRuntime(options: OctoRuntimeOptions): Promise<Oc
     options.onEvent?.(event, job);
   };
   const jobStore = await openJobStore(loaded, logger, options.env);
-  const jobs = new InProcessJobRunner(providers, loaded, { store: jobStore, retention: loaded.config.jobs.retention, logger, onEvent });
-  return { loaded, providers, jobs, notifier, arrivals, jobStore, close: async () => jobStore.close?.() };
+  const jobs = await openJobRunner(providers, loaded, { store: jobStore, retention: loaded.config.jobs.retention, logger, onEvent }, options.env);
+  return {
+    loaded,
+    providers,
+    jobs,
+    notifier,
+    arrivals,
+    jobStore,
+    close: async () => {
+      await jobs.close?.();
+      await jobStore.close?.();
+    },
+  };
 }

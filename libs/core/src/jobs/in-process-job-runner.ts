@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { resolvePath, type LoadedConfig } from '../config/load-config.js';
-import type { JobEvent } from '../ports/job-events.js';
+import type { JobEvent, JobSummary } from '../ports/job-events.js';
+import type { SyncJob } from '../pipeline/sync-job.js';
 import { silentLogger, type Logger } from '../ports/logger.js';
 import type { ProviderFactory } from '../providers/provider-factory.js';
 import { JobConflictError } from './job-conflict-error.js';
@@ -21,6 +22,19 @@ export interface InProcessJobRunnerOptions {
   readonly onEvent?: (event: JobEvent, job: JobHandle) => void;
   /** Finished jobs kept in memory (with their events); the job store keeps the rest. */
   readonly maxFinishedJobs?: number;
+  /** How a run (not a dry run) holds its provider; default: the work directory's lock file ({@link ProviderLock}). */
+  readonly lock?: (provider: string, jobId: string) => Promise<{ release(): Promise<void> }>;
+  /** How a run (not a dry run) processes its files; default: here, {@link SyncJob.run}. Distributed mode queues them for workers. */
+  readonly execute?: (syncJob: SyncJob, run: SyncRun) => Promise<JobSummary>;
+}
+
+/** One run as the runner hands it to {@link InProcessJobRunnerOptions.execute}. */
+export interface SyncRun {
+  readonly provider: string;
+  readonly jobId: string;
+  readonly concurrency?: number;
+  readonly signal: AbortSignal;
+  readonly onEvent: (event: JobEvent) => void;
 }
 
 /**
@@ -47,7 +61,7 @@ export class InProcessJobRunner implements JobRunner {
     const handle = await this.factory.create(provider);
     const id = randomUUID();
     const workDir = resolvePath(this.loaded.baseDir, this.loaded.config.workDir);
-    const lock = options.dryRun ? undefined : await ProviderLock.acquire(workDir, provider, id);
+    const lock = options.dryRun ? undefined : await (this.options.lock?.(provider, id) ?? ProviderLock.acquire(workDir, provider, id));
     const dryRun = options.dryRun ?? false;
     const job = new RunningJob(id, provider, dryRun, startedJobReport({ id, provider, dryRun }, currentJobOwner(), options.concurrency));
     const recorder = new JobRecorder(this.options.store, job.state, this.logger);
@@ -58,7 +72,12 @@ export class InProcessJobRunner implements JobRunner {
     this.jobs.set(id, job);
     this.byProvider.set(provider, job);
     await recorder.start();
-    job.run(handle.syncJob().run({ jobId: id, dryRun, concurrency: options.concurrency, signal: job.signal, onEvent: job.emit }), async () => {
+    const execute = this.options.execute;
+    const summary =
+      execute && !dryRun
+        ? execute(handle.syncJob(), { provider, jobId: id, concurrency: options.concurrency, signal: job.signal, onEvent: job.emit })
+        : handle.syncJob().run({ jobId: id, dryRun, concurrency: options.concurrency, signal: job.signal, onEvent: job.emit });
+    job.run(summary, async () => {
       await recorder.finish();
       if (this.byProvider.get(provider) === job) this.byProvider.delete(provider);
       await lock?.release();

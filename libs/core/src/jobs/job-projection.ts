@@ -1,4 +1,4 @@
-import type { JobEvent } from '../ports/job-events.js';
+import type { JobEvent, Retried } from '../ports/job-events.js';
 import { finalJobReport, type JobReport, type ReportedFileResult } from './job-report.js';
 
 /** A file being processed now, as far as its events told. */
@@ -46,7 +46,7 @@ export function applyJobEvent(state: JobState, event: JobEvent): void {
       const size = state.inFlight.get(event.path)?.size ?? 0;
       state.inFlight.delete(event.path);
       const bytesOut = event.outputs.reduce((sum, output) => sum + output.size, 0);
-      const result: ReportedFileResult = { path: event.path, size, status: 'done', outputs: event.outputs, durationMs: event.durationMs, ...(event.retiredKey ? { retiredKey: event.retiredKey } : {}) };
+      const result: ReportedFileResult = { path: event.path, size, status: 'done', outputs: event.outputs, durationMs: event.durationMs, ...(event.retiredKey ? { retiredKey: event.retiredKey } : {}), ...retried(event) };
       (report.files as ReportedFileResult[]).push(result);
       state.report = { ...report, progress: event.progress, succeeded: report.succeeded + 1, bytesIn: report.bytesIn + size, bytesOut: report.bytesOut + bytesOut };
       return;
@@ -54,7 +54,7 @@ export function applyJobEvent(state: JobState, event: JobEvent): void {
     case 'file.failed': {
       const size = state.inFlight.get(event.path)?.size ?? 0;
       state.inFlight.delete(event.path);
-      const result: ReportedFileResult = { path: event.path, size, status: 'failed', kind: event.kind, reason: event.reason, durationMs: event.durationMs };
+      const result: ReportedFileResult = { path: event.path, size, status: 'failed', kind: event.kind, reason: event.reason, durationMs: event.durationMs, ...retried(event) };
       (report.files as ReportedFileResult[]).push(result);
       state.report = { ...report, progress: event.progress, failed: report.failed + 1 };
       return;
@@ -69,4 +69,9 @@ export function applyJobEvent(state: JobState, event: JobEvent): void {
       });
       return;
   }
+}
+
+/** A retried file's attempt, kept in its result (absent on a first delivery). */
+function retried(event: Retried): Retried {
+  return event.attempt === undefined ? {} : { attempt: event.attempt };
 }

@@ -39,6 +39,13 @@ export interface JobRunner {
   /** The running job of a provider in this process, if any. */
   running(provider: string): JobHandle | undefined;
   list(): JobHandle[];
+  /**
+   * Asks the process that runs job `id` to cancel it (distributed mode, through Redis); false
+   * when this runner cannot reach other processes (the embedded default) or the job is not running.
+   */
+  cancelElsewhere?(id: string): Promise<boolean>;
+  /** Releases what the runner holds open (distributed mode's Redis connections). */
+  close?(): Promise<void>;
 }
 
 export type { JobEventListener };

@@ -10,9 +10,14 @@ import { RedisJobStore } from './redis-job-store.js';
  * files in the work directory (the embedded default, no Redis at all).
  */
 export async function openJobStore(loaded: LoadedConfig, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<JobStore & { close?(): Promise<void> }> {
-  const url = env['OCTO_REDIS_URL'] || loaded.config.queue;
+  const url = redisUrlOf(loaded, env);
   if (!url) return new FileJobStore(resolvePath(loaded.baseDir, loaded.config.workDir), logger);
   const store = await RedisJobStore.connect(url, { logger });
   await store.checkEvictionPolicy();
   return store;
+}
+
+/** The Redis of distributed mode, when there is one: `OCTO_REDIS_URL` (which may hold a password), else `queue:`. */
+export function redisUrlOf(loaded: LoadedConfig, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env['OCTO_REDIS_URL'] || loaded.config.queue || undefined;
 }

@@ -106,6 +106,41 @@ export class SyncJob {
     return capPerPoll(pending, sourceConfig.maxFilesPerPoll, this.provider.name, this.logger);
   }
 
+  /**
+   * A run's first half for a runner that hands its files to other processes (distributed mode),
+   * the same steps as {@link run} before its first file: the store check, the keys, the run's
+   * registration and recovery, discovery. `end` deregisters the run once its files are done;
+   * the caller holds the provider lock.
+   */
+  async beginRun(jobId: string, signal?: AbortSignal): Promise<{ pending: RemoteFile[]; end: () => Promise<void> }> {
+    const registry = new RunRegistry(this.store);
+    const end = async () => {
+      await this.closeFiles();
+      await registry.end(this.provider.name, jobId).catch(() => undefined);
+    };
+    try {
+      await untilAborted(this.store.check(), signal, 'the job was cancelled while the store was checked');
+      await untilAborted(this.processor.prepare(), signal, 'the job was cancelled while its keys were loaded');
+      await untilAborted(this.startRun(registry, jobId), signal, 'the job was cancelled while dead runs were recovered');
+      const pending = await untilAborted(this.pending(signal), signal, 'the job was cancelled while the source was listed');
+      return { pending, end };
+    } catch (error) {
+      await end();
+      throw error;
+    }
+  }
+
+  /** Loads the keys and secrets files need, for a process that takes files one by one (a worker's {@link processOne}). */
+  async prepareFiles(): Promise<void> {
+    await this.processor.prepare();
+  }
+
+  /** Releases what {@link prepareFiles} and the files' reads hold: the source's connections, the decryption engine. */
+  async closeFiles(): Promise<void> {
+    await this.source.close().catch(() => undefined);
+    await this.processor.close().catch(() => undefined);
+  }
+
   /** Releases the source's connections (after {@link pending} alone). */
   async close(): Promise<void> {
     await this.source.close();
@@ -276,7 +311,12 @@ export class SyncJob {
     return result;
   }
 
-  private async processOne(
+  /**
+   * One file of a run with its events (`file.started`, `file.progress`) and its result: done,
+   * or failed with its kind and reason. Throws only a fatal error (one that stops every file).
+   * Used by {@link run}, and by a distributed worker for each file job it takes.
+   */
+  async processOne(
     file: RemoteFile,
     jobId: string,
     options: SyncOptions,

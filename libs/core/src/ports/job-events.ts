@@ -16,7 +16,7 @@ export interface AfterIngestResult {
 
 /** The outcome of one source file in a job. */
 export type FileResult =
-  | {
+  | ({
       readonly path: string;
       readonly size: number;
       readonly status: 'done';
@@ -26,8 +26,16 @@ export type FileResult =
       readonly afterIngest?: AfterIngestResult;
       /** The fingerprint of the key that decrypted it, when that key is past its `retiresAt`. */
       readonly retiredKey?: string;
-    }
-  | { readonly path: string; readonly size: number; readonly status: 'failed'; readonly kind: OctoErrorKind; readonly reason: string; readonly durationMs: number };
+    } & Retried)
+  | ({ readonly path: string; readonly size: number; readonly status: 'failed'; readonly kind: OctoErrorKind; readonly reason: string; readonly durationMs: number } & Retried);
+
+/**
+ * Distributed mode: which delivery of the file's job gave the result, set from 2 on only (a
+ * worker died with the file and another took it after the stall interval).
+ */
+export interface Retried {
+  readonly attempt?: number;
+}
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'cancelled' | 'interrupted';
 
@@ -96,7 +104,7 @@ export type JobEvent =
   | { readonly type: 'job.started'; readonly jobId: string; readonly provider: string; readonly total: number; readonly totalBytes: number; readonly at: string }
   | { readonly type: 'file.started'; readonly jobId: string; readonly path: string; readonly size: number; readonly at: string }
   | { readonly type: 'file.progress'; readonly jobId: string; readonly path: string; readonly bytes: number; readonly size: number; readonly at: string }
-  | {
+  | ({
       readonly type: 'file.done';
       readonly jobId: string;
       readonly path: string;
@@ -106,8 +114,8 @@ export type JobEvent =
       readonly at: string;
       /** The fingerprint of the private key that decrypted the file although past its `retiresAt` date. */
       readonly retiredKey?: string;
-    }
-  | { readonly type: 'file.failed'; readonly jobId: string; readonly path: string; readonly kind: OctoErrorKind; readonly reason: string; readonly durationMs: number; readonly progress: Progress; readonly at: string }
+    } & Retried)
+  | ({ readonly type: 'file.failed'; readonly jobId: string; readonly path: string; readonly kind: OctoErrorKind; readonly reason: string; readonly durationMs: number; readonly progress: Progress; readonly at: string } & Retried)
   | { readonly type: 'job.finished'; readonly jobId: string; readonly summary: JobSummary; readonly at: string };
 
 /** Progress as the legacy system reported it (files done over total) plus bytes. */

@@ -62,6 +62,9 @@ const progressSchema = z.object({
 
 const fileOutputSchema = z.object({ key: z.string(), size: z.number(), sha256: z.string() });
 
+/** Distributed mode: the delivery of the file's job that gave the result, from 2 on only (its first worker died or stopped with it). */
+const attemptSchema = z.number().int().min(2).optional();
+
 /** One source file's outcome: its outputs, or its error kind and reason. */
 /** What `afterIngest:` did on the partner's server with a file that landed. */
 const afterIngestSchema = z
@@ -90,6 +93,7 @@ const fileResultSchema = z.discriminatedUnion('status', [
     outputs: z.array(fileOutputSchema),
     durationMs: z.number(),
     afterIngest: afterIngestSchema.optional(),
+    attempt: attemptSchema,
   }),
   z.object({
     path: z.string(),
@@ -98,6 +102,7 @@ const fileResultSchema = z.discriminatedUnion('status', [
     kind: errorKindSchema,
     reason: z.string(),
     durationMs: z.number(),
+    attempt: attemptSchema,
   }),
 ]);
 
@@ -214,8 +219,8 @@ export const jobEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('job.started'), jobId: z.string(), provider: z.string(), total: z.number().int(), totalBytes: z.number(), at }),
   z.object({ type: z.literal('file.started'), jobId: z.string(), path: z.string(), size: z.number(), at }),
   z.object({ type: z.literal('file.progress'), jobId: z.string(), path: z.string(), bytes: z.number(), size: z.number(), at }),
-  z.object({ type: z.literal('file.done'), jobId: z.string(), path: z.string(), outputs: z.array(fileOutputSchema), durationMs: z.number(), progress: progressSchema, at }),
-  z.object({ type: z.literal('file.failed'), jobId: z.string(), path: z.string(), kind: errorKindSchema, reason: z.string(), durationMs: z.number(), progress: progressSchema, at }),
+  z.object({ type: z.literal('file.done'), jobId: z.string(), path: z.string(), outputs: z.array(fileOutputSchema), durationMs: z.number(), progress: progressSchema, at, attempt: attemptSchema }),
+  z.object({ type: z.literal('file.failed'), jobId: z.string(), path: z.string(), kind: errorKindSchema, reason: z.string(), durationMs: z.number(), progress: progressSchema, at, attempt: attemptSchema }),
   z.object({
     type: z.literal('job.finished'),
     jobId: z.string(),

@@ -2,6 +2,7 @@ import { ACTIVE_JOB_STATUSES, JobConflictError, type JobHandle, type JobStatus, 
 import { ApiError } from '../http/api-error.js';
 import type { JobDetailView, JobSummaryView } from '../http/schemas.js';
 import { delay, drainJobs, type DrainResult } from './drain-jobs.js';
+import { cancelInAnotherProcess } from './remote-cancel.js';
 import { followJob, type JobFollow, type JobFollower } from './follow-job.js';
 import { jobDetailView, jobSummaryView } from './job-views.js';
 
@@ -120,17 +121,12 @@ export class JobService {
 
   /**
    * Cancels a running job and waits (up to `waitMs`) for it to end: files in flight are
-   * aborted and nothing partial becomes visible. 404 for an unknown job, 409 for one that ended
-   * or runs in another process.
+   * aborted and nothing partial becomes visible. 404 for an unknown job, 409 for one that ended;
+   * a job of another process is cancelled through {@link cancelInAnotherProcess}.
    */
   async cancel(id: string, waitMs = 10_000): Promise<{ job: JobDetailView; ended: boolean }> {
     const local = this.runtime.jobs.get(id);
-    if (!local || local.finished) {
-      const report = await this.store.get(id);
-      if (!report) throw new ApiError(404, `no job ${id}`);
-      if (!ACTIVE_JOB_STATUSES.has(report.status)) throw new ApiError(409, `job ${id} is not running (it is ${report.status})`, id);
-      throw new ApiError(409, `job ${id} runs in another process (pid ${report.owner.pid} on ${report.owner.host}); cancel it there`, id);
-    }
+    if (!local || local.finished) return cancelInAnotherProcess(id, this.runtime.jobs, this.store, waitMs);
     this.logger.info('job cancel requested', { jobId: id, provider: local.provider });
     local.cancel();
     const ended = await Promise.race([local.done.then(() => true), delay(waitMs).then(() => false)]);
