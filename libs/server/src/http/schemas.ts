@@ -25,6 +25,7 @@ const errorKindSchema = z.enum([
   'store',
   'ledger',
   'filter',
+  'validate',
   'cancelled',
   'internal',
 ]);
