@@ -58,7 +58,7 @@ describe('the validate-and-transform stage', () => {
       expect(summary.files.map((file) => [file.path, file.status])).toEqual([['bundle.tar', 'failed'], ['good.csv.gz', 'done'], ['short.csv', 'failed']]);
       expect(await readFile(path.join(w.bucketDir, 'data/csv/plain/good.csv'), 'utf8')).toBe('name,city\nRené,Orléans\nEND,1\n');
       expect(reason(result(summary, 'short.csv'))).toBe(
-        'short.csv line 3, column 5: the trailer states 2 rows, but the entry has 1 (a truncated or padded file); nothing from the file was landed (ask the partner for a corrected file, or change providers.plain.validate)',
+        'short.csv line 3, column 5: the trailer states 2 rows, but the entry has 1 (a truncated or padded file); nothing from the file was landed: ask the partner for a corrected file',
       );
       expect(result(summary, 'short.csv')).toMatchObject({ kind: 'validate' });
       expect(reason(result(summary, 'bundle.tar'))).toMatch(/^bundle\.tar: list\.csv line 1, column 2: expected the header "name,city", but column 2 is "town" where "city" belongs; /);

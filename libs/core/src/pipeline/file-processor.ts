@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { inject, injectable } from 'inversify';
 import { OctoError } from '../errors/octo-error.js';
@@ -201,7 +201,7 @@ export class FileProcessor {
    */
   private throughEntryStages(entry: UnpackedEntry, context: FileContext, clock: StageClock): UnpackedEntry {
     const own = this.entryTransform.transform(entry, context);
-    const stages = [...this.configuredStages.before(entry), ...(own ? [own] : []), ...this.configuredStages.after(entry, context)];
+    const stages = [...this.configuredStages.before(entry), ...(own === undefined ? [] : Array.isArray(own) ? own : [own as Duplex]), ...this.configuredStages.after(entry, context)];
     if (stages.length === 0) return entry;
     clock.start('transform');
     return { name: entry.name, stream: chain(entry.stream, ...stages, clock.meter('transform')) };

@@ -12,8 +12,9 @@ import type { UnpackedEntry } from './unpacker.js';
  */
 export interface EntryTransform {
   /**
-   * A fresh stream for this entry (a new one per call: streams are never shared between
-   * entries), or `undefined` to leave the entry's bytes as they are. Throw to fail the file.
+   * Fresh streams for this entry (new ones per call: streams are never shared between
+   * entries), one or several in the order the bytes pass them, or `undefined` to leave the
+   * entry's bytes as they are. Throw to fail the file.
    */
-  transform(entry: UnpackedEntry, context: FileContext): Duplex | undefined;
+  transform(entry: UnpackedEntry, context: FileContext): Duplex | readonly Duplex[] | undefined;
 }

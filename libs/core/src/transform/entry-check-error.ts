@@ -15,6 +15,6 @@ export function entryCheckError(context: Pick<FileContext, 'file' | 'provider'>,
   const where = entryName === context.file.path ? entryName : `${context.file.path}: ${entryName}`;
   return new OctoError(
     'validate',
-    `${where} line ${at.line}, column ${at.column}: ${what}; nothing from the file was landed (ask the partner for a corrected file, or change providers.${context.provider}.validate)`,
+    `${where} line ${at.line}, column ${at.column}: ${what}; nothing from the file was landed: ask the partner for a corrected file`,
   );
 }
