@@ -13,6 +13,7 @@ import { tarOf } from '../testing/archive-fixtures.js';
 import { listFiles } from '../testing/files.js';
 import { createTempWorkspace, type TempWorkspace } from '../testing/temp-workspace.js';
 import { PIPELINE_STAGES } from '../ports/stage-timings.js';
+import { entryCheckError } from '../transform/entry-check-error.js';
 
 // The validate-and-transform stage in a whole job on the embedded default: the config's blocks,
 // a plugin's own EntryTransform bound through the facade, and the stage timings of each file.
@@ -112,6 +113,63 @@ describe('the validate-and-transform stage', () => {
       expect(await readFile(path.join(w.bucketDir, 'data/pdf/plain/c.pdf'), 'utf8')).toBe('%PDF-1 kept as is');
       expect(reason(result(summary, 'in/b.txt'))).toBe('in/b.txt: b.txt holds a forbidden word');
       expect(await landedKeys(w)).toEqual(['data/other/plain/a.txt', 'data/pdf/plain/c.pdf']);
+    });
+  });
+
+  describe('the example of docs/providers.md', () => {
+    // The page's code as it stands there: keep the two alike.
+    class InitechHrEntryTransform implements EntryTransform {
+      transform(entry: UnpackedEntry, context: FileContext) {
+        return entry.name.endsWith('.csv') ? new MaxHoursCheck(context, entry.name) : undefined;
+      }
+    }
+
+    class MaxHoursCheck extends Transform {
+      private line = 0;
+      private partial = '';
+
+      constructor(
+        private readonly context: FileContext,
+        private readonly entryName: string,
+      ) {
+        super();
+      }
+
+      override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+        const lines = (this.partial + chunk.toString('utf8')).split('\n');
+        this.partial = lines.pop() ?? '';
+        for (const text of lines) {
+          const error = this.check(text);
+          if (error) return callback(error);
+        }
+        callback(null, chunk);
+      }
+
+      override _flush(callback: TransformCallback): void {
+        callback(this.partial ? this.check(this.partial) : null);
+      }
+
+      private check(text: string): Error | undefined {
+        this.line += 1;
+        const [employee, hours] = text.split(',');
+        if (this.line === 1 || hours === undefined || Number(hours) <= 80) return undefined;
+        const at = { line: this.line, column: (employee ?? '').length + 2 };
+        return entryCheckError(this.context, this.entryName, at, `${hours} hours in one week is more than 80`);
+      }
+    }
+
+    it('should land the good week as UTF-8 with LF endings and refuse the week over 80 hours, naming line and column', async () => {
+      const w = await workspace({ transform: { charset: 'windows-1252', lineEndings: 'lf' }, validate: { csv: { header: ['employee', 'hours'] } } });
+      await writeFile(path.join(w.dropDir, 'week45.csv'), Buffer.concat([Buffer.from('employee,hours\r\nRen'), Buffer.from([0xe9]), Buffer.from(',38.5\r\n')]));
+      await writeFile(path.join(w.dropDir, 'week46.csv'), 'employee,hours\r\nAnne,37\r\nBob,380\r\n');
+      const plugin = defineProvider({ name: 'plain', description: 'test', register: ({ override }) => override('entryTransform', InitechHrEntryTransform) });
+      const { summary } = await sync(w, [plugin]);
+      expect(summary).toMatchObject({ status: 'partial', succeeded: 1, failed: 1 });
+      expect(await readFile(path.join(w.bucketDir, 'data/csv/plain/week45.csv'), 'utf8')).toBe('employee,hours\nRené,38.5\n');
+      expect(result(summary, 'week46.csv')).toMatchObject({ kind: 'validate' });
+      expect(reason(result(summary, 'week46.csv'))).toBe('week46.csv line 3, column 5: 380 hours in one week is more than 80; nothing from the file was landed: ask the partner for a corrected file');
+      expect(await landedKeys(w)).toEqual(['data/csv/plain/week45.csv']);
+      expect(await ledgerKeys(w)).toHaveLength(1);
     });
   });
 

@@ -63,6 +63,23 @@ const progressSchema = z.object({
 
 const fileOutputSchema = z.object({ key: z.string(), size: z.number(), sha256: z.string() });
 
+const stageTimingSchema = z.object({
+  ms: z.number().describe('From the stage start to its last byte out (to its end, for store and commit); stages stream together, so times overlap'),
+  bytes: z.number().describe('Bytes out of the stage'),
+});
+
+/** A file's time and bytes per pipeline stage; only the stages that ran. */
+const stageTimingsSchema = z
+  .object({
+    read: stageTimingSchema.optional(),
+    decrypt: stageTimingSchema.optional(),
+    unpack: stageTimingSchema.optional(),
+    transform: stageTimingSchema.optional(),
+    store: stageTimingSchema.optional(),
+    commit: stageTimingSchema.optional(),
+  })
+  .describe('Per stage: how long it was active and the bytes out of it (read from the source, decrypted, unpacked, after transform, staged, made visible)');
+
 /** One source file's outcome: its outputs, or its error kind and reason. */
 /** What `afterIngest:` did on the partner's server with a file that landed. */
 const afterIngestSchema = z
@@ -91,6 +108,7 @@ const fileResultSchema = z.discriminatedUnion('status', [
     outputs: z.array(fileOutputSchema),
     durationMs: z.number(),
     afterIngest: afterIngestSchema.optional(),
+    stages: stageTimingsSchema.optional(),
   }),
   z.object({
     path: z.string(),
@@ -99,6 +117,8 @@ const fileResultSchema = z.discriminatedUnion('status', [
     kind: errorKindSchema,
     reason: z.string(),
     durationMs: z.number(),
+    /** The stages up to the one that failed. */
+    stages: stageTimingsSchema.optional(),
   }),
 ]);
 
@@ -215,8 +235,8 @@ export const jobEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('job.started'), jobId: z.string(), provider: z.string(), total: z.number().int(), totalBytes: z.number(), at }),
   z.object({ type: z.literal('file.started'), jobId: z.string(), path: z.string(), size: z.number(), at }),
   z.object({ type: z.literal('file.progress'), jobId: z.string(), path: z.string(), bytes: z.number(), size: z.number(), at }),
-  z.object({ type: z.literal('file.done'), jobId: z.string(), path: z.string(), outputs: z.array(fileOutputSchema), durationMs: z.number(), progress: progressSchema, at }),
-  z.object({ type: z.literal('file.failed'), jobId: z.string(), path: z.string(), kind: errorKindSchema, reason: z.string(), durationMs: z.number(), progress: progressSchema, at }),
+  z.object({ type: z.literal('file.done'), jobId: z.string(), path: z.string(), outputs: z.array(fileOutputSchema), durationMs: z.number(), stages: stageTimingsSchema.optional(), progress: progressSchema, at }),
+  z.object({ type: z.literal('file.failed'), jobId: z.string(), path: z.string(), kind: errorKindSchema, reason: z.string(), durationMs: z.number(), stages: stageTimingsSchema.optional(), progress: progressSchema, at }),
   z.object({
     type: z.literal('job.finished'),
     jobId: z.string(),
