@@ -150,7 +150,9 @@ describe('the Octo API over a real socket', () => {
       inFlight: [],
     });
     expect(read.files).toEqual(summary.files);
-    // Each file's stages: read all its bytes from the drop, staged and made visible all its outputs.
+    // The job's stage totals, and each file's stages: read all its bytes from the drop, staged and made visible all its outputs.
+    expect(read.stages).toEqual(summary.stages);
+    expect([read.stages.read.bytes, read.stages.store.bytes]).toEqual([summary.bytesIn, summary.bytesOut]);
     for (const file of read.files as Array<{ path: string; size: number; outputs: Array<{ size: number }>; stages: Record<string, { ms: number; bytes: number }> }>) {
       const out = file.outputs.reduce((sum, output) => sum + output.size, 0);
       expect([file.stages.read?.bytes, file.stages.store?.bytes, file.stages.commit?.bytes], file.path).toEqual([file.size, out, out]);

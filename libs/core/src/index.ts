@@ -20,7 +20,7 @@ export { type ObjectInfo, type ObjectMetadata, type ObjectStore, type OpenStaged
 export { type ListOptions, type RemoteFile, type RemoteSource } from './ports/remote-source.js';
 export { type Router } from './ports/router.js';
 export { type Checked, type SignatureVerifier } from './ports/signature-verifier.js';
-export { PIPELINE_STAGES, type PipelineStage, type StageTiming, type StageTimings } from './ports/stage-timings.js';
+export { PIPELINE_STAGES, type PipelineStage, type StageTiming, type StageTimings, stageTotals } from './ports/stage-timings.js';
 export { type UnpackedEntry, type Unpacker } from './ports/unpacker.js';
 
 // The validate-and-transform stage's built-ins, for a provider's own EntryTransform.

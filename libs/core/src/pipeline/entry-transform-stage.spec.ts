@@ -192,6 +192,12 @@ describe('the validate-and-transform stage', () => {
       for (const stage of PIPELINE_STAGES) if (stages[stage]) expect(stages[stage].ms, stage).toBeGreaterThanOrEqual(0);
       for (const stage of PIPELINE_STAGES) if (stages[stage]) expect(stages[stage].ms, stage).toBeLessThanOrEqual((gz?.durationMs ?? 0) + 1);
       expect(Object.keys(result(summary, 'plain.pdf')?.stages ?? {})).toEqual(['read', 'unpack', 'store', 'commit']);
+      // The job's totals add up its files' stages.
+      const pdf = result(summary, 'plain.pdf')?.stages ?? {};
+      expect(summary.stages?.read?.bytes).toBe((stages.read?.bytes ?? 0) + (pdf.read?.bytes ?? 0));
+      expect(summary.stages?.store?.bytes).toBe(summary.bytesOut);
+      expect(summary.stages?.transform).toEqual(stages.transform);
+      expect(summary.stages?.commit?.ms).toBeCloseTo((stages.commit?.ms ?? 0) + (pdf.commit?.ms ?? 0), 0);
       const done = events.find((event) => event.type === 'file.done' && event.path === 'rows.csv.gz');
       expect(done && 'stages' in done ? done.stages : undefined).toEqual(stages);
     });

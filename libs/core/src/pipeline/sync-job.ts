@@ -6,7 +6,7 @@ import { TYPES, type ProviderContext } from '../ports/identifiers.js';
 import { retiredKeyOf } from '../ports/file-provenance.js';
 import type { AfterIngestResult, FileResult, JobEvent, JobEventListener, JobStatus, JobSummary, PlannedConflict, PlannedFile, Progress, WaitingFile } from '../ports/job-events.js';
 import type { Ledger } from '../ports/ledger.js';
-import type { StageTimings } from '../ports/stage-timings.js';
+import { stageTotals, type StageTimings } from '../ports/stage-timings.js';
 import { silentLogger, type Logger } from '../ports/logger.js';
 import { capPerPoll } from './cap-per-poll.js';
 import type { ObjectStore } from '../ports/object-store.js';
@@ -261,6 +261,7 @@ export class SyncJob {
       finishedAt: finishedAt.toISOString(),
       durationMs: finishedAt.getTime() - startedAt.getTime(),
       files: [...files].sort((a, b) => a.path.localeCompare(b.path)),
+      ...(options.dryRun ? {} : { stages: stageTotals(files) }),
       ...(jobError ? { error: jobError } : {}),
       ...(plan ? { plan } : {}),
       ...(waiting.length > 0 ? { waiting } : {}),

@@ -50,6 +50,8 @@ export interface JobSummary {
   readonly finishedAt: string;
   readonly durationMs: number;
   readonly files: readonly FileResult[];
+  /** Every file's stages added up (see {@link stageTotals}); absent in a dry run. */
+  readonly stages?: StageTimings;
   /** A job-level error (bad config, unreachable source), when the job could not run. */
   readonly error?: { readonly kind: OctoErrorKind; readonly reason: string };
   /** In a dry run: what would be processed. */

@@ -161,6 +161,8 @@ const jobSummarySchema = z.object({
 /** A job with each file's result (and, in a dry run, the plan). */
 export const jobDetailSchema = jobSummarySchema.extend({
   files: z.array(fileResultSchema),
+  /** Every file's stages so far, added up per stage. */
+  stages: stageTimingsSchema,
   /** Files being processed right now, with the bytes read so far. */
   inFlight: z.array(z.object({ path: z.string(), size: z.number(), bytes: z.number() })),
   plan: z.array(plannedFileSchema).optional(),
@@ -255,6 +257,7 @@ export const jobEventSchema = z.discriminatedUnion('type', [
         finishedAt: z.string(),
         durationMs: z.number(),
         files: z.array(fileResultSchema),
+        stages: stageTimingsSchema.optional(),
         error: z.object({ kind: errorKindSchema, reason: z.string() }).optional(),
         plan: z.array(plannedFileSchema).optional(),
       })
