@@ -150,6 +150,13 @@ describe('the Octo API over a real socket', () => {
       inFlight: [],
     });
     expect(read.files).toEqual(summary.files);
+    // The job's stage totals, and each file's stages: read all its bytes from the drop, staged and made visible all its outputs.
+    expect(read.stages).toEqual(summary.stages);
+    expect([read.stages.read.bytes, read.stages.store.bytes]).toEqual([summary.bytesIn, summary.bytesOut]);
+    for (const file of read.files as Array<{ path: string; size: number; outputs: Array<{ size: number }>; stages: Record<string, { ms: number; bytes: number }> }>) {
+      const out = file.outputs.reduce((sum, output) => sum + output.size, 0);
+      expect([file.stages.read?.bytes, file.stages.store?.bytes, file.stages.commit?.bytes], file.path).toEqual([file.size, out, out]);
+    }
     const report = JSON.parse(await readFile(path.join(setup.workDir, 'jobs', `${job.id}.json`), 'utf8'));
     expect(report).toMatchObject({ status: 'succeeded', succeeded: exampleFiles.length, bytesOut: summary.bytesOut });
 
@@ -164,6 +171,11 @@ describe('the Octo API over a real socket', () => {
     expect(metrics).toContain(`octo_landed_output_bytes_total{provider="example"} ${summary.bytesOut}`);
     expect(metrics).toContain(`octo_ingested_source_bytes_total{provider="example"} ${summary.bytesIn}`);
     expect(metrics).toContain(`octo_file_duration_seconds_count{provider="example",outcome="done"} ${exampleFiles.length}`);
+    expect(metrics).toContain(`octo_file_size_bytes_count{provider="example",outcome="done"} ${exampleFiles.length}`);
+    expect(metrics).toContain(`octo_file_size_bytes_sum{provider="example",outcome="done"} ${summary.bytesIn}`);
+    for (const stage of ['read', 'unpack', 'store', 'commit']) {
+      expect(Number(new RegExp(`^octo_stage_seconds_total\\{provider="example",stage="${stage}"\\} (\\S+)$`, 'm').exec(metrics)?.[1]), stage).toBeGreaterThan(0);
+    }
     expect(metrics).toContain('octo_jobs_running{provider="example"} 0');
     expect(metrics).toContain('octo_jobs_total{provider="example",status="succeeded"} 1');
 

@@ -7,6 +7,7 @@ import 'reflect-metadata';
 
 // The ports: what the pipeline needs from the outside world, and what providers override.
 export { type Decrypted, type Decryptor } from './ports/decryptor.js';
+export { type EntryTransform } from './ports/entry-transform.js';
 export { type FileContext } from './ports/file-context.js';
 export { type FileHandler, type FileHandling, type StagedEntry } from './ports/file-handler.js';
 export { type FileProvenance, mergeProvenance } from './ports/file-provenance.js';
@@ -19,7 +20,17 @@ export { type ObjectInfo, type ObjectMetadata, type ObjectStore, type OpenStaged
 export { type ListOptions, type RemoteFile, type RemoteSource } from './ports/remote-source.js';
 export { type Router } from './ports/router.js';
 export { type Checked, type SignatureVerifier } from './ports/signature-verifier.js';
+export { PIPELINE_STAGES, type PipelineStage, type StageTiming, type StageTimings, stageTotals } from './ports/stage-timings.js';
 export { type UnpackedEntry, type Unpacker } from './ports/unpacker.js';
+
+// The validate-and-transform stage's built-ins, for a provider's own EntryTransform.
+export { CharsetToUtf8 } from './transform/charset-to-utf8.js';
+export { CsvCheck, type CsvExpectations } from './transform/csv-check.js';
+export { entryCheckError, type TextPosition } from './transform/entry-check-error.js';
+export { type TransformConfig, type ValidateConfig } from './transform/entry-stage-config.js';
+export { type LineEnding, LineEndings } from './transform/line-endings.js';
+export { StripBom } from './transform/strip-bom.js';
+export { Utf8Check } from './transform/utf8-check.js';
 
 // The provider plugin contract.
 export { OVERRIDABLE_PORTS, type OverridablePorts } from './providers/overridable-ports.js';

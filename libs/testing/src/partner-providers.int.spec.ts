@@ -23,8 +23,9 @@ const LEDGER = '_octo/ledger/';
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-const statementCsv = (account: string, date: string) =>
-  Buffer.from(`account,date,amount,currency\n${account},${date},1250.00,EUR\n${account},${date},-75.10,EUR\n${randomBytes(64).toString('hex')}\n`);
+// A statement as the bank writes it: header, rows (one amount random, so no two are alike), and a trailer stating the row count.
+const statementCsv = (account: string, date: string, statedRows = 2) =>
+  Buffer.from(`account,date,amount,currency\n${account},${date},1250.00,EUR\n${account},${date},-${randomBytes(2).readUInt16BE()}.10,EUR\nTRAILER,${statedRows}\n`);
 
 const payslipPdf = (employee: string, week: string, padding = 2048) =>
   Buffer.from(`%PDF-1.7\n% payslip ${employee} ${week}\n${randomBytes(padding).toString('base64')}\n%%EOF\n`);
@@ -101,8 +102,8 @@ describe('the partner providers (acme-bank, globex-payroll) on sftp:// and s3://
     await mkdir(path.join(acmeDrop, 'out'), { recursive: true });
     await mkdir(globexDrop, { recursive: true });
 
-    const deliverStatement = async (name: string, account: string, date: string, sig?: { by: string; armored: boolean }) => {
-      const csv = statementCsv(account, date);
+    const deliverStatement = async (name: string, account: string, date: string, sig?: { by: string; armored: boolean }, statedRows?: number) => {
+      const csv = statementCsv(account, date, statedRows);
       statements.set(name, csv);
       const bytes = await encryptBytes(gzipSync(csv), { publicKey: ours.publicKey });
       delivered.set(name, bytes);
@@ -117,6 +118,8 @@ describe('the partner providers (acme-bank, globex-payroll) on sftp:// and s3://
       deliverStatement('stmt_12345678_20261102.csv.gz.gpg', '12345678', '20261102'),
       // Signed, but not by the bank.
       deliverStatement('stmt_12345678_20261103.csv.gz.gpg', '12345678', '20261103', { by: impostor.privateKey, armored: true }),
+      // Signed by the bank, but its trailer states 3 rows where it holds 2: cut short.
+      deliverStatement('stmt_12345678_20261105.csv.gz.gpg', '12345678', '20261105', { by: bank.privateKey, armored: true }, 3),
       // Not a statement: never taken.
       writeFile(path.join(acmeDrop, 'README.txt'), 'notices go here'),
     ]);
@@ -189,6 +192,7 @@ describe('the partner providers (acme-bank, globex-payroll) on sftp:// and s3://
     } as const;
     const unsigned = 'stmt_12345678_20261102.csv.gz.gpg';
     const forged = 'stmt_12345678_20261103.csv.gz.gpg';
+    const short = 'stmt_12345678_20261105.csv.gz.gpg';
     let first: OctoCliRun;
     let summary: JobSummary;
 
@@ -197,16 +201,17 @@ describe('the partner providers (acme-bank, globex-payroll) on sftp:// and s3://
       summary = first.summaries[0]!;
     });
 
-    it('should exit 1 with a partial job over the four statements (the README is not one)', () => {
+    it('should exit 1 with a partial job over the five statements (the README is not one)', () => {
       expect(first.code, told(first)).toBe(1);
       expect(first.summaries, told(first)).toHaveLength(1);
-      expect(summary).toMatchObject({ provider: 'acme-bank', status: 'partial', dryRun: false, total: 4, succeeded: 2, failed: 2 });
+      expect(summary).toMatchObject({ provider: 'acme-bank', status: 'partial', dryRun: false, total: 5, succeeded: 2, failed: 3 });
       expect(summary.files.map((file) => [file.path, file.status]).sort()).toEqual(
         [
           ['out/stmt_GB29-NWBK_20261231.csv.gz.gpg', 'done'],
           ['stmt_12345678_20261101.csv.gz.gpg', 'done'],
           [unsigned, 'failed'],
           [forged, 'failed'],
+          [short, 'failed'],
         ].sort(),
       );
     });
@@ -247,9 +252,31 @@ describe('the partner providers (acme-bank, globex-payroll) on sftp:// and s3://
       expect(failedEvents(first).find((event) => event.path === forged)).toMatchObject({ kind: 'signature', reason: reasonOf(failed) });
     });
 
+    it('should refuse the well-signed statement whose trailer states a row count it does not hold, naming the line and column', () => {
+      const failed = fileResult(summary, short);
+      expect(failed).toMatchObject({ status: 'failed', kind: 'validate' });
+      expect(reasonOf(failed)).toBe(
+        `${short}: stmt_12345678_20261105.csv line 4, column 9: the trailer states 3 rows, but the entry has 2 (a truncated or padded file); nothing from the file was landed: ask the partner for a corrected file`,
+      );
+      expect(failedEvents(first).find((event) => event.path === short)).toMatchObject({ kind: 'validate', reason: reasonOf(failed) });
+    });
+
+    it("should report each landed statement's stages, their bytes adding up from the drop to the bucket", () => {
+      const landed = fileResult(summary, 'stmt_12345678_20261101.csv.gz.gpg');
+      expect(landed?.status).toBe('done');
+      const stages = landed?.stages ?? {};
+      expect(Object.keys(stages)).toEqual(['read', 'decrypt', 'unpack', 'transform', 'store', 'commit']);
+      const csv = statements.get('stmt_12345678_20261101.csv.gz.gpg')!.length;
+      expect(stages.read?.bytes).toBe(delivered.get('stmt_12345678_20261101.csv.gz.gpg')!.length);
+      expect([stages.unpack?.bytes, stages.transform?.bytes, stages.store?.bytes, stages.commit?.bytes]).toEqual([csv, csv, csv, csv]);
+      // The decrypted bytes are the gzip the bank encrypted: more than nothing, and not the CSV.
+      expect(stages.decrypt?.bytes).toBeGreaterThan(0);
+      for (const [stage, timing] of Object.entries(stages)) expect(timing.ms, stage).toBeLessThanOrEqual((landed?.durationMs ?? 0) + 1);
+    });
+
     it('should land nothing of the refused statements and leave no multipart upload open', async () => {
       const keys = await listKeys(reader, ACME_BUCKET);
-      expect(keys.filter((key) => !key.startsWith(LEDGER) && (key.includes('20261102') || key.includes('20261103')))).toEqual([]);
+      expect(keys.filter((key) => !key.startsWith(LEDGER) && (key.includes('20261102') || key.includes('20261103') || key.includes('20261105')))).toEqual([]);
       expect(await openUploads(reader, ACME_BUCKET)).toEqual([]);
     });
 
@@ -259,7 +286,7 @@ describe('the partner providers (acme-bank, globex-payroll) on sftp:// and s3://
       const again = await sync('acme-bank');
       expect(again.code, told(again)).toBe(1);
       const rerun = again.summaries[0];
-      expect(rerun).toMatchObject({ status: 'partial', total: 2, succeeded: 1, failed: 1 });
+      expect(rerun).toMatchObject({ status: 'partial', total: 3, succeeded: 1, failed: 2 });
       expect(rerun?.files.filter((file) => file.status === 'done').map((file) => file.path)).toEqual([unsigned]);
       expect(fileResult(rerun, forged)).toMatchObject({ status: 'failed', kind: 'signature' });
 

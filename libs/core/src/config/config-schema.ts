@@ -7,6 +7,7 @@ import { expectationConfigSchema } from '../arrival/expectation-config-schema.js
 import { lineageConfigSchema } from '../lineage/lineage-config-schema.js';
 import { afterIngestConfigSchema } from '../post-ingest/after-ingest-config-schema.js';
 import { readyConfigSchema } from '../pipeline/ready-config-schema.js';
+import { transformConfigSchema, validateConfigSchema } from '../transform/entry-stage-config.js';
 
 /** A secret reference (`env:NAME` or `file:PATH`); a literal secret is refused. */
 export const secretRefSchema = z
@@ -163,6 +164,10 @@ export const providerConfigSchema = z
     afterIngest: afterIngestConfigSchema.optional(),
     /** Take a file only when its ready marker (or its folder's batch marker) exists. */
     ready: readyConfigSchema.optional(),
+    /** Rewrites of each matching entry before it lands (charset to UTF-8, line endings, BOM); see README. */
+    transform: transformConfigSchema.optional(),
+    /** Checks of each matching entry (UTF-8, CSV header, columns, rows, trailer); a failed check fails the file. */
+    validate: validateConfigSchema.optional(),
   })
   .strict();
 

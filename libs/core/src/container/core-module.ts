@@ -9,6 +9,7 @@ import { FileProcessor } from '../pipeline/file-processor.js';
 import { KeyOwnership } from '../pipeline/key-ownership.js';
 import { SyncJob } from '../pipeline/sync-job.js';
 import { TYPES } from '../ports/identifiers.js';
+import { DefaultEntryTransform } from '../transform/default-entry-transform.js';
 
 /**
  * The default stages every provider inherits. Bound in the root container in transient
@@ -18,6 +19,7 @@ export const coreModule = new ContainerModule(({ bind }) => {
   bind(TYPES.SignatureVerifier).to(OpenPgpSignatureVerifier);
   bind(TYPES.Decryptor).to(OpenPgpDecryptor);
   bind(TYPES.Unpacker).to(DefaultUnpacker);
+  bind(TYPES.EntryTransform).to(DefaultEntryTransform);
   bind(TYPES.FolderNamer).to(DefaultFolderNamer);
   bind(TYPES.Router).to(DefaultRouter);
   bind(TYPES.FileHandler).to(DefaultFileHandler);

@@ -15,6 +15,8 @@ export type OctoErrorKind =
   | 'store'
   | 'ledger'
   | 'filter'
+  /** An entry's contents failed a check of the validate-and-transform stage (a CSV header, a row count, bad UTF-8). */
+  | 'validate'
   | 'cancelled'
   | 'internal';
 

@@ -1,4 +1,5 @@
 import type { JobEvent, Retried } from '../ports/job-events.js';
+import type { StageTimings } from '../ports/stage-timings.js';
 import { finalJobReport, type JobReport, type ReportedFileResult } from './job-report.js';
 
 /** A file being processed now, as far as its events told. */
@@ -46,7 +47,7 @@ export function applyJobEvent(state: JobState, event: JobEvent): void {
       const size = state.inFlight.get(event.path)?.size ?? 0;
       state.inFlight.delete(event.path);
       const bytesOut = event.outputs.reduce((sum, output) => sum + output.size, 0);
-      const result: ReportedFileResult = { path: event.path, size, status: 'done', outputs: event.outputs, durationMs: event.durationMs, ...(event.retiredKey ? { retiredKey: event.retiredKey } : {}), ...retried(event) };
+      const result: ReportedFileResult = { path: event.path, size, status: 'done', outputs: event.outputs, durationMs: event.durationMs, ...stagesOf(event), ...(event.retiredKey ? { retiredKey: event.retiredKey } : {}), ...retried(event) };
       (report.files as ReportedFileResult[]).push(result);
       state.report = { ...report, progress: event.progress, succeeded: report.succeeded + 1, bytesIn: report.bytesIn + size, bytesOut: report.bytesOut + bytesOut };
       return;
@@ -54,7 +55,7 @@ export function applyJobEvent(state: JobState, event: JobEvent): void {
     case 'file.failed': {
       const size = state.inFlight.get(event.path)?.size ?? 0;
       state.inFlight.delete(event.path);
-      const result: ReportedFileResult = { path: event.path, size, status: 'failed', kind: event.kind, reason: event.reason, durationMs: event.durationMs, ...retried(event) };
+      const result: ReportedFileResult = { path: event.path, size, status: 'failed', kind: event.kind, reason: event.reason, durationMs: event.durationMs, ...stagesOf(event), ...retried(event) };
       (report.files as ReportedFileResult[]).push(result);
       state.report = { ...report, progress: event.progress, failed: report.failed + 1 };
       return;
@@ -74,4 +75,9 @@ export function applyJobEvent(state: JobState, event: JobEvent): void {
 /** A retried file's attempt, kept in its result (absent on a first delivery). */
 function retried(event: Retried): Retried {
   return event.attempt === undefined ? {} : { attempt: event.attempt };
+}
+
+/** A file event's stage timings, when it carries them (events of older versions do not). */
+function stagesOf(event: { readonly stages?: StageTimings }): { stages?: StageTimings } {
+  return event.stages ? { stages: event.stages } : {};
 }

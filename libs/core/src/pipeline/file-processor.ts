@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { inject, injectable } from 'inversify';
 import { OctoError } from '../errors/octo-error.js';
@@ -12,7 +12,8 @@ import type { FileHandler } from '../ports/file-handler.js';
 import { mergeProvenance, type FileProvenance } from '../ports/file-provenance.js';
 import type { Router } from '../ports/router.js';
 import type { SignatureVerifier } from '../ports/signature-verifier.js';
-import type { Unpacker } from '../ports/unpacker.js';
+import type { UnpackedEntry, Unpacker } from '../ports/unpacker.js';
+import type { EntryTransform } from '../ports/entry-transform.js';
 import { BoundedOutput, ByteCounter, UnpackBudget } from '../streams/byte-limit.js';
 import { chain } from '../streams/chain.js';
 import { DigestStream } from '../streams/digest-stream.js';
@@ -20,6 +21,8 @@ import { decryptedName, planLayers } from '../rules/layers.js';
 import { sourceIdentity } from '../rules/source-path.js';
 import { CommitIntents, commitWithIntent, intentFor } from './commit-intent.js';
 import { KeyOwnership, type OwnedKey } from './key-ownership.js';
+import { StageClock } from './stage-clock.js';
+import { ConfiguredEntryStages } from '../transform/configured-entry-stages.js';
 
 /** Largest detached signature accepted. */
 const MAX_SIGNATURE_BYTES = 64 * 1024;
@@ -52,11 +55,15 @@ export class FileProcessor {
     @inject(TYPES.FileHandler) private readonly handler: FileHandler,
     @inject(KeyOwnership) private readonly ownership: KeyOwnership,
     @inject(TYPES.ProviderContext) private readonly provider: ProviderContext,
+    @inject(TYPES.EntryTransform) private readonly entryTransform: EntryTransform,
   ) {
     this.intents = new CommitIntents(store);
+    this.configuredStages = new ConfiguredEntryStages(provider.config);
   }
 
   private readonly intents: CommitIntents;
+  /** The provider's `transform:` and `validate:` blocks. */
+  private readonly configuredStages: ConfiguredEntryStages;
 
   /** Loads what the stages need for the whole job (keys, secrets) before the first file; a missing secret fails here. */
   async prepare(): Promise<void> {
@@ -68,7 +75,8 @@ export class FileProcessor {
     await this.decryptor.close?.();
   }
 
-  async process(file: RemoteFile, context: Omit<FileContext, 'signature'>, onBytes: (bytes: number) => void): Promise<ProcessedFile> {
+  /** Processes one file; `clock` receives each stage's time and bytes (see {@link StageClock}), failed files included. */
+  async process(file: RemoteFile, context: Omit<FileContext, 'signature'>, onBytes: (bytes: number) => void, clock = new StageClock()): Promise<ProcessedFile> {
     refuseListed(file);
     const plan = planLayers(baseName(file.path));
     const signature = file.signaturePath ? await this.source.readSmall(file.signaturePath, MAX_SIGNATURE_BYTES, file.signatureRawPath) : undefined;
@@ -82,8 +90,12 @@ export class FileProcessor {
     let raw: Readable | undefined;
     const abortListener = () => raw?.destroy(new OctoError('cancelled', `${file.path}: the job was cancelled`));
     try {
+      clock.start('read');
       raw = await this.source.open(file, { signal: context.signal });
-      const digest = new DigestStream((total) => onBytes(total));
+      const digest = new DigestStream((total, delta) => {
+        clock.add('read', delta);
+        onBytes(total);
+      });
       // A cancel destroys the stream while nothing may be reading it yet (a key claim in
       // flight): its consumers still see the error, but it must not crash the process.
       digest.on('error', () => undefined);
@@ -97,8 +109,9 @@ export class FileProcessor {
       if (plan.layers[0] === 'pgp') {
         // The ratio is measured against the ciphertext the decryptor has taken, not what was read.
         const ciphertext = new ByteCounter();
+        clock.start('decrypt');
         const decrypted = await this.decryptor.decrypt(chain(signed.stream, ciphertext), fileContext);
-        plaintext = this.boundDecrypted(decrypted.stream, budget, () => ciphertext.bytes, file.path);
+        plaintext = chain(this.boundDecrypted(decrypted.stream, budget, () => ciphertext.bytes, file.path), clock.meter('decrypt'));
         checks.push(decrypted.verified);
       }
 
@@ -114,8 +127,11 @@ export class FileProcessor {
       };
       // The provider's handling of this one file: whatever it learns about the file stays in it.
       const handling = this.handler.begin(fileContext);
-      for await (const unpacked of this.unpacker.unpack(plaintext, decryptedName(baseName(file.path)), fileContext)) {
-        const entry = handling.entry ? handling.entry(unpacked) : unpacked;
+      clock.start('unpack');
+      for await (const peeled of this.unpacker.unpack(plaintext, decryptedName(baseName(file.path)), fileContext)) {
+        const unpacked = { name: peeled.name, stream: chain(peeled.stream, clock.meter('unpack')) };
+        const kept = handling.entry ? handling.entry(unpacked) : unpacked;
+        const entry = kept && this.throughEntryStages(kept, fileContext, clock);
         if (!entry) {
           unpacked.stream.resume();
           await finished(unpacked.stream);
@@ -131,7 +147,7 @@ export class FileProcessor {
           throw new OctoError('route', `${file.path}: two entries would land at the same key ${key}; rename one in the archive or change the folder rule`);
         }
         keys.add(key);
-        staged.set(entry.name, await staging.put(key, entry.stream, metadata, { ifAbsent }));
+        staged.set(entry.name, await clock.time('store', () => staging.put(key, entry.stream, metadata, { ifAbsent }), (object) => object.size));
       }
       // Drain whatever trails the last entry (tar padding, the integrity tag) so checks run.
       if (!plaintext.readableEnded) {
@@ -158,7 +174,8 @@ export class FileProcessor {
       // Tells the catch below whether outputs may be visible (claims must then stay).
       const progress = { visible: false };
       try {
-        await this.commit(staging, file, context.provider, context.jobId, sha256, { supersedes, provenance }, progress);
+        const visibleBytes = landed.reduce((sum, object) => sum + object.size, 0);
+        await clock.time('commit', () => this.commit(staging, file, context.provider, context.jobId, sha256, { supersedes, provenance }, progress), () => visibleBytes);
       } finally {
         committed = progress.visible;
       }
@@ -175,6 +192,19 @@ export class FileProcessor {
     } finally {
       context.signal?.removeEventListener('abort', abortListener);
     }
+  }
+
+  /**
+   * The validate-and-transform stage of one entry: the config's rewrites, the plugin's
+   * {@link EntryTransform}, the config's checks, in that order, as one stream; metered as
+   * `transform` when any applies. A check that fails errors the stream, so its put fails the file.
+   */
+  private throughEntryStages(entry: UnpackedEntry, context: FileContext, clock: StageClock): UnpackedEntry {
+    const own = this.entryTransform.transform(entry, context);
+    const stages = [...this.configuredStages.before(entry), ...(own === undefined ? [] : Array.isArray(own) ? own : [own as Duplex]), ...this.configuredStages.after(entry, context)];
+    if (stages.length === 0) return entry;
+    clock.start('transform');
+    return { name: entry.name, stream: chain(entry.stream, ...stages, clock.meter('transform')) };
   }
 
   /**

@@ -6,6 +6,7 @@ import { TYPES, type ProviderContext } from '../ports/identifiers.js';
 import { retiredKeyOf } from '../ports/file-provenance.js';
 import type { AfterIngestResult, FileResult, JobEvent, JobEventListener, JobStatus, JobSummary, PlannedConflict, PlannedFile, Progress, WaitingFile } from '../ports/job-events.js';
 import type { Ledger } from '../ports/ledger.js';
+import { stageTotals, type StageTimings } from '../ports/stage-timings.js';
 import { silentLogger, type Logger } from '../ports/logger.js';
 import { capPerPoll } from './cap-per-poll.js';
 import type { ObjectStore } from '../ports/object-store.js';
@@ -20,6 +21,7 @@ import { plannedKey } from './planned-key.js';
 import { includeGlobs } from '../rules/include-globs.js';
 import { sourceIdentity } from '../rules/source-path.js';
 import { Recovery } from './recovery.js';
+import { StageClock } from './stage-clock.js';
 import { RunRegistry } from './run-registry.js';
 import { untilAborted } from '../util/until-aborted.js';
 import { applyAfterIngest } from '../post-ingest/apply-after-ingest.js';
@@ -254,9 +256,9 @@ export class SyncJob {
               if (result.status === 'done') {
                 bytesIn += result.size;
                 bytesOut += result.outputs.reduce((sum, output) => sum + output.size, 0);
-                emit({ type: 'file.done', jobId, path: file.path, outputs: result.outputs, durationMs: result.durationMs, progress: progress(), at: new Date().toISOString(), ...retiredKeyField(result) });
+                emit({ type: 'file.done', jobId, path: file.path, outputs: result.outputs, durationMs: result.durationMs, ...stagesOf(result), progress: progress(), at: new Date().toISOString(), ...retiredKeyField(result) });
               } else {
-                emit({ type: 'file.failed', jobId, path: file.path, kind: result.kind, reason: result.reason, durationMs: result.durationMs, progress: progress(), at: new Date().toISOString() });
+                emit({ type: 'file.failed', jobId, path: file.path, kind: result.kind, reason: result.reason, durationMs: result.durationMs, ...stagesOf(result), progress: progress(), at: new Date().toISOString() });
               }
             }
           }),
@@ -294,6 +296,7 @@ export class SyncJob {
       finishedAt: finishedAt.toISOString(),
       durationMs: finishedAt.getTime() - startedAt.getTime(),
       files: [...files].sort((a, b) => a.path.localeCompare(b.path)),
+      ...(options.dryRun ? {} : { stages: stageTotals(files) }),
       ...(jobError ? { error: jobError } : {}),
       ...(plan ? { plan } : {}),
       ...(waiting.length > 0 ? { waiting } : {}),
@@ -328,6 +331,7 @@ export class SyncJob {
     this.logger.debug('file started', { provider: this.provider.name, path: file.path, size: file.size });
     let seen = 0;
     let lastEmit = 0;
+    const clock = new StageClock();
     try {
       const result = await this.processor.process(file, { provider: this.provider.name, jobId, file, signal: options.signal }, (total) => {
         addBytes(total - seen);
@@ -337,7 +341,7 @@ export class SyncJob {
           lastEmit = now;
           emit({ type: 'file.progress', jobId, path: file.path, bytes: total, size: file.size, at: new Date().toISOString() });
         }
-      });
+      }, clock);
       this.logger.debug('file landed', { provider: this.provider.name, path: file.path, outputs: result.outputs.length, ms: Date.now() - started });
       const afterIngest = await this.afterIngest(file);
       return {
@@ -347,6 +351,7 @@ export class SyncJob {
         sha256: result.sha256,
         outputs: result.outputs,
         durationMs: Date.now() - started,
+        stages: clock.report(),
         ...retiredKeyOf(result.provenance),
         ...(afterIngest ? { afterIngest } : {}),
       };
@@ -356,7 +361,7 @@ export class SyncJob {
       const wrapped = OctoError.wrap('internal', error);
       this.logger.debug('file failed', { provider: this.provider.name, path: file.path, kind: wrapped.kind, fatal: wrapped.fatal, ms: Date.now() - started });
       if (wrapped.fatal) throw wrapped;
-      return { path: file.path, size: file.size, status: 'failed', kind: wrapped.kind, reason: wrapped.message, durationMs: Date.now() - started };
+      return { path: file.path, size: file.size, status: 'failed', kind: wrapped.kind, reason: wrapped.message, durationMs: Date.now() - started, stages: clock.report() };
     }
   }
 }
@@ -364,4 +369,9 @@ export class SyncJob {
 /** The file's `retiredKey`, if a retired key decrypted it (the metrics count these). */
 function retiredKeyField(result: Extract<FileResult, { status: 'done' }>): { retiredKey?: string } {
   return result.retiredKey ? { retiredKey: result.retiredKey } : {};
+}
+
+/** A file result's stage timings, for its event. */
+function stagesOf(result: FileResult): { stages?: StageTimings } {
+  return result.stages ? { stages: result.stages } : {};
 }

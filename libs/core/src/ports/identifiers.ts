@@ -10,6 +10,7 @@ import type { FolderNamer } from './folder-namer.js';
 import type { Router } from './router.js';
 import type { SignatureVerifier } from './signature-verifier.js';
 import type { Unpacker } from './unpacker.js';
+import type { EntryTransform } from './entry-transform.js';
 import type { Logger } from './logger.js';
 
 /** Settings a provider's container is built with (its config entry, resolved). */
@@ -35,6 +36,7 @@ export const TYPES = {
   SignatureVerifier: Symbol.for('@octo/core/SignatureVerifier') as ServiceIdentifier<SignatureVerifier>,
   Decryptor: Symbol.for('@octo/core/Decryptor') as ServiceIdentifier<Decryptor>,
   Unpacker: Symbol.for('@octo/core/Unpacker') as ServiceIdentifier<Unpacker>,
+  EntryTransform: Symbol.for('@octo/core/EntryTransform') as ServiceIdentifier<EntryTransform>,
   Router: Symbol.for('@octo/core/Router') as ServiceIdentifier<Router>,
   FolderNamer: Symbol.for('@octo/core/FolderNamer') as ServiceIdentifier<FolderNamer>,
   FileHandler: Symbol.for('@octo/core/FileHandler') as ServiceIdentifier<FileHandler>,

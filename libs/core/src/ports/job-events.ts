@@ -1,5 +1,6 @@
 import type { OctoErrorKind } from '../errors/octo-error.js';
 import type { StagedObject } from './object-store.js';
+import type { StageTimings } from './stage-timings.js';
 
 /** One output of a file that was ingested. */
 export type FileOutput = StagedObject;
@@ -23,11 +24,12 @@ export type FileResult =
       readonly sha256: string;
       readonly outputs: readonly FileOutput[];
       readonly durationMs: number;
+      readonly stages?: StageTimings;
       readonly afterIngest?: AfterIngestResult;
       /** The fingerprint of the key that decrypted it, when that key is past its `retiresAt`. */
       readonly retiredKey?: string;
     } & Retried)
-  | ({ readonly path: string; readonly size: number; readonly status: 'failed'; readonly kind: OctoErrorKind; readonly reason: string; readonly durationMs: number } & Retried);
+  | ({ readonly path: string; readonly size: number; readonly status: 'failed'; readonly kind: OctoErrorKind; readonly reason: string; readonly durationMs: number; readonly stages?: StageTimings } & Retried);
 
 /**
  * Distributed mode: which delivery of the file's job gave the result, set from 2 on only (a
@@ -56,6 +58,8 @@ export interface JobSummary {
   readonly finishedAt: string;
   readonly durationMs: number;
   readonly files: readonly FileResult[];
+  /** Every file's stages added up (see {@link stageTotals}); absent in a dry run. */
+  readonly stages?: StageTimings;
   /** A job-level error (bad config, unreachable source), when the job could not run. */
   readonly error?: { readonly kind: OctoErrorKind; readonly reason: string };
   /** In a dry run: what would be processed. */
@@ -110,12 +114,13 @@ export type JobEvent =
       readonly path: string;
       readonly outputs: readonly FileOutput[];
       readonly durationMs: number;
+      readonly stages?: StageTimings;
       readonly progress: Progress;
       readonly at: string;
       /** The fingerprint of the private key that decrypted the file although past its `retiresAt` date. */
       readonly retiredKey?: string;
     } & Retried)
-  | ({ readonly type: 'file.failed'; readonly jobId: string; readonly path: string; readonly kind: OctoErrorKind; readonly reason: string; readonly durationMs: number; readonly progress: Progress; readonly at: string } & Retried)
+  | ({ readonly type: 'file.failed'; readonly jobId: string; readonly path: string; readonly kind: OctoErrorKind; readonly reason: string; readonly durationMs: number; readonly stages?: StageTimings; readonly progress: Progress; readonly at: string } & Retried)
   | { readonly type: 'job.finished'; readonly jobId: string; readonly summary: JobSummary; readonly at: string };
 
 /** Progress as the legacy system reported it (files done over total) plus bytes. */

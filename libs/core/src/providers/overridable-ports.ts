@@ -1,5 +1,6 @@
 import type { ServiceIdentifier } from 'inversify';
 import type { Decryptor } from '../ports/decryptor.js';
+import type { EntryTransform } from '../ports/entry-transform.js';
 import type { FileHandler } from '../ports/file-handler.js';
 import type { FolderNamer } from '../ports/folder-namer.js';
 import { TYPES } from '../ports/identifiers.js';
@@ -22,6 +23,7 @@ export interface OverridablePorts {
   signatureVerifier: SignatureVerifier;
   decryptor: Decryptor;
   unpacker: Unpacker;
+  entryTransform: EntryTransform;
   router: Router;
   folderNamer: FolderNamer;
   fileHandler: FileHandler;
@@ -35,6 +37,7 @@ export const OVERRIDABLE_PORTS: { readonly [K in keyof OverridablePorts]: Servic
   signatureVerifier: TYPES.SignatureVerifier,
   decryptor: TYPES.Decryptor,
   unpacker: TYPES.Unpacker,
+  entryTransform: TYPES.EntryTransform,
   router: TYPES.Router,
   folderNamer: TYPES.FolderNamer,
   fileHandler: TYPES.FileHandler,

@@ -104,7 +104,7 @@ describe(ProviderFactory, () => {
       [
         'an unknown port',
         plugin(({ override }) => (override as (port: string, value: unknown) => void)('routr', { value: {} })),
-        'plugin "plain" (provider "plain") overrides "routr", which is not a port a plugin can override: the ports are decryptor, fileHandler, folderNamer, ledger, objectStore, remoteSource, router, signatureVerifier, unpacker',
+        'plugin "plain" (provider "plain") overrides "routr", which is not a port a plugin can override: the ports are decryptor, entryTransform, fileHandler, folderNamer, ledger, objectStore, remoteSource, router, signatureVerifier, unpacker',
       ],
       [
         'a port twice',

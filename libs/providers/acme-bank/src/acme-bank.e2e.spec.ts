@@ -12,8 +12,9 @@ import { acmeBankProvider } from './index.js';
 
 type KeyPair = Awaited<ReturnType<typeof generateTestKey>>;
 
-const csv = (account: string, date: string) =>
-  Buffer.from(`account,date,amount,currency\n${account},${date},1250.00,EUR\n${account},${date},-75.10,EUR\n`);
+// A statement as the bank writes it: the header, the rows, and a trailer that states their count.
+const csv = (account: string, date: string, statedRows = 2) =>
+  Buffer.from(`account,date,amount,currency\n${account},${date},1250.00,EUR\n${account},${date},-75.10,EUR\nTRAILER,${statedRows}\n`);
 
 describe('acme-bank on the embedded default', () => {
   let dir: string;
@@ -75,6 +76,8 @@ describe('acme-bank on the embedded default', () => {
     await deliver('stmt_12345678_20261103.csv.gz.gpg', statements.get('stmt_12345678_20261103.csv')!, { by: impostor });
     // The bank's signature, but over other bytes (a .sig copied from another statement).
     await deliver('stmt_12345678_20261104.csv.gz.gpg', statements.get('stmt_12345678_20261104.csv')!, { by: bank, over: first });
+    // Signed by the bank, but cut short: the trailer states 3 rows where there are 2.
+    await deliver('stmt_12345678_20261106.csv.gz.gpg', csv('12345678', '20261106', 3), { by: bank });
     // Not statements: left in the drop, never listed as work.
     await writeFile(path.join(drop, 'README.txt'), 'notices go here');
     await deliver('stmt_12345678_20261131.csv.gz.gpg', csv('12345678', '20261131'), { by: bank });
@@ -93,14 +96,15 @@ describe('acme-bank on the embedded default', () => {
       summary = await sync();
     });
 
-    it('should take the five statement names and nothing else', () => {
-      expect(summary.total).toBe(5);
+    it('should take the six statement names and nothing else', () => {
+      expect(summary.total).toBe(6);
       expect(summary.files.map((file) => file.path)).toEqual([
         'out/stmt_GB29-NWBK_20261231.csv.gz.gpg',
         'stmt_12345678_20261101.csv.gz.gpg',
         'stmt_12345678_20261102.csv.gz.gpg',
         'stmt_12345678_20261103.csv.gz.gpg',
         'stmt_12345678_20261104.csv.gz.gpg',
+        'stmt_12345678_20261106.csv.gz.gpg',
       ]);
     });
 
@@ -133,12 +137,21 @@ describe('acme-bank on the embedded default', () => {
         expect(text).toMatch(new RegExp(`^${name.replace(/\./g, '\\.')}: detached signature ${name.replace(/\./g, '\\.')}\\.sig .+; the file was not ingested$`));
         expect(text).toMatch(reason);
       }
-      expect(summary.failed).toBe(3);
+      expect(summary.failed).toBe(4);
+    });
+
+    it('should refuse a well-signed statement whose trailer states more rows than it holds, naming the line and column', () => {
+      const failed = summary.files.find((file) => file.path === 'stmt_12345678_20261106.csv.gz.gpg');
+      expect(failed).toMatchObject({ status: 'failed', kind: 'validate' });
+      expect(failed && 'reason' in failed ? failed.reason : '').toBe(
+        'stmt_12345678_20261106.csv.gz.gpg: stmt_12345678_20261106.csv line 4, column 9: the trailer states 3 rows, but the entry has 2 (a truncated or padded file); nothing from the file was landed: ask the partner for a corrected file',
+      );
     });
 
     it('should leave nothing staged from the refused statements', async () => {
       const all = await listFiles(bucket);
       expect(all.filter((key) => key.includes('2026110') && !key.includes('20261101'))).toEqual([]);
+      expect(all.filter((key) => key.startsWith('_octo/ledger/'))).toHaveLength(2);
       expect(all.filter((key) => key.startsWith('.octo-staging/') && !key.endsWith('/'))).toEqual([]);
     });
   });
@@ -148,7 +161,7 @@ describe('acme-bank on the embedded default', () => {
       const name = 'stmt_12345678_20261102.csv.gz.gpg';
       await writeFile(path.join(drop, `${name}.sig`), await signDetached(await readFile(path.join(drop, name)), bank.privateKey, { armored: true }));
       const again = await sync();
-      expect(again.total).toBe(3);
+      expect(again.total).toBe(4);
       expect(again.succeeded).toBe(1);
       expect(again.files.filter((file) => file.status === 'done').map((file) => file.path)).toEqual([name]);
       expect(await readFile(path.join(bucket, 'data/csv/12345678/2026/11/stmt_12345678_20261102.csv'))).toEqual(statements.get('stmt_12345678_20261102.csv'));

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createRootContainer, ProviderFactory, TYPES, type FileContext } from '@octo/core';
 import { octoFailure, octoThrown, parseConfig } from '@octo/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acmeBankProvider, AcmeBankFileHandler, AcmeBankFolderNamer, parseStatementName } from './index.js';
+import { acmeBankProvider, AcmeBankFileHandler, AcmeBankFolderNamer, AcmeBankStatementCheck, parseStatementName } from './index.js';
 
 const file = (filePath: string) => ({ path: filePath, size: 1, mtimeMs: 0 });
 const contextFor = (filePath: string): FileContext => ({ provider: 'acme-bank', jobId: 'job-1', file: file(filePath) });
@@ -121,6 +121,7 @@ describe('acmeBankProvider', () => {
       const handle = await factoryFor(['privateKeys: [{ key: "file:keys/ours.asc" }]', 'signature: required', 'verificationKeys: ["file:keys/bank.asc"]']).create('acme-bank');
       expect(handle.container.get(TYPES.FolderNamer)).toBeInstanceOf(AcmeBankFolderNamer);
       expect(handle.container.get(TYPES.FileHandler)).toBeInstanceOf(AcmeBankFileHandler);
+      expect(handle.container.get(TYPES.EntryTransform)).toBeInstanceOf(AcmeBankStatementCheck);
       const router = handle.container.get(TYPES.Router);
       expect(router.route({ name: 'stmt_12345678_20261101.csv' }, contextFor('stmt_12345678_20261101.csv.gz.gpg'))).toBe(
         'data/csv/12345678/2026/11/stmt_12345678_20261101.csv',

@@ -2,9 +2,11 @@ import { defineProvider, OctoError, providerSettings, type ProviderContext } fro
 import { z } from 'zod';
 import { AcmeBankFileHandler } from './acme-bank-file-handler.js';
 import { AcmeBankFolderNamer } from './acme-bank-folder-namer.js';
+import { AcmeBankStatementCheck } from './acme-bank-statement-check.js';
 
 export { AcmeBankFileHandler } from './acme-bank-file-handler.js';
 export { AcmeBankFolderNamer } from './acme-bank-folder-namer.js';
+export { AcmeBankStatementCheck, STATEMENT_HEADER, STATEMENT_TRAILER } from './acme-bank-statement-check.js';
 export { parseStatementName, type StatementName } from './statement-name.js';
 
 /** The `settings:` block of the `acme-bank` entry in octo.config.yaml: none yet, so only `{}`. */
@@ -14,7 +16,8 @@ const acmeBankSettings = providerSettings('acme-bank', z.object({}).strict());
  * The Acme Bank provider plugin: daily statements `stmt_<account>_<YYYYMMDD>.csv.gz.gpg`,
  * encrypted to our public key and each signed by the bank in a detached `.sig`. It refuses
  * to start unless the config requires that signature, so an unsigned or forged statement
- * is never ingested; it lands statements under `<account>/<YYYY>/<MM>`.
+ * is never ingested; it checks each statement's header and its trailer's row count as it
+ * streams, so a statement cut short never lands; it lands statements under `<account>/<YYYY>/<MM>`.
  */
 export const acmeBankProvider = defineProvider({
   name: 'acme-bank',
@@ -24,6 +27,7 @@ export const acmeBankProvider = defineProvider({
     assertSignatureRequired(provider);
     override('folderNamer', AcmeBankFolderNamer);
     override('fileHandler', AcmeBankFileHandler);
+    override('entryTransform', AcmeBankStatementCheck);
   },
 });
 

@@ -25,6 +25,7 @@ const errorKindSchema = z.enum([
   'store',
   'ledger',
   'filter',
+  'validate',
   'cancelled',
   'internal',
 ]);
@@ -65,6 +66,23 @@ const fileOutputSchema = z.object({ key: z.string(), size: z.number(), sha256: z
 /** Distributed mode: the delivery of the file's job that gave the result, from 2 on only (its first worker died or stopped with it). */
 const attemptSchema = z.number().int().min(2).optional();
 
+const stageTimingSchema = z.object({
+  ms: z.number().describe('From the stage start to its last byte out (to its end, for store and commit); stages stream together, so times overlap'),
+  bytes: z.number().describe('Bytes out of the stage'),
+});
+
+/** A file's time and bytes per pipeline stage; only the stages that ran. */
+const stageTimingsSchema = z
+  .object({
+    read: stageTimingSchema.optional(),
+    decrypt: stageTimingSchema.optional(),
+    unpack: stageTimingSchema.optional(),
+    transform: stageTimingSchema.optional(),
+    store: stageTimingSchema.optional(),
+    commit: stageTimingSchema.optional(),
+  })
+  .describe('Per stage: how long it was active and the bytes out of it (read from the source, decrypted, unpacked, after transform, staged, made visible)');
+
 /** One source file's outcome: its outputs, or its error kind and reason. */
 /** What `afterIngest:` did on the partner's server with a file that landed. */
 const afterIngestSchema = z
@@ -94,6 +112,7 @@ const fileResultSchema = z.discriminatedUnion('status', [
     durationMs: z.number(),
     afterIngest: afterIngestSchema.optional(),
     attempt: attemptSchema,
+    stages: stageTimingsSchema.optional(),
   }),
   z.object({
     path: z.string(),
@@ -103,6 +122,8 @@ const fileResultSchema = z.discriminatedUnion('status', [
     reason: z.string(),
     durationMs: z.number(),
     attempt: attemptSchema,
+    /** The stages up to the one that failed. */
+    stages: stageTimingsSchema.optional(),
   }),
 ]);
 
@@ -145,6 +166,8 @@ const jobSummarySchema = z.object({
 /** A job with each file's result (and, in a dry run, the plan). */
 export const jobDetailSchema = jobSummarySchema.extend({
   files: z.array(fileResultSchema),
+  /** Every file's stages so far, added up per stage. */
+  stages: stageTimingsSchema,
   /** Files being processed right now, with the bytes read so far. */
   inFlight: z.array(z.object({ path: z.string(), size: z.number(), bytes: z.number() })),
   plan: z.array(plannedFileSchema).optional(),
@@ -219,8 +242,8 @@ export const jobEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('job.started'), jobId: z.string(), provider: z.string(), total: z.number().int(), totalBytes: z.number(), at }),
   z.object({ type: z.literal('file.started'), jobId: z.string(), path: z.string(), size: z.number(), at }),
   z.object({ type: z.literal('file.progress'), jobId: z.string(), path: z.string(), bytes: z.number(), size: z.number(), at }),
-  z.object({ type: z.literal('file.done'), jobId: z.string(), path: z.string(), outputs: z.array(fileOutputSchema), durationMs: z.number(), progress: progressSchema, at, attempt: attemptSchema }),
-  z.object({ type: z.literal('file.failed'), jobId: z.string(), path: z.string(), kind: errorKindSchema, reason: z.string(), durationMs: z.number(), progress: progressSchema, at, attempt: attemptSchema }),
+  z.object({ type: z.literal('file.done'), jobId: z.string(), path: z.string(), outputs: z.array(fileOutputSchema), durationMs: z.number(), stages: stageTimingsSchema.optional(), progress: progressSchema, at, attempt: attemptSchema }),
+  z.object({ type: z.literal('file.failed'), jobId: z.string(), path: z.string(), kind: errorKindSchema, reason: z.string(), durationMs: z.number(), stages: stageTimingsSchema.optional(), progress: progressSchema, at, attempt: attemptSchema }),
   z.object({
     type: z.literal('job.finished'),
     jobId: z.string(),
@@ -239,6 +262,7 @@ export const jobEventSchema = z.discriminatedUnion('type', [
         finishedAt: z.string(),
         durationMs: z.number(),
         files: z.array(fileResultSchema),
+        stages: stageTimingsSchema.optional(),
         error: z.object({ kind: errorKindSchema, reason: z.string() }).optional(),
         plan: z.array(plannedFileSchema).optional(),
       })

@@ -1,4 +1,4 @@
-import type { InFlightFile, JobReport } from '@octo/core';
+import { stageTotals, type InFlightFile, type JobReport } from '@octo/core';
 import type { JobDetailView, JobSummaryView } from '../http/schemas.js';
 
 /** A job as `GET /v1/jobs` lists it, from its report. */
@@ -26,6 +26,7 @@ export function jobDetailView(report: JobReport, inFlight: ReadonlyMap<string, I
   return {
     ...jobSummaryView(report),
     files: report.files.map((file) => (file.status === 'done' ? { ...file, outputs: [...file.outputs] } : { ...file })),
+    stages: stageTotals(report.files),
     inFlight: [...inFlight.entries()].map(([file, state]) => ({ path: file, size: state.size, bytes: state.bytes })),
     ...(report.plan ? { plan: report.plan.map((planned) => ({ ...planned, layers: [...planned.layers] })) } : {}),
     ...(report.waiting ? { waiting: report.waiting.map((file) => ({ ...file })) } : {}),

@@ -56,10 +56,10 @@ export class JobStoreMetrics {
       if (seen.has(file.path)) continue;
       seen.add(file.path);
       if (file.status === 'done') {
-        this.metrics.fileDone(report.provider, file.size, file.outputs.reduce((sum, output) => sum + output.size, 0), file.durationMs);
+        this.metrics.fileDone(report.provider, file.size, file.outputs.reduce((sum, output) => sum + output.size, 0), file.durationMs, file.stages);
         if (file.retiredKey) this.metrics.retiredKeyUsed(report.provider, file.retiredKey);
       } else {
-        this.metrics.fileFailed(report.provider, file.kind, file.durationMs);
+        this.metrics.fileFailed(report.provider, file.kind, file.durationMs, file.size, file.stages);
       }
     }
   }

@@ -1,4 +1,4 @@
-import type { JobStatus, OctoErrorKind } from '@octo/core';
+import { PIPELINE_STAGES, type JobStatus, type OctoErrorKind, type StageTimings } from '@octo/core';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
@@ -14,6 +14,8 @@ export class OctoMetrics {
   private readonly bytesOut: Counter<'provider'>;
   private readonly failures: Counter<'provider' | 'kind'>;
   private readonly fileDuration: Histogram<'provider' | 'outcome'>;
+  private readonly fileSize: Histogram<'provider' | 'outcome'>;
+  private readonly stageSeconds: Counter<'provider' | 'stage'>;
   private readonly jobsRunning: Gauge<'provider'>;
   private readonly jobsEnded: Counter<'provider' | 'status'>;
   private readonly pollsFoundNothing: Counter<'provider'>;
@@ -35,6 +37,20 @@ export class OctoMetrics {
       help: 'Time to process one source file, by outcome (done or failed)',
       labelNames: ['provider', 'outcome'],
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900],
+      registers,
+    });
+    this.fileSize = new Histogram({
+      name: 'octo_file_size_bytes',
+      help: 'Size of each source file processed, as listed in the drop, by outcome (done or failed)',
+      labelNames: ['provider', 'outcome'],
+      // 1 KiB to 16 GiB, by fours.
+      buckets: Array.from({ length: 13 }, (_, i) => 1024 * 4 ** i),
+      registers,
+    });
+    this.stageSeconds = new Counter({
+      name: 'octo_stage_seconds_total',
+      help: 'Time source files spent in each pipeline stage (read, decrypt, unpack, transform, store, commit), added up; stages overlap, as they stream together',
+      labelNames: ['provider', 'stage'],
       registers,
     });
     this.jobsRunning = new Gauge({ name: 'octo_jobs_running', help: 'Jobs running now', labelNames: ['provider'], registers });
@@ -76,6 +92,7 @@ export class OctoMetrics {
       this.bytesOut.inc({ provider }, 0);
       this.jobsRunning.set({ provider }, 0);
       this.pollsFoundNothing.inc({ provider }, 0);
+      for (const stage of PIPELINE_STAGES) this.stageSeconds.inc({ provider, stage }, 0);
     }
     // Unprefixed, so the standard dashboards find process_cpu_seconds_total, nodejs_heap_size_used_bytes, ...
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
@@ -96,12 +113,14 @@ export class OctoMetrics {
     this.refresh = refresh;
   }
 
-  /** A source file of `provider` was ingested: `bytesIn` read from the drop, `bytesOut` landed. */
-  fileDone(provider: string, bytesIn: number, bytesOut: number, durationMs: number): void {
+  /** A source file of `provider` was ingested: `bytesIn` read from the drop, `bytesOut` landed, its time per stage. */
+  fileDone(provider: string, bytesIn: number, bytesOut: number, durationMs: number, stages?: StageTimings): void {
     this.filesIngested.inc({ provider });
     this.bytesIn.inc({ provider }, bytesIn);
     this.bytesOut.inc({ provider }, bytesOut);
     this.fileDuration.observe({ provider, outcome: 'done' }, durationMs / 1000);
+    this.fileSize.observe({ provider, outcome: 'done' }, bytesIn);
+    this.addStages(provider, stages);
   }
 
   /** A source file of `provider` was decrypted by `key` (a fingerprint), a key past its retiresAt date. */
@@ -109,10 +128,19 @@ export class OctoMetrics {
     this.retiredKeyDecryptions.inc({ provider, key });
   }
 
-  /** A source file of `provider` failed. */
-  fileFailed(provider: string, kind: OctoErrorKind, durationMs: number): void {
+  /** A source file of `provider` (`size` bytes in the drop) failed, after `stages`. */
+  fileFailed(provider: string, kind: OctoErrorKind, durationMs: number, size?: number, stages?: StageTimings): void {
     this.failures.inc({ provider, kind });
     this.fileDuration.observe({ provider, outcome: 'failed' }, durationMs / 1000);
+    if (size !== undefined) this.fileSize.observe({ provider, outcome: 'failed' }, size);
+    this.addStages(provider, stages);
+  }
+
+  private addStages(provider: string, stages: StageTimings | undefined): void {
+    for (const stage of PIPELINE_STAGES) {
+      const timing = stages?.[stage];
+      if (timing) this.stageSeconds.inc({ provider, stage }, timing.ms / 1000);
+    }
   }
 
   /** A job of `provider` ended with `status`. */

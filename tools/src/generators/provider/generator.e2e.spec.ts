@@ -79,6 +79,7 @@ describe('nx g @octo/tools:provider, in a copy of the workspace', () => {
     expect(generated).toContain(`CREATE libs/providers/${NAME}/src/index.ts`);
     expect(generated).toContain(`CREATE libs/providers/${NAME}/src/${NAME}-folder-namer.ts`);
     expect(generated).toContain(`CREATE libs/providers/${NAME}/src/${NAME}-file-handler.ts`);
+    expect(generated).toContain(`CREATE libs/providers/${NAME}/src/${NAME}-entry-transform.ts`);
     expect(generated).toContain(`CREATE libs/providers/${NAME}/src/${NAME}-provider.spec.ts`);
     expect(generated).toContain(`CREATE libs/providers/${NAME}/README.md`);
     const changed = git(copy, 'status', '--porcelain', '--untracked-files=all')
@@ -104,7 +105,7 @@ describe('nx g @octo/tools:provider, in a copy of the workspace', () => {
 
   it("should pass the new library's own tests through Nx", () => {
     const output = run(copy, 'npx', ['nx', 'test', `provider-${NAME}`, '--outputStyle=stream']);
-    expect(output).toMatch(/Tests\s+5 passed \(5\)/);
+    expect(output).toMatch(/Tests\s+6 passed \(6\)/);
     expect(output).toContain('Successfully ran target test for project provider-');
   }, 120_000);
 

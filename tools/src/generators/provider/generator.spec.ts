@@ -71,6 +71,7 @@ describe('provider generator', () => {
         'src/index.ts',
         'src/acme-bank-folder-namer.ts',
         'src/acme-bank-file-handler.ts',
+        'src/acme-bank-entry-transform.ts',
         'src/acme-bank-provider.spec.ts',
       ]) {
         expect(tree.exists(`${dir}/${file}`), file).toBe(true);
@@ -80,7 +81,7 @@ describe('provider generator', () => {
       expect(tree.exists(`${dir}/src/lib`)).toBe(false);
       // No template left unrendered.
       const rendered = [...snapshot(tree).entries()].filter(([file]) => file.startsWith(dir));
-      expect(rendered.length).toBe(9);
+      expect(rendered.length).toBe(10);
       for (const [file, content] of rendered) {
         expect(file).not.toMatch(/__|\.template$/);
         expect(content, file).not.toMatch(/<%|%>/);
@@ -106,17 +107,19 @@ describe('provider generator', () => {
       expect(Object.keys(pkg.dependencies)).toEqual(['@octo/core']);
     });
 
-    it('should export one plugin, <camelName>Provider, that overrides the folder rule and file handler', () => {
+    it('should export one plugin, <camelName>Provider, that overrides the folder rule, file handler and entry transform', () => {
       const index = tree.read('libs/providers/acme-bank/src/index.ts', 'utf-8') ?? '';
       expect(index.match(/^export const \w+/gm)).toEqual(['export const acmeBankSettings', 'export const acmeBankProvider']);
       expect(index).toContain("name: 'acme-bank',");
       expect(index).toContain("description: 'Acme Bank\\'s daily statements',");
       expect(index).toContain("override('folderNamer', AcmeBankFolderNamer);");
       expect(index).toContain("override('fileHandler', AcmeBankFileHandler);");
+      expect(index).toContain("override('entryTransform', AcmeBankEntryTransform);");
       expect(index).toContain("export const acmeBankSettings = providerSettings('acme-bank', z.object({}).strict());");
       expect(index).not.toMatch(/from '@octo\/provider-|from '\.\.\//);
       expect(tree.read('libs/providers/acme-bank/src/acme-bank-folder-namer.ts', 'utf-8')).toContain('export class AcmeBankFolderNamer implements FolderNamer');
       expect(tree.read('libs/providers/acme-bank/src/acme-bank-file-handler.ts', 'utf-8')).toContain('export class AcmeBankFileHandler implements FileHandler');
+      expect(tree.read('libs/providers/acme-bank/src/acme-bank-entry-transform.ts', 'utf-8')).toContain('export class AcmeBankEntryTransform implements EntryTransform');
     });
 
     it('should write a README with the config block to paste', () => {

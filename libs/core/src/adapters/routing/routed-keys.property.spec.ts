@@ -25,6 +25,7 @@ import { isPlainName } from '../sftp/sftp-raw-names.js';
 import { DefaultFolderNamer } from './default-folder-namer.js';
 import { hostileName, nearTwinName, routedKeyProblem } from '../../testing/name-arbitraries.js';
 import { DefaultRouter } from './default-router.js';
+import { DefaultEntryTransform } from '../../transform/default-entry-transform.js';
 
 const anyBytes = fc.uint8Array({ maxLength: 40 });
 // The local store runs on a file system whose names hold 255 bytes per segment; longer ones are its own refusal, not routing's.
@@ -179,7 +180,7 @@ async function processArchive(names: readonly string[]) {
     };
     const handler: FileHandler = { accepts: () => true, begin: () => ({}) };
     const router = new DefaultRouter(new DefaultFolderNamer());
-    const processor = new FileProcessor(source, store, ledger, signatures, decryptor, unpacker, router, handler, new KeyOwnership(provider, store, ledger), provider);
+    const processor = new FileProcessor(source, store, ledger, signatures, decryptor, unpacker, router, handler, new KeyOwnership(provider, store, ledger), provider, new DefaultEntryTransform());
     const file = { path: 'bundle.tar', size: 1, mtimeMs: 0 };
     const outcome = await processor.process(file, { provider: 'p', jobId: 'j', file }, () => undefined).catch((error: unknown) => error);
     const visible: string[] = [];
