@@ -7,7 +7,8 @@ const OLD_KEY = '0A1B2C3D4E5F60718293A4B5C6D7E8F901234567';
 
 /** A finished job's report with these files (only what the feed reads). */
 function report(jobId: string, files: JobReport['files']): JobReport {
-  return { jobId, provider: 'acme', status: 'succeeded', dryRun: false, files } as unknown as JobReport;
+  const progress = { filesDone: files.length, filesTotal: files.length, percent: 100, bytesDone: 0, bytesTotal: 0 };
+  return { jobId, provider: 'acme', status: 'succeeded', dryRun: false, files, progress } as unknown as JobReport;
 }
 
 const done = (path: string, retiredKey?: string): JobReport['files'][number] => ({ path, size: 10, status: 'done', outputs: [], durationMs: 4, ...(retiredKey ? { retiredKey } : {}) });
