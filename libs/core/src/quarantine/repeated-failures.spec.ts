@@ -101,6 +101,16 @@ describe('repeated failures', () => {
       expect((await (await book(await w.runtime())).entries()).map((e) => [e.attempts, e.size])).toEqual([[1, wholeGzip.length - 20]]);
     });
 
+    it('should forget the failures of a file once it lands', async () => {
+      const w = await workspace({}, 'not the passphrase');
+      await writeFile(path.join(w.dropDir, 'statement.csv.gpg'), await encryptBytes(Buffer.from('id\n1\n'), { passphrase: 'open sesame' }));
+      await sync(w);
+      expect(await listFiles(path.join(w.bucketDir, '_octo/quarantine'))).toHaveLength(1);
+      await writeFile(path.join(w.dir, 'pass.txt'), 'open sesame');
+      expect((await sync(w)).files.map((f) => [f.path, f.status])).toEqual([['statement.csv.gpg', 'done']]);
+      expect(await listFiles(path.join(w.bucketDir, '_octo/quarantine'))).toEqual([]);
+    });
+
     it('should never quarantine with quarantine.after 0', async () => {
       const w = await workspace({ quarantine: { after: 0 } });
       await writeFile(path.join(w.dropDir, 'bad.csv.gz'), truncatedGzip);
