@@ -7,7 +7,9 @@ import type { JobSummary } from '../ports/job-events.js';
 import type { OctoRuntime } from '../app/octo-runtime.js';
 import { listFiles } from '../testing/files.js';
 import { encryptBytes } from '../testing/pgp-fixtures.js';
-import { createTempWorkspace, type TempWorkspace } from '../testing/temp-workspace.js';
+import { createTempWorkspace, overridingProvider, type TempWorkspace } from '../testing/temp-workspace.js';
+import { OctoError } from '../errors/octo-error.js';
+import type { Unpacker } from '../ports/unpacker.js';
 import { QuarantineBook } from './quarantine-book.js';
 
 const workspaces: TempWorkspace[] = [];
@@ -108,6 +110,29 @@ describe('repeated failures', () => {
       expect(await listFiles(path.join(w.bucketDir, '_octo/quarantine'))).toHaveLength(1);
       await writeFile(path.join(w.dir, 'pass.txt'), 'open sesame');
       expect((await sync(w)).files.map((f) => [f.path, f.status])).toEqual([['statement.csv.gpg', 'done']]);
+      expect(await listFiles(path.join(w.bucketDir, '_octo/quarantine'))).toEqual([]);
+    });
+
+    it('should not count the files a fatal error stopped against them', async () => {
+      const w = await workspace({ quarantine: { after: 1 }, concurrency: 2 });
+      await writeFile(path.join(w.dropDir, 'fatal.csv'), 'f\n');
+      await writeFile(path.join(w.dropDir, 'waits.csv'), 'w\n');
+      // fatal.csv stops the job as a whole; waits.csv is in flight until the job's stop aborts it.
+      const unpacker: Unpacker = {
+        async *unpack(input, name, context) {
+          input.resume();
+          if (name === 'fatal.csv') {
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            throw new OctoError('auth', 'the credentials were revoked', { fatal: true });
+          }
+          await new Promise((_, reject) => context.signal?.addEventListener('abort', () => reject(new OctoError('cancelled', 'stopped')), { once: true }));
+          yield* [];
+        },
+      };
+      const runtime = await w.runtime([overridingProvider('plain', { unpacker })]);
+      const summary = await (await runtime.jobs.start('plain')).done;
+      expect(summary).toMatchObject({ status: 'failed', error: { kind: 'auth' } });
+      expect(summary.files.map((f) => [f.path, f.status])).toEqual([['waits.csv', 'failed']]);
       expect(await listFiles(path.join(w.bucketDir, '_octo/quarantine'))).toEqual([]);
     });
 
