@@ -28,6 +28,14 @@ describe('renderSummary', () => {
     });
   });
 
+  describe('in a dry run', () => {
+    it('should list the quarantined files it would leave out', () => {
+      const text = renderSummary([{ ...base, dryRun: true, plan: [], skipped: [{ path: 'in/a.csv.gpg', size: 10, why: 'quarantined', reason: 'quarantined after failing 3 runs' }] }]);
+      expect(text).toContain('acme: nothing to do (dry run)');
+      expect(text).toMatch(/acme: 1 file\(s\) not attempted:\nfile\s+why\s+reason\n[-\s]+\nin\/a\.csv\.gpg\s+quarantined\s+quarantined after failing 3 runs\n/);
+    });
+  });
+
   describe('when a file was a resend', () => {
     it('should name the file it repeats and what the policy did', () => {
       const resendOf = { path: 'in/a.csv.gz', size: 9, mtimeMs: 1, jobId: 'job-0', ingestedAt: '2026-10-31T06:00:00.000Z' };

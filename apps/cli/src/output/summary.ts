@@ -24,6 +24,8 @@ export function renderSummary(summaries: readonly JobSummary[]): string {
       );
       const conflicts = renderPlannedConflicts(summary.plan);
       if (conflicts) parts.push(`\n${summary.provider}: ${conflicts}`);
+      const left = renderSkippedAndResends(summary);
+      if (left) parts.push(left);
       continue;
     }
     if (summary.total === 0 && !summary.error && !summary.waiting?.length && !summary.skipped?.length) parts.push(`\n${summary.provider}: nothing to do, every file is already ingested`);
