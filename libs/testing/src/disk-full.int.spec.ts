@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import yazl from 'yazl';
 import type { JobEvent, JobSummary } from '@octo/core';
-import { createTempWorkspace, listBucketFiles, listFiles, type TempWorkspace } from '@octo/core/testing';
+import { createTempWorkspace, listBucketFiles, type TempWorkspace } from '@octo/core/testing';
 import { WORKSPACE_ROOT } from './octo-cli.js';
 
 const MiB = 1024 * 1024;
