@@ -484,7 +484,9 @@ describe(createOctoApi, () => {
       const response = await api.app.inject({ method: 'GET', url: '/openapi.json' });
       const doc = response.json();
       expect(doc.openapi).toBe('3.1.0');
-      expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/metrics', '/readyz', '/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/events', '/v1/providers', '/v1/providers/{name}', '/v1/providers/{name}/check', '/v1/providers/{name}/jobs', '/v1/providers/{name}/ledger', '/v1/providers/{name}/pending', '/v1/session']);
+      expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/metrics', '/readyz', '/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/events', '/v1/providers', '/v1/providers/{name}', '/v1/providers/{name}/check', '/v1/providers/{name}/jobs', '/v1/providers/{name}/ledger', '/v1/providers/{name}/pending', '/v1/providers/{name}/quarantine', '/v1/providers/{name}/quarantine/release', '/v1/session']);
+      expect(doc.paths['/v1/providers/{name}/quarantine'].get.operationId).toBe('listQuarantinedFiles');
+      expect(doc.paths['/v1/providers/{name}/quarantine/release'].post.operationId).toBe('releaseQuarantinedFile');
       expect(doc.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
       expect(doc.components.securitySchemes.session).toMatchObject({ type: 'apiKey', in: 'cookie', name: 'octo_session' });
       expect(doc.security).toEqual([{ bearer: [] }, { session: [] }]);

@@ -5,6 +5,7 @@ import { hostkeyCommand } from './commands/hostkey.js';
 import { pendingCommand } from './commands/pending.js';
 import { ledgerCommand } from './commands/ledger.js';
 import { providersCommand } from './commands/providers.js';
+import { retryCommand } from './commands/retry.js';
 import { serveCommand } from './commands/serve.js';
 import { syncCommand } from './commands/sync.js';
 import { workerCommand } from './commands/worker.js';
@@ -35,12 +36,13 @@ export async function main(argv: readonly string[]): Promise<number> {
       .command(providersCommand as never)
       .command(pendingCommand as never)
       .command(ledgerCommand as never)
+      .command(retryCommand as never)
       .command(serveCommand as never)
       .command(hostkeyCommand as never)
       .command(checkCommand as never)
       .command(configCommand as never)
       .command(workerCommand as never)
-      .demandCommand(1, 'name a command: sync, providers, pending, ledger, serve, worker, check, hostkey, config')
+      .demandCommand(1, 'name a command: sync, providers, pending, ledger, retry, serve, worker, check, hostkey, config')
       .strict()
       .epilogue(
         'Exit status: 0 every file succeeded (or nothing to do); 1 some files failed; 2 fatal (bad config or usage, unknown provider, unreachable source or store); 130 cancelled.',

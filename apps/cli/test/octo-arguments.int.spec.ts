@@ -79,7 +79,7 @@ describe('octo (arguments are validated before any work)', () => {
   it.each([
     [['sync'], 'name at least one provider, or pass --all'],
     [['sync', '--all', 'example'], 'pass either provider names or --all, not both (got --all and example)'],
-    [[], 'name a command: sync, providers, pending, ledger, serve, worker, check, hostkey, config'],
+    [[], 'name a command: sync, providers, pending, ledger, retry, serve, worker, check, hostkey, config'],
     [['serve', '--port', '70000'], '--port must be a whole number from 0 to 65535, not "70000"'],
     [['worker', '--concurrency', '0'], '--concurrency must be a whole number from 1 to 256, not "0"'],
   ])('when called as octo %j, should print the usage error alone, without a stack trace', async (args, message) => {

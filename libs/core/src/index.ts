@@ -13,8 +13,8 @@ export { type FileHandler, type FileHandling, type StagedEntry } from './ports/f
 export { type FileProvenance, mergeProvenance } from './ports/file-provenance.js';
 export { type FolderNamer } from './ports/folder-namer.js';
 export { type ProviderContext, TYPES } from './ports/identifiers.js';
-export { type AfterIngestResult, type FileOutput, type FileResult, type JobEvent, type JobEventListener, type JobStatus, type JobSummary, type PlannedConflict, type PlannedFile, type Progress, type Retried, type WaitingFile } from './ports/job-events.js';
-export { type Ledger, type LedgerRecord, type LedgerWindow, type SupersededRecord } from './ports/ledger.js';
+export { type AfterIngestResult, type FileOutput, type FileResult, type JobEvent, type JobEventListener, type JobStatus, type JobSummary, type PlannedConflict, type PlannedFile, type Progress, type Retried, type SkippedFile, type WaitingFile } from './ports/job-events.js';
+export { type Ledger, type LedgerRecord, type LedgerWindow, type ResendOf, type SupersededRecord } from './ports/ledger.js';
 export { type Logger, silentLogger } from './ports/logger.js';
 export { type ObjectInfo, type ObjectMetadata, type ObjectStore, type OpenStagedState, type PutOptions, type ResumedStaging, type StagedObject, type StagedRef, type Staging, type StagingOptions } from './ports/object-store.js';
 export { type ListOptions, type RemoteFile, type RemoteSource } from './ports/remote-source.js';
@@ -77,6 +77,11 @@ export { DEFAULT_LEDGER_LIMIT, parseLedgerTime, queryLedger } from './audit/ledg
 
 // `octo check`.
 export { checkProvider, type ProviderCheck } from './check/provider-check.js';
+
+// Failures that repeat and resends: the quarantine in the bucket (octo pending, octo retry, the API) and the content index.
+export { byIdentity, type FailureRecord, QUARANTINE_PREFIX, QuarantineBook, type QuarantineEntry } from './quarantine/quarantine-book.js';
+export { DEFAULT_QUARANTINE_AFTER, type FileOrder, type OnErrorPolicy, type QuarantineConfig, type ResendPolicy } from './config/failure-policy-schema.js';
+export { CONTENT_INDEX_PREFIX, type ContentEntry, ContentIndex } from './resend/content-index.js';
 
 // Notifications.
 /** For webhook receivers: check an `Octo-Signature` header (docs/notifications.md). */

@@ -36,6 +36,7 @@ import { registerJobRoutes } from './routes/job-routes.js';
 import { registerProviderRoutes } from './routes/provider-routes.js';
 import { registerLedgerRoutes } from './routes/ledger-routes.js';
 import { registerPendingRoutes } from './routes/pending-routes.js';
+import { registerQuarantineRoutes } from './routes/quarantine-routes.js';
 import { registerSessionRoutes } from './routes/session-routes.js';
 import { registerProviderDetailRoutes } from './routes/provider-detail-routes.js';
 import { registerArrivalMetrics } from './metrics/arrival-metrics.js';
@@ -225,6 +226,7 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
   registerProviderRoutes(app, { runtime, jobs, config, scheduler });
   registerProviderDetailRoutes(app, { runtime, jobs, scheduler });
   registerLedgerRoutes(app, { runtime });
+  registerQuarantineRoutes(app, { runtime });
   registerCheckRoutes(app, { runtime });
   registerPendingRoutes(app, { runtime });
   registerJobRoutes(app, { jobs, config });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import yazl from 'yazl';
 import type { JobEvent, JobSummary } from '@octo/core';
-import { createTempWorkspace, listFiles, type TempWorkspace } from '@octo/core/testing';
+import { createTempWorkspace, listBucketFiles, type TempWorkspace } from '@octo/core/testing';
 import { WORKSPACE_ROOT } from './octo-cli.js';
 
 const MiB = 1024 * 1024;
@@ -76,6 +76,6 @@ describe('octo sync on a full disk', () => {
     expect(failures(w, summary)).toEqual([
       "bundle.zip: unpack: bundle.zip: the work folder's disk is full (while spooling the zip archive); free space there or set workDir to a larger disk, then rerun",
     ]);
-    expect(await listFiles(w.bucketDir)).toEqual([]);
+    expect(await listBucketFiles(w.bucketDir)).toEqual([]);
   });
 });

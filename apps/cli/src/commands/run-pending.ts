@@ -1,28 +1,39 @@
+import { byIdentity, QuarantineBook, TYPES, type QuarantineEntry } from '@octo/core';
 import { formatBytes, table } from '../output/format.js';
 import { openRuntime } from '../runtime.js';
 import type { PendingArgs } from './pending.js';
 
-/** Runs `octo pending`: the files on the drop that have no ledger record yet. */
+/** Runs `octo pending`: the files on the drop that have no ledger record yet, and the quarantined ones with why. */
 export async function runPending(args: PendingArgs): Promise<void> {
   const runtime = await openRuntime(args);
   const handle = await runtime.providers.create(args.provider);
   const job = handle.syncJob();
   const source = handle.context.config.source.url;
+  const book = new QuarantineBook(handle.container.get(TYPES.ObjectStore), args.provider, handle.context.config.quarantine.after);
   try {
-    const files = await job.pending();
+    const [listed, entries] = await Promise.all([job.pending(), book.entries()]);
+    const records = byIdentity(entries);
+    // A quarantined delivery waits for octo retry: the next run does not take it.
+    const files = listed.filter((file) => !book.quarantinedOf(file, records));
+    const quarantined = entries.filter((entry) => entry.quarantined);
     if (args.json) {
-      process.stdout.write(`${JSON.stringify({ provider: args.provider, pending: files }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ provider: args.provider, pending: files, quarantined }, null, 2)}\n`);
       return;
     }
-    if (files.length === 0) {
-      process.stdout.write(`${args.provider}: nothing pending in ${source}\n`);
-      return;
+    if (files.length === 0) process.stdout.write(`${args.provider}: nothing pending in ${source}\n`);
+    else {
+      process.stdout.write(
+        `${table(['file', 'size', 'modified', 'signature'], files.map((f) => [f.path, formatBytes(f.size), new Date(f.mtimeMs).toISOString(), f.signaturePath ?? '']))}\n`,
+      );
+      process.stdout.write(`\n${files.length} file(s) pending for ${args.provider}\n`);
     }
-    process.stdout.write(
-      `${table(['file', 'size', 'modified', 'signature'], files.map((f) => [f.path, formatBytes(f.size), new Date(f.mtimeMs).toISOString(), f.signaturePath ?? '']))}\n`,
-    );
-    process.stdout.write(`\n${files.length} file(s) pending for ${args.provider}\n`);
+    if (quarantined.length > 0) process.stdout.write(renderQuarantined(args.provider, quarantined));
   } finally {
     await job.close();
   }
+}
+
+function renderQuarantined(provider: string, entries: readonly QuarantineEntry[]): string {
+  const rows = entries.map((e) => [e.path, String(e.attempts), e.lastFailedAt, e.lastKind, e.lastReason]);
+  return `\n${provider}: ${entries.length} file(s) quarantined, not retried until released (octo retry ${provider} <file>):\n${table(['file', 'attempts', 'last failed', 'kind', 'reason'], rows)}\n`;
 }

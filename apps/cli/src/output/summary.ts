@@ -24,14 +24,18 @@ export function renderSummary(summaries: readonly JobSummary[]): string {
       );
       const conflicts = renderPlannedConflicts(summary.plan);
       if (conflicts) parts.push(`\n${summary.provider}: ${conflicts}`);
+      const left = renderSkippedAndResends(summary);
+      if (left) parts.push(left);
       continue;
     }
-    if (summary.total === 0 && !summary.error && !summary.waiting?.length) parts.push(`\n${summary.provider}: nothing to do, every file is already ingested`);
+    if (summary.total === 0 && !summary.error && !summary.waiting?.length && !summary.skipped?.length) parts.push(`\n${summary.provider}: nothing to do, every file is already ingested`);
     parts.push(...renderPartnerServerNotes(summary));
     const failures = summary.files.filter((file) => file.status === 'failed');
     if (failures.length) {
       parts.push(`\n${summary.provider}: ${failures.length} file(s) failed:\n${table(['file', 'kind', 'reason'], failures.map((f) => [f.path, f.status === 'failed' ? f.kind : '', f.status === 'failed' ? f.reason : '']))}`);
     }
+    const others = renderSkippedAndResends(summary);
+    if (others) parts.push(others);
     const landed = summary.files.flatMap((file) => (file.status === 'done' ? file.outputs.map((o) => [file.path, o.key, formatBytes(o.size)] as const) : []));
     if (landed.length) parts.push(`\n${summary.provider}: landed ${landed.length} object(s):\n${table(['from', 'key', 'size'], landed)}`);
   }
@@ -47,4 +51,16 @@ function renderPlannedConflicts(plan: readonly PlannedFile[]): string | undefine
   );
   if (rows.length === 0) return undefined;
   return `${rows.length} key conflict(s) (dry run):\n${table(['file', 'key', 'owned by', 'outcome'], rows)}`;
+}
+
+/** The files a job did not attempt (quarantined, stopped by a failure) and the resends it found, each with why: never silent. */
+function renderSkippedAndResends(summary: JobSummary): string | undefined {
+  const parts: string[] = [];
+  const skipped = summary.skipped ?? [];
+  if (skipped.length > 0) {
+    parts.push(`\n${summary.provider}: ${skipped.length} file(s) not attempted:\n${table(['file', 'why', 'reason'], skipped.map((s) => [s.path, s.why, s.reason]))}`);
+  }
+  const resends = summary.files.flatMap((file) => (file.status === 'done' && file.resendOf ? [[file.path, file.resendOf.path, file.resendOf.ingestedAt, file.resendOf.policy === 'skip' ? 'skipped (resend: skip)' : 'landed again']] : []));
+  if (resends.length > 0) parts.push(`\n${summary.provider}: ${resends.length} resend(s), the same bytes as an earlier file:\n${table(['file', 'same as', 'ingested', 'outcome'], resends)}`);
+  return parts.length > 0 ? parts.join('\n') : undefined;
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { jobsConfigSchema, queueUrlSchema } from '../jobs/jobs-config-schema.js';
 import { scheduleConfigSchema } from '../jobs/schedule-config-schema.js';
 import { SECRET_REF_PATTERN } from '../secrets/secret-ref.js';
+import { failurePolicyShape } from './failure-policy-schema.js';
 import { notifySchema } from './notify-schema.js';
 import { expectationConfigSchema } from '../arrival/expectation-config-schema.js';
 import { lineageConfigSchema } from '../lineage/lineage-config-schema.js';
@@ -168,6 +169,8 @@ export const providerConfigSchema = z
     transform: transformConfigSchema.optional(),
     /** Checks of each matching entry (UTF-8, CSV header, columns, rows, trailer); a failed check fails the file. */
     validate: validateConfigSchema.optional(),
+    /** Quarantine, onError, order, sequential and resend (see failure-policy-schema.ts). */
+    ...failurePolicyShape,
   })
   .strict();
 

@@ -1,6 +1,6 @@
 import type { OctoErrorKind } from '../errors/octo-error.js';
 import { progressPercent } from './progress-percent.js';
-import type { FileResult, JobStatus, JobSummary, PlannedFile, Progress } from '../ports/job-events.js';
+import type { FileResult, JobStatus, JobSummary, PlannedFile, Progress, SkippedFile } from '../ports/job-events.js';
 
 /**
  * A file's outcome as a report keeps it: while the job runs, a done file's source sha256 is
@@ -49,6 +49,8 @@ export interface JobReport {
   readonly plan?: readonly PlannedFile[];
   /** Files that wait for their ready marker (see {@link JobSummary.waiting}). */
   readonly waiting?: JobSummary['waiting'];
+  /** Files found but not attempted (quarantined, or stopped by an earlier failure), each with why; once the job is over. */
+  readonly skipped?: readonly SkippedFile[];
   readonly owner: JobOwner;
   /** The id of the job's last event this report includes (SSE `id:`); a follower resumes after it. */
   readonly lastEventId?: number;
@@ -100,6 +102,7 @@ export function finalJobReport(
     ...(summary.error ? { error: summary.error } : {}),
     ...(summary.plan ? { plan: summary.plan } : {}),
     ...(summary.waiting ? { waiting: summary.waiting } : {}),
+    ...(summary.skipped ? { skipped: summary.skipped } : {}),
     owner,
   };
 }

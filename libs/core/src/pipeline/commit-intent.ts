@@ -4,7 +4,7 @@ import { text } from 'node:stream/consumers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OctoError } from '../errors/octo-error.js';
 import type { FileProvenance } from '../ports/file-provenance.js';
-import type { Ledger, LedgerRecord, SupersededRecord } from '../ports/ledger.js';
+import type { Ledger, LedgerRecord, ResendOf, SupersededRecord } from '../ports/ledger.js';
 import type { ObjectStore, StagedRef, Staging } from '../ports/object-store.js';
 import { markSourceComplete } from './completion-marker.js';
 import { sourceIdentity } from '../rules/source-path.js';
@@ -34,6 +34,8 @@ export interface CommitIntent {
   readonly supersedes?: SupersededRecord;
   /** The keys that decrypted and signed the file, carried into its ledger record. */
   readonly provenance?: FileProvenance;
+  /** The same bytes landed before under another path (a resend), carried into its ledger record. */
+  readonly resendOf?: ResendOf;
 }
 
 /** An intent as found in the store (the body may be unreadable: a write cut short). */
@@ -93,6 +95,7 @@ export function intentFor(
   staging: Staging,
   supersedes?: SupersededRecord,
   provenance?: FileProvenance,
+  resendOf?: ResendOf,
 ): CommitIntent {
   return {
     version: 1,
@@ -105,6 +108,7 @@ export function intentFor(
     outputs: staging.refs(),
     ...(supersedes ? { supersedes } : {}),
     ...(provenance ? { provenance } : {}),
+    ...(resendOf ? { resendOf } : {}),
   };
 }
 
@@ -122,6 +126,7 @@ function recordFor(intent: CommitIntent): LedgerRecord {
     ingestedAt: new Date().toISOString(),
     ...(intent.supersedes ? { supersedes: intent.supersedes } : {}),
     ...(intent.provenance ? { provenance: intent.provenance } : {}),
+    ...(intent.resendOf ? { resendOf: intent.resendOf } : {}),
   };
 }
 

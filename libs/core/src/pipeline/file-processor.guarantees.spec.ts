@@ -9,7 +9,7 @@ import type { RemoteFile } from '../ports/remote-source.js';
 import type { Decrypted, Decryptor } from '../ports/decryptor.js';
 import type { FileContext } from '../ports/file-context.js';
 import type { Checked, SignatureVerifier } from '../ports/signature-verifier.js';
-import { listFiles } from '../testing/files.js';
+import { listBucketFiles, listFiles } from '../testing/files.js';
 import { createTempWorkspace, overridingProvider, type TempWorkspace } from '../testing/temp-workspace.js';
 import { FileProcessor } from './file-processor.js';
 
@@ -83,7 +83,7 @@ describe(FileProcessor, () => {
       expect(outcomes(summary)).toEqual([
         'shrinks.csv: failed: source: shrinks.csv: read 3 bytes but the source listed 7; the file changed or the transfer was cut, it will be retried next run',
       ]);
-      expect(await listFiles(w.bucketDir)).toEqual([]);
+      expect(await listBucketFiles(w.bucketDir)).toEqual([]);
     });
   });
 
@@ -97,7 +97,7 @@ describe(FileProcessor, () => {
       };
       const summary = await sync(w, { signatureVerifier: verifier });
       expect(outcomes(summary)).toEqual(['signed.csv: failed: signature: signed.csv: the signature was made over other bytes']);
-      expect(await listFiles(w.bucketDir)).toEqual([]);
+      expect(await listBucketFiles(w.bucketDir)).toEqual([]);
     });
 
     it('should stop the file on a late decryption verdict: no object lands, no record is written', async () => {
@@ -109,7 +109,7 @@ describe(FileProcessor, () => {
       };
       const summary = await sync(w, { decryptor });
       expect(outcomes(summary)).toEqual(['sealed.csv.gpg: failed: decrypt: sealed.csv.gpg failed its integrity check']);
-      expect(await listFiles(w.bucketDir)).toEqual([]);
+      expect(await listBucketFiles(w.bucketDir)).toEqual([]);
     });
   });
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LocalObjectStore } from '../adapters/local/local-object-store.js';
 import type { JobSummary } from '../ports/job-events.js';
-import { listFiles } from '../testing/files.js';
+import { listBucketFiles } from '../testing/files.js';
 import { MeteredStore } from '../testing/metered-store.js';
 import { createTempWorkspace, overridingProvider, type TempWorkspace } from '../testing/temp-workspace.js';
 import { FileProcessor } from './file-processor.js';
@@ -40,7 +40,7 @@ async function runWith(limits: Record<string, number>): Promise<{ summary: JobSu
   await writeFile(path.join(w.dropDir, 'statements.csv.gpg'), bzip2Bomb);
   const store = new MeteredStore(new LocalObjectStore(w.bucketDir));
   const summary = await (await (await w.runtime([overridingProvider('plain', { objectStore: store })])).jobs.start('plain')).done;
-  return { summary, stagedBytes: store.stagedBytes, bucket: await listFiles(w.bucketDir) };
+  return { summary, stagedBytes: store.stagedBytes, bucket: await listBucketFiles(w.bucketDir) };
 }
 
 describe(`${FileProcessor.name} with OpenPGP messages from GnuPG`, () => {

@@ -10,7 +10,7 @@ import type { JobSummary } from '../ports/job-events.js';
 import { tarOf } from '../testing/archive-fixtures.js';
 import { craftZip } from '../testing/crafted-zip.js';
 import { deterministicBytes } from '../testing/big-file.js';
-import { listFiles, sha256 } from '../testing/files.js';
+import { listBucketFiles, listFiles, sha256 } from '../testing/files.js';
 import { MeteredStore } from '../testing/metered-store.js';
 import { createTempWorkspace, overridingProvider, type TempWorkspace } from '../testing/temp-workspace.js';
 import { FileProcessor } from './file-processor.js';
@@ -57,7 +57,7 @@ describe(FileProcessor, () => {
       });
       expect(store.stagedBytes).toBeLessThanOrEqual(8 * MiB);
       expect(store.stagedBytes).toBeGreaterThan(7 * MiB);
-      expect(await listFiles(w.bucketDir)).toEqual([]);
+      expect(await listBucketFiles(w.bucketDir)).toEqual([]);
     });
 
     it('should count OpenPGP and gzip layers against one budget', async () => {
@@ -95,7 +95,7 @@ describe(FileProcessor, () => {
         reason: 'bomb.csv.gz expands more than 1000x (limits.maxCompressionRatio): refusing a likely decompression bomb',
       });
       expect(store.stagedBytes).toBeLessThan(2 * MiB);
-      expect(await listFiles(w.bucketDir)).toEqual([]);
+      expect(await listBucketFiles(w.bucketDir)).toEqual([]);
     });
   });
 
@@ -145,7 +145,7 @@ describe(FileProcessor, () => {
       const kinds = Object.fromEntries(summary.files.map((f) => [f.path, f.status === 'failed' ? f.kind : 'done']));
       for (const [name, kind] of Object.entries(kinds)) expect(['unpack', 'unsafe', 'decrypt'], `${name}: ${kind}`).toContain(kind);
       failures(w, summary);
-      expect(await listFiles(w.bucketDir)).toEqual([]);
+      expect(await listBucketFiles(w.bucketDir)).toEqual([]);
     });
 
     it('should fail a truncated tar as unpack, naming the file and the entry, and land none of it', async () => {
@@ -153,7 +153,7 @@ describe(FileProcessor, () => {
       const whole = await tarOf([['a.csv', Buffer.alloc(300_000, 'a')], ['dir/b.csv', Buffer.alloc(300_000, 'b')]]);
       await writeFile(path.join(w.dropDir, 'cut.tar'), whole.subarray(0, 450_000));
       expect(failures(w, await run(w))).toEqual(['cut.tar: unpack: cut.tar: tar entry "dir/b.csv" is cut short: the archive is truncated or damaged; ask the provider to send it again']);
-      expect(await listFiles(w.bucketDir)).toEqual([]);
+      expect(await listBucketFiles(w.bucketDir)).toEqual([]);
     });
 
     it('should fail a zip entry with a wrong declared size as unpack, naming the entry', async () => {
@@ -163,7 +163,7 @@ describe(FileProcessor, () => {
       expect(failures(w, await run(w))).toEqual([
         'sizes.zip: unpack: sizes.zip: zip entry "a.csv" holds more than the 1000 bytes its header declares: the archive is damaged; ask the provider to send it again',
       ]);
-      expect(await listFiles(w.bucketDir)).toEqual([]);
+      expect(await listBucketFiles(w.bucketDir)).toEqual([]);
     });
 
     it('should refuse a name longer than a local filesystem allows as store, before anything of the file lands', async () => {
@@ -173,7 +173,7 @@ describe(FileProcessor, () => {
       expect(failures(w, await run(w))).toEqual([
         `long.tar: store: long.tar: the key data/csv/plain/${long.slice(0, 65)}…${long.slice(-60)} has a name part of 300 bytes, more than the 255 a local filesystem allows; shorten the name at the provider or change the folder rule`,
       ]);
-      expect(await listFiles(w.bucketDir)).toEqual([]);
+      expect(await listBucketFiles(w.bucketDir)).toEqual([]);
     });
 
     it('should refuse a file-vs-folder clash inside one source as store, landing nothing of it', async () => {
@@ -182,7 +182,7 @@ describe(FileProcessor, () => {
       expect(failures(w, await run(w))).toEqual([
         'clash.tar: store: clash.tar: the keys data/other/plain/a and data/other/plain/a/b cannot both be stored in a local bucket folder: data/other/plain/a would have to be a file and a folder at once; rename one of them at the provider or change the folder rule',
       ]);
-      expect(await listFiles(w.bucketDir)).toEqual([]);
+      expect(await listBucketFiles(w.bucketDir)).toEqual([]);
     });
 
     it('should refuse a key that clashes with an object already landed, landing nothing of the new source', async () => {

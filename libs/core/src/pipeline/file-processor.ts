@@ -1,9 +1,10 @@
 import type { Duplex, Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { inject, injectable } from 'inversify';
+import { inject, injectable, optional } from 'inversify';
 import { OctoError } from '../errors/octo-error.js';
 import { TYPES, type ProviderContext } from '../ports/identifiers.js';
-import type { Ledger, LedgerRecord, SupersededRecord } from '../ports/ledger.js';
+import type { Ledger, LedgerRecord, ResendOf, SupersededRecord } from '../ports/ledger.js';
+import { silentLogger, type Logger } from '../ports/logger.js';
 import type { ObjectStore, StagedObject, Staging } from '../ports/object-store.js';
 import type { RemoteFile, RemoteSource } from '../ports/remote-source.js';
 import type { Decryptor } from '../ports/decryptor.js';
@@ -23,6 +24,7 @@ import { CommitIntents, commitWithIntent, intentFor } from './commit-intent.js';
 import { KeyOwnership, type OwnedKey } from './key-ownership.js';
 import { StageClock } from './stage-clock.js';
 import { ConfiguredEntryStages } from '../transform/configured-entry-stages.js';
+import { ResendDetector } from '../resend/resend-detector.js';
 
 /** Largest detached signature accepted. */
 const MAX_SIGNATURE_BYTES = 64 * 1024;
@@ -34,6 +36,8 @@ export interface ProcessedFile {
   readonly outputs: readonly StagedObject[];
   /** Which keys decrypted and signed it (as its ledger record keeps them). */
   readonly provenance?: FileProvenance;
+  /** The same bytes landed before under another path; with `resend: skip`, `outputs` is empty. */
+  readonly resendOf?: ResendOf;
 }
 
 /**
@@ -56,14 +60,17 @@ export class FileProcessor {
     @inject(KeyOwnership) private readonly ownership: KeyOwnership,
     @inject(TYPES.ProviderContext) private readonly provider: ProviderContext,
     @inject(TYPES.EntryTransform) private readonly entryTransform: EntryTransform,
+    @inject(TYPES.Logger) @optional() logger: Logger = silentLogger,
   ) {
     this.intents = new CommitIntents(store);
     this.configuredStages = new ConfiguredEntryStages(provider.config);
+    this.resends = new ResendDetector(store, provider.name, provider.config.resend, logger);
   }
 
   private readonly intents: CommitIntents;
   /** The provider's `transform:` and `validate:` blocks. */
   private readonly configuredStages: ConfiguredEntryStages;
+  private readonly resends: ResendDetector;
 
   /** Loads what the stages need for the whole job (keys, secrets) before the first file; a missing secret fails here. */
   async prepare(): Promise<void> {
@@ -170,17 +177,20 @@ export class FileProcessor {
       }
       if (context.signal?.aborted) throw new OctoError('cancelled', `${file.path}: the job was cancelled`);
       const sha256 = digest.digest();
+      const resendOf = await this.resends.resendOf(file, sha256);
+      if (resendOf?.policy === 'skip') return await this.skipResend(staging, owned, file, context.jobId, sha256, resendOf);
       const supersedes = supersededBy((await earlier()).at(-1));
       // Tells the catch below whether outputs may be visible (claims must then stay).
       const progress = { visible: false };
       try {
         const visibleBytes = landed.reduce((sum, object) => sum + object.size, 0);
-        await clock.time('commit', () => this.commit(staging, file, context.provider, context.jobId, sha256, { supersedes, provenance }, progress), () => visibleBytes);
+        await clock.time('commit', () => this.commit(staging, file, context.provider, context.jobId, sha256, { supersedes, provenance, resendOf }, progress), () => visibleBytes);
       } finally {
         committed = progress.visible;
       }
       this.ownership.settle(owned);
-      return { sha256, bytesIn: digest.bytes, outputs: landed, ...(provenance ? { provenance } : {}) };
+      if (!resendOf) await this.resends.remember(file, sha256, context.jobId);
+      return { sha256, bytesIn: digest.bytes, outputs: landed, ...(provenance ? { provenance } : {}), ...(resendOf ? { resendOf } : {}) };
     } catch (error) {
       raw?.destroy();
       await staging.abort().catch(() => undefined);
@@ -226,12 +236,36 @@ export class FileProcessor {
     provider: string,
     jobId: string,
     sha256: string,
-    about: { supersedes?: SupersededRecord; provenance?: FileProvenance },
+    about: { supersedes?: SupersededRecord; provenance?: FileProvenance; resendOf?: ResendOf },
     progress: { visible: boolean },
   ): Promise<void> {
     const source = { path: file.path, ...rawPathOf(file), size: file.size, mtimeMs: file.mtimeMs, sha256 };
-    const intent = intentFor(provider, jobId, source, staging, about.supersedes, about.provenance);
+    const intent = intentFor(provider, jobId, source, staging, about.supersedes, about.provenance, about.resendOf);
     await commitWithIntent(this.intents, this.ledger, this.store, staging, intent, progress);
+  }
+
+  /**
+   * A resend under `resend: skip`: nothing of it lands (its staged outputs and key claims go),
+   * and a ledger record without outputs says so, so the next run does not read it again.
+   */
+  private async skipResend(staging: Staging, owned: OwnedKey[], file: RemoteFile, jobId: string, sha256: string, resendOf: ResendOf): Promise<ProcessedFile> {
+    await staging.abort();
+    await this.ownership.release(owned);
+    owned.length = 0;
+    const record: LedgerRecord = {
+      provider: this.provider.name,
+      path: file.path,
+      ...rawPathOf(file),
+      size: file.size,
+      mtimeMs: file.mtimeMs,
+      sha256,
+      outputs: [],
+      jobId,
+      ingestedAt: new Date().toISOString(),
+      resendOf,
+    };
+    await this.ledger.record(record);
+    return { sha256, bytesIn: file.size, outputs: [], resendOf };
   }
 
   /**

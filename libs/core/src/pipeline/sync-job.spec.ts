@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import yazl from 'yazl';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JobEvent } from '../ports/job-events.js';
-import { listFiles, sha256 } from '../testing/files.js';
+import { listBucketFiles, listFiles, sha256 } from '../testing/files.js';
 import { encryptBytes, generateTestKey } from '../testing/pgp-fixtures.js';
 import { createTempWorkspace, overridingProvider, type TempWorkspace } from '../testing/temp-workspace.js';
 import { tarOf } from '../testing/archive-fixtures.js';
@@ -66,7 +66,7 @@ describe('SyncJob on the embedded default', () => {
       expect(sha256(await import('node:fs/promises').then((fs) => fs.readFile(path.join(w.bucketDir, 'data/csv/plain/good_1.csv'))))).toBe(sha256(good));
       // No staged leftovers, no zip spools, exactly two ledger records.
       // The good files' key claims and completion markers stay; the bad files' claims were removed.
-      expect((await listFiles(w.bucketDir)).filter((f) => !/^(data|_octo\/(ledger|owners|complete))\//.test(f))).toEqual([]);
+      expect((await listFiles(w.bucketDir)).filter((f) => !/^(data|_octo\/(ledger|owners|complete|content|quarantine))\//.test(f))).toEqual([]);
       expect(await listFiles(path.join(w.bucketDir, '_octo/owners'))).toHaveLength(2);
       expect(await listFiles(path.join(w.bucketDir, '_octo/complete'))).toHaveLength(2);
       expect(await listFiles(path.join(w.workDir, 'tmp'))).toEqual([]);
@@ -187,7 +187,7 @@ describe('SyncJob on the embedded default', () => {
         { path: 'b.tar.gz', size: expect.any(Number), layers: ['gzip', 'tar'], outputName: 'b', key: 'data/*/plain/*', archive: true },
         { path: 'r.csv.gz', size: expect.any(Number), layers: ['gzip'], outputName: 'r.csv', key: 'data/csv/plain/r.csv', archive: false },
       ]);
-      expect(await listFiles(w.bucketDir)).toEqual([]);
+      expect(await listBucketFiles(w.bucketDir)).toEqual([]);
     });
   });
 
@@ -207,7 +207,7 @@ describe('SyncJob on the embedded default', () => {
         { file: 'notes.txt', key: 'by-source/notes.txt/notes.txt', archive: false },
         { file: 'r.csv.gz', key: 'by-source/r.csv.gz/r.csv', archive: false },
       ]);
-      expect(await listFiles(w.bucketDir)).toEqual([]);
+      expect(await listBucketFiles(w.bucketDir)).toEqual([]);
 
       const real = await (await (await w.runtime(plugins)).jobs.start('plain')).done;
       const landed = Object.fromEntries(real.files.map((file) => [file.path, file.status === 'done' ? file.outputs.map((output) => output.key) : []]));
@@ -308,7 +308,7 @@ describe('SyncJob on the embedded default', () => {
       const runtime = await w.runtime([overridingProvider('plain', { fileHandler: handler })]);
       const summary = await (await runtime.jobs.start('plain')).done;
       expect(summary.files[0]).toMatchObject({ status: 'failed', reason: 'b.tar: manifest lists payslip_7.pdf, which is not in the bundle' });
-      expect(await listFiles(w.bucketDir)).toEqual([]);
+      expect(await listBucketFiles(w.bucketDir)).toEqual([]);
     });
   });
 });

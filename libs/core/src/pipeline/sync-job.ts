@@ -4,7 +4,7 @@ import { inject, injectable, optional } from 'inversify';
 import { OctoError } from '../errors/octo-error.js';
 import { TYPES, type ProviderContext } from '../ports/identifiers.js';
 import { retiredKeyOf } from '../ports/file-provenance.js';
-import type { AfterIngestResult, FileResult, JobEvent, JobEventListener, JobStatus, JobSummary, PlannedConflict, PlannedFile, Progress, WaitingFile } from '../ports/job-events.js';
+import type { AfterIngestResult, FileResult, JobEvent, JobEventListener, JobStatus, JobSummary, PlannedConflict, PlannedFile, Progress, SkippedFile, WaitingFile } from '../ports/job-events.js';
 import type { Ledger } from '../ports/ledger.js';
 import { stageTotals, type StageTimings } from '../ports/stage-timings.js';
 import { silentLogger, type Logger } from '../ports/logger.js';
@@ -20,6 +20,7 @@ import { KeyOwnership } from './key-ownership.js';
 import { plannedKey } from './planned-key.js';
 import { includeGlobs } from '../rules/include-globs.js';
 import { sourceIdentity } from '../rules/source-path.js';
+import { RunFailurePolicy } from '../quarantine/run-failure-policy.js';
 import { Recovery } from './recovery.js';
 import { StageClock } from './stage-clock.js';
 import { RunRegistry } from './run-registry.js';
@@ -204,6 +205,9 @@ export class SyncJob {
     let waiting: WaitingFile[] = [];
     let filesDone = 0;
     let bytesDone = 0;
+    // Quarantined files, and those an earlier failure stopped (fail-run, sequential): listed, never silently left.
+    const skipped: SkippedFile[] = [];
+    const failures = new RunFailurePolicy(this.store, this.provider, this.logger);
     const progress = (): Progress => ({
       filesDone,
       filesTotal: total,
@@ -224,8 +228,9 @@ export class SyncJob {
         await untilAborted(this.startRun(registry, jobId), options.signal, 'the job was cancelled while dead runs were recovered');
       }
       const discovered = await untilAborted(this.pendingAndWaiting(options.signal), options.signal, 'the job was cancelled while the source was listed');
-      const pending = discovered.pending;
       waiting = discovered.waiting;
+      const { attempt: pending, skipped: left } = await failures.plan(discovered.pending);
+      skipped.push(...left);
       total = pending.length;
       totalBytes = pending.reduce((sum, file) => sum + file.size, 0);
       this.logger.info('listed the drop', { provider: this.provider.name, jobId, pending: total, bytes: totalBytes, dryRun: options.dryRun ?? false });
@@ -237,7 +242,7 @@ export class SyncJob {
         // A fatal error (bad credentials, a key that cannot load) stops the job once, not once per file.
         const stop = new AbortController();
         options.signal?.addEventListener('abort', () => stop.abort(), { once: true });
-        const workers = Math.max(1, Math.min(options.concurrency ?? this.provider.concurrency, queue.length || 1));
+        const workers = Math.max(1, Math.min(failures.concurrency(options.concurrency ?? this.provider.concurrency), queue.length || 1));
         await Promise.all(
           Array.from({ length: workers }, async () => {
             for (let file = queue.shift(); file && !stop.signal.aborted; file = queue.shift()) {
@@ -253,6 +258,14 @@ export class SyncJob {
               }
               files.push(result);
               filesDone += 1;
+              await failures.settle(file, result, jobId, stop.signal.aborted);
+              if (failures.stopsAfter(result)) {
+                // No file starts after this one; those in flight finish.
+                const rest = queue.splice(0);
+                skipped.push(...failures.stopped(rest, result));
+                total -= rest.length;
+                jobError ??= failures.runError(result, rest.length);
+              }
               if (result.status === 'done') {
                 bytesIn += result.size;
                 bytesOut += result.outputs.reduce((sum, output) => sum + output.size, 0);
@@ -300,6 +313,7 @@ export class SyncJob {
       ...(jobError ? { error: jobError } : {}),
       ...(plan ? { plan } : {}),
       ...(waiting.length > 0 ? { waiting } : {}),
+      ...(skipped.length > 0 ? { skipped } : {}),
     };
     emit({ type: 'job.finished', jobId, summary, at: finishedAt.toISOString() });
     return summary;
@@ -354,6 +368,7 @@ export class SyncJob {
         stages: clock.report(),
         ...retiredKeyOf(result.provenance),
         ...(afterIngest ? { afterIngest } : {}),
+        ...(result.resendOf ? { resendOf: result.resendOf } : {}),
       };
     } catch (error) {
       // A failed file is finished too: its remaining bytes count as done so byte progress reaches 100%.

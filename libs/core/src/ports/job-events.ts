@@ -1,4 +1,5 @@
 import type { OctoErrorKind } from '../errors/octo-error.js';
+import type { ResendOf } from './ledger.js';
 import type { StagedObject } from './object-store.js';
 import type { StageTimings } from './stage-timings.js';
 
@@ -28,6 +29,8 @@ export type FileResult =
       readonly afterIngest?: AfterIngestResult;
       /** The fingerprint of the key that decrypted it, when that key is past its `retiresAt`. */
       readonly retiredKey?: string;
+      /** The same bytes were ingested before under another path (landed again, or with `resend: skip` not: then `outputs` is empty). */
+      readonly resendOf?: ResendOf;
     } & Retried)
   | ({ readonly path: string; readonly size: number; readonly status: 'failed'; readonly kind: OctoErrorKind; readonly reason: string; readonly durationMs: number; readonly stages?: StageTimings } & Retried);
 
@@ -66,6 +69,8 @@ export interface JobSummary {
   readonly plan?: readonly PlannedFile[];
   /** Files left for a later run because their ready marker (`ready:`) is not there yet. */
   readonly waiting?: readonly WaitingFile[];
+  /** Files the job found but did not start: quarantined, or stopped by an earlier failure (`onError: fail-run`, `sequential`). Never counted in `total`. */
+  readonly skipped?: readonly SkippedFile[];
 }
 
 /** A file that waits for its ready marker. */
@@ -75,6 +80,16 @@ export interface WaitingFile {
   readonly for: string;
   /** Why the marker does not release it yet, when it is there (a manifest that does not list it, or another size). */
   readonly reason?: string;
+}
+
+/** A file a job found pending but did not attempt, and why. */
+export interface SkippedFile {
+  readonly path: string;
+  readonly size: number;
+  /** `quarantined`: it failed too many runs and waits for `octo retry`; `not-attempted`: an earlier file's failure stopped it. */
+  readonly why: 'quarantined' | 'not-attempted';
+  /** What a person reads: why, and what to do. */
+  readonly reason: string;
 }
 
 /** A file a dry run would process, with the key each output would get (known before unpacking only for plain files). */

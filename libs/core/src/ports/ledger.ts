@@ -19,6 +19,21 @@ export interface LedgerRecord {
   readonly supersedes?: SupersededRecord;
   /** The key that decrypted the file and the key that signed it, when it was encrypted to a key or signed. */
   readonly provenance?: FileProvenance;
+  /** A resend: these bytes (same sha256) were ingested before under another path; with policy `skip` nothing landed (`outputs` is empty). */
+  readonly resendOf?: ResendOf;
+}
+
+/** The earlier delivery of the same bytes under another source path, and what the provider's `resend` policy did. */
+export interface ResendOf {
+  /** The source path that delivered these bytes first. */
+  readonly path: string;
+  readonly rawPath?: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly jobId: string;
+  readonly ingestedAt: string;
+  /** `land`: landed again; `skip`: recorded in the ledger, nothing landed. */
+  readonly policy: 'land' | 'skip';
 }
 
 /** Which earlier delivery of a source path a record replaces (its ledger key and identity). */

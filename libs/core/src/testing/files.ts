@@ -14,3 +14,11 @@ export async function listFiles(dir: string): Promise<string[]> {
 export function sha256(bytes: Buffer | string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
+
+/**
+ * Every file below a local bucket `dir` (as {@link listFiles}) except the failure counts that a
+ * failed file leaves on purpose (`_octo/quarantine/`): what a failure must otherwise never leave.
+ */
+export async function listBucketFiles(dir: string): Promise<string[]> {
+  return (await listFiles(dir)).filter((key) => !key.startsWith('_octo/quarantine/'));
+}

@@ -19,6 +19,8 @@ const OPERATION_IDS: Record<string, string> = {
   'get /v1/providers/{name}': 'getProvider',
   'post /v1/providers/{name}/jobs': 'startJob',
   'get /v1/providers/{name}/ledger': 'listLedgerRecords',
+  'get /v1/providers/{name}/quarantine': 'listQuarantinedFiles',
+  'post /v1/providers/{name}/quarantine/release': 'releaseQuarantinedFile',
   'get /v1/providers/{name}/check': 'checkProvider',
   'get /v1/providers/{name}/pending': 'listPendingFiles',
   'get /v1/jobs': 'listJobs',

@@ -83,6 +83,20 @@ const stageTimingsSchema = z
   })
   .describe('Per stage: how long it was active and the bytes out of it (read from the source, decrypted, unpacked, after transform, staged, made visible)');
 
+/** A resend: the earlier delivery of the same bytes (sha256) under another path, and what the provider's `resend` policy did. */
+export const resendOfSchema = z.object({
+  path: z.string(),
+  rawPath: z.string().optional(),
+  size: z.number(),
+  mtimeMs: z.number(),
+  jobId: z.string(),
+  ingestedAt: z.string(),
+  policy: z.enum(['land', 'skip']),
+});
+
+/** A file a job found but did not attempt: quarantined, or stopped by an earlier failure (onError fail-run, sequential). */
+const skippedFileSchema = z.object({ path: z.string(), size: z.number(), why: z.enum(['quarantined', 'not-attempted']), reason: z.string() });
+
 /** One source file's outcome: its outputs, or its error kind and reason. */
 /** What `afterIngest:` did on the partner's server with a file that landed. */
 const afterIngestSchema = z
@@ -113,6 +127,8 @@ const fileResultSchema = z.discriminatedUnion('status', [
     afterIngest: afterIngestSchema.optional(),
     attempt: attemptSchema,
     stages: stageTimingsSchema.optional(),
+    /** The same bytes were ingested before under another path; with the `skip` policy nothing landed. */
+    resendOf: resendOfSchema.optional(),
   }),
   z.object({
     path: z.string(),
@@ -173,6 +189,8 @@ export const jobDetailSchema = jobSummarySchema.extend({
   plan: z.array(plannedFileSchema).optional(),
   /** Files that wait for their ready marker (`ready:`), and which marker. */
   waiting: z.array(waitingFileSchema).optional(),
+  /** Files found but not attempted, each with why and what to do. */
+  skipped: z.array(skippedFileSchema).optional(),
 });
 
 /** Filters and page of `GET /v1/jobs`; pages hold at most the configured `maxPageSize` jobs. */

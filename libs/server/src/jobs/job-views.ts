@@ -30,5 +30,6 @@ export function jobDetailView(report: JobReport, inFlight: ReadonlyMap<string, I
     inFlight: [...inFlight.entries()].map(([file, state]) => ({ path: file, size: state.size, bytes: state.bytes })),
     ...(report.plan ? { plan: report.plan.map((planned) => ({ ...planned, layers: [...planned.layers] })) } : {}),
     ...(report.waiting ? { waiting: report.waiting.map((file) => ({ ...file })) } : {}),
+    ...(report.skipped ? { skipped: report.skipped.map((file) => ({ ...file })) } : {}),
   };
 }

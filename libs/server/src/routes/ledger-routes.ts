@@ -2,7 +2,7 @@ import { DEFAULT_LEDGER_LIMIT, OctoError, parseLedgerTime, queryLedger, TYPES, t
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ApiError } from '../http/api-error.js';
-import { errorSchema, providerNameSchema } from '../http/schemas.js';
+import { errorSchema, providerNameSchema, resendOfSchema } from '../http/schemas.js';
 import type { ZodTypeProvider } from '../http/zod-type-provider.js';
 
 const ledgerRecordSchema = z
@@ -24,6 +24,7 @@ const ledgerRecordSchema = z
       })
       .optional()
       .describe('The key that decrypted the file and the key that signed it, when it was encrypted to a key or signed'),
+    resendOf: resendOfSchema.optional().describe('These bytes were ingested before under another path; with the skip policy nothing landed (no outputs)'),
   })
   .describe('One ingested source file: where it came from, what it was, where it landed, by which job, when');
 
