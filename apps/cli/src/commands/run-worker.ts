@@ -1,4 +1,6 @@
 import { createOctoRuntime, OctoError, redisUrlOf, workerSettings } from '@octo/core';
+// This file loads only for `octo worker` (commands/worker.ts imports it lazily), so BullMQ loads only here.
+import { bullmqConnection, FileWorker } from '@octo/core/queue';
 import { installedProviders } from '@octo/registry';
 import { ExitCode } from '../exit-codes.js';
 import { openedRuntimes } from '../open-runtimes.js';
@@ -21,8 +23,6 @@ export async function runWorker(args: WorkerArgs): Promise<void> {
   }
   const settings = workerSettings(runtime.loaded.config.jobs);
   const concurrency = args.concurrency ?? settings.concurrency;
-  // Loaded only here: nothing else in the CLI loads BullMQ.
-  const { FileWorker, bullmqConnection } = await import('@octo/core/queue');
   const worker = new FileWorker(runtime.providers, {
     concurrency,
     providers: args.providers.length > 0 ? args.providers : undefined,
