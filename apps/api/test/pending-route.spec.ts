@@ -1,5 +1,6 @@
-import { utimes, writeFile } from 'node:fs/promises';
+import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { exampleProvider, writeSampleDrop } from '@octo/provider-example';
 import { createOctoApi, type OctoApi } from '@octo/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -36,7 +37,28 @@ describe('GET /v1/providers/:name/pending', () => {
     const started = await api.app.inject({ method: 'POST', url: '/v1/providers/example/jobs', headers: auth });
     await api.runtime.jobs.get(started.json().id)!.done;
     const after = await api.app.inject({ method: 'GET', url: '/v1/providers/example/pending', headers: auth });
-    expect(after.json()).toEqual({ provider: 'example', count: 0, files: [] });
+    expect(after.json()).toEqual({ provider: 'example', count: 0, files: [], quarantined: 0 });
+  });
+
+  it('should leave a quarantined file out and count it, as octo pending does, and list it again once released', async () => {
+    await mkdir(setup.dropDir('example'), { recursive: true });
+    const gz = gzipSync(Buffer.alloc(10_000, 'x'));
+    await writeFile(path.join(setup.dropDir('example'), 'broken.csv.gz'), gz.subarray(0, gz.length - 10));
+    // Three failed runs (quarantine.after's default) quarantine it.
+    for (let run = 0; run < 3; run += 1) {
+      const started = await api.app.inject({ method: 'POST', url: '/v1/providers/example/jobs', headers: auth });
+      await api.runtime.jobs.get(started.json().id)!.done;
+    }
+    await writeFile(path.join(setup.dropDir('example'), 'new.csv'), 'id\n1\n');
+    const quarantined = await api.app.inject({ method: 'GET', url: '/v1/providers/example/pending', headers: auth });
+    expect(quarantined.json()).toMatchObject({ provider: 'example', count: 1, quarantined: 1 });
+    expect(quarantined.json().files.map((file: { path: string }) => file.path)).toEqual(['new.csv']);
+
+    const released = await api.app.inject({ method: 'POST', url: '/v1/providers/example/quarantine/release', headers: auth, payload: { path: 'broken.csv.gz' } });
+    expect(released.statusCode).toBe(200);
+    const after = await api.app.inject({ method: 'GET', url: '/v1/providers/example/pending', headers: auth });
+    expect(after.json()).toMatchObject({ count: 2, quarantined: 0 });
+    expect(after.json().files.map((file: { path: string }) => file.path).sort()).toEqual(['broken.csv.gz', 'new.csv']);
   });
 
   it('should answer 404 naming the configured providers for an unknown one, and 401 without a token', async () => {

@@ -2,8 +2,10 @@ import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { loadConfig } from '@octo/core';
 import { consoleAssetsDir } from '../assets.js';
+import { formatTime } from '../src/format.js';
 import { DEMO_KEYS_DIR, exampleProvider, writeSampleDrop } from '@octo/provider-example';
 import { createOctoApi, jobDetailSchema, type OctoApi } from '@octo/server';
 import { runOctoCli, startLatencyProxy, startSshd, type LatencyProxy, type SshdServer } from '@octo/testing';
@@ -14,12 +16,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The console in a real browser (Debian's chromium, driven by playwright-core) against a real API:
 // the example provider on a local drop (with one file encrypted to a key we do not have), and a
 // partner on OpenSSH's sshd behind a 400 ms latency proxy, read one request at a time, so a job
-// stays in flight long enough to cancel it from the page.
+// stays in flight long enough to cancel it from the page. A third, late-bank, expects a delivery
+// by 00:00 UTC daily and has none (so it is late since today's midnight), and quarantines a
+// truncated gzip after one failed run.
 
 const TOKEN = 'console-test-token-0123456789abcdef0123456789';
 const CHROMIUM = process.env['OCTO_CHROMIUM'] ?? '/usr/bin/chromium';
 const SCREENSHOTS = fileURLToPath(new URL('../../../tmp/console-screenshots/', import.meta.url));
 const STRANGER_FILE = 'stranger_20261120.csv.gpg';
+const BROKEN_FILE = 'broken_20261124.csv.gz';
+/** The deadline late-bank missed: today's 00:00 UTC (its window opened the day before). */
+const MIDNIGHT = `${new Date().toISOString().slice(0, 10)}T00:00:00.000Z`;
 
 let dir: string;
 let configFile: string;
@@ -63,6 +70,11 @@ beforeAll(async () => {
     await utimes(path.join(drop, name), new Date('2026-11-21T06:00:00Z'), new Date('2026-11-21T06:00:00Z'));
   }
 
+  const lateDrop = path.join(dir, 'drop', 'late-bank');
+  await mkdir(lateDrop, { recursive: true });
+  const gz = gzipSync(Buffer.alloc(50_000, 'id,amount\n'));
+  await writeFile(path.join(lateDrop, BROKEN_FILE), gz.subarray(0, gz.length - 10));
+
   sshd = await startSshd({ baseDir: dir });
   await writeFile(path.join(sshd.dropDir, 'slow_20261123.csv'), Buffer.alloc(4 * 1024 * 1024, 'id,amount\n'));
   proxy = await startLatencyProxy(sshd.port, { roundTripMs: 400 });
@@ -86,6 +98,15 @@ beforeAll(async () => {
         bucket: 'partner-bucket',
         settings: { seed: false },
         decryption,
+      },
+      'late-bank': {
+        plugin: 'example',
+        source: `file://${lateDrop}`,
+        bucket: 'late-bucket',
+        settings: { seed: false },
+        decryption,
+        expect: { by: '00:00', days: 'daily', timezone: 'UTC' },
+        quarantine: { after: 1 },
       },
     },
     api: { tokens: ['env:OCTO_CONSOLE_TEST_TOKEN'], port: 0, host: '127.0.0.1', logLevel: 'silent' },
@@ -272,10 +293,71 @@ describe('the web console in headless Chromium', () => {
     expect(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     await shot('08-phone-jobs', phone);
     await phone.goto(`${base}/#/providers`);
-    await expect.poll(() => phone.locator('article[data-provider]').count()).toBe(2);
+    await expect.poll(() => phone.locator('article[data-provider]').count()).toBe(3);
     expect(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     await shot('09-phone-providers', phone);
     await phone.close();
+  });
+
+  it('should alert that late-bank is late, list its quarantined file with the reason, and release it by keyboard', async () => {
+    const headers = { authorization: `Bearer ${TOKEN}` };
+    await page.getByRole('link', { name: 'Providers' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Providers');
+    const card = page.locator('article[data-provider="late-bank"]');
+    // Late from the start: nothing was ever ingested, and today's midnight passed.
+    await expect.poll(() => card.getByRole('alert').textContent(), { timeout: 10_000 }).toMatch(
+      new RegExp(`^Late since ${formatTime(MIDNIGHT)} \\(.+ ago\\): expected by 00:00 every day \\(UTC\\), and nothing new was ingested since ${formatTime(new Date(Date.parse(MIDNIGHT) - 86_400_000).toISOString())}\\. Check that late-bank delivered, then sync it\\.$`),
+    );
+    const provider = await (await fetch(`${base}/v1/providers/late-bank`, { headers })).json();
+    expect(provider.late).toMatchObject({ since: MIDNIGHT, expectation: 'by 00:00 every day (UTC)' });
+    await expect.poll(() => card.locator('[data-field="quarantined"]').textContent()).toBe('none');
+    expect(await page.locator('article[data-provider="example"]').getByRole('alert').count()).toBe(0);
+
+    // One failed run quarantines the broken file (quarantine.after: 1).
+    const started = await fetch(`${base}/v1/providers/late-bank/jobs`, { method: 'POST', headers });
+    expect(started.status).toBe(202);
+    const { id } = await started.json();
+    const jobOf = async () => (await fetch(`${base}/v1/jobs/${id}`, { headers })).json();
+    await expect.poll(async () => ['queued', 'running'].includes((await jobOf()).status), { timeout: 20_000 }).toBe(false);
+    expect(await jobOf()).toMatchObject({ status: 'partial', counts: { total: 1, succeeded: 0, failed: 1 } });
+    const quarantine = await (await fetch(`${base}/v1/providers/late-bank/quarantine`, { headers })).json();
+    expect(quarantine.files.map((f: { path: string; attempts: number; quarantined: boolean; lastKind: string }) => [f.path, f.attempts, f.quarantined, f.lastKind])).toEqual([[BROKEN_FILE, 1, true, 'unpack']]);
+
+    await card.getByRole('button', { name: 'List pending files' }).click();
+    await expect.poll(() => card.locator('[data-field="quarantined"]').textContent()).toBe('1 file, skipped until released (listed below)');
+    await expect.poll(() => card.locator('[data-field="pending"]').textContent()).toBe('none (besides 1 quarantined)');
+    const region = card.getByRole('region', { name: 'Quarantined files of late-bank' });
+    const item = region.locator(`li[data-quarantined="${BROKEN_FILE}"]`);
+    expect(await item.locator('[data-field="attempts"]').textContent()).toBe(`failed 1 run, last ${formatTime(quarantine.files[0].lastFailedAt)}`);
+    expect(await item.locator('[data-field="reason"]').textContent()).toBe(`unpack: ${quarantine.files[0].lastReason}`);
+    expect(quarantine.files[0].lastReason).toContain(BROKEN_FILE);
+    await shot('11-provider-late-quarantined');
+
+    // On a phone, the alert and the list fit without sideways scrolling.
+    const phone = await context.newPage();
+    await phone.setViewportSize({ width: 390, height: 844 });
+    await phone.goto(`${base}/#/providers`);
+    await expect.poll(() => phone.locator(`li[data-quarantined="${BROKEN_FILE}"]`).count()).toBe(1);
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await shot('12-phone-late-quarantined', phone);
+    await phone.close();
+
+    // By keyboard: Tab reaches the Release button and Enter presses it.
+    const releaseLabel = `Release ${BROKEN_FILE}`;
+    let tabs = 0;
+    while ((await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))) !== releaseLabel && tabs < 60) {
+      await page.keyboard.press('Tab');
+      tabs += 1;
+    }
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(releaseLabel);
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Release');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByRole('status').first().textContent()).toBe(`Released ${BROKEN_FILE}: the next run of late-bank retries it.`);
+    await expect.poll(() => card.locator('[data-field="quarantined"]').textContent()).toBe('none');
+    expect(await region.count()).toBe(0);
+    await expect.poll(() => card.locator('[data-field="pending"] summary').textContent()).toBe('1 file');
+    expect(await (await fetch(`${base}/v1/providers/late-bank/quarantine`, { headers })).json()).toEqual({ provider: 'late-bank', after: 1, files: [] });
+    await shot('13-provider-released');
   });
 
   it('should sign out: the cookie is refused from then on', async () => {

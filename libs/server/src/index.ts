@@ -15,5 +15,6 @@ export type { JobDetailView, JobEventView, JobListView, JobSummaryView, Provider
 export type { ProviderCheckView } from './routes/check-routes.js';
 export type { LedgerAnswerView } from './routes/ledger-routes.js';
 export type { PendingAnswerView } from './routes/pending-routes.js';
+export type { QuarantineAnswerView, ReleaseAnswerView } from './routes/quarantine-routes.js';
 export type { SessionView } from './routes/session-routes.js';
 export { CONSOLE_CSP } from './console/console-routes.js';

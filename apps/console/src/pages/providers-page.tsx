@@ -1,4 +1,4 @@
-import type { JobDetailView, PendingAnswerView, ProviderCheckView, ProviderListView } from '@octo/server';
+import type { JobDetailView, PendingAnswerView, ProviderCheckView, ProviderListView, QuarantineAnswerView, ReleaseAnswerView } from '@octo/server';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiRequestError, messageOf, q, request } from '../api.js';
 import type { Notify } from '../app.js';
@@ -6,17 +6,24 @@ import { ErrorNote, StatusBadge } from '../components.js';
 import { formatBytes, formatDuration, formatRelative, formatTime } from '../format.js';
 import { usePolling } from '../polling.js';
 import { href } from '../route.js';
+import { LateAlert } from './late-alert.js';
+import { QuarantineList, quarantinedFiles, type Quarantine } from './quarantine-list.js';
 
 type Provider = ProviderListView['items'][number];
 type Pending = { state: 'loading' } | { state: 'done'; answer: PendingAnswerView } | { state: 'error'; message: string };
 type Check = { state: 'running' } | { state: 'done'; answer: ProviderCheckView } | { state: 'error'; message: string };
 
-/** Every configured provider: its last sync and result, next run, what runs now, what is pending; sync and check. */
+/**
+ * Every configured provider: whether it is late, its last sync and result, next run, what runs
+ * now, what is pending and what is quarantined; sync, check, and release a quarantined file.
+ */
 export function ProvidersPage(props: { notify: Notify }) {
   const [providers, setProviders] = useState<Provider[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState<Record<string, Pending>>({});
   const [checks, setChecks] = useState<Record<string, Check>>({});
+  const [quarantines, setQuarantines] = useState<Record<string, Quarantine>>({});
+  const [releasing, setReleasing] = useState<ReadonlySet<string>>(new Set());
 
   usePolling(async () => {
     try {
@@ -36,10 +43,22 @@ export function ProvidersPage(props: { notify: Notify }) {
       setPending((all) => ({ ...all, [name]: { state: 'error', message: messageOf(caught) } }));
     }
   };
+  const loadQuarantine = async (name: string) => {
+    try {
+      const answer = await request<QuarantineAnswerView>('GET', `/v1/providers/${q(name)}/quarantine`);
+      setQuarantines((all) => ({ ...all, [name]: { state: 'done', answer } }));
+    } catch (caught) {
+      setQuarantines((all) => ({ ...all, [name]: { state: 'error', message: messageOf(caught) } }));
+    }
+  };
+  const refresh = (name: string) => {
+    void loadPending(name);
+    void loadQuarantine(name);
+  };
   // Listing a drop is a connection to the partner's server: once when the page opens, then on demand.
   const names = providers?.map((provider) => provider.name).join(',') ?? '';
   useEffect(() => {
-    for (const name of names.split(',').filter(Boolean)) void loadPending(name);
+    for (const name of names.split(',').filter(Boolean)) refresh(name);
   }, [names]);
 
   const startSync = async (name: string) => {
@@ -54,6 +73,24 @@ export function ProvidersPage(props: { notify: Notify }) {
         return;
       }
       props.notify(`Sync of ${name} did not start: ${messageOf(caught)}`, 'error');
+    }
+  };
+
+  const release = async (name: string, path: string) => {
+    const key = `${name}\n${path}`;
+    setReleasing((all) => new Set(all).add(key));
+    try {
+      await request<ReleaseAnswerView>('POST', `/v1/providers/${q(name)}/quarantine/release`, { path });
+      props.notify(`Released ${path}: the next run of ${name} retries it.`);
+      refresh(name);
+    } catch (caught) {
+      props.notify(`${path} was not released: ${messageOf(caught)}`, 'error');
+    } finally {
+      setReleasing((all) => {
+        const next = new Set(all);
+        next.delete(key);
+        return next;
+      });
     }
   };
 
@@ -81,9 +118,12 @@ export function ProvidersPage(props: { notify: Notify }) {
             provider={provider}
             pending={pending[provider.name]}
             check={checks[provider.name]}
+            quarantine={quarantines[provider.name]}
+            releasing={releasingOf(releasing, provider.name)}
             onSync={() => void startSync(provider.name)}
             onCheck={() => void runCheck(provider.name)}
-            onPending={() => void loadPending(provider.name)}
+            onPending={() => refresh(provider.name)}
+            onRelease={(path) => void release(provider.name, path)}
           />
         ))}
       </div>
@@ -91,14 +131,30 @@ export function ProvidersPage(props: { notify: Notify }) {
   );
 }
 
-function ProviderCard(props: { provider: Provider; pending?: Pending; check?: Check; onSync: () => void; onCheck: () => void; onPending: () => void }) {
-  const { provider, pending, check } = props;
+/** The paths of one provider being released now. */
+function releasingOf(releasing: ReadonlySet<string>, name: string): ReadonlySet<string> {
+  return new Set([...releasing].filter((key) => key.startsWith(`${name}\n`)).map((key) => key.slice(name.length + 1)));
+}
+
+function ProviderCard(props: {
+  provider: Provider;
+  pending?: Pending;
+  check?: Check;
+  quarantine?: Quarantine;
+  releasing: ReadonlySet<string>;
+  onSync: () => void;
+  onCheck: () => void;
+  onPending: () => void;
+  onRelease: (path: string) => void;
+}) {
+  const { provider, pending, check, quarantine } = props;
   const last = provider.lastJob;
   const headingId = `provider-${provider.name}`;
   return (
     <article class="card" aria-labelledby={headingId} data-provider={provider.name}>
       <h2 id={headingId}>{provider.name}</h2>
       {provider.description ? <p class="muted">{provider.description}</p> : null}
+      <LateAlert provider={provider.name} late={provider.late} />
       <dl class="facts">
         <dt>Last sync</dt>
         <dd data-field="last-sync">
@@ -123,6 +179,10 @@ function ProviderCard(props: { provider: Provider; pending?: Pending; check?: Ch
         <dd data-field="pending">
           <PendingFiles pending={pending} />
         </dd>
+        <dt>Quarantined</dt>
+        <dd data-field="quarantined">
+          <QuarantineCount quarantine={quarantine} />
+        </dd>
         <dt>Source</dt>
         <dd class="wrap">{provider.source}</dd>
         <dt>Bucket</dt>
@@ -142,6 +202,7 @@ function ProviderCard(props: { provider: Provider; pending?: Pending; check?: Ch
           Ledger
         </a>
       </div>
+      <QuarantineList provider={provider.name} quarantine={quarantine} releasing={props.releasing} onRelease={props.onRelease} />
       <CheckResult check={check} />
     </article>
   );
@@ -151,23 +212,37 @@ function PendingFiles(props: { pending?: Pending }) {
   const { pending } = props;
   if (!pending || pending.state === 'loading') return <>listing the drop…</>;
   if (pending.state === 'error') return <span class="error-text">cannot list the drop: {pending.message}</span>;
-  const { count, files } = pending.answer;
-  if (count === 0) return <>none</>;
+  const { count, files, quarantined } = pending.answer;
+  // Quarantined files are on the drop but not pending: say so, so the two figures add up.
+  const besides = quarantined > 0 ? <span class="muted">{` (besides ${quarantined} quarantined)`}</span> : null;
+  if (count === 0) return <>none{besides}</>;
   return (
-    <details>
-      <summary>
-        {count} file{count === 1 ? '' : 's'}
-      </summary>
-      <ul class="plain">
-        {files.map((file) => (
-          <li key={file.path}>
-            <code>{file.path}</code> <span class="muted">{formatBytes(file.size)}, modified {formatTime(file.modifiedAt)}</span>
-          </li>
-        ))}
-        {count > files.length ? <li class="muted">and {count - files.length} more</li> : null}
-      </ul>
-    </details>
+    <>
+      <details>
+        <summary>
+          {count} file{count === 1 ? '' : 's'}
+        </summary>
+        <ul class="plain">
+          {files.map((file) => (
+            <li key={file.path}>
+              <code>{file.path}</code> <span class="muted">{formatBytes(file.size)}, modified {formatTime(file.modifiedAt)}</span>
+            </li>
+          ))}
+          {count > files.length ? <li class="muted">and {count - files.length} more</li> : null}
+        </ul>
+      </details>
+      {besides}
+    </>
   );
+}
+
+function QuarantineCount(props: { quarantine?: Quarantine }) {
+  const { quarantine } = props;
+  if (!quarantine || quarantine.state === 'loading') return <>reading…</>;
+  if (quarantine.state === 'error') return <span class="error-text">cannot read the quarantine: {quarantine.message}</span>;
+  const count = quarantinedFiles(quarantine).length;
+  if (count === 0) return <>none</>;
+  return <strong class="error-text">{`${count} file${count === 1 ? '' : 's'}, skipped until released (listed below)`}</strong>;
 }
 
 function CheckResult(props: { check?: Check }) {

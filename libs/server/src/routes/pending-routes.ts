@@ -1,4 +1,4 @@
-import type { OctoRuntime } from '@octo/core';
+import { byIdentity, QuarantineBook, TYPES, type OctoRuntime } from '@octo/core';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ApiError } from '../http/api-error.js';
@@ -15,6 +15,10 @@ export const pendingAnswerSchema = z.object({
   files: z
     .array(z.object({ path: z.string(), size: z.number(), modifiedAt: z.string() }))
     .describe(`Oldest first, at most ${MAX_LISTED}`),
+  quarantined: z
+    .number()
+    .int()
+    .describe('Files quarantined after repeated failures: not in `files` (runs skip them until released), listed by GET /v1/providers/{name}/quarantine'),
 });
 
 export type PendingAnswerView = z.output<typeof pendingAnswerSchema>;
@@ -26,8 +30,9 @@ export function registerPendingRoutes(app: FastifyInstance, deps: { runtime: Oct
     {
       schema: {
         tags: ['providers'],
-        summary: 'The files on the drop that the next sync would take (no ledger record yet)',
-        description: 'Lists the drop (one connection to the source) and reads the ledger; writes nothing. 503 when the source cannot be read, with why.',
+        summary: 'The files on the drop that the next sync would take (no ledger record yet, not quarantined)',
+        description:
+          'Lists the drop (one connection to the source) and reads the ledger and the quarantine; writes nothing. Quarantined files are left out, as octo pending does, and counted in `quarantined`. 503 when the source cannot be read, with why.',
         params: z.strictObject({ name: providerNameSchema }),
         response: { 200: pendingAnswerSchema, 401: errorSchema, 404: errorSchema, 503: errorSchema },
       },
@@ -39,16 +44,25 @@ export function registerPendingRoutes(app: FastifyInstance, deps: { runtime: Oct
       }
       const handle = await deps.runtime.providers.create(name);
       const job = handle.syncJob();
+      const book = new QuarantineBook(handle.container.get(TYPES.ObjectStore), name, handle.context.config.quarantine.after);
       try {
-        const files = [...(await job.pending())].sort((a, b) => a.mtimeMs - b.mtimeMs || (a.path < b.path ? -1 : 1));
+        const [listed, entries] = await Promise.all([job.pending(), book.entries()]);
+        const files = withoutQuarantined(book, listed, entries).sort((a, b) => a.mtimeMs - b.mtimeMs || (a.path < b.path ? -1 : 1));
         return {
           provider: name,
           count: files.length,
           files: files.slice(0, MAX_LISTED).map((file) => ({ path: file.path, size: file.size, modifiedAt: new Date(file.mtimeMs).toISOString() })),
+          quarantined: entries.filter((entry) => entry.quarantined).length,
         };
       } finally {
         await job.close();
       }
     },
   );
+}
+
+/** What the next run takes: a quarantined delivery waits for a release, as `octo pending` says. */
+function withoutQuarantined<T extends Parameters<QuarantineBook['quarantinedOf']>[0]>(book: QuarantineBook, listed: readonly T[], entries: Parameters<typeof byIdentity>[0]): T[] {
+  const records = byIdentity(entries);
+  return listed.filter((file) => !book.quarantinedOf(file, records));
 }

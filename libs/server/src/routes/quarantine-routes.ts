@@ -27,9 +27,15 @@ const quarantineAnswerSchema = z.object({
   files: z.array(quarantineEntrySchema).describe('Every file that failed and has not landed since, by path; `quarantined` marks those runs skip'),
 });
 
+/** The body of GET /v1/providers/:name/quarantine. */
+export type QuarantineAnswerView = z.output<typeof quarantineAnswerSchema>;
+
 const releaseBodySchema = z.strictObject({ path: z.string().min(1).max(4096).describe('The source path as the quarantine lists it') }).describe('The file to release');
 
 const releaseAnswerSchema = z.object({ provider: z.string(), released: z.array(quarantineEntrySchema).describe('What was released: the next run takes it again, counting from zero') });
+
+/** The body of POST /v1/providers/:name/quarantine/release. */
+export type ReleaseAnswerView = z.output<typeof releaseAnswerSchema>;
 
 /**
  * GET /v1/providers/:name/quarantine (the files that keep failing, from the provider's bucket)
