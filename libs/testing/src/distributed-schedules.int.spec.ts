@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OctoConfigInput } from '@octo/core';
 import { RedisJobStore } from '@octo/core/testing';
 import { writeOctoConfig } from './config-files.js';
+import { freePort, waitForPort } from './free-port.js';
 import { buildOctoCliBundle, runOctoCli, type OctoCliRun } from './octo-cli.js';
 import { startRedis, type RedisServer } from './redis-server.js';
 
@@ -41,13 +42,17 @@ describe('schedules in distributed mode (BullMQ job schedulers)', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('should start exactly one sync per tick with two workers, each recorded once in the job store', { timeout: 70_000 }, async () => {
+  it('should start exactly one sync per tick with two workers and an octo serve, each recorded once in the job store', { timeout: 70_000 }, async () => {
     const drop = path.join(dir, 'drop');
     await mkdir(drop, { recursive: true });
     const data = Buffer.from('id,amount\n1,42\n2,17\n');
     await writeFile(path.join(drop, 'payments.csv'), data);
+    const token = 'sched-token-0123456789abcdef';
+    const port = await freePort();
     const config: OctoConfigInput = {
       store: `file://${path.join(dir, 'buckets')}`,
+      // The API only upserts the schedulers in distributed mode: it must not tick as well.
+      api: { tokens: ['env:OCTO_T_TOKEN'], host: '127.0.0.1', port, logLevel: 'info' },
       workDir: path.join(dir, 'work'),
       queue: redis.url,
       providers: { example: { plugin: 'example', source: `file://${drop}`, bucket: 'sched-bucket', settings: { seed: false }, schedule: { every: '10s' } } },
@@ -58,18 +63,29 @@ describe('schedules in distributed mode (BullMQ job schedulers)', () => {
     while (Date.now() % TICK_MS > 500) await new Promise((resolve) => setTimeout(resolve, 50));
     const firstTick = Math.ceil(Date.now() / TICK_MS) * TICK_MS;
     let stopping = false;
-    const logs = [path.join(dir, 'worker-1.log'), path.join(dir, 'worker-2.log')];
-    const workers: Promise<OctoCliRun>[] = logs.map((logFile) =>
-      runOctoCli(['worker', '--config', configPath, '-v', '--log-file', logFile], { bin, measureRss: false, killAfterMs: 65_000, signal: { signal: 'SIGTERM', when: () => stopping } }),
+    const logs = [path.join(dir, 'worker-1.log'), path.join(dir, 'worker-2.log'), path.join(dir, 'serve.log')];
+    const processes: Promise<OctoCliRun>[] = logs.map((logFile, index) =>
+      runOctoCli([index < 2 ? 'worker' : 'serve', '--config', configPath, '-v', '--log-file', logFile], {
+        bin,
+        env: { OCTO_T_TOKEN: token },
+        measureRss: false,
+        killAfterMs: 65_000,
+        signal: { signal: 'SIGTERM', when: () => stopping },
+      }),
     );
+    await waitForPort(port);
+    // The next run the API shows is the schedulers' next tick.
+    const providers = (await (await fetch(`http://127.0.0.1:${port}/v1/providers`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: { name: string; nextRunAt: string }[] };
+    expect(providers.items.map((item) => [item.name, item.nextRunAt])).toEqual([['example', new Date(firstTick).toISOString()]]);
     const lastTick = firstTick + (TICKS - 1) * TICK_MS;
     // Long enough after the last tick for its sync to end, well before the next one.
     await new Promise((resolve) => setTimeout(resolve, lastTick + 4_000 - Date.now()));
     stopping = true;
-    const runs = await Promise.all(workers);
+    const runs = await Promise.all(processes);
     for (const run of runs) expect(run.code, run.stderr).toBe(0);
 
     const lines = (await Promise.all(logs.map(tickLines))).flat().sort((a, b) => a.time.localeCompare(b.time));
+    expect((await readFile(logs[2]!, 'utf8'))).toContain('schedules run by the workers (BullMQ job schedulers in Redis)');
     // One tick, one worker taking it: no tick was taken twice, and none was skipped.
     expect(lines.map((line) => line.msg)).toEqual(Array.from({ length: TICKS }, () => 'scheduled sync started'));
     expect(lines.map((line) => Math.floor(Date.parse(line.time) / TICK_MS) * TICK_MS)).toEqual(Array.from({ length: TICKS }, (_, index) => firstTick + index * TICK_MS));
