@@ -27,7 +27,7 @@ const every: ScheduleConfig = { kind: 'every', every: '15m', intervalMs: 900_000
 describe('syncJobSchedulers', () => {
   it('upserts one scheduler per scheduled provider: a cron with its time zone, an interval from its next multiple since the epoch', async () => {
     const { queue, schedulers } = fakeQueue();
-    const changes = await syncJobSchedulers(queue, new Map([['acme', cron], ['globex', every]]), new Date('2026-12-01T10:07:00Z'));
+    const changes = await syncJobSchedulers(queue, new Map<string, ScheduleConfig>([['acme', cron], ['globex', every]]), new Date('2026-12-01T10:07:00Z'));
     expect(changes).toEqual({ upserted: ['acme', 'globex'], removed: [] });
     expect([...schedulers.keys()]).toEqual(['sync-acme', 'sync-globex']);
     expect(schedulers.get('sync-acme')).toEqual({ repeat: { pattern: '0 6 * * 1-5', tz: 'Europe/Paris' }, template: { name: 'sync', data: { provider: 'acme' }, opts: { removeOnComplete: 100, removeOnFail: 100 } } });
