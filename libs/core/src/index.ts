@@ -62,6 +62,7 @@ export { ACTIVE_JOB_STATUSES, type JobReport } from './jobs/job-report.js';
 export { type JobHandle, type JobRunner } from './jobs/job-runner.js';
 export { workerSettings } from './jobs/jobs-config-schema.js';
 export { redisUrlOf } from './jobs/open-job-store.js';
+export { publishDistributedSchedules } from './jobs/publish-distributed-schedules.js';
 export { type JobStore } from './jobs/job-store.js';
 export { type ScheduleConfig } from './jobs/schedule-config-schema.js';
 export { scheduleSummary, type ScheduleView } from './jobs/schedule-summary.js';

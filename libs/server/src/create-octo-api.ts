@@ -2,6 +2,7 @@ import {
   createObjectStore,
   createOctoRuntime,
   OctoError,
+  publishDistributedSchedules,
   SecretResolver,
   type LoadedConfig,
   type ObjectStore,
@@ -245,7 +246,8 @@ export async function createOctoApi(options: OctoApiOptions): Promise<OctoApi> {
     sessions,
     async listen() {
       const url = await app.listen({ host: config.host, port: config.port });
-      scheduler.start();
+      // In distributed mode the workers run the schedules (BullMQ job schedulers): ticking here too would start each twice.
+      if (!(await publishDistributedSchedules(loaded, logger))) scheduler.start();
       runtime.arrivals.start();
       return url;
     },

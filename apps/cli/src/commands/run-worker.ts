@@ -1,6 +1,6 @@
 import { createOctoRuntime, OctoError, redisUrlOf, workerSettings } from '@octo/core';
 // This file loads only for `octo worker` (commands/worker.ts imports it lazily), so BullMQ loads only here.
-import { bullmqConnection, FileWorker } from '@octo/core/queue';
+import { bullmqConnection, configuredSchedules, FileWorker, ScheduleWorker } from '@octo/core/queue';
 import { installedProviders } from '@octo/registry';
 import { ExitCode } from '../exit-codes.js';
 import { openedRuntimes } from '../open-runtimes.js';
@@ -34,7 +34,10 @@ export async function runWorker(args: WorkerArgs): Promise<void> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
+  // Every worker upserts the schedules (idempotent, one scheduler per provider); one of them takes each tick.
+  const schedules = new ScheduleWorker({ schedules: configuredSchedules(runtime.loaded.config.providers), jobs: runtime.jobs, connect: () => bullmqConnection(url), logger });
   await worker.start();
+  await schedules.start();
   process.stderr.write(`octo: worker ready: ${concurrency} file(s) at once per provider; stop it with SIGTERM\n`);
   const signal = await signalled;
   const onSecond = () => {
@@ -44,7 +47,7 @@ export async function runWorker(args: WorkerArgs): Promise<void> {
   process.once('SIGTERM', onSecond);
   process.once('SIGINT', onSecond);
   process.stderr.write(`octo: ${signal}: taking no new files; waiting up to ${settings.stopTimeoutSeconds} s for the ${worker.active} in flight\n`);
-  const result = await worker.close(settings.stopTimeoutSeconds * 1000);
+  const [result] = await Promise.all([worker.close(settings.stopTimeoutSeconds * 1000), schedules.close(settings.stopTimeoutSeconds * 1000)]);
   process.stderr.write(`octo: worker stopped (${result.finished} file(s) finished, ${result.requeued} aborted and handed back to the queue)\n`);
   process.exitCode = ExitCode.Ok;
 }

@@ -11,7 +11,7 @@ export interface WorkerArgs extends GlobalArgs {
 /** `octo worker`: takes the file jobs of distributed mode (`queue: redis://…`) until SIGTERM. */
 export const workerCommand: CommandModule<GlobalArgs, WorkerArgs> = {
   command: 'worker [providers..]',
-  describe: 'Process the file jobs of distributed mode (queue: redis://... or OCTO_REDIS_URL) until SIGTERM',
+  describe: 'Process the file jobs and scheduled syncs of distributed mode (queue: redis://... or OCTO_REDIS_URL) until SIGTERM',
   builder: (yargs) =>
     yargs
       .positional('providers', { type: 'string', array: true, default: [], describe: 'take only these providers\' files (default: every configured provider)' })

@@ -8,3 +8,5 @@ export { FileWorker, type FileWorkerOptions, type WorkerStopResult } from './fil
 export { type FileJobData, type FileJobResult } from './file-job.js';
 export { fileJobId } from './file-job-id.js';
 export { RedisProviderLock, REDIS_LOCK_LEASE_MS } from './redis-provider-lock.js';
+export { ScheduleWorker, publishJobSchedulers, type ScheduleWorkerOptions, type ScheduledSyncResult } from './schedule-worker.js';
+export { configuredSchedules, jobSchedulerId, syncJobSchedulers, type JobSchedulerChanges, type JobSchedulerQueue } from './job-schedulers.js';
