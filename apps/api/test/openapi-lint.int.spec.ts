@@ -28,7 +28,7 @@ describe('the OpenAPI document', () => {
     const doc = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(doc.servers).toEqual([{ url, description: 'this octo serve (api.host and api.port)' }]);
     const ids = Object.values(doc.paths as Record<string, Record<string, { operationId?: string }>>).flatMap((item) => Object.values(item).map((op) => op.operationId));
-    expect(ids.sort()).toEqual(['cancelJob', 'checkProvider', 'createSession', 'deleteSession', 'followJobEvents', 'getHealth', 'getJob', 'getMetrics', 'getProvider', 'getReadiness', 'getSession', 'listJobs', 'listLedgerRecords', 'listPendingFiles', 'listProviders', 'startJob']);
+    expect(ids.sort()).toEqual(['cancelJob', 'checkProvider', 'createSession', 'deleteSession', 'followJobEvents', 'getHealth', 'getJob', 'getMetrics', 'getProvider', 'getReadiness', 'getSession', 'listJobs', 'listLedgerRecords', 'listPendingFiles', 'listProviders', 'listQuarantinedFiles', 'releaseQuarantinedFile', 'startJob']);
 
     const file = path.join(setup.dir, 'openapi.json');
     await writeFile(file, JSON.stringify(doc, null, 2));
