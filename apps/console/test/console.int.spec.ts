@@ -231,6 +231,14 @@ describe('the web console in headless Chromium', () => {
     const job = await (await fetch(`${base}/v1/jobs/${jobId}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
     expect(job).toMatchObject({ status: 'partial', counts: { total: 11, succeeded: 10, failed: 1 } });
     expect(reason).toBe(`decrypt: ${job.files.find((file: { path: string }) => file.path === STRANGER_FILE).reason}`);
+    // Where a landed file spent its time: the stages it went through, as the API reports them.
+    const daily = page.locator('tr[data-file="daily_20261103.csv.gz.gpg"]');
+    await daily.getByText('Stages').click();
+    const stageNames = await daily.locator('li[data-stage]').evaluateAll((items) => items.map((item) => item.getAttribute('data-stage')));
+    const reported = job.files.find((file: { path: string }) => file.path === 'daily_20261103.csv.gz.gpg').stages as Record<string, { ms: number; bytes: number }>;
+    expect(stageNames).toEqual(['read', 'decrypt', 'unpack', 'store', 'commit'].filter((name) => name in reported));
+    expect(stageNames).toEqual(expect.arrayContaining(['read', 'decrypt', 'unpack']));
+    expect(await daily.locator('li[data-stage="unpack"]').textContent()).toMatch(/^unpack \S+ \S+ \S+$/);
   });
 
   it('should list a job another client started as it starts, and cancel it from its page while its file is in flight', async () => {

@@ -83,8 +83,8 @@ export function JobPage(props: { id: string; notify: Notify }) {
         return { ...current, progress: event.progress, counts, files: [...current.files.filter((known) => known.path !== event.path), file] };
       });
     };
-    on('file.done', (event) => ended(event, (size) => ({ path: event.path, size, status: 'done', outputs: event.outputs, durationMs: event.durationMs })));
-    on('file.failed', (event) => ended(event, (size) => ({ path: event.path, size, status: 'failed', kind: event.kind, reason: event.reason, durationMs: event.durationMs })));
+    on('file.done', (event) => ended(event, (size) => ({ path: event.path, size, status: 'done', outputs: event.outputs, durationMs: event.durationMs, ...stagesOf(event) })));
+    on('file.failed', (event) => ended(event, (size) => ({ path: event.path, size, status: 'failed', kind: event.kind, reason: event.reason, durationMs: event.durationMs, ...stagesOf(event) })));
     on('job.finished', () => void refetch());
     on('end', () => {
       source.close();
@@ -291,7 +291,10 @@ function FileRow(props: { file: FileResult }) {
         {file.status === 'failed' ? <span class="muted"> in {file.kind}</span> : null}
       </td>
       <td data-label="Size">{formatBytes(file.size)}</td>
-      <td data-label="Time">{formatDuration(file.durationMs)}</td>
+      <td data-label="Time">
+        {formatDuration(file.durationMs)}
+        <StageList file={file} />
+      </td>
       <td data-label={file.status === 'failed' ? 'Reason' : 'Outputs'} class="wrap">
         {file.status === 'failed' ? (
           <details class="reason">
@@ -317,6 +320,37 @@ function FileRow(props: { file: FileResult }) {
       </td>
     </tr>
   );
+}
+
+/** The pipeline's stages in the order a file goes through them. */
+const STAGES = ['read', 'decrypt', 'unpack', 'transform', 'store', 'commit'] as const;
+
+/** Where a file spent its time: each stage it went through, with its time and the bytes out of it. */
+function StageList(props: { file: FileResult }) {
+  const stages = props.file.stages;
+  if (!stages) return null;
+  const ran = STAGES.flatMap((name) => {
+    const stage = stages[name];
+    return stage ? [{ name, ...stage }] : [];
+  });
+  if (ran.length === 0) return null;
+  return (
+    <details class="stages">
+      <summary>Stages</summary>
+      <ul class="plain" aria-label={`Stages of ${props.file.path}`}>
+        {ran.map((stage) => (
+          <li key={stage.name} data-stage={stage.name}>
+            {stage.name} {formatDuration(stage.ms)} <span class="muted">{formatBytes(stage.bytes)}</span>
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}
+
+/** A file event's stage timings, when it carries them. */
+function stagesOf(event: { readonly stages?: FileResult['stages'] }): Pick<FileResult, 'stages'> {
+  return event.stages ? { stages: event.stages } : {};
 }
 
 function liveText(live: Live): string {
