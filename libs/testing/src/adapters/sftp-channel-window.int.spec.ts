@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SecretResolver } from '@octo/core';
+import { SecretResolver, type SourceConfig } from '@octo/core';
 import { discover, SftpRemoteSource, silentLogger } from '@octo/core/testing';
 import { writeKeystreamFile } from '../keystream-file.js';
 import { startLatencyProxy, type LatencyProxy } from '../latency-proxy.js';
@@ -12,10 +12,13 @@ const MiB = 1024 * 1024;
 /** ssh2's own window: no adjust it sends can exceed it. */
 const SSH2_WINDOW = 2 * MiB;
 
-/** The window adjusts sshd received, per session process, from its log (only those lines are logged verbose). */
-function adjustsBySession(log: string): Map<string, number[]> {
+/** Logs sshd's channel opens and window adjusts, whatever LogLevel says. */
+const VERBOSE_WINDOW_LOG = 'LogVerbose serverloop.c:server_input_channel_open():*,channels.c:channel_input_window_adjust():*';
+
+/** The window adjusts sshd received, per connection process, on the channels of one type it opened. */
+function adjustsBySession(log: string, type = 'session'): Map<string, number[]> {
   const sessions = new Map<string, number[]>();
-  for (const match of log.matchAll(/\(pid=(\d+)\): ctype session rchan \d+ win (\d+)/g)) {
+  for (const match of log.matchAll(new RegExp(`\\(pid=(\\d+)\\): ctype ${type} rchan \\d+ win (\\d+)`, 'g'))) {
     expect(Number(match[2])).toBe(SSH2_WINDOW);
     sessions.set(match[1]!, []);
   }
@@ -28,7 +31,7 @@ describe('SFTP channel window over 50 ms of round trip', () => {
   let wan: LatencyProxy;
   const opened: SftpRemoteSource[] = [];
 
-  function source(dir: string): SftpRemoteSource {
+  function source(dir: string, overrides: Partial<SourceConfig> = {}): SftpRemoteSource {
     const created = SftpRemoteSource.fromConfig(
       {
         url: `sftp://${sshd.user}@127.0.0.1:${wan.port}${dir}`,
@@ -42,6 +45,7 @@ describe('SFTP channel window over 50 ms of round trip', () => {
         readTimeoutMs: 10_000,
         connections: 1,
         resumeRetries: 3,
+        ...overrides,
       },
       { baseDir: sshd.dir, secrets: new SecretResolver(sshd.dir), logger: silentLogger },
     );
@@ -49,9 +53,9 @@ describe('SFTP channel window over 50 ms of round trip', () => {
     return created;
   }
 
-  /** Reads the one file under `dir` through the proxy, hashing it; `onBytes` runs after each chunk. */
-  async function readThrough(dir: string, onBytes: (bytes: number) => Promise<void> = async () => undefined) {
-    const src = source(dir);
+  /** Reads the one file under `dir` through the proxy (and `overrides`' route), hashing it; `onBytes` runs after each chunk. */
+  async function readThrough(dir: string, overrides: Partial<SourceConfig> = {}, onBytes: (bytes: number) => Promise<void> = async () => undefined) {
+    const src = source(dir, overrides);
     const [listed] = await discover(src);
     const stream = await src.open(listed!);
     const hash = createHash('sha256');
@@ -66,8 +70,7 @@ describe('SFTP channel window over 50 ms of round trip', () => {
   }
 
   beforeAll(async () => {
-    // Only sshd's channel-open and window-adjust lines, whatever LogLevel says.
-    sshd = await startSshd({ extraConfig: ['LogVerbose serverloop.c:server_input_channel_open():*,channels.c:channel_input_window_adjust():*'] });
+    sshd = await startSshd({ extraConfig: [VERBOSE_WINDOW_LOG] });
     wan = await startLatencyProxy(sshd.port, { roundTripMs: 50 });
   });
 
@@ -96,6 +99,26 @@ describe('SFTP channel window over 50 ms of round trip', () => {
     for (const amount of adjusts) expect(amount).toBeGreaterThanOrEqual(16 * MiB);
   });
 
+  it("should widen the jump host's forwarded channel too, which the SFTP connection rides on", async () => {
+    const bastion = await startSshd({ extraConfig: [VERBOSE_WINDOW_LOG] });
+    try {
+      const dir = path.join(sshd.dropDir, 'via');
+      await mkdir(dir, { recursive: true });
+      const written = await writeKeystreamFile(path.join(dir, 'large.bin'), 24 * MiB, 'window-via');
+      const jumpHost = { url: `ssh://${bastion.user}@127.0.0.1:${bastion.port}`, hostKey: bastion.hostKeyFingerprint, acceptUnknownHostKey: false, privateKey: `file:${bastion.userKeyFile}` };
+
+      const read = await readThrough(dir, { jumpHost });
+
+      expect(read.bytes).toBe(written.size);
+      expect(read.sha256).toBe(written.sha256);
+      const forwarded = [...adjustsBySession(bastion.log(), 'direct-tcpip').values()];
+      expect(forwarded).toHaveLength(1);
+      expect(Math.max(...forwarded[0]!)).toBeGreaterThanOrEqual(16 * MiB);
+    } finally {
+      await bastion.stop();
+    }
+  });
+
   it('should widen the window of the connection a dropped transfer resumes on too', async () => {
     const dir = path.join(sshd.dropDir, 'cut');
     await mkdir(dir, { recursive: true });
@@ -103,7 +126,7 @@ describe('SFTP channel window over 50 ms of round trip', () => {
     const before = new Set(adjustsBySession(sshd.log()).keys());
     let killed = 0;
 
-    const read = await readThrough(dir, async (bytes) => {
+    const read = await readThrough(dir, {}, async (bytes) => {
       if (killed === 0 && bytes > 6 * MiB) killed += await sshd.killSessions();
     });
 

@@ -74,6 +74,31 @@ describe(widenChannelWindow, () => {
     expect(adjusts).toEqual([{ channel: 7, amount: 5 * MiB }]);
   });
 
+  it("should widen a forwarded channel through its client's protocol, and leave a full stream buffer to ssh2", () => {
+    const { channel, adjusts } = fakeChannel();
+    let bufferFull = false;
+    const forwarded = {
+      incoming: channel.incoming,
+      outgoing: channel.outgoing,
+      _client: { _protocol: channel._protocol },
+      push: () => !bufferFull,
+    };
+    const take = (bytes: number) => {
+      forwarded.incoming.window -= bytes;
+      return forwarded.push();
+    };
+    expect(widenChannelWindow(forwarded as never, 8 * MiB)).toBe(true);
+    expect(adjusts).toEqual([{ channel: 7, amount: 6 * MiB }]);
+    adjusts.length = 0;
+
+    bufferFull = true;
+    expect(take(5 * MiB)).toBe(false);
+    expect(adjusts).toEqual([]);
+    bufferFull = false;
+    expect(take(1 * MiB)).toBe(true);
+    expect(adjusts).toEqual([{ channel: 7, amount: 6 * MiB }]);
+  });
+
   it('should leave a channel it does not recognise as it is and say so', () => {
     const { channel, adjusts } = fakeChannel();
     const changed = { ...channel, _protocol: {} };
