@@ -7,6 +7,7 @@ import { fingerprintOf, keyTypeOf, verifyHostKey, type HostKeyPin } from './host
 import type { HostCertificates } from './host-certificate.js';
 import { certifiedKeyTypes, hostCertificatesFor } from './host-certificates-for.js';
 import { withTimeout } from '../../util/timing.js';
+import { widenChannelWindow } from './sftp-channel-window.js';
 
 /** Credentials for one SSH login, resolved from secret references at connect time. */
 export interface SshCredentials {
@@ -232,6 +233,7 @@ export class SftpConnectionPool {
     }
     try {
       const sftp = await client.connect(config);
+      widenWindow(sftp, target, logger);
       const connection: Connection = { client, sftp, alive: true };
       state.connection = connection;
       // ssh2-sftp-client's own listeners skip events it considers handled; watch the socket directly too.
@@ -306,6 +308,11 @@ export function hostKeyAlgorithmsFor(keyType: string): string[] {
     default:
       return [];
   }
+}
+
+/** A wider SFTP channel window than ssh2's 2 MiB, so far-away servers are not capped at 2 MiB per round trip. */
+function widenWindow(sftp: SFTPWrapper, target: string, logger: Logger): void {
+  if (!widenChannelWindow(sftp)) logger.debug('sftp channel window left at ssh2 default (its internals changed); far-away servers will be slower', { target });
 }
 
 /**

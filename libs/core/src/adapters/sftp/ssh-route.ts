@@ -9,6 +9,7 @@ import { fingerprintOf, verifyHostKey, type HostKeyPin } from './host-key.js';
 import { hostKeyPinFromConfig } from './host-key-pin.js';
 import { hostCertificatesFor } from './host-certificates-for.js';
 import { withTimeout } from '../../util/timing.js';
+import { widenChannelWindow } from './sftp-channel-window.js';
 
 /**
  * How the TCP stream to a provider's SFTP server is made when it is not a direct connection:
@@ -136,7 +137,8 @@ class JumpHostRoute implements SshRoute {
     const client = await this.connected();
     return withTimeout(
       new Promise<Duplex>((resolve, reject) => {
-        client.forwardOut('127.0.0.1', 0, host, port, (error, channel) => (error ? reject(error) : resolve(channel)));
+        // The SFTP connection inside rides this channel: ssh2's 2 MiB window would cap it again.
+        client.forwardOut('127.0.0.1', 0, host, port, (error, channel) => (error ? reject(error) : resolve(widened(channel))));
       }),
       this.timeoutMs,
       `the ${this.description} did not open a channel within ${this.timeoutMs} ms`,
@@ -210,4 +212,10 @@ class JumpHostRoute implements SshRoute {
       client.connect(connect);
     });
   }
+}
+
+/** A forwarded channel with Octo's SFTP window (see {@link widenChannelWindow}). */
+function widened(channel: Duplex): Duplex {
+  widenChannelWindow(channel);
+  return channel;
 }
