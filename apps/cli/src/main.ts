@@ -10,6 +10,7 @@ import { serveCommand } from './commands/serve.js';
 import { syncCommand } from './commands/sync.js';
 import { workerCommand } from './commands/worker.js';
 import { ExitCode } from './exit-codes.js';
+import { tuneHeapForStreaming } from './heap-tuning.js';
 import { closeRuntimes } from './open-runtimes.js';
 import { UsageError } from './usage-error.js';
 
@@ -20,6 +21,7 @@ import { UsageError } from './usage-error.js';
  */
 export async function main(argv: readonly string[]): Promise<number> {
   process.exitCode = undefined;
+  tuneHeapForStreaming();
   // `octo pending x | head`: a reader that went away is not an error.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);

@@ -83,6 +83,21 @@ describe(FileProcessor, () => {
     });
   });
 
+  describe('the stage timings of an encrypted file', () => {
+    it('should report the bytes out of decryption as the decrypt stage, between read and unpack', async () => {
+      const { w, run } = await metered();
+      const csv = await buffer(deterministicBytes(3 * MiB));
+      const gz = gzipSync(csv);
+      const encrypted = await encryptZlib(gz);
+      await writeFile(path.join(w.dropDir, 'rows.csv.gz.gpg'), encrypted);
+      const summary = await run();
+      const stages = summary.files.find((f) => f.path === 'rows.csv.gz.gpg')?.stages ?? {};
+      expect(Object.keys(stages)).toEqual(['read', 'decrypt', 'unpack', 'store', 'commit']);
+      expect([stages.read?.bytes, stages.decrypt?.bytes, stages.unpack?.bytes, stages.store?.bytes]).toEqual([encrypted.length, gz.length, csv.length, csv.length]);
+      expect(stages.decrypt?.ms).toBeLessThanOrEqual((summary.files[0]?.durationMs ?? 0) + 1);
+    });
+  });
+
   describe('when a gzip file is a bomb', () => {
     it('should refuse it with default limits, having staged about 1 MiB of it', async () => {
       const { w, store, run } = await metered();

@@ -118,7 +118,7 @@ export class FileProcessor {
         const ciphertext = new ByteCounter();
         clock.start('decrypt');
         const decrypted = await this.decryptor.decrypt(chain(signed.stream, ciphertext), fileContext);
-        plaintext = chain(this.boundDecrypted(decrypted.stream, budget, () => ciphertext.bytes, file.path), clock.meter('decrypt'));
+        plaintext = this.boundDecrypted(decrypted.stream, budget, () => ciphertext.bytes, file.path, (bytes) => clock.add('decrypt', bytes));
         checks.push(decrypted.verified);
       }
 
@@ -219,11 +219,12 @@ export class FileProcessor {
 
   /**
    * OpenPGP's own compression is a decompression layer like gzip: the decrypted bytes are charged
-   * to the file's budget, and their ratio to the ciphertext the decryptor has taken checked, as they flow.
+   * to the file's budget, and their ratio to the ciphertext the decryptor has taken checked, as they flow;
+   * `onPassed` meters the decrypt stage in the same hop.
    */
-  private boundDecrypted(decrypted: Readable, budget: UnpackBudget, ciphertextBytes: () => number, path: string): Readable {
+  private boundDecrypted(decrypted: Readable, budget: UnpackBudget, ciphertextBytes: () => number, path: string, onPassed: (bytes: number) => void): Readable {
     const what = `${path} (decrypted)`;
-    return chain(decrypted, new BoundedOutput(budget, ciphertextBytes, this.provider.limits.maxCompressionRatio, what));
+    return chain(decrypted, new BoundedOutput(budget, ciphertextBytes, this.provider.limits.maxCompressionRatio, what, onPassed));
   }
 
   /**

@@ -224,7 +224,7 @@ class LocalStaging implements Staging {
     const temp = path.join(this.dir, String(this.staged.size));
     const digest = new DigestStream();
     try {
-      await mkdir(this.dir, { recursive: true });
+      await makeStagingFolder(this.dir);
       await pipeline(body, digest, createWriteStream(temp, { mode: 0o644 }));
     } catch (error) {
       await rm(temp, { force: true });
@@ -296,6 +296,27 @@ class LocalStaging implements Staging {
       await rmdir(path.dirname(path.dirname(temp))).catch(() => undefined);
     }
     await rmdir(this.runDir).catch(() => undefined);
+  }
+}
+
+/** How often a staging folder is made again when its run's folder vanished while it was being made. */
+const STAGING_FOLDER_ATTEMPTS = 5;
+
+/**
+ * Makes a staging's own folder inside its run's folder. Another staging of the same run removes
+ * the run's folder when it finds it empty (its last file committed), and it can do so between
+ * the two levels of this mkdir, which then fails (ENOENT, or ENOTDIR from Node's recursive
+ * mkdir): the run's folder is then made again. A folder that holds this staging's is never removed.
+ */
+async function makeStagingFolder(dir: string): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await mkdir(dir, { recursive: true });
+      return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || attempt >= STAGING_FOLDER_ATTEMPTS) throw error;
+    }
   }
 }
 
