@@ -6,7 +6,7 @@ import { OctoError } from '../errors/octo-error.js';
 import type { FileProvenance } from '../ports/file-provenance.js';
 import type { Ledger, LedgerRecord, ResendOf, SupersededRecord } from '../ports/ledger.js';
 import type { ObjectStore, StagedRef, Staging } from '../ports/object-store.js';
-import { markSourceComplete } from './completion-marker.js';
+import { markSourceComplete, sourceTags } from './completion-marker.js';
 import { sourceIdentity } from '../rules/source-path.js';
 
 /** Where commit intents live in a provider's bucket: `_octo/intents/<provider>/<id>.json`. */
@@ -176,7 +176,8 @@ export async function finishCommit(
   const record = recordFor(intent);
   try {
     progress.visible = true;
-    await retried(() => staging.commit());
+    // The source tags ride on the requests that make outputs visible where the store can do that.
+    await retried(() => staging.commit({ tags: sourceTags(intent.source.sha256) }));
   } catch (error) {
     if (await rollBack(intents, staging, intent)) progress.visible = false;
     // A refusal (an object the file may not replace) or a fatal error keeps its own kind and words.
@@ -188,7 +189,7 @@ export async function finishCommit(
     });
   }
   const marker = { provider: intent.provider, file: intent.source, sha256: intent.source.sha256, outputs: record.outputs, jobId: intent.jobId };
-  await retried(() => markSourceComplete(store, { ...marker, ...(intent.supersedes ? { supersedes: intent.supersedes } : {}) }));
+  await retried(() => markSourceComplete(store, { ...marker, ...(intent.supersedes ? { supersedes: intent.supersedes } : {}) }, staging.tagged?.()));
   await retried(() => ledger.record(record));
   // A drop that fails leaves an intent whose record exists: the next run just drops it.
   await intents.drop(intent).catch(() => undefined);

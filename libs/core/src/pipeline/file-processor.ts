@@ -285,8 +285,13 @@ export class FileProcessor {
   private earlierDeliveries(file: RemoteFile, provider: string): () => Promise<EarlierDelivery[]> {
     let found: Promise<EarlierDelivery[]> | undefined;
     return () =>
-      (found ??= this.ledger.recordsFor(provider, sourceIdentity(file)).then((records) => records.filter(({ record }) => record.size !== file.size || record.mtimeMs !== file.mtimeMs)));
+      (found ??= recordsOfPath(this.ledger, provider, file).then((records) => records.filter(({ record }) => record.size !== file.size || record.mtimeMs !== file.mtimeMs)));
   }
+}
+
+/** Every record of the file's source path; answered from discovery's listing where the ledger can (see {@link Ledger.recordsOfListed}). */
+function recordsOfPath(ledger: Ledger, provider: string, file: RemoteFile): Promise<Array<{ readonly key: string; readonly record: LedgerRecord }>> {
+  return ledger.recordsOfListed ? ledger.recordsOfListed(provider, file) : ledger.recordsFor(provider, sourceIdentity(file));
 }
 
 /** A ledger record of an earlier delivery of the same source path, with its ledger key. */
