@@ -18,8 +18,8 @@ const FILES = 12;
 /**
  * What one small source file costs in S3 requests, counted at a proxy in front of moto: the key
  * claim, the intent, the output (its source tag in the same PutObject), the completion marker,
- * the ledger record, the intent's removal, and the content index's read and write. No tagging
- * request and no ledger listing per file: the listing discovery made answers for new paths.
+ * the ledger record, and the content index's read and write. No tagging request, no ledger
+ * listing (the listing discovery made answers for new paths) and no intent removal (batched) per file.
  */
 describe('S3 requests per small source file', () => {
   let moto: MotoS3Server;
@@ -50,7 +50,7 @@ describe('S3 requests per small source file', () => {
     return { summary, requests: [...proxy.requests] };
   }
 
-  it('should send eight requests per new file, tag each output in its PutObject, and still find an earlier delivery of a resent path', async () => {
+  it('should send seven requests per new file, tag each output in its PutObject, drop intents in batches, and still find an earlier delivery of a resent path', async () => {
     const drop = path.join(work, 'drop');
     await mkdir(drop, { recursive: true });
     const sources = new Map<string, Buffer>();
@@ -77,13 +77,16 @@ describe('S3 requests per small source file', () => {
       'PUT data': FILES,
       'PUT _octo/owners': FILES,
       'PUT _octo/intents': FILES,
-      'DELETE _octo/intents': FILES,
       'PUT _octo/complete': FILES,
       'PUT _octo/ledger': FILES,
       'GET _octo/content': FILES,
       'PUT _octo/content': FILES,
     });
     expect(first.requests.filter(isTagging)).toEqual([]);
+    // Intents of recorded files go in batches (DeleteObjects), none by a DELETE of its own, and none is left.
+    expect(first.requests.filter((request) => classify(request) === 'DELETE _octo/intents')).toEqual([]);
+    expect(first.requests.filter(isDeleteObjects).length).toBeGreaterThan(0);
+    expect(await listKeys(reader, 'counted', '_octo/intents/')).toEqual([]);
     // The ledger is listed by discovery (and recovery), never once per file.
     expect(first.requests.filter((request) => isList(request, '_octo/ledger/')).length).toBeLessThanOrEqual(2);
     const dataPuts = first.requests.filter((request) => request.method === 'PUT' && classify(request) === 'PUT data');
@@ -144,6 +147,8 @@ function countsOf(requests: readonly ProxiedRequest[], keep: (count: number) => 
   for (const request of requests) counts.set(classify(request), (counts.get(classify(request)) ?? 0) + 1);
   return Object.fromEntries([...counts].filter(([, count]) => keep(count)));
 }
+
+const isDeleteObjects = (request: ProxiedRequest): boolean => request.method === 'POST' && new URL(request.url, 'http://proxy').searchParams.has('delete');
 
 const isTagging = (request: ProxiedRequest): boolean => new URL(request.url, 'http://proxy').searchParams.has('tagging');
 

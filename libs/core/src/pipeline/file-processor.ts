@@ -62,7 +62,7 @@ export class FileProcessor {
     @inject(TYPES.EntryTransform) private readonly entryTransform: EntryTransform,
     @inject(TYPES.Logger) @optional() logger: Logger = silentLogger,
   ) {
-    this.intents = new CommitIntents(store);
+    this.intents = new CommitIntents(store, { batchDrops: true });
     this.configuredStages = new ConfiguredEntryStages(provider.config);
     this.resends = new ResendDetector(store, provider.name, provider.config.resend, logger);
   }
@@ -77,8 +77,9 @@ export class FileProcessor {
     await this.decryptor.prepare?.();
   }
 
-  /** Releases what the stages hold for the job (the decryption engine's resources). */
+  /** Releases what the stages hold for the job (the decryption engine's resources), once the intents of landed files are dropped. */
   async close(): Promise<void> {
+    await this.intents.flush();
     await this.decryptor.close?.();
   }
 

@@ -132,6 +132,8 @@ export interface ObjectStore {
   putSmallIfAbsent(key: string, body: Buffer | string, metadata?: ObjectMetadata): Promise<boolean>;
   /** Removes an object; a missing key is not an error. */
   delete(key: string): Promise<void>;
+  /** Removes many objects in fewer requests than one per key (S3: DeleteObjects, 1,000 a request); missing keys are not errors. */
+  deleteMany?(keys: readonly string[]): Promise<void>;
   /** Sets tags on a landed object (S3 object tagging); stores without tags leave this out. */
   tag?(key: string, tags: Readonly<Record<string, string>>): Promise<void>;
   /** Checks that the store is reachable (bucket exists, credentials work). */

@@ -250,8 +250,9 @@ export class S3ObjectStore implements ObjectStore {
     return `${STAGING_JOURNAL}${runId}/${journalName(key)}`;
   }
 
-  /** Removes journal entries (one request per 1,000). */
+  /** Removes objects (journal entries, dropped intents), one request per 1,000. */
   async deleteMany(keys: readonly string[]): Promise<void> {
+    for (const key of keys) assertSafeKey(key);
     for (let index = 0; index < keys.length; index += 1000) {
       const batch = keys.slice(index, index + 1000);
       try {
