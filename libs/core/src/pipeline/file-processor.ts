@@ -77,8 +77,14 @@ export class FileProcessor {
     await this.decryptor.prepare?.();
   }
 
+  /** Told the run's new files before the first starts: resend lookups may then be answered from one listing. */
+  async expect(files: readonly RemoteFile[]): Promise<void> {
+    await this.resends.expect(files.length);
+  }
+
   /** Releases what the stages hold for the job (the decryption engine's resources), once the intents of landed files are dropped. */
   async close(): Promise<void> {
+    this.resends.endRun();
     await this.intents.flush();
     await this.decryptor.close?.();
   }
