@@ -3,10 +3,10 @@ import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ObjectStoreLedger } from '../adapters/ledger/object-store-ledger.js';
 import { LocalObjectStore } from '../adapters/local/local-object-store.js';
-import type { Staging } from '../ports/object-store.js';
+import type { ObjectStore, Staging } from '../ports/object-store.js';
 import { listFiles } from '../testing/files.js';
 import { CommitIntents, commitWithIntent, intentFor } from './commit-intent.js';
 
@@ -103,5 +103,58 @@ describe(commitWithIntent, () => {
     );
     // m0 and m1 had landed: they are gone again, and no intent or record is left.
     expect(await listFiles(bucket)).toEqual([]);
+  });
+});
+
+describe('CommitIntents with batched drops', () => {
+  /** The local store, plus a deleteMany that notes each batch (the local store has none of its own). */
+  function batchingStore(): { store: ObjectStore; batches: string[][] } {
+    const batches: string[][] = [];
+    const batching = Object.assign(Object.create(store) as ObjectStore, {
+      deleteMany: async (keys: readonly string[]) => {
+        batches.push([...keys]);
+        for (const key of keys) await store.delete(key);
+      },
+    });
+    return { store: batching, batches };
+  }
+  const intentOf = (index: number) => intentFor('p', 'run-1', { ...source, path: `in/f${index}.csv` }, { refs: () => [] } as unknown as Staging);
+
+  it('should drop recorded files’ intents with one request per batch, at flush', async () => {
+    const { store: batching, batches } = batchingStore();
+    const batched = new CommitIntents(batching, { batchDrops: true });
+    for (let index = 0; index < 5; index += 1) await batched.write(intentOf(index));
+    for (let index = 0; index < 5; index += 1) await batched.dropSoon(intentOf(index));
+    // Still there until the batch goes: a crash now leaves intents whose records exist, which recovery drops.
+    expect((await batched.list('p')).length).toBe(5);
+    await batched.flush();
+    expect(batches).toEqual([Array.from({ length: 5 }, (_, index) => CommitIntents.keyFor(intentOf(index)))]);
+    expect(await batched.list('p')).toEqual([]);
+    await batched.flush();
+    expect(batches).toHaveLength(1);
+  });
+
+  it('should send a batch within a second without a flush', async () => {
+    vi.useFakeTimers();
+    try {
+      const { store: batching, batches } = batchingStore();
+      const batched = new CommitIntents(batching, { batchDrops: true });
+      await batched.dropSoon(intentOf(1));
+      await batched.dropSoon(intentOf(2));
+      expect(batches).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(batches).toEqual([[CommitIntents.keyFor(intentOf(1)), CommitIntents.keyFor(intentOf(2))]]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('without batching, should drop each intent at once', async () => {
+    const { store: batching, batches } = batchingStore();
+    const plain = new CommitIntents(batching);
+    await plain.write(intentOf(1));
+    await plain.dropSoon(intentOf(1));
+    expect(await plain.list('p')).toEqual([]);
+    expect(batches).toEqual([]);
   });
 });

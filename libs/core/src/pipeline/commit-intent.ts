@@ -6,7 +6,7 @@ import { OctoError } from '../errors/octo-error.js';
 import type { FileProvenance } from '../ports/file-provenance.js';
 import type { Ledger, LedgerRecord, ResendOf, SupersededRecord } from '../ports/ledger.js';
 import type { ObjectStore, StagedRef, Staging } from '../ports/object-store.js';
-import { markSourceComplete } from './completion-marker.js';
+import { markSourceComplete, sourceTags } from './completion-marker.js';
 import { sourceIdentity } from '../rules/source-path.js';
 
 /** Where commit intents live in a provider's bucket: `_octo/intents/<provider>/<id>.json`. */
@@ -48,9 +48,32 @@ export interface FoundIntent {
 const COMMIT_ATTEMPTS = 4;
 const COMMIT_BACKOFF_MS = 250;
 
+/** Intents removed by one request when drops are batched (S3's DeleteObjects takes up to 1,000 keys). */
+const DROP_BATCH = 1000;
+/** A batched drop waits at most this long for others to share its request. */
+const DROP_DELAY_MS = 1000;
+
+/** Options of {@link CommitIntents}. */
+export interface CommitIntentsOptions {
+  /**
+   * {@link CommitIntents.dropSoon} removes intents in batches, one request per up to 1,000,
+   * within a second or at {@link CommitIntents.flush}, where the store can ({@link ObjectStore.deleteMany}).
+   * Safe because an intent whose ledger record exists only waits to be dropped (recovery drops it).
+   */
+  readonly batchDrops?: boolean;
+}
+
 /** Reads and writes commit intents in a provider's bucket. */
 export class CommitIntents {
-  constructor(private readonly store: ObjectStore) {}
+  /** Keys of recorded files' intents waiting for their batched removal. */
+  private dropping: string[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly options: CommitIntentsOptions = {},
+  ) {}
 
   /** The intent's key: one per job and source path. */
   static keyFor(intent: Pick<CommitIntent, 'provider' | 'jobId' | 'source'>): string {
@@ -68,6 +91,27 @@ export class CommitIntents {
 
   async dropKey(key: string): Promise<void> {
     await this.store.delete(key);
+  }
+
+  /**
+   * Drops the intent of a file whose ledger record is written: now, or with batched drops in
+   * the next batch (an intent left by a crash meanwhile is dropped by the next run's recovery).
+   */
+  async dropSoon(intent: CommitIntent): Promise<void> {
+    if (!this.options.batchDrops || !this.store.deleteMany) return this.drop(intent);
+    this.dropping.push(CommitIntents.keyFor(intent));
+    if (this.dropping.length >= DROP_BATCH) return this.flush();
+    this.timer ??= setTimeout(() => void this.flush(), DROP_DELAY_MS).unref();
+  }
+
+  /** Removes every intent waiting for a batched drop; a failure leaves them to the next run's recovery. */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const keys = this.dropping.splice(0);
+    const deleteMany = this.store.deleteMany?.bind(this.store);
+    if (keys.length > 0 && deleteMany) this.flushing = this.flushing.then(() => deleteMany(keys)).catch(() => undefined);
+    await this.flushing;
   }
 
   /** Every intent of a provider, oldest key order. */
@@ -176,7 +220,8 @@ export async function finishCommit(
   const record = recordFor(intent);
   try {
     progress.visible = true;
-    await retried(() => staging.commit());
+    // The source tags ride on the requests that make outputs visible where the store can do that.
+    await retried(() => staging.commit({ tags: sourceTags(intent.source.sha256) }));
   } catch (error) {
     if (await rollBack(intents, staging, intent)) progress.visible = false;
     // A refusal (an object the file may not replace) or a fatal error keeps its own kind and words.
@@ -188,10 +233,10 @@ export async function finishCommit(
     });
   }
   const marker = { provider: intent.provider, file: intent.source, sha256: intent.source.sha256, outputs: record.outputs, jobId: intent.jobId };
-  await retried(() => markSourceComplete(store, { ...marker, ...(intent.supersedes ? { supersedes: intent.supersedes } : {}) }));
+  await retried(() => markSourceComplete(store, { ...marker, ...(intent.supersedes ? { supersedes: intent.supersedes } : {}) }, staging.tagged?.()));
   await retried(() => ledger.record(record));
   // A drop that fails leaves an intent whose record exists: the next run just drops it.
-  await intents.drop(intent).catch(() => undefined);
+  await intents.dropSoon(intent).catch(() => undefined);
   return record;
 }
 

@@ -26,6 +26,11 @@ export interface CompletionMarkerBody {
   readonly supersedes?: SupersededRecord;
 }
 
+/** The tags every output of a source carries: its sha256 (given to the commit, so a store may set them at once). */
+export function sourceTags(sha256: string): Record<string, string> {
+  return { [SOURCE_SHA256_TAG]: sha256 };
+}
+
 /** One marker per source path: a resend of the same path rewrites it with its own outputs. */
 export function completionMarkerKey(provider: string, sourcePath: string): string {
   return `${COMPLETE_PREFIX}${provider}/${createHash('sha256').update(sourcePath).digest('hex')}.json`;
@@ -33,18 +38,22 @@ export function completionMarkerKey(provider: string, sourcePath: string): strin
 
 /**
  * What follows a source's commit, before its ledger record: the source sha256 tag on every
- * output (where the store has tags), then the completion marker. A run that rolls a dead run's
- * commit forward calls this too, so a marker always means every output is visible and tagged.
+ * output (where the store has tags) that the commit did not tag already (`tagged`, see
+ * `Staging.tagged`), then the completion marker. A run that rolls a dead run's commit
+ * forward calls this too, so a marker always means every output is visible and tagged.
  */
 export async function markSourceComplete(
   store: ObjectStore,
   body: Omit<CompletionMarkerBody, 'version' | 'completedAt' | 'source'> & { readonly file: Pick<RemoteFile, 'path' | 'size' | 'mtimeMs'>; readonly sha256: string },
+  tagged: readonly string[] = [],
 ): Promise<void> {
   const tag = store.tag?.bind(store);
   if (tag) {
+    const done = new Set(tagged);
+    const untagged = body.outputs.filter((output) => !done.has(output.key));
     // One small request per output, 8 at a time (a tar of hundreds should not cost a round trip apiece).
-    for (let index = 0; index < body.outputs.length; index += 8) {
-      await Promise.all(body.outputs.slice(index, index + 8).map((output) => tag(output.key, { [SOURCE_SHA256_TAG]: body.sha256 })));
+    for (let index = 0; index < untagged.length; index += 8) {
+      await Promise.all(untagged.slice(index, index + 8).map((output) => tag(output.key, sourceTags(body.sha256))));
     }
   }
   await writeCompletionMarker(store, body);

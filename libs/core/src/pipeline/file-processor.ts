@@ -62,7 +62,7 @@ export class FileProcessor {
     @inject(TYPES.EntryTransform) private readonly entryTransform: EntryTransform,
     @inject(TYPES.Logger) @optional() logger: Logger = silentLogger,
   ) {
-    this.intents = new CommitIntents(store);
+    this.intents = new CommitIntents(store, { batchDrops: true });
     this.configuredStages = new ConfiguredEntryStages(provider.config);
     this.resends = new ResendDetector(store, provider.name, provider.config.resend, logger);
   }
@@ -77,8 +77,15 @@ export class FileProcessor {
     await this.decryptor.prepare?.();
   }
 
-  /** Releases what the stages hold for the job (the decryption engine's resources). */
+  /** Told the run's new files before the first starts: resend lookups may then be answered from one listing. */
+  async expect(files: readonly RemoteFile[]): Promise<void> {
+    await this.resends.expect(files.length);
+  }
+
+  /** Releases what the stages hold for the job (the decryption engine's resources), once the intents of landed files are dropped. */
   async close(): Promise<void> {
+    this.resends.endRun();
+    await this.intents.flush();
     await this.decryptor.close?.();
   }
 
@@ -285,8 +292,13 @@ export class FileProcessor {
   private earlierDeliveries(file: RemoteFile, provider: string): () => Promise<EarlierDelivery[]> {
     let found: Promise<EarlierDelivery[]> | undefined;
     return () =>
-      (found ??= this.ledger.recordsFor(provider, sourceIdentity(file)).then((records) => records.filter(({ record }) => record.size !== file.size || record.mtimeMs !== file.mtimeMs)));
+      (found ??= recordsOfPath(this.ledger, provider, file).then((records) => records.filter(({ record }) => record.size !== file.size || record.mtimeMs !== file.mtimeMs)));
   }
+}
+
+/** Every record of the file's source path; answered from discovery's listing where the ledger can (see {@link Ledger.recordsOfListed}). */
+function recordsOfPath(ledger: Ledger, provider: string, file: RemoteFile): Promise<Array<{ readonly key: string; readonly record: LedgerRecord }>> {
+  return ledger.recordsOfListed ? ledger.recordsOfListed(provider, file) : ledger.recordsFor(provider, sourceIdentity(file));
 }
 
 /** A ledger record of an earlier delivery of the same source path, with its ledger key. */

@@ -238,6 +238,7 @@ export class SyncJob {
       if (options.dryRun) {
         plan = await this.withConflicts(this.plan(pending, jobId));
       } else {
+        await this.processor.expect(pending);
         const queue = [...pending];
         // A fatal error (bad credentials, a key that cannot load) stops the job once, not once per file.
         const stop = new AbortController();

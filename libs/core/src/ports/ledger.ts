@@ -66,4 +66,11 @@ export interface Ledger {
   records(provider: string, window?: LedgerWindow): AsyncIterable<LedgerRecord>;
   /** Every record of one source path (each delivery of it), oldest first, with its ledger key. */
   recordsFor(provider: string, path: string): Promise<Array<{ readonly key: string; readonly record: LedgerRecord }>>;
+  /**
+   * {@link recordsFor} of `file`'s source path. When `file` is one that {@link pending} returned
+   * in this process, an adapter may answer from the listing `pending` made, without a request:
+   * under the provider lock only this run writes the provider's records, and it takes each file
+   * once. Adapters that cannot leave this out; callers then use {@link recordsFor}.
+   */
+  recordsOfListed?(provider: string, file: RemoteFile): Promise<Array<{ readonly key: string; readonly record: LedgerRecord }>>;
 }

@@ -31,6 +31,16 @@ export interface StagedRef extends StagedObject {
   readonly ifAbsent?: boolean;
 }
 
+/** What {@link Staging.commit} sets on the outputs it makes visible. */
+export interface CommitOptions {
+  /**
+   * Tags for every output. A store that can set them in the very request that makes an output
+   * visible (S3: the PutObject of an output written whole) does, and lists those outputs in
+   * {@link Staging.tagged}; the caller tags the others with {@link ObjectStore.tag}.
+   */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
 /** Options of one staging. */
 export interface StagingOptions {
   /** The job the staging belongs to: staged state is kept under its run, for cleanup after a crash. */
@@ -46,8 +56,10 @@ export interface Staging {
   put(key: string, body: Readable, metadata?: ObjectMetadata, options?: PutOptions): Promise<StagedObject>;
   /** Drops one staged object (a rule decided it must not land); the others stay staged. */
   discard(key: string): Promise<void>;
-  /** Makes every staged object visible. */
-  commit(): Promise<void>;
+  /** Makes every staged object visible (with `options.tags` where the store can set them at once). */
+  commit(options?: CommitOptions): Promise<void>;
+  /** The outputs that became visible already carrying {@link CommitOptions.tags}; stores that never do leave this out. */
+  tagged?(): readonly string[];
   /** Drops every staged object and any temporary state; safe after a failed put or commit. */
   abort(): Promise<void>;
   /** Handles to every staged output (after the puts, before commit): what a commit intent records. */
@@ -120,6 +132,8 @@ export interface ObjectStore {
   putSmallIfAbsent(key: string, body: Buffer | string, metadata?: ObjectMetadata): Promise<boolean>;
   /** Removes an object; a missing key is not an error. */
   delete(key: string): Promise<void>;
+  /** Removes many objects in fewer requests than one per key (S3: DeleteObjects, 1,000 a request); missing keys are not errors. */
+  deleteMany?(keys: readonly string[]): Promise<void>;
   /** Sets tags on a landed object (S3 object tagging); stores without tags leave this out. */
   tag?(key: string, tags: Readonly<Record<string, string>>): Promise<void>;
   /** Checks that the store is reachable (bucket exists, credentials work). */

@@ -25,17 +25,51 @@ export interface ContentEntry {
  * A resend is found with one GET, not by reading the whole ledger.
  */
 export class ContentIndex {
+  /** The sha256s the index held when {@link listFor} listed it, plus those remembered since; none until then. */
+  private known: Set<string> | undefined;
+
   constructor(
     private readonly store: ObjectStore,
     private readonly provider: string,
   ) {}
 
+  /**
+   * Lists the index once for a run of `files` new files, when that costs fewer requests than a
+   * GET per file (one LIST per 1,000 entries, at most a quarter of the files' GETs): {@link find}
+   * then asks the store only for bytes the listing holds. Safe for the run that listed, since
+   * under the provider lock only it adds entries, and it knows its own. A listing that would cost
+   * more is abandoned, and every file is looked up as before.
+   */
+  async listFor(files: number): Promise<void> {
+    this.known = undefined;
+    const pages = Math.floor(files / 4);
+    if (pages < 1) return;
+    const prefix = `${CONTENT_INDEX_PREFIX}${this.provider}/`;
+    const known = new Set<string>();
+    try {
+      for await (const object of this.store.list(prefix)) {
+        known.add(object.key.slice(prefix.length).replace(/\.json$/, ''));
+        if (known.size > pages * 1000) return;
+      }
+    } catch {
+      // Not listed: every file is looked up by its own GET, which reports its own error.
+      return;
+    }
+    this.known = known;
+  }
+
   static keyFor(provider: string, sha256: string): string {
     return `${CONTENT_INDEX_PREFIX}${provider}/${sha256}.json`;
   }
 
+  /** Ends what {@link listFor} knew: after its run, others may add entries. */
+  forget(): void {
+    this.known = undefined;
+  }
+
   /** The first delivery of these bytes, if any landed. */
   async find(sha256: string): Promise<ContentEntry | undefined> {
+    if (this.known && !this.known.has(sha256)) return undefined;
     let body;
     try {
       body = await this.store.get(ContentIndex.keyFor(this.provider, sha256));
@@ -65,6 +99,7 @@ export class ContentIndex {
       jobId,
       ingestedAt: new Date().toISOString(),
     };
+    this.known?.add(sha256);
     await this.store.putSmallIfAbsent(ContentIndex.keyFor(this.provider, sha256), `${JSON.stringify(entry, null, 2)}\n`, { 'content-type': 'application/json' });
   }
 }

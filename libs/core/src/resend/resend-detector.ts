@@ -23,6 +23,16 @@ export class ResendDetector {
     this.index = new ContentIndex(store, provider);
   }
 
+  /** Readies the lookups of a run of `files` new files (see {@link ContentIndex.listFor}). */
+  async expect(files: number): Promise<void> {
+    await this.index.listFor(files);
+  }
+
+  /** The run is over: lookups go to the store again. */
+  endRun(): void {
+    this.index.forget();
+  }
+
   /** The earlier delivery these bytes repeat, with what the provider's `resend` policy does; none for new content. */
   async resendOf(file: Pick<RemoteFile, 'path' | 'rawPath'>, sha256: string): Promise<ResendOf | undefined> {
     const first = await this.index.find(sha256);

@@ -105,5 +105,44 @@ describe(ObjectStoreLedger, () => {
     expect(await read({ until: new Date(written.getTime() - 5 * 60_000) })).toEqual([keys[0]]);
     expect((await read({})).sort()).toEqual([...keys].sort());
   });
-});
 
+  describe('when a file pending() returned is asked for its earlier deliveries', () => {
+    it('should answer from the listing, without a request, when its path had no record', async () => {
+      const root = await mkdtemp(path.join(tmpdir(), 'octo-ledger-'));
+      try {
+        const local = new LocalObjectStore(root);
+        const lists: string[] = [];
+        const store = Object.assign(Object.create(local) as ObjectStore, {
+          list: (prefix: string) => {
+            lists.push(prefix);
+            return local.list(prefix);
+          },
+        });
+        const ledger = new ObjectStoreLedger(store);
+        const base = { provider: 'acme', sha256: 'ab', outputs: [], jobId: 'j', ingestedAt: '2026-11-01T00:00:00.000Z' };
+        await ledger.record({ ...base, path: 'in/resent.csv', size: 1, mtimeMs: 1000 });
+        const [fresh, resent] = await ledger.pending('acme', [
+          { path: 'in/fresh.csv', size: 3, mtimeMs: 3000 },
+          { path: 'in/resent.csv', size: 2, mtimeMs: 2000 },
+        ]);
+        lists.length = 0;
+        expect(await ledger.recordsOfListed('acme', fresh!)).toEqual([]);
+        expect(lists).toEqual([]);
+        // A path with a record is listed as before: its earlier delivery is found.
+        expect((await ledger.recordsOfListed('acme', resent!)).map(({ record }) => record.size)).toEqual([1]);
+        expect(lists).toEqual([ObjectStoreLedger.pathPrefix('acme', 'in/resent.csv')]);
+        // A file that pending() did not return (another process's, a copy) is listed too.
+        lists.length = 0;
+        expect(await ledger.recordsOfListed('acme', { ...fresh! })).toEqual([]);
+        expect(lists).toEqual([ObjectStoreLedger.pathPrefix('acme', 'in/fresh.csv')]);
+        // Once this ledger recorded the path, the listing no longer speaks for it.
+        await ledger.record({ ...base, path: 'in/fresh.csv', size: 3, mtimeMs: 3000 });
+        lists.length = 0;
+        expect((await ledger.recordsOfListed('acme', fresh!)).map(({ record }) => record.size)).toEqual([3]);
+        expect(lists).toHaveLength(1);
+      } finally {
+        await rm(root, { recursive: true, force: true });
+      }
+    });
+  });
+});

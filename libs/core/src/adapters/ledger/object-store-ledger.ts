@@ -21,6 +21,11 @@ const CLOCK_SLACK_MS = 10 * 60_000;
  * LIST per 1,000 records and never a GET per record.
  */
 export class ObjectStoreLedger implements Ledger {
+  /** Files {@link pending} returned whose source path had no record at all in its listing. */
+  private readonly unrecordedAtListing = new WeakSet<RemoteFile>();
+  /** Path prefixes this ledger has written records under since (their files are no longer unrecorded). */
+  private readonly recordedSince = new Set<string>();
+
   constructor(private readonly store: ObjectStore) {}
 
   /** The record key for a source file: same path, size and mtime means the same file. */
@@ -39,17 +44,31 @@ export class ObjectStoreLedger implements Ledger {
 
   async pending(provider: string, files: readonly RemoteFile[]): Promise<RemoteFile[]> {
     const done = new Set<string>();
+    const recordedPaths = new Set<string>();
     try {
-      for await (const object of this.store.list(`${LEDGER_PREFIX}${provider}/`)) done.add(object.key);
+      for await (const object of this.store.list(`${LEDGER_PREFIX}${provider}/`)) {
+        done.add(object.key);
+        recordedPaths.add(pathPrefixOf(object.key));
+      }
     } catch (error) {
       throw new OctoError('ledger', `cannot read the ledger in ${this.store.description}: ${(error as Error).message}`, { cause: error, fatal: true });
     }
-    return files.filter((file) => !done.has(ObjectStoreLedger.keyFor(provider, file)));
+    const pending = files.filter((file) => !done.has(ObjectStoreLedger.keyFor(provider, file)));
+    for (const file of pending) if (!recordedPaths.has(ObjectStoreLedger.pathPrefix(provider, sourceIdentity(file)))) this.unrecordedAtListing.add(file);
+    return pending;
   }
 
   async record(record: LedgerRecord): Promise<void> {
     const key = ObjectStoreLedger.keyFor(record.provider, record);
+    this.recordedSince.add(pathPrefixOf(key));
     await this.store.putSmall(key, `${JSON.stringify(record, null, 2)}\n`, { 'content-type': 'application/json' });
+  }
+
+  /** No request for a file whose path had no record when {@link pending} listed the ledger and has none from this ledger since. */
+  async recordsOfListed(provider: string, file: RemoteFile): Promise<Array<{ key: string; record: LedgerRecord }>> {
+    const sourcePath = sourceIdentity(file);
+    if (this.unrecordedAtListing.has(file) && !this.recordedSince.has(ObjectStoreLedger.pathPrefix(provider, sourcePath))) return [];
+    return this.recordsFor(provider, sourcePath);
   }
 
   async recordsFor(provider: string, sourcePath: string): Promise<Array<{ key: string; record: LedgerRecord }>> {
@@ -92,6 +111,11 @@ export class ObjectStoreLedger implements Ledger {
       throw new OctoError('ledger', `cannot read ledger record ${key} in ${this.store.description}: ${(error as Error).message}`, { cause: error });
     }
   }
+}
+
+/** A record key's {@link ObjectStoreLedger.pathPrefix}: everything before its size and mtime. */
+function pathPrefixOf(key: string): string {
+  return /^.*\/[0-9a-f]{40}-/.exec(key)?.[0] ?? key;
 }
 
 /** Whether a record written at `written` (store clock) is certainly outside `window`. */

@@ -8,6 +8,19 @@ export function isNotFound(error: unknown): boolean {
   return name === 'NoSuchKey' || name === 'NotFound' || status === 404;
 }
 
+/** S3 refused the request for the identity's permissions (HTTP 403). */
+export function isDenied(error: unknown): boolean {
+  return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403;
+}
+
+/**
+ * Tagging denied is denied for every object alike: the job stops once, with the permission to
+ * grant, rather than failing each file. `where` is the object, e.g. `s3://bucket/prefix/key`.
+ */
+export function taggingDenied(where: string, cause: unknown): OctoError {
+  return new OctoError('store', `cannot tag ${where}: access denied; grant s3:PutObjectTagging on the bucket to the identity Octo runs as (the source sha256 tag is set on every output)`, { cause, fatal: true });
+}
+
 /** An SDK failure as a `store` error that says what Octo was doing; a credentials failure says where the SDK looked. */
 export function storeError(error: unknown, context: string, fatal = false): OctoError {
   if (OctoError.is(error)) return error;

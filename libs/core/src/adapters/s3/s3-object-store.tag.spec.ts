@@ -28,4 +28,17 @@ describe('S3ObjectStore.tag', () => {
       message: 'cannot tag s3://acme-bucket/data/csv/x.csv: access denied; grant s3:PutObjectTagging on the bucket to the identity Octo runs as (the source sha256 tag is set on every output)',
     });
   });
+
+  it('when a whole put carrying the source tag is denied, should stop the job once with the same permission to grant', async () => {
+    const store = new S3ObjectStore({ location: { bucket: 'acme-bucket', prefix: 'in/' }, client: deniedClient() });
+    const tagged = await store.putObject('data/csv/x.csv', Buffer.from('x'), {}, { tags: { 'octo-source-sha256': 'ab' } }).catch((error: unknown) => error);
+    expect(tagged).toMatchObject({
+      kind: 'store',
+      fatal: true,
+      message: 'cannot tag s3://acme-bucket/in/data/csv/x.csv: access denied; grant s3:PutObjectTagging on the bucket to the identity Octo runs as (the source sha256 tag is set on every output)',
+    });
+    // Without tags, a denied write is the write's own error, for the file.
+    const untagged = await store.putObject('data/csv/x.csv', Buffer.from('x')).catch((error: unknown) => error);
+    expect(untagged).toMatchObject({ kind: 'store', fatal: false, message: 'cannot write s3://acme-bucket/in/data/csv/x.csv: AccessDenied: Access Denied (HTTP 403)' });
+  });
 });

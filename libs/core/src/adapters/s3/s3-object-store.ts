@@ -32,7 +32,7 @@ import type {
 import { assertSafeKey } from '../local/object-key.js';
 import { PartBufferPool } from './part-buffer-pool.js';
 import { sharedClient } from './s3-client-config.js';
-import { isNotFound, storeError } from './s3-errors.js';
+import { isDenied, isNotFound, storeError, taggingDenied } from './s3-errors.js';
 import { splitMetadata } from './s3-metadata.js';
 import { S3Staging, WHOLE_PUT_REF } from './s3-staging.js';
 import { resolveS3Location, type S3Location } from './s3-url.js';
@@ -40,6 +40,14 @@ import { journalName, STAGING_JOURNAL } from './staging-journal.js';
 
 /** The checksum algorithms S3 accepts on uploads. */
 export type S3ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'SHA1' | 'SHA256' | 'CRC64NVME';
+
+/** Options of {@link S3ObjectStore.putObject}. */
+export interface WholePutOptions {
+  /** Create only if the key holds no object (`If-None-Match: *`). */
+  readonly ifAbsent?: boolean;
+  /** Object tags, set in the same request (`x-amz-tagging`). */
+  readonly tags?: Readonly<Record<string, string>>;
+}
 
 /** Resolved settings of an {@link S3ObjectStore}. */
 export interface S3ObjectStoreOptions {
@@ -242,8 +250,9 @@ export class S3ObjectStore implements ObjectStore {
     return `${STAGING_JOURNAL}${runId}/${journalName(key)}`;
   }
 
-  /** Removes journal entries (one request per 1,000). */
+  /** Removes objects (journal entries, dropped intents), one request per 1,000. */
   async deleteMany(keys: readonly string[]): Promise<void> {
+    for (const key of keys) assertSafeKey(key);
     for (let index = 0; index < keys.length; index += 1000) {
       const batch = keys.slice(index, index + 1000);
       try {
@@ -290,21 +299,34 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async putSmall(key: string, body: Buffer | string, metadata: ObjectMetadata = {}): Promise<void> {
-    assertSafeKey(key);
-    try {
-      await this.client.send(this.smallPut(key, body, metadata));
-    } catch (error) {
-      throw storeError(error, `cannot write ${this.description}${key}`);
-    }
+    await this.putObject(key, body, metadata);
   }
 
   async putSmallIfAbsent(key: string, body: Buffer | string, metadata: ObjectMetadata = {}): Promise<boolean> {
+    return this.putObject(key, body, metadata, { ifAbsent: true });
+  }
+
+  /**
+   * One PutObject of bytes held whole (ledger records, claims, markers, small outputs at
+   * commit), with its checksum and encryption, and `tags` in the same request. With `ifAbsent`,
+   * `false` when the key already holds an object (412).
+   */
+  async putObject(key: string, body: Buffer | string, metadata: ObjectMetadata = {}, options: WholePutOptions = {}): Promise<boolean> {
     assertSafeKey(key);
+    const command = () => this.smallPut(key, body, metadata, options);
+    if (!options.ifAbsent) {
+      try {
+        await this.client.send(command());
+        return true;
+      } catch (error) {
+        throw this.putError(error, key, options, `cannot write ${this.description}${key}`);
+      }
+    }
     // S3 answers 409 ConditionalRequestConflict while another conditional write on the key is in
     // flight, and asks for a retry; the retry then gets the verdict (200 or 412).
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await this.client.send(this.smallPut(key, body, metadata, { IfNoneMatch: '*' }));
+        await this.client.send(command());
         return true;
       } catch (error) {
         const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -313,13 +335,22 @@ export class S3ObjectStore implements ObjectStore {
           await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
           continue;
         }
-        throw storeError(error, `cannot create ${this.description}${key}`);
+        throw this.putError(error, key, options, `cannot create ${this.description}${key}`);
       }
     }
   }
 
-  /** The PutObject of a small object written whole (ledger records, claims, markers), with its checksum and encryption. */
-  private smallPut(key: string, body: Buffer | string, metadata: ObjectMetadata, condition: { IfNoneMatch?: string } = {}): PutObjectCommand {
+  /**
+   * A PutObject with tags needs s3:PutObjectTagging as well; the file's key claim, a PutObject
+   * without tags, came first, so a 403 here is the tagging permission.
+   */
+  private putError(error: unknown, key: string, options: WholePutOptions, context: string): OctoError {
+    if (options.tags && Object.keys(options.tags).length > 0 && isDenied(error)) return taggingDenied(`${this.description}${key}`, error);
+    return storeError(error, context);
+  }
+
+  /** The PutObjectCommand of {@link putObject}. */
+  private smallPut(key: string, body: Buffer | string, metadata: ObjectMetadata, options: WholePutOptions): PutObjectCommand {
     const { contentType, userMetadata } = splitMetadata(metadata);
     return new PutObjectCommand({
       Bucket: this.bucket,
@@ -327,7 +358,8 @@ export class S3ObjectStore implements ObjectStore {
       Body: typeof body === 'string' ? Buffer.from(body, 'utf8') : body,
       ContentType: contentType,
       Metadata: userMetadata,
-      ...condition,
+      ...(options.ifAbsent ? { IfNoneMatch: '*' } : {}),
+      ...(options.tags && Object.keys(options.tags).length > 0 ? { Tagging: new URLSearchParams(options.tags).toString() } : {}),
       ChecksumAlgorithm: this.options.checksumAlgorithm ?? 'CRC32',
       ...this.encryption(),
     });
@@ -354,10 +386,7 @@ export class S3ObjectStore implements ObjectStore {
         }),
       );
     } catch (error) {
-      // Denied for every object alike: stop the job once, with the fix, rather than fail each file.
-      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403) {
-        throw new OctoError('store', `cannot tag ${this.description}${key}: access denied; grant s3:PutObjectTagging on the bucket to the identity Octo runs as (the source sha256 tag is set on every output)`, { cause: error, fatal: true });
-      }
+      if (isDenied(error)) throw taggingDenied(`${this.description}${key}`, error);
       throw storeError(error, `cannot tag ${this.description}${key}`);
     }
   }

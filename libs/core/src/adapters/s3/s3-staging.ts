@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { OctoError } from '../../errors/octo-error.js';
 import type { Logger } from '../../ports/logger.js';
-import type { ObjectMetadata, PutOptions, StagedObject, StagedRef, Staging } from '../../ports/object-store.js';
+import type { CommitOptions, ObjectMetadata, PutOptions, StagedObject, StagedRef, Staging } from '../../ports/object-store.js';
 import { unownedObjectError } from '../unowned-object-error.js';
 import { assertSafeKey } from '../local/object-key.js';
 import { multipartETag } from './multipart-etag.js';
@@ -64,6 +64,8 @@ export class S3Staging implements Staging {
   private readonly algorithm: ChecksumAlgorithm;
   /** Bytes held for whole puts, bounded by {@link WHOLE_PUT_STAGING_BYTES}. */
   private wholeBytes = 0;
+  /** Outputs whose whole put carried the commit's tags (one request instead of two). */
+  private readonly taggedKeys: string[] = [];
 
   constructor(
     private readonly store: S3ObjectStore,
@@ -269,13 +271,12 @@ export class S3Staging implements Staging {
   }
 
   /**
-   * Writes a whole put (with `If-None-Match: *` for a key no source owned). A 412 on a retry
-   * whose first try landed meets this run's own object: same size, same `octo-run-id`.
+   * Writes a whole put with the commit's tags (with `If-None-Match: *` for a key no source owned).
+   * A 412 on a retry whose first try landed meets this run's own object: same size, same `octo-run-id`.
    */
-  private async putWhole(upload: UploadState, whole: Buffer): Promise<void> {
+  private async putWhole(upload: UploadState, whole: Buffer, tags: CommitOptions['tags']): Promise<void> {
     const metadata = this.runId ? { ...upload.metadata, 'octo-run-id': this.runId } : (upload.metadata ?? {});
-    if (!upload.ifAbsent) return this.store.putSmall(upload.key, whole, metadata);
-    if (await this.store.putSmallIfAbsent(upload.key, whole, metadata)) return;
+    if (await this.store.putObject(upload.key, whole, metadata, { ifAbsent: upload.ifAbsent, tags })) return;
     if (this.runId) {
       const head = await this.store.client.send(new HeadObjectCommand({ Bucket: this.store.bucket, Key: upload.s3Key })).catch(() => undefined);
       if (head?.ContentLength === whole.length && head.Metadata?.['octo-run-id'] === this.runId) return;
@@ -293,14 +294,14 @@ export class S3Staging implements Staging {
    * Completes every staged upload. A failure leaves the others as they are, so the caller may
    * call commit again (only the uploads still staged are completed) or roll back.
    */
-  async commit(): Promise<void> {
+  async commit(options: CommitOptions = {}): Promise<void> {
     if (this.spent) throw new OctoError('internal', 'staging already rolled back');
     if (this.aborted) throw new OctoError('internal', 'staging already aborted: its outputs were dropped, there is nothing to commit');
     if (this.refusal) throw this.refusal;
     this.closed = true;
     const pending = this.uploads.filter((upload) => upload.state === 'staged');
     try {
-      await inBatches(pending, (upload) => this.complete(upload));
+      await inBatches(pending, (upload) => this.complete(upload, options.tags));
     } catch (error) {
       // A refusal (an object this put may not replace) does not change on retry: drop what is still open.
       if (OctoError.is(error) && error.kind !== 'store') {
@@ -351,10 +352,15 @@ export class S3Staging implements Staging {
     return { PartNumber: partNumber, ETag: answer.ETag, ...(checksum ? { [checksumField]: checksum } : {}) };
   }
 
-  private async complete(upload: UploadState): Promise<void> {
+  tagged(): readonly string[] {
+    return this.taggedKeys;
+  }
+
+  private async complete(upload: UploadState, tags: CommitOptions['tags']): Promise<void> {
     if (upload.whole) {
-      await this.putWhole(upload, upload.whole);
+      await this.putWhole(upload, upload.whole, tags);
       upload.state = 'completed';
+      if (tags && Object.keys(tags).length > 0) this.taggedKeys.push(upload.key);
       this.releaseWhole(upload);
       return;
     }
