@@ -35,6 +35,8 @@ let sequence = 0;
 /** Names this run's result files. */
 const stamp = new Date().toISOString().replaceAll(':', '-').slice(0, 19);
 const WAN_ROUND_TRIP_MS = 50;
+/** The far-away partner's source sets the wide SFTP channel window, as docs/sftp-s3.md advises. */
+const WAN_RECEIVE_WINDOW_MIB = 32;
 /** `decryption.engine` values the bench can run; the default's cases and comparisons carry no engine tag. */
 type Engine = 'auto' | 'openpgp' | 'gnupg';
 const DEFAULT_ENGINE: Engine = 'openpgp';
@@ -324,7 +326,7 @@ function octoCase(env: Env, dataset: Dataset, sink: 's3' | 'local', engine: Engi
           bench: {
             plugin: 'example',
             bucket: target.bucket,
-            source: { url: `sftp://${env.sshd.user}@127.0.0.1:${port}${dataset.dir}`, hostKey: env.sshd.hostKeyFingerprint, privateKey: `file:${env.sshd.userKeyFile}` },
+            source: { url: `sftp://${env.sshd.user}@127.0.0.1:${port}${dataset.dir}`, hostKey: env.sshd.hostKeyFingerprint, privateKey: `file:${env.sshd.userKeyFile}`, ...(options.wan ? { receiveWindowMiB: WAN_RECEIVE_WINDOW_MIB } : {}) },
             decryption: { privateKeys: [{ key: `file:${keyFile}` }], signature: 'ignore', engine } as never,
             settings: { seed: false },
           },

@@ -88,6 +88,8 @@ const sourceObjectSchema = z
     maxOpenFiles: z.number().int().min(1).max(64).optional(),
     /** SFTP: several read requests in flight per file (default); false reads one request at a time, for servers that break under parallel reads. */
     parallelReads: z.boolean().optional(),
+    /** SFTP: the SSH channel receive window in MiB; above ssh2's fixed 2 MiB for a far-away server, where 2 MiB per round trip caps one file's read. Costs memory at high rates. */
+    receiveWindowMiB: z.number().int().min(2).max(64).optional(),
     /** SFTP: reach the server through a SOCKS5 or HTTP CONNECT proxy. */
     proxy: sftpProxySchema.optional(),
     /** SFTP: reach the server through an SSH jump host (bastion). */

@@ -45,6 +45,7 @@ describe('SFTP channel window over 50 ms of round trip', () => {
         readTimeoutMs: 10_000,
         connections: 1,
         resumeRetries: 3,
+        receiveWindowMiB: 32,
         ...overrides,
       },
       { baseDir: sshd.dir, secrets: new SecretResolver(sshd.dir), logger: silentLogger },
@@ -97,6 +98,23 @@ describe('SFTP channel window over 50 ms of round trip', () => {
     expect(adjusts.length).toBeGreaterThanOrEqual(2);
     expect(adjusts.length).toBeLessThanOrEqual(4);
     for (const amount of adjusts) expect(amount).toBeGreaterThanOrEqual(16 * MiB);
+  });
+
+  it('should keep ssh2 own 2 MiB window when source.receiveWindowMiB is not set', async () => {
+    const dir = path.join(sshd.dropDir, 'default');
+    await mkdir(dir, { recursive: true });
+    const written = await writeKeystreamFile(path.join(dir, 'large.bin'), 8 * MiB, 'window-default');
+    const before = new Set(adjustsBySession(sshd.log()).keys());
+
+    const read = await readThrough(dir, { receiveWindowMiB: undefined });
+
+    expect(read.sha256).toBe(written.sha256);
+    const sessions = [...adjustsBySession(sshd.log())].filter(([pid]) => !before.has(pid));
+    expect(sessions).toHaveLength(1);
+    const adjusts = sessions[0]![1];
+    // ssh2 tops its window up about every MiB: several small adjusts, none past its 2 MiB.
+    expect(adjusts.length).toBeGreaterThanOrEqual(4);
+    for (const amount of adjusts) expect(amount).toBeLessThanOrEqual(SSH2_WINDOW);
   });
 
   it("should widen the jump host's forwarded channel too, which the SFTP connection rides on", async () => {

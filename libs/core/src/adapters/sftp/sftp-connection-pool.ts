@@ -35,6 +35,8 @@ export interface SftpConnectOptions {
   readonly keyboardInteractive?: boolean;
   /** Leases at once per connection (`source.maxOpenFiles`); a borrower waits when every connection is at it. */
   readonly maxLeasesPerConnection?: number;
+  /** The channel receive window to keep (`source.receiveWindowMiB`); ssh2's fixed 2 MiB when absent. */
+  readonly receiveWindowBytes?: number;
 }
 
 /** SSH algorithm lists by kind, as `source.algorithms` gives them. */
@@ -233,7 +235,7 @@ export class SftpConnectionPool {
     }
     try {
       const sftp = await client.connect(config);
-      widenWindow(sftp, target, logger);
+      if (this.options.receiveWindowBytes) widenWindow(sftp, this.options.receiveWindowBytes, target, logger);
       const connection: Connection = { client, sftp, alive: true };
       state.connection = connection;
       // ssh2-sftp-client's own listeners skip events it considers handled; watch the socket directly too.
@@ -311,8 +313,8 @@ export function hostKeyAlgorithmsFor(keyType: string): string[] {
 }
 
 /** A wider SFTP channel window than ssh2's 2 MiB, so far-away servers are not capped at 2 MiB per round trip. */
-function widenWindow(sftp: SFTPWrapper, target: string, logger: Logger): void {
-  if (!widenChannelWindow(sftp)) logger.debug('sftp channel window left at ssh2 default (its internals changed); far-away servers will be slower', { target });
+function widenWindow(sftp: SFTPWrapper, bytes: number, target: string, logger: Logger): void {
+  if (!widenChannelWindow(sftp, bytes)) logger.debug('sftp channel window left at ssh2 default (its internals changed); far-away servers will be slower', { target });
 }
 
 /**

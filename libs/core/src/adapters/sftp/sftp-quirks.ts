@@ -7,15 +7,18 @@ export interface SftpQuirks {
   readonly algorithms?: SshAlgorithms;
   readonly keyboardInteractive?: boolean;
   readonly maxLeasesPerConnection?: number;
+  /** `source.receiveWindowMiB` in bytes: the channel window kept instead of ssh2's 2 MiB. */
+  readonly receiveWindowBytes?: number;
 }
 
 /**
  * The server-specific settings of a source: SSH algorithms (an explicit opt-in, logged once when
  * the source is built, since it may re-enable weak ones), keyboard-interactive login, the open
- * files per connection, and `parallelReads: false` (one read request in flight per file).
+ * files per connection, the channel window (`receiveWindowMiB`), and `parallelReads: false` (one
+ * read request in flight per file).
  */
 export function sftpQuirksFromConfig(config: SourceConfig, logger: Logger): { quirks?: SftpQuirks; readsInFlight?: number } {
-  const quirks: { algorithms?: SshAlgorithms; keyboardInteractive?: boolean; maxLeasesPerConnection?: number } = {};
+  const quirks: { -readonly [K in keyof SftpQuirks]: SftpQuirks[K] } = {};
   if (config.algorithms) {
     quirks.algorithms = config.algorithms;
     const listed = Object.entries(config.algorithms)
@@ -28,5 +31,6 @@ export function sftpQuirksFromConfig(config: SourceConfig, logger: Logger): { qu
   }
   if (config.keyboardInteractive) quirks.keyboardInteractive = true;
   if (config.maxOpenFiles !== undefined) quirks.maxLeasesPerConnection = config.maxOpenFiles;
+  if (config.receiveWindowMiB !== undefined) quirks.receiveWindowBytes = config.receiveWindowMiB * 1024 * 1024;
   return { ...(Object.keys(quirks).length > 0 ? { quirks } : {}), ...(config.parallelReads === false ? { readsInFlight: 1 } : {}) };
 }

@@ -64,7 +64,7 @@ export function sshRouteFromConfig(config: SourceConfig, deps: AdapterDeps): Ssh
       close: async () => undefined,
     };
   }
-  if (config.jumpHost) return new JumpHostRoute(config.jumpHost, deps, timeoutMs);
+  if (config.jumpHost) return new JumpHostRoute(config.jumpHost, deps, timeoutMs, config.receiveWindowMiB);
   return undefined;
 }
 
@@ -125,6 +125,8 @@ class JumpHostRoute implements SshRoute {
     private readonly config: JumpHostConfig,
     private readonly deps: AdapterDeps,
     private readonly timeoutMs: number,
+    /** `source.receiveWindowMiB`: the forwarded channel keeps the same window as the SFTP channel riding it. */
+    private readonly receiveWindowMiB?: number,
   ) {
     const url = new URL(config.url);
     this.host = url.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -138,7 +140,7 @@ class JumpHostRoute implements SshRoute {
     return withTimeout(
       new Promise<Duplex>((resolve, reject) => {
         // The SFTP connection inside rides this channel: ssh2's 2 MiB window would cap it again.
-        client.forwardOut('127.0.0.1', 0, host, port, (error, channel) => (error ? reject(error) : resolve(widened(channel))));
+        client.forwardOut('127.0.0.1', 0, host, port, (error, channel) => (error ? reject(error) : resolve(widened(channel, this.receiveWindowMiB))));
       }),
       this.timeoutMs,
       `the ${this.description} did not open a channel within ${this.timeoutMs} ms`,
@@ -214,8 +216,8 @@ class JumpHostRoute implements SshRoute {
   }
 }
 
-/** A forwarded channel with Octo's SFTP window (see {@link widenChannelWindow}). */
-function widened(channel: Duplex): Duplex {
-  widenChannelWindow(channel);
+/** A forwarded channel with the source's window, when it sets one (see {@link widenChannelWindow}). */
+function widened(channel: Duplex, windowMiB: number | undefined): Duplex {
+  if (windowMiB) widenChannelWindow(channel, windowMiB * 1024 * 1024);
   return channel;
 }
