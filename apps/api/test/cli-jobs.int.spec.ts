@@ -9,9 +9,9 @@ import { bullmqConnection, FileWorker } from '@octo/core/queue';
 import { exampleProvider } from '@octo/provider-example';
 import { createOctoApi, type OctoApi } from '@octo/server';
 import { runOctoCli, startLatencyProxy, startRedis, startSshd, writeOctoConfig, type LatencyProxy, type OctoCliRun, type RedisServer, type SshdServer } from '@octo/testing';
-import { readSse, TEST_ENV, TOKEN } from './temp-setup.js';
+import { readSse, TEST_ENV, TEST_TOKEN } from '@octo/core/testing';
 
-const auth = { authorization: `Bearer ${TOKEN}` };
+const auth = { authorization: `Bearer ${TEST_TOKEN}` };
 const FILES = ['report_20261101.csv', 'report_20261102.csv', 'report_20261103.csv', 'report_20261104.csv', 'report_20261105.csv'];
 
 // With Redis, distributed mode: the CLI's sync queues its files and a worker (here, in the test's process) lands them.

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_KEYS_DIR } from '@octo/provider-example';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OCTO_BIN } from './run-octo.js';
+import { OCTO_BIN } from '@octo/testing';
 import { TmuxPane } from './tmux-pane.js';
 
 const panes: TmuxPane[] = [];
