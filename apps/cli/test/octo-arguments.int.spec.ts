@@ -1,43 +1,26 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { listFiles } from '@octo/core/testing';
+import { createTempWorkspace, listFiles, type TempWorkspace } from '@octo/core/testing';
 import { DEMO_KEYS_DIR, writeSampleDrop } from '@octo/provider-example';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runOctoCli } from '@octo/testing';
 
-const dirs: string[] = [];
+const workspaces: TempWorkspace[] = [];
 const servers: Server[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
-  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  await Promise.all(workspaces.splice(0).map((w) => w.cleanup()));
 });
 
 /** An example setup with its drop written, so a run that should not happen would land files. */
 async function seeded(passphrase = `file:${path.join(DEMO_KEYS_DIR, 'passphrase.txt')}`, key = `file:${path.join(DEMO_KEYS_DIR, 'private.asc')}`): Promise<{ dir: string; drop: string; bucket: string }> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'octo-args-'));
-  dirs.push(dir);
-  await writeFile(
-    path.join(dir, 'octo.config.yaml'),
-    [
-      'store: file://buckets',
-      'workDir: work',
-      'providers:',
-      '  example:',
-      '    source: file://drop/example',
-      '    bucket: example-bucket',
-      '    decryption:',
-      `      passphrase: ${passphrase}`,
-      '      privateKeys:',
-      `        - key: ${key}`,
-      '',
-    ].join('\n'),
-  );
-  const drop = path.join(dir, 'drop/example');
-  await writeSampleDrop(drop);
-  return { dir, drop, bucket: path.join(dir, 'buckets/example-bucket') };
+  // No concurrency in the file: `octo config show` must show the default.
+  const w = await createTempWorkspace({ provider: 'example', bucket: 'example-bucket', providerConfig: { decryption: { passphrase, privateKeys: [{ key }] } }, config: { concurrency: undefined } });
+  workspaces.push(w);
+  await writeSampleDrop(w.dropDir);
+  return { dir: w.dir, drop: w.dropDir, bucket: w.bucketDir };
 }
 
 const usage = (message: string) => `octo: ${message}\nRun octo --help for usage.\n`;

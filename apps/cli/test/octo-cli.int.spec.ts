@@ -1,38 +1,27 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { listFiles, sha256 } from '@octo/core/testing';
+import { createTempWorkspace, listFiles, sha256, type TempWorkspace } from '@octo/core/testing';
 import { DEMO_KEYS_DIR, sampleFiles, writeSampleDrop } from '@octo/provider-example';
 import * as openpgp from 'openpgp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runOctoCli } from '@octo/testing';
 
-const dirs: string[] = [];
+const workspaces: TempWorkspace[] = [];
 afterEach(async () => {
-  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  await Promise.all(workspaces.splice(0).map((w) => w.cleanup()));
 });
 
-/** A temp copy of the example setup: its own config, drop, bucket and work dir. */
+/** A temp copy of the example setup: its own config, bucket and work dir, the demo keys, and no drop folder yet. */
 async function exampleSetup(): Promise<{ dir: string; drop: string; bucket: string }> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'octo-cli-'));
-  dirs.push(dir);
-  await writeFile(
-    path.join(dir, 'octo.config.yaml'),
-    [
-      'store: file://buckets',
-      'workDir: work',
-      'providers:',
-      '  example:',
-      '    source: file://drop/example',
-      '    bucket: example-bucket',
-      '    decryption:',
-      `      passphrase: file:${path.join(DEMO_KEYS_DIR, 'passphrase.txt')}`,
-      '      privateKeys:',
-      `        - key: file:${path.join(DEMO_KEYS_DIR, 'private.asc')}`,
-      '',
-    ].join('\n'),
-  );
-  return { dir, drop: path.join(dir, 'drop/example'), bucket: path.join(dir, 'buckets/example-bucket') };
+  const w = await createTempWorkspace({ provider: 'example', bucket: 'example-bucket', providerConfig: { decryption: demoDecryption() }, config: { concurrency: undefined } });
+  workspaces.push(w);
+  // The example plugin seeds its drop only when the folder does not exist.
+  await rm(w.dropDir, { recursive: true });
+  return { dir: w.dir, drop: w.dropDir, bucket: w.bucketDir };
+}
+
+function demoDecryption(): Record<string, unknown> {
+  return { passphrase: `file:${path.join(DEMO_KEYS_DIR, 'passphrase.txt')}`, privateKeys: [{ key: `file:${path.join(DEMO_KEYS_DIR, 'private.asc')}` }] };
 }
 
 /** Where each sample output must land: data/<type>/example/<date from the source name>/<name>. */
