@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { hostname } from 'node:os';
@@ -58,6 +58,8 @@ describe(createOctoApi, () => {
         expect(response.json()).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'a valid bearer token is required: send Authorization: Bearer <token>' });
       }
       expect(api.runtime.jobs.list()).toHaveLength(0);
+      // No job was written down, and nothing landed.
+      expect(await readdir(path.join(setup.workDir, 'jobs')).catch(() => [])).toEqual([]);
       expect(existsSync(setup.bucketDir)).toBe(false);
       for (const url of ['/v1/jobs', '/v1/providers', `/v1/jobs/${randomUUID()}`, '/metrics', '/v1/nothing-here']) {
         expect((await api.app.inject({ method: 'GET', url })).statusCode).toBe(401);
