@@ -26,6 +26,8 @@ describe('schedules in embedded mode', () => {
     // Config refuses intervals under 10s; the scheduler itself does not, which keeps this test short.
     const loaded = scheduled(setup.loaded, { kind: 'every', every: '2s', intervalMs: 2000 });
     const logDestination = new Writable({ write: (chunk, _encoding, done) => (logs.push(String(chunk)), done()) });
+    // Start just after a tick, so the first tick cannot fire before the test's first read.
+    await sleep(2050 - (Date.now() % 2000));
     api = await createOctoApi({ loaded, plugins: [testPartnerProvider, slowTestPartnerProvider], env: TEST_ENV, logDestination });
     base = await api.listen();
   });
