@@ -1,3 +1,3 @@
 import { projectTestConfig } from '../../vitest.shared.js';
 
-export default projectTestConfig();
+export default projectTestConfig({ integrationTimeoutMs: 300_000 });

@@ -1,19 +1,18 @@
-import { exampleProvider } from '@octo/provider-example';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOctoRuntime, type LoadedConfig, type OctoRuntime } from '@octo/core';
 import { bullmqConnection, FileWorker } from '@octo/core/queue';
 import { createOctoApi, type OctoApi } from '@octo/server';
 import { startRedis, type RedisServer } from '@octo/testing';
-import { ledgerRecords, listBucket, readSse, seedSlowDrop, slowExampleProvider, stagingLeftovers, tempSetup, TEST_ENV, TOKEN, type TempSetup } from './temp-setup.js';
+import { createTestPartnerWorkspace, ledgerRecords, listBucket, readSse, slowTestPartnerProvider, stagingLeftovers, type TempWorkspace, TEST_ENV, TEST_TOKEN, testPartnerProvider, writeSlowDrop } from '@octo/core/testing';
 
-const auth = { authorization: `Bearer ${TOKEN}` };
-const plugins = [exampleProvider, slowExampleProvider];
+const auth = { authorization: `Bearer ${TEST_TOKEN}` };
+const plugins = [testPartnerProvider, slowTestPartnerProvider];
 
 /** The API in distributed mode: two API processes' worth of servers on one Redis, and a file worker taking the files. */
 describe('the Octo API in distributed mode (queue: redis://)', () => {
   let redis: RedisServer;
-  let setup: TempSetup;
+  let setup: TempWorkspace;
   let loaded: LoadedConfig;
   let api: OctoApi;
   let other: OctoApi;
@@ -35,7 +34,7 @@ describe('the Octo API in distributed mode (queue: redis://)', () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    setup = await tempSetup({ slow: true });
+    setup = await createTestPartnerWorkspace({ slow: true });
     loaded = { ...setup.loaded, config: { ...setup.loaded.config, queue: redis.url } };
     // The other API as on another machine: its own work directory, so only Redis can tell it the provider is syncing.
     const elsewhere = { ...loaded, config: { ...loaded.config, workDir: path.join(setup.dir, 'work-elsewhere') } };
@@ -64,7 +63,7 @@ describe('the Octo API in distributed mode (queue: redis://)', () => {
   });
 
   it('should refuse a second start with 409 naming the running job, from either API, and cancel it from the API that did not start it', async () => {
-    await seedSlowDrop(setup, { fast: 3, slow: 2, slowBytes: 1024 * 1024 });
+    await writeSlowDrop(setup.dropDirOf('slow-example'), { fast: 3, slow: 2, slowBytes: 1024 * 1024 });
     const started = await post(base, 'slow-example', { concurrency: 5 });
     expect(started.status).toBe(202);
     const job = (await started.json()) as { id: string };
@@ -85,7 +84,7 @@ describe('the Octo API in distributed mode (queue: redis://)', () => {
     const summary = events.find((event) => event.event === 'job.finished')!.data.summary;
     expect(summary.status).toBe('cancelled');
     for (const file of summary.files.filter((f: { path: string }) => f.path.startsWith('slow_'))) expect(file).toMatchObject({ status: 'failed', kind: 'cancelled' });
-    const bucketRoot = path.join(setup.bucketDir, 'slow-bucket');
+    const bucketRoot = setup.bucketDirOf('slow-bucket');
     const landed = [...(await listBucket(bucketRoot)).keys()].filter((key) => key.includes('slow_'));
     expect(landed).toEqual([]);
     expect(await stagingLeftovers(bucketRoot)).toEqual([]);

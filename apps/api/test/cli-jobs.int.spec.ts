@@ -1,17 +1,17 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOctoRuntime, loadConfig, type OctoRuntime } from '@octo/core';
+import { createOctoRuntime, type OctoRuntime } from '@octo/core';
 import { bullmqConnection, FileWorker } from '@octo/core/queue';
 import { exampleProvider } from '@octo/provider-example';
 import { createOctoApi, type OctoApi } from '@octo/server';
-import { runOctoCli, startLatencyProxy, startRedis, startSshd, writeOctoConfig, type LatencyProxy, type OctoCliRun, type RedisServer, type SshdServer } from '@octo/testing';
-import { readSse, TEST_ENV, TOKEN } from './temp-setup.js';
+import { runOctoCli, startLatencyProxy, startRedis, startSshd, type LatencyProxy, type OctoCliRun, type RedisServer, type SshdServer } from '@octo/testing';
+import { createTempWorkspace, readSse, type TempWorkspace, TEST_ENV, testApiConfig, TEST_TOKEN } from '@octo/core/testing';
 
-const auth = { authorization: `Bearer ${TOKEN}` };
+const auth = { authorization: `Bearer ${TEST_TOKEN}` };
 const FILES = ['report_20261101.csv', 'report_20261102.csv', 'report_20261103.csv', 'report_20261104.csv', 'report_20261105.csv'];
 
 // With Redis, distributed mode: the CLI's sync queues its files and a worker (here, in the test's process) lands them.
@@ -21,7 +21,7 @@ describe.each(['files in the work directory', 'Redis'])('a job started by octo s
   let worker: FileWorker | undefined;
   let sshd: SshdServer;
   let proxy: LatencyProxy;
-  let dir: string;
+  let w: TempWorkspace;
   let api: OctoApi;
   let base: string;
 
@@ -30,30 +30,23 @@ describe.each(['files in the work directory', 'Redis'])('a job started by octo s
     sshd = await startSshd();
     // A far-away partner: every SFTP round trip takes 300 ms, so the job runs for seconds.
     proxy = await startLatencyProxy(sshd.port, { roundTripMs: 300 });
-    dir = await mkdtemp(path.join(os.tmpdir(), 'octo-cli-jobs-'));
     const drop = path.join(sshd.dropDir, 'cli-jobs');
     await mkdir(drop, { recursive: true });
     for (const [i, name] of FILES.entries()) await writeFile(path.join(drop, name), `id,amount\n${i},${i * 10}\n`);
-    const configFile = await writeOctoConfig(dir, {
-      store: `file://${path.join(dir, 'buckets')}`,
-      workDir: path.join(dir, 'work'),
-      concurrency: 1,
-      providers: {
-        example: {
-          plugin: 'example',
-          bucket: 'cli-bucket',
-          settings: { seed: false },
-          source: { url: `sftp://${sshd.user}@127.0.0.1:${proxy.port}${drop}`, hostKey: sshd.hostKeyFingerprint, privateKey: `file:${sshd.userKeyFile}` },
-        },
+    w = await createTempWorkspace({
+      provider: 'example',
+      bucket: 'cli-bucket',
+      providerConfig: {
+        settings: { seed: false },
+        source: { url: `sftp://${sshd.user}@127.0.0.1:${proxy.port}${drop}`, hostKey: sshd.hostKeyFingerprint, privateKey: `file:${sshd.userKeyFile}` },
       },
-      api: { tokens: ['env:OCTO_TEST_TOKEN'], port: 0, logLevel: 'silent' },
-      ...(redis ? { queue: redis.url } : {}),
+      config: { concurrency: 1, api: testApiConfig(), ...(redis ? { queue: redis.url } : {}) },
     });
-    api = await createOctoApi({ loaded: await loadConfig(configFile), plugins: [exampleProvider], env: TEST_ENV, logDestination: new Writable({ write: (_chunk, _encoding, callback) => callback() }) });
+    api = await createOctoApi({ loaded: w.loaded, plugins: [exampleProvider], env: TEST_ENV, logDestination: new Writable({ write: (_chunk, _encoding, callback) => callback() }) });
     base = await api.listen();
     if (redis) {
       const url = redis.url;
-      workerRuntime = await createOctoRuntime({ loaded: await loadConfig(configFile), plugins: [exampleProvider] });
+      workerRuntime = await createOctoRuntime({ loaded: w.loaded, plugins: [exampleProvider] });
       worker = new FileWorker(workerRuntime.providers, { concurrency: 1, connect: () => bullmqConnection(url) });
       await worker.start();
     }
@@ -66,13 +59,13 @@ describe.each(['files in the work directory', 'Redis'])('a job started by octo s
     await proxy?.stop();
     await sshd?.stop();
     await redis?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await w?.cleanup();
   });
 
   const get = async (url: string) => (await fetch(`${base}${url}`, { headers: auth })).json();
 
   it('should list it, stream it, count it in /metrics and refuse a second start while it runs, and keep it after', async () => {
-    const cli: Promise<OctoCliRun> = runOctoCli(['sync', 'example', '--json', '--config', path.join(dir, 'octo.config.yaml')]);
+    const cli: Promise<OctoCliRun> = runOctoCli(['sync', 'example', '--json', '--config', w.configFile]);
     let running: { id: string; status: string } | undefined;
     for (const until = Date.now() + 30_000; !running && Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 100))) {
       running = (await get('/v1/jobs?provider=example')).items.find((job: { status: string }) => job.status === 'running');
@@ -118,7 +111,7 @@ describe.each(['files in the work directory', 'Redis'])('a job started by octo s
     expect(metrics).toContain('octo_jobs_total{provider="example",status="succeeded"} 1');
     expect(metrics).toMatch(new RegExp(`octo_files_ingested_total\\{provider="example"\\} ${FILES.length}\\n`));
     // Where the job lives: one store or the other, never both.
-    expect(existsSync(path.join(dir, 'work', 'jobs', `${id}.json`))).toBe(storeKind !== 'Redis');
+    expect(existsSync(path.join(w.workDir, 'jobs', `${id}.json`))).toBe(storeKind !== 'Redis');
     const reconnect = await fetch(`${base}/v1/jobs/${id}/events`, { headers: { ...auth, 'last-event-id': finished.id! } });
     expect(reconnect.status).toBe(204);
   });

@@ -1,14 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { exampleProvider } from '@octo/provider-example';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exampleProvider } from '@octo/provider-example';
 import { createOctoApi } from '@octo/server';
-import { ledgerRecords, listBucket, readSse, seedExampleDrop, tempSetup, TEST_ENV, TOKEN, type TempSetup } from './temp-setup.js';
+import { OCTO_BIN } from '@octo/testing';
+import { createTempWorkspace, ledgerRecords, listBucket, readSse, type TempWorkspace, TEST_ENV, testApiConfig, testDropFiles, TEST_TOKEN, writeLargeCsvFiles } from '@octo/core/testing';
 
-const OCTO_BIN = fileURLToPath(new URL('../../cli/bin/octo.mjs', import.meta.url));
-const auth = { authorization: `Bearer ${TOKEN}` };
+const auth = { authorization: `Bearer ${TEST_TOKEN}` };
 
 interface Served {
   readonly child: ChildProcess;
@@ -46,12 +45,20 @@ async function startJob(url: string, body: unknown): Promise<string> {
 }
 
 describe('octo serve', () => {
-  let setup: TempSetup;
+  let setup: TempWorkspace;
   let files: string[];
 
   beforeAll(async () => {
-    setup = await tempSetup({ api: { logLevel: 'info' } });
-    files = await seedExampleDrop(setup, { count: 6, bytes: 16 * 1024 * 1024 });
+    // The example plugin, as the CLI's registry has it, over the test drop (written first, so it seeds nothing).
+    setup = await createTempWorkspace({
+      provider: 'example',
+      bucket: 'example-bucket',
+      providerConfig: { exclude: ['**/*.md'] },
+      testDrop: true,
+      config: { api: testApiConfig({ logLevel: 'info' }) },
+    });
+    const large = await writeLargeCsvFiles(setup.dropDir, { count: 6, bytes: 16 * 1024 * 1024 });
+    files = [...testDropFiles().map((file) => file.file), ...large].sort();
   });
 
   afterAll(async () => {
@@ -72,7 +79,7 @@ describe('octo serve', () => {
     const written = JSON.parse(await readFile(path.join(setup.workDir, 'jobs', `${id}.json`), 'utf8'));
     expect(written.status).toBe('running');
 
-    const bucketRoot = path.join(setup.bucketDir, 'example-bucket');
+    const bucketRoot = setup.bucketDir;
     const before = await ledgerRecords(bucketRoot, 'example');
     expect(before.length).toBeGreaterThan(0);
     expect(before.length).toBeLessThan(files.length);
@@ -98,7 +105,7 @@ describe('octo serve', () => {
   });
 
   it('should, on SIGTERM, let the running job finish within the deadline, then exit', async () => {
-    const drop = setup.dropDir('example');
+    const drop = setup.dropDir;
     for (let i = 1; i <= 3; i += 1) {
       const file = path.join(drop, `late_2026112${i}.csv`);
       await writeFile(file, Buffer.alloc(16 * 1024 * 1024, `late ${i},2026-11-2${i}\n`));
@@ -121,7 +128,7 @@ describe('octo serve', () => {
     // Logs go to stderr as timestamped, levelled lines, never to stdout (which stays the user's), with the token never written.
     expect(served.stdout()).toBe('');
     for (const message of ['job started', 'job finished', 'signal received']) expect(served.stderr()).toMatch(new RegExp(`^\\[\\d{4}-\\d{2}-\\d{2}T[\\d:.]+Z\\] INFO: ${message} `, 'm'));
-    expect(served.stderr()).not.toContain(TOKEN);
+    expect(served.stderr()).not.toContain(TEST_TOKEN);
     expect(served.stderr()).toContain('"authorization":"[redacted]"');
   });
   it('should serve the web console built by npm ci at /, with its CSP, beside the API', async () => {

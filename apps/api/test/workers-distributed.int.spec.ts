@@ -1,17 +1,15 @@
-import { exampleProvider } from '@octo/provider-example';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOctoRuntime, type JobHandle, type LoadedConfig, type OctoRuntime } from '@octo/core';
 import { bullmqConnection, FileWorker } from '@octo/core/queue';
 import { startRedis, type RedisServer } from '@octo/testing';
-import { ledgerRecords, listBucket, seedSlowDrop, slowExampleProvider, stagingLeftovers, tempSetup, type TempSetup } from './temp-setup.js';
+import { createTestPartnerWorkspace, ledgerRecords, listBucket, slowTestPartnerProvider, stagingLeftovers, type TempWorkspace, testPartnerProvider, writeSlowDrop } from '@octo/core/testing';
 
-const plugins = [exampleProvider, slowExampleProvider];
+const plugins = [testPartnerProvider, slowTestPartnerProvider];
 
 /** Workers of distributed mode in this process, on a persistent Redis: stopping one mid-file, and Redis restarting mid-job. */
 describe('FileWorker', () => {
   let redis: RedisServer;
-  let setup: TempSetup;
+  let setup: TempWorkspace;
   let loaded: LoadedConfig;
   let runtime: OctoRuntime;
   const workers: FileWorker[] = [];
@@ -31,7 +29,7 @@ describe('FileWorker', () => {
 
   beforeAll(async () => {
     redis = await startRedis({ persistent: true });
-    setup = await tempSetup({ slow: true });
+    setup = await createTestPartnerWorkspace({ slow: true });
     loaded = { ...setup.loaded, config: { ...setup.loaded.config, queue: redis.url } };
     runtime = await createOctoRuntime({ loaded, plugins });
   });
@@ -45,13 +43,13 @@ describe('FileWorker', () => {
 
   describe('when it is stopped with a file in flight and the deadline passes', () => {
     it('should abort the file, hand it back to the queue, and let another worker land it (its result says it was retried)', async () => {
-      await seedSlowDrop(setup, { fast: 2, slow: 1, slowBytes: 1024 * 1024 });
+      await writeSlowDrop(setup.dropDirOf('slow-example'), { fast: 2, slow: 1, slowBytes: 1024 * 1024 });
       const first = await startWorker();
       const job = await runtime.jobs.start('slow-example', { concurrency: 3 });
       await until(() => slowInFlight(job) && job.state.report.succeeded === 2, 'the slow file in flight');
       const stopped = await first.close(200);
       expect(stopped).toEqual({ finished: 0, requeued: 1 });
-      const bucketRoot = path.join(setup.bucketDir, 'slow-bucket');
+      const bucketRoot = setup.bucketDirOf('slow-bucket');
       // Nothing of the aborted file is visible or staged.
       expect([...(await listBucket(bucketRoot)).keys()].filter((key) => key.includes('slow_'))).toEqual([]);
       expect(await stagingLeftovers(bucketRoot)).toEqual([]);
@@ -71,7 +69,7 @@ describe('FileWorker', () => {
 
   describe('when Redis restarts mid-job', () => {
     it('should reconnect and complete the job, every file landed once', async () => {
-      await seedSlowDrop(setup, { fast: 0, slow: 3, slowBytes: 768 * 1024 });
+      await writeSlowDrop(setup.dropDirOf('slow-example'), { fast: 0, slow: 3, slowBytes: 768 * 1024 });
       const job = await runtime.jobs.start('slow-example', { concurrency: 3 });
       await until(() => slowInFlight(job), 'a slow file in flight');
       await redis.restart(500);
@@ -79,7 +77,7 @@ describe('FileWorker', () => {
       expect(summary.error).toBeUndefined();
       // slow_20261111.csv is a resend (another size) of the file the first case landed.
       expect(summary).toMatchObject({ status: 'succeeded', total: 3, succeeded: 3, failed: 0 });
-      const bucketRoot = path.join(setup.bucketDir, 'slow-bucket');
+      const bucketRoot = setup.bucketDirOf('slow-bucket');
       expect(await ledgerRecords(bucketRoot, 'slow-example')).toHaveLength(6);
       expect([...(await listBucket(bucketRoot)).keys()].filter((key) => key.includes('slow_')).sort()).toEqual([
         'data/csv/slow-example/2026-11-11/slow_20261111.csv',

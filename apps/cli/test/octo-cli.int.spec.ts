@@ -1,38 +1,27 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { listFiles, sha256 } from '@octo/core/testing';
+import { createTempWorkspace, listFiles, sha256, type TempWorkspace } from '@octo/core/testing';
 import { DEMO_KEYS_DIR, sampleFiles, writeSampleDrop } from '@octo/provider-example';
 import * as openpgp from 'openpgp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runOcto } from './run-octo.js';
+import { runOctoCli } from '@octo/testing';
 
-const dirs: string[] = [];
+const workspaces: TempWorkspace[] = [];
 afterEach(async () => {
-  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  await Promise.all(workspaces.splice(0).map((w) => w.cleanup()));
 });
 
-/** A temp copy of the example setup: its own config, drop, bucket and work dir. */
+/** A temp copy of the example setup: its own config, bucket and work dir, the demo keys, and no drop folder yet. */
 async function exampleSetup(): Promise<{ dir: string; drop: string; bucket: string }> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'octo-cli-'));
-  dirs.push(dir);
-  await writeFile(
-    path.join(dir, 'octo.config.yaml'),
-    [
-      'store: file://buckets',
-      'workDir: work',
-      'providers:',
-      '  example:',
-      '    source: file://drop/example',
-      '    bucket: example-bucket',
-      '    decryption:',
-      `      passphrase: file:${path.join(DEMO_KEYS_DIR, 'passphrase.txt')}`,
-      '      privateKeys:',
-      `        - key: file:${path.join(DEMO_KEYS_DIR, 'private.asc')}`,
-      '',
-    ].join('\n'),
-  );
-  return { dir, drop: path.join(dir, 'drop/example'), bucket: path.join(dir, 'buckets/example-bucket') };
+  const w = await createTempWorkspace({ provider: 'example', bucket: 'example-bucket', providerConfig: { decryption: demoDecryption() }, config: { concurrency: undefined } });
+  workspaces.push(w);
+  // The example plugin seeds its drop only when the folder does not exist.
+  await rm(w.dropDir, { recursive: true });
+  return { dir: w.dir, drop: w.dropDir, bucket: w.bucketDir };
+}
+
+function demoDecryption(): Record<string, unknown> {
+  return { passphrase: `file:${path.join(DEMO_KEYS_DIR, 'passphrase.txt')}`, privateKeys: [{ key: `file:${path.join(DEMO_KEYS_DIR, 'private.asc')}` }] };
 }
 
 /** Where each sample output must land: data/<type>/example/<date from the source name>/<name>. */
@@ -58,7 +47,7 @@ async function landed(bucket: string): Promise<Map<string, string>> {
 describe('octo sync (end to end, embedded default)', () => {
   it('should seed the example drop, land every output byte for byte, and find nothing to do the second time', async () => {
     const { dir, bucket } = await exampleSetup();
-    const first = await runOcto(['sync', 'example'], { cwd: dir });
+    const first = await runOctoCli(['sync', 'example'], { cwd: dir });
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('example: 8 file(s) to process');
@@ -73,7 +62,7 @@ describe('octo sync (end to end, embedded default)', () => {
     expect(events).toBe(report.replace('.json', '.events.ndjson'));
     expect(JSON.parse(await readFile(path.join(dir, 'work/jobs', report), 'utf8'))).toMatchObject({ provider: 'example', status: 'succeeded', succeeded: 8, failed: 0 });
 
-    const second = await runOcto(['sync', 'example'], { cwd: dir });
+    const second = await runOctoCli(['sync', 'example'], { cwd: dir });
     expect(second.code).toBe(0);
     expect(second.stdout).toContain('example: nothing to do, every file is already ingested');
     expect(await landed(bucket)).toEqual(expectedObjects());
@@ -89,7 +78,7 @@ describe('octo sync (end to end, embedded default)', () => {
       .replace('      privateKeys:\n', '      privateKeys:\n        - key: file:broken.asc\n');
     await writeFile(configFile, config);
 
-    const run = await runOcto(['sync', 'example'], { cwd: dir });
+    const run = await runOctoCli(['sync', 'example'], { cwd: dir });
     expect(run.code).toBe(0);
     expect(await landed(bucket)).toEqual(expectedObjects());
     const warning = 'decryption.privateKeys[0] (file:broken.asc) of provider example cannot be loaded: it is not an armored OpenPGP private key';
@@ -103,7 +92,7 @@ describe('octo sync (end to end, embedded default)', () => {
     const message = await openpgp.createMessage({ binary: new TextEncoder().encode('a,b\n1,2\n') });
     await writeFile(path.join(drop, 'wrong_20261109.csv.gpg'), Buffer.from(await openpgp.encrypt({ message, encryptionKeys: other, format: 'binary' })));
 
-    const first = await runOcto(['sync', 'example'], { cwd: dir });
+    const first = await runOctoCli(['sync', 'example'], { cwd: dir });
     expect(first.code).toBe(1);
     expect(first.stdout).toMatch(
       /FAILED wrong_20261109\.csv\.gpg \[decrypt\] wrong_20261109\.csv\.gpg is encrypted to key [0-9A-F]{16}, but provider example has [0-9A-F]{16} \(subkey [0-9A-F]{16}\): add the private key it is encrypted to to decryption\.privateKeys/,
@@ -113,7 +102,7 @@ describe('octo sync (end to end, embedded default)', () => {
     expect(await landed(bucket)).toEqual(expectedObjects());
 
     // The failed file has no ledger record, so it is retried; nothing else is ingested again.
-    const second = await runOcto(['sync', 'example', '--json'], { cwd: dir });
+    const second = await runOctoCli(['sync', 'example', '--json'], { cwd: dir });
     expect(second.code).toBe(1);
     const events = second.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; path?: string; total?: number });
     expect(events[0]).toMatchObject({ type: 'job.started', total: 1 });
@@ -128,7 +117,7 @@ describe('octo sync (end to end, embedded default)', () => {
     // Larger plain files so the run is still busy when it is killed.
     for (let i = 1; i <= 6; i += 1) await writeFile(path.join(drop, `bulk_2026111${i}.csv`), Buffer.alloc(24 * 1024 * 1024, `${i},row\n`));
     const doneBeforeKill: string[] = [];
-    const killed = await runOcto(['sync', 'example', '--json', '--concurrency', '1'], {
+    const killed = await runOctoCli(['sync', 'example', '--json', '--concurrency', '1'], {
       cwd: dir,
       onStdout: (chunk, child) => {
         for (const line of chunk.split('\n').filter(Boolean)) {
@@ -140,7 +129,7 @@ describe('octo sync (end to end, embedded default)', () => {
         }
       },
     });
-    expect(killed.signal).toBe('SIGKILL');
+    expect(killed.killedBy).toBe('SIGKILL');
     expect(doneBeforeKill.length).toBeGreaterThanOrEqual(1);
 
     // What the ledger holds after the kill is exactly what the rerun must skip.
@@ -150,7 +139,7 @@ describe('octo sync (end to end, embedded default)', () => {
     }
     expect(recorded).toEqual(expect.arrayContaining(doneBeforeKill));
 
-    const rerun = await runOcto(['sync', 'example', '--json'], { cwd: dir });
+    const rerun = await runOctoCli(['sync', 'example', '--json'], { cwd: dir });
     expect(rerun.code).toBe(0);
     const events = rerun.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; path: string });
     const all = [...sampleFiles().map((s) => s.file), ...[1, 2, 3, 4, 5, 6].map((i) => `bulk_2026111${i}.csv`)];
@@ -166,7 +155,7 @@ describe('octo sync (end to end, embedded default)', () => {
     const { dir, drop, bucket } = await exampleSetup();
     await writeSampleDrop(drop);
     // --all takes every configured provider (here the one example).
-    const result = await runOcto(['sync', '--all', '--dry-run'], { cwd: dir });
+    const result = await runOctoCli(['sync', '--all', '--dry-run'], { cwd: dir });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('example: would process (dry run, nothing written):');
     expect(result.stdout).toMatch(/statements_20261101\.csv\.gpg\s+\S+ \S+\s+pgp\s+data\/csv\/example\/2026-11-01\/statements_20261101\.csv/);
@@ -179,10 +168,10 @@ describe('octo (other commands and errors)', () => {
   it('should list providers and pending files', async () => {
     const { dir, drop } = await exampleSetup();
     await writeSampleDrop(drop);
-    const providers = await runOcto(['providers'], { cwd: dir });
+    const providers = await runOctoCli(['providers'], { cwd: dir });
     expect(providers.code).toBe(0);
     expect(providers.stdout).toMatch(/example\s+example\s+file:\/\/drop\/example\s+example-bucket/);
-    const pending = await runOcto(['pending', 'example'], { cwd: dir });
+    const pending = await runOctoCli(['pending', 'example'], { cwd: dir });
     expect(pending.code).toBe(0);
     expect(pending.stdout).toContain('8 file(s) pending for example');
     expect(pending.stdout).toContain('daily_20261103.csv.gz.gpg');
@@ -193,7 +182,7 @@ describe('octo (other commands and errors)', () => {
     await writeSampleDrop(drop);
     const configFile = path.join(dir, 'octo.config.yaml');
     await writeFile(configFile, (await readFile(configFile, 'utf8')) + '    schedule:\n      cron: "0 6 * * *"\n      timezone: Europe/Paris\n');
-    const before = await runOcto(['providers', '--json'], { cwd: dir });
+    const before = await runOctoCli(['providers', '--json'], { cwd: dir });
     expect(before.code).toBe(0);
     const unsynced = JSON.parse(before.stdout).providers[0];
     expect(unsynced).toMatchObject({ name: 'example', schedule: { cron: '0 6 * * *', timezone: 'Europe/Paris' }, lastJob: null });
@@ -202,11 +191,11 @@ describe('octo (other commands and errors)', () => {
     expect(Date.parse(unsynced.nextRunAt)).toBeGreaterThan(Date.now());
     expect(Date.parse(unsynced.nextRunAt)).toBeLessThanOrEqual(Date.now() + 86_400_000);
 
-    expect((await runOcto(['sync', 'example'], { cwd: dir })).code).toBe(0);
-    const after = JSON.parse((await runOcto(['providers', '--json'], { cwd: dir })).stdout).providers[0];
+    expect((await runOctoCli(['sync', 'example'], { cwd: dir })).code).toBe(0);
+    const after = JSON.parse((await runOctoCli(['providers', '--json'], { cwd: dir })).stdout).providers[0];
     expect(after.lastJob).toMatchObject({ status: 'succeeded' });
     expect(after.lastJob.finishedAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
-    const shown = await runOcto(['providers'], { cwd: dir });
+    const shown = await runOctoCli(['providers'], { cwd: dir });
     expect(shown.stdout).toMatch(/^provider\s+plugin\s+source\s+bucket\s+schedule\s+next run\s+last job\s+description$/m);
     expect(shown.stdout).toContain(`cron 0 6 * * * (Europe/Paris)  ${after.nextRunAt}  succeeded at ${after.lastJob.finishedAt}`);
   });
@@ -215,14 +204,14 @@ describe('octo (other commands and errors)', () => {
     const { dir } = await exampleSetup();
     const configFile = path.join(dir, 'octo.config.yaml');
     await writeFile(configFile, (await readFile(configFile, 'utf8')) + '    schedule:\n      every: 5s\n');
-    const result = await runOcto(['providers'], { cwd: dir });
+    const result = await runOctoCli(['providers'], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('providers.example.schedule.every: interval "5s" is too short: the shortest is 10s');
   });
 
   it('when the provider is unknown, should exit 2 and list the known ones', async () => {
     const { dir } = await exampleSetup();
-    const result = await runOcto(['sync', 'nope'], { cwd: dir });
+    const result = await runOctoCli(['sync', 'nope'], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('octo: unknown provider "nope": the configured providers are example\n');
   });
@@ -230,14 +219,14 @@ describe('octo (other commands and errors)', () => {
   it('when the config is invalid, should exit 2 and name the bad field', async () => {
     const { dir } = await exampleSetup();
     await writeFile(path.join(dir, 'bad.yaml'), 'store: file://b\nproviders:\n  example:\n    source: file://d\n    bucket: B!\n');
-    const result = await runOcto(['sync', 'example', '--config', 'bad.yaml'], { cwd: dir });
+    const result = await runOctoCli(['sync', 'example', '--config', 'bad.yaml'], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('providers.example.bucket: expected a bucket name');
   });
 
   it('when called without providers, should exit 2 with a usage hint', async () => {
     const { dir } = await exampleSetup();
-    const result = await runOcto(['sync'], { cwd: dir });
+    const result = await runOctoCli(['sync'], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('name at least one provider, or pass --all');
   });

@@ -1,17 +1,16 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEMO_KEYS_DIR } from '@octo/provider-example';
+import { createTempWorkspace, type TempWorkspace } from '@octo/core/testing';
+import { DEMO_KEYS_DIR, writeSampleDrop } from '@octo/provider-example';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OCTO_BIN } from './run-octo.js';
+import { OCTO_BIN } from '@octo/testing';
 import { TmuxPane } from './tmux-pane.js';
 
 const panes: TmuxPane[] = [];
-const dirs: string[] = [];
+const workspaces: TempWorkspace[] = [];
 afterEach(async () => {
   await Promise.all(panes.splice(0).map((pane) => pane.close()));
-  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  await Promise.all(workspaces.splice(0).map((w) => w.cleanup()));
 });
 
 const APP = fileURLToPath(new URL('..', import.meta.url));
@@ -35,24 +34,15 @@ describe('ProgressReporter (in a real terminal)', () => {
   });
 
   it('when octo sync runs on a terminal, should end with one progress block at 100% and the summary, no line wrapped', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'octo-tty-'));
-    dirs.push(dir);
-    await writeFile(
-      path.join(dir, 'octo.config.yaml'),
-      [
-        'store: file://buckets',
-        'workDir: work',
-        'providers:',
-        '  example:',
-        '    source: file://drop/example',
-        '    bucket: example-bucket',
-        '    decryption:',
-        `      passphrase: file:${path.join(DEMO_KEYS_DIR, 'passphrase.txt')}`,
-        '      privateKeys:',
-        `        - key: file:${path.join(DEMO_KEYS_DIR, 'private.asc')}`,
-        '',
-      ].join('\n'),
-    );
+    const w = await createTempWorkspace({
+      provider: 'example',
+      bucket: 'example-bucket',
+      providerConfig: { decryption: { passphrase: `file:${path.join(DEMO_KEYS_DIR, 'passphrase.txt')}`, privateKeys: [{ key: `file:${path.join(DEMO_KEYS_DIR, 'private.asc')}` }] } },
+      config: { concurrency: undefined },
+    });
+    workspaces.push(w);
+    const dir = w.dir;
+    await writeSampleDrop(w.dropDir);
     const pane = await TmuxPane.start(`${node} ${JSON.stringify(OCTO_BIN)} sync example; echo "EXIT=$?"; sleep 600`, { columns: 72, rows: 100, cwd: dir });
     panes.push(pane);
     const screen = await pane.waitFor((text) => /EXIT=\d+/.test(text));

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DEMO_KEYS_DIR } from '@octo/provider-example';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OCTO_BIN } from './run-octo.js';
+import { OCTO_BIN } from '@octo/testing';
 
 const run = promisify(execFile);
 const README = fileURLToPath(new URL('../../../README.md', import.meta.url));

@@ -8,7 +8,7 @@ import { runOctoCli } from './octo-cli.js';
 
 const sha = (bytes: string) => createHash('sha256').update(bytes).digest('hex');
 
-// The audit trail, as an auditor asks for it, read from the bucket's ledger (the API's side: apps/api/test/ledger.int.spec.ts).
+// The audit trail, as an auditor asks for it, read from the bucket's ledger (the API's side: libs/server/test/ledger.int.spec.ts).
 describe('octo ledger', () => {
   let dir: string;
   let config: string;

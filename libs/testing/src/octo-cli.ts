@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -8,7 +8,10 @@ import type { JobEvent, JobSummary } from '@octo/core';
 
 /** The workspace root (where `apps/cli` lives). */
 export const WORKSPACE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const OCTO_BIN = fileURLToPath(new URL('../../../apps/cli/bin/octo.mjs', import.meta.url));
+/** The CLI's entry point (`apps/cli/bin/octo.mjs`), for tests that run it by other means. */
+export const OCTO_BIN = fileURLToPath(new URL('../../../apps/cli/bin/octo.mjs', import.meta.url));
+// What bin/report-max-rss.mjs writes at exit: a blank line, then the figure.
+const RSS_LINE = /\nOCTO_MAX_RSS_KIB=(\d+)\n/;
 const RSS_REPORTER = fileURLToPath(new URL('./bin/report-max-rss.mjs', import.meta.url));
 
 /** What one `octo` run in a child process produced. */
@@ -17,6 +20,7 @@ export interface OctoCliRun {
   /** The signal that killed the child, when it did not exit by itself. */
   readonly killedBy: NodeJS.Signals | null;
   readonly stdout: string;
+  /** What the child wrote on stderr (without the line that reports its peak RSS). */
   readonly stderr: string;
   /** Parsed NDJSON events (with `--json`). */
   readonly events: JobEvent[];
@@ -47,6 +51,8 @@ export interface OctoCliOptions {
     readonly signal?: NodeJS.Signals;
     readonly repeatAfterMs?: number;
   };
+  /** Called with each chunk of stdout as it arrives, and the child (to act on what it printed). */
+  readonly onStdout?: (chunk: string, child: ChildProcess) => void;
   /** The child is killed with SIGKILL after this long, so a hang fails the test instead of stalling it; default 120 s. */
   readonly killAfterMs?: number;
 }
@@ -81,6 +87,7 @@ export async function runOctoCli(args: readonly string[], options: OctoCliOption
   };
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     stdout += chunk;
+    options.onStdout?.(chunk, child);
     check();
   });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
@@ -106,12 +113,12 @@ export async function runOctoCli(args: readonly string[], options: OctoCliOption
       // Not an event line.
     }
   }
-  const rss = /OCTO_MAX_RSS_KIB=(\d+)/.exec(stderr);
+  const rss = RSS_LINE.exec(stderr);
   return {
     code,
     killedBy,
     stdout,
-    stderr,
+    stderr: stderr.replace(RSS_LINE, ''),
     events,
     summaries: events.flatMap((event) => (event.type === 'job.finished' ? [event.summary] : [])),
     maxRssBytes: rss ? Number(rss[1]) * 1024 : Number.NaN,

@@ -6,6 +6,14 @@
  * and, at the end, the few core internals that tests reach. For tests only.
  */
 export * from './temp-workspace.js';
+export * from './test-keys.js';
+export * from './test-drop.js';
+export * from './test-api.js';
+export * from './test-partner-provider.js';
+export * from './slow-test-partner-provider.js';
+export * from './dated-test-folder-namer.js';
+export * from './local-bucket.js';
+export * from './sse-reader.js';
 export * from '../jobs/job-store-contract.js';
 export * from './pgp-fixtures.js';
 export * from './files.js';

@@ -1,12 +1,10 @@
-import { exampleProvider } from '@octo/provider-example';
 import type { LoadedConfig, ScheduleConfig } from '@octo/core';
 import { Writable } from 'node:stream';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOctoApi, type OctoApi } from '@octo/server';
-import { listBucket, seedSlowDrop, slowExampleProvider, tempSetup, TEST_ENV, TOKEN, type TempSetup } from './temp-setup.js';
+import { createOctoApi, type OctoApi } from '../src/index.js';
+import { createTestPartnerWorkspace, listBucket, slowTestPartnerProvider, type TempWorkspace, TEST_ENV, TEST_TOKEN, testPartnerProvider, writeSlowDrop } from '@octo/core/testing';
 
-const auth = { authorization: `Bearer ${TOKEN}` };
+const auth = { authorization: `Bearer ${TEST_TOKEN}` };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The setup's config with `schedule` on every provider. */
@@ -16,19 +14,21 @@ function scheduled(loaded: LoadedConfig, schedule: ScheduleConfig): LoadedConfig
 }
 
 describe('schedules in embedded mode', () => {
-  let setup: TempSetup;
+  let setup: TempWorkspace;
   let api: OctoApi;
   let base: string;
   const logs: string[] = [];
 
   beforeAll(async () => {
-    setup = await tempSetup({ api: { logLevel: 'info' }, slow: true });
+    setup = await createTestPartnerWorkspace({ api: { logLevel: 'info' }, slow: true });
     // One file read at 256 KiB/s: its sync takes about 5 s, longer than two ticks.
-    await seedSlowDrop(setup, { fast: 0, slow: 1, slowBytes: 1280 * 1024 });
+    await writeSlowDrop(setup.dropDirOf('slow-example'), { fast: 0, slow: 1, slowBytes: 1280 * 1024 });
     // Config refuses intervals under 10s; the scheduler itself does not, which keeps this test short.
     const loaded = scheduled(setup.loaded, { kind: 'every', every: '2s', intervalMs: 2000 });
     const logDestination = new Writable({ write: (chunk, _encoding, done) => (logs.push(String(chunk)), done()) });
-    api = await createOctoApi({ loaded, plugins: [exampleProvider, slowExampleProvider], env: TEST_ENV, logDestination });
+    // Start just after a tick, so the first tick cannot fire before the test's first read.
+    await sleep(2050 - (Date.now() % 2000));
+    api = await createOctoApi({ loaded, plugins: [testPartnerProvider, slowTestPartnerProvider], env: TEST_ENV, logDestination });
     base = await api.listen();
   });
 
@@ -66,7 +66,7 @@ describe('schedules in embedded mode', () => {
     // One job per tick: their starts are about 2 s apart.
     const starts = items.map((job) => Date.parse(job.createdAt)).sort((a, b) => a - b);
     for (let i = 1; i < starts.length; i += 1) expect(starts[i]! - starts[i - 1]!).toBeGreaterThan(1000);
-    expect((await listBucket(path.join(setup.bucketDir, 'example-bucket'))).size).toBeGreaterThan(0);
+    expect((await listBucket(setup.bucketDir)).size).toBeGreaterThan(0);
 
     const after = await get('/v1/providers');
     expect(Date.parse(after.items[0].nextRunAt)).toBeGreaterThan(Date.now());

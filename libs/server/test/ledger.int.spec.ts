@@ -1,20 +1,18 @@
-import path from 'node:path';
-import { exampleProvider } from '@octo/provider-example';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOctoApi, type OctoApi } from '@octo/server';
-import { ledgerRecords, tempSetup, TEST_ENV, TOKEN, type TempSetup } from './temp-setup.js';
+import { createOctoApi, type OctoApi } from '../src/index.js';
+import { createTestPartnerWorkspace, ledgerRecords, type TempWorkspace, TEST_ENV, TEST_TOKEN, testPartnerProvider } from '@octo/core/testing';
 
 describe('GET /v1/providers/{name}/ledger', () => {
-  let setup: TempSetup;
+  let setup: TempWorkspace;
   let api: OctoApi;
   let base: string;
-  const get = (url: string, token = TOKEN) => fetch(`${base}${url}`, { headers: { authorization: `Bearer ${token}` } });
+  const get = (url: string, token = TEST_TOKEN) => fetch(`${base}${url}`, { headers: { authorization: `Bearer ${token}` } });
 
   beforeAll(async () => {
-    setup = await tempSetup();
-    api = await createOctoApi({ loaded: setup.loaded, plugins: [exampleProvider], env: TEST_ENV });
+    setup = await createTestPartnerWorkspace();
+    api = await createOctoApi({ loaded: setup.loaded, plugins: [testPartnerProvider], env: TEST_ENV });
     base = await api.listen();
-    const started = await fetch(`${base}/v1/providers/example/jobs`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+    const started = await fetch(`${base}/v1/providers/example/jobs`, { method: 'POST', headers: { authorization: `Bearer ${TEST_TOKEN}` } });
     expect(started.status).toBe(202);
     const { id } = (await started.json()) as { id: string };
     for (let status = 'running'; status === 'running' || status === 'queued'; ) {
@@ -32,7 +30,7 @@ describe('GET /v1/providers/{name}/ledger', () => {
     const response = await get('/v1/providers/example/ledger');
     expect(response.status).toBe(200);
     const body = (await response.json()) as { provider: string; matched: number; truncated: boolean; records: Array<{ path: string; ingestedAt: string; jobId: string; outputs: Array<{ key: string }> }> };
-    const inBucket = await ledgerRecords(path.join(setup.bucketDir, 'example-bucket'), 'example');
+    const inBucket = await ledgerRecords(setup.bucketDir, 'example');
     expect(inBucket.length).toBeGreaterThan(0);
     expect(body).toMatchObject({ provider: 'example', matched: inBucket.length, truncated: false });
     expect(body.records.map((r) => r.path).sort()).toEqual(inBucket.map((r) => r.path).sort());

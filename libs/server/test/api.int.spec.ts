@@ -1,28 +1,15 @@
-import { sampleFiles, exampleProvider } from '@octo/provider-example';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOctoApi, jobDetailSchema, jobEventSchema, type OctoApi } from '@octo/server';
-import {
-  ledgerRecords,
-  listBucket,
-  readSse,
-  seedExampleDrop,
-  seedSlowDrop,
-  slowExampleProvider,
-  stagingLeftovers,
-  tempSetup,
-  TEST_ENV,
-  TOKEN,
-  type TempSetup,
-} from './temp-setup.js';
+import { createOctoApi, jobDetailSchema, jobEventSchema, type OctoApi } from '../src/index.js';
+import { createTestPartnerWorkspace, ledgerRecords, listBucket, readSse, slowTestPartnerProvider, stagingLeftovers, type TempWorkspace, TEST_ENV, TEST_TOKEN, testDropFiles, testPartnerProvider, writeLargeCsvFiles, writeSlowDrop } from '@octo/core/testing';
 
-const auth = { authorization: `Bearer ${TOKEN}` };
+const auth = { authorization: `Bearer ${TEST_TOKEN}` };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests read free-form JSON events
 type Sse = { event: string; data: any; id?: string };
 
 describe('the Octo API over a real socket', () => {
-  let setup: TempSetup;
+  let setup: TempWorkspace;
   let api: OctoApi;
   let base: string;
   let exampleFiles: string[];
@@ -47,10 +34,11 @@ describe('the Octo API over a real socket', () => {
   };
 
   beforeAll(async () => {
-    setup = await tempSetup({ slow: true });
+    setup = await createTestPartnerWorkspace({ slow: true });
     // The samples plus larger files, processed one at a time: the job runs long enough to be seen running.
-    exampleFiles = await seedExampleDrop(setup, { count: 6, bytes: 8 * 1024 * 1024 });
-    api = await createOctoApi({ loaded: setup.loaded, plugins: [exampleProvider, slowExampleProvider], env: TEST_ENV });
+    const large = await writeLargeCsvFiles(setup.dropDir, { count: 6, bytes: 8 * 1024 * 1024 });
+    exampleFiles = [...testDropFiles().map((file) => file.file), ...large].sort();
+    api = await createOctoApi({ loaded: setup.loaded, plugins: [testPartnerProvider, slowTestPartnerProvider], env: TEST_ENV });
     base = await api.listen();
     expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
@@ -67,7 +55,7 @@ describe('the Octo API over a real socket', () => {
       expect(await response.json()).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
     }
     expect(await (await get('/v1/jobs')).json()).toMatchObject({ items: [], total: 0 });
-    expect(await listBucket(path.join(setup.bucketDir, 'example-bucket'))).toEqual(new Map());
+    expect(await listBucket(setup.bucketDir)).toEqual(new Map());
   });
 
   it('should run a job, stream its events in order, refuse a second start with 409, and land what the summary says', async () => {
@@ -122,13 +110,13 @@ describe('the Octo API over a real socket', () => {
     expect(summary.files.map((file: { path: string }) => file.path)).toEqual(exampleFiles);
 
     // What landed is exactly what the summary lists, byte for byte.
-    const bucketRoot = path.join(setup.bucketDir, 'example-bucket');
+    const bucketRoot = setup.bucketDir;
     const landed = await listBucket(bucketRoot);
     const outputs = summary.files.flatMap((file: { outputs: Array<{ key: string; sha256: string; size: number }> }) => file.outputs);
     expect([...landed.keys()].sort()).toEqual(outputs.map((output: { key: string }) => output.key).sort());
     for (const output of outputs) expect(landed.get(output.key)).toBe(output.sha256);
     expect(summary.bytesOut).toBe(outputs.reduce((sum: number, output: { size: number }) => sum + output.size, 0));
-    for (const sample of sampleFiles()) {
+    for (const sample of testDropFiles()) {
       for (const [name, sha256] of Object.entries(sample.outputs)) {
         expect([...landed].some(([key, hash]) => key.endsWith(`/${path.basename(name)}`) && hash === sha256), `${sample.file} -> ${name}`).toBe(true);
       }
@@ -186,14 +174,14 @@ describe('the Octo API over a real socket', () => {
   });
 
   it('should cancel an example job mid-way: only whole files land, no staging leftovers, and a rerun does exactly the rest', async () => {
-    const drop = setup.dropDir('example');
+    const drop = setup.dropDir;
     const more: string[] = [];
     for (let i = 1; i <= 6; i += 1) {
       const name = `more_2026112${i}.csv`;
       await writeFile(path.join(drop, name), Buffer.alloc(16 * 1024 * 1024, `more ${i},2026-11-2${i},EUR\n`));
       more.push(name);
     }
-    const bucketRoot = path.join(setup.bucketDir, 'example-bucket');
+    const bucketRoot = setup.bucketDir;
     const before = await listBucket(bucketRoot);
     const job = await (await post('example', { concurrency: 1 })).json();
     let cancel: Response | undefined;
@@ -228,7 +216,7 @@ describe('the Octo API over a real socket', () => {
   });
 
   it('should cancel a job: in-flight files aborted, nothing partial visible, done work kept, and a rerun does exactly the rest', async () => {
-    await seedSlowDrop(setup, { fast: 3, slow: 2, slowBytes: 1024 * 1024 });
+    await writeSlowDrop(setup.dropDirOf('slow-example'), { fast: 3, slow: 2, slowBytes: 1024 * 1024 });
     const job = await (await post('slow-example', { concurrency: 5 })).json();
     let cancel: Response | undefined;
     const events = await follow(job.id, async (event, all) => {
@@ -253,7 +241,7 @@ describe('the Octo API over a real socket', () => {
       expect(file).toMatchObject({ status: 'failed', kind: 'cancelled' });
     }
 
-    const bucketRoot = path.join(setup.bucketDir, 'slow-bucket');
+    const bucketRoot = setup.bucketDirOf('slow-bucket');
     const landed = await listBucket(bucketRoot);
     expect([...landed.keys()].sort()).toEqual([
       'data/csv/slow-example/2026-11-01/fast_20261101.csv',
@@ -277,7 +265,7 @@ describe('the Octo API over a real socket', () => {
   });
 
   it('should, on shutdown, stop accepting requests and abort running files cleanly after the deadline', async () => {
-    await seedSlowDrop(setup, { fast: 0, slow: 4, slowBytes: 2 * 1024 * 1024 });
+    await writeSlowDrop(setup.dropDirOf('slow-example'), { fast: 0, slow: 4, slowBytes: 2 * 1024 * 1024 });
     // seedSlowDrop rewrote slow_1..2 with new bytes: those are new versions for the ledger, so four files are pending.
     const job = await (await post('slow-example', { concurrency: 4 })).json();
     let shutdown: Promise<{ finished: number; cancelled: number; abandoned: number }> | undefined;
@@ -287,7 +275,7 @@ describe('the Octo API over a real socket', () => {
     expect(events.at(-1)!.data.summary).toMatchObject({ status: 'cancelled', succeeded: 0 });
     expect(await shutdown).toEqual({ finished: 0, cancelled: 1, abandoned: 0 });
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();
-    const bucketRoot = path.join(setup.bucketDir, 'slow-bucket');
+    const bucketRoot = setup.bucketDirOf('slow-bucket');
     expect(await stagingLeftovers(bucketRoot)).toEqual([]);
     expect((await listBucket(bucketRoot)).size).toBe(5);
     const report = JSON.parse(await readFile(path.join(setup.workDir, 'jobs', `${job.id}.json`), 'utf8'));

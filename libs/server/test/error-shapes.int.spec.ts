@@ -1,9 +1,8 @@
 import { STATUS_CODES } from 'node:http';
 import net from 'node:net';
-import { exampleProvider } from '@octo/provider-example';
-import { createOctoApi, type OctoApi } from '@octo/server';
+import { createOctoApi, type OctoApi } from '../src/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempSetup, TEST_ENV, TOKEN, type TempSetup } from './temp-setup.js';
+import { createTestPartnerWorkspace, type TempWorkspace, TEST_ENV, TEST_TOKEN, testPartnerProvider } from '@octo/core/testing';
 
 /** One raw HTTP/1.1 exchange on a fresh connection: what a client that is not fetch() can send. */
 function exchange(port: number, request: string | Buffer): Promise<{ status: number; headers: Record<string, string>; body: string }> {
@@ -41,15 +40,15 @@ function expectErrorShape(answer: { status: number; headers: Record<string, stri
 }
 
 describe('every error answer of the API has the documented shape (over real HTTP)', () => {
-  let setup: TempSetup;
+  let setup: TempWorkspace;
   let api: OctoApi;
   let port: number;
   let base: string;
-  const auth = `Authorization: Bearer ${TOKEN}\r\n`;
+  const auth = `Authorization: Bearer ${TEST_TOKEN}\r\n`;
 
   beforeAll(async () => {
-    setup = await tempSetup();
-    api = await createOctoApi({ loaded: setup.loaded, plugins: [exampleProvider], env: TEST_ENV, api: { logLevel: 'silent', rateLimit: { max: 100_000, authFailures: 50, windowMs: 60_000 } } });
+    setup = await createTestPartnerWorkspace();
+    api = await createOctoApi({ loaded: setup.loaded, plugins: [testPartnerProvider], env: TEST_ENV, api: { logLevel: 'silent', rateLimit: { max: 100_000, authFailures: 50, windowMs: 60_000 } } });
     base = await api.listen();
     port = Number(new URL(base).port);
   });
@@ -87,7 +86,7 @@ describe('every error answer of the API has the documented shape (over real HTTP
       response.headers.forEach((value, name) => (headers[name] = value));
       return { status: response.status, headers, body: await response.text() };
     };
-    const bearer = { authorization: `Bearer ${TOKEN}` };
+    const bearer = { authorization: `Bearer ${TEST_TOKEN}` };
     expectErrorShape(await call('/v1/jobs?limit=abc', { headers: bearer }), 400);
     expectErrorShape(await call('/v1/providers/example/jobs', { method: 'POST', headers: { ...bearer, 'content-type': 'application/json' }, body: '{bad' }), 400);
     expectErrorShape(await call('/v1/jobs'), 401);

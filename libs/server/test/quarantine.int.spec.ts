@@ -1,10 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { exampleProvider } from '@octo/provider-example';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOctoApi, type OctoApi } from '@octo/server';
-import { tempSetup, TEST_ENV, TOKEN, type TempSetup } from './temp-setup.js';
+import { createOctoApi, type OctoApi } from '../src/index.js';
+import { createTestPartnerWorkspace, type TempWorkspace, TEST_ENV, TEST_TOKEN, testPartnerProvider } from '@octo/core/testing';
 
 interface QuarantineAnswer {
   provider: string;
@@ -13,10 +12,10 @@ interface QuarantineAnswer {
 }
 
 describe('GET /v1/providers/{name}/quarantine and POST .../quarantine/release', () => {
-  let setup: TempSetup;
+  let setup: TempWorkspace;
   let api: OctoApi;
   let base: string;
-  const headers = { authorization: `Bearer ${TOKEN}` };
+  const headers = { authorization: `Bearer ${TEST_TOKEN}` };
   const get = (url: string) => fetch(`${base}${url}`, { headers });
   const release = (body: unknown, provider = 'example') =>
     fetch(`${base}/v1/providers/${provider}/quarantine/release`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -32,11 +31,11 @@ describe('GET /v1/providers/{name}/quarantine and POST .../quarantine/release', 
   };
 
   beforeAll(async () => {
-    setup = await tempSetup();
-    await mkdir(setup.dropDir('example'), { recursive: true });
+    setup = await createTestPartnerWorkspace({ testDrop: false });
+    await mkdir(setup.dropDir, { recursive: true });
     const gz = gzipSync(Buffer.alloc(100_000, 'x'));
-    await writeFile(path.join(setup.dropDir('example'), 'broken.csv.gz'), gz.subarray(0, gz.length - 10));
-    api = await createOctoApi({ loaded: setup.loaded, plugins: [exampleProvider], env: TEST_ENV });
+    await writeFile(path.join(setup.dropDir, 'broken.csv.gz'), gz.subarray(0, gz.length - 10));
+    api = await createOctoApi({ loaded: setup.loaded, plugins: [testPartnerProvider], env: TEST_ENV });
     base = await api.listen();
     for (let run = 0; run < 3; run += 1) await runJob();
   }, 60_000);

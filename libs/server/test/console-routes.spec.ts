@@ -1,23 +1,22 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { exampleProvider } from '@octo/provider-example';
-import { CONSOLE_CSP, createOctoApi, type OctoApi } from '@octo/server';
+import { CONSOLE_CSP, createOctoApi, type OctoApi } from '../src/index.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempSetup, TEST_ENV, TOKEN, type TempSetup } from './temp-setup.js';
+import { createTestPartnerWorkspace, type TempWorkspace, TEST_ENV, TEST_TOKEN, testPartnerProvider } from '@octo/core/testing';
 
 describe('the web console served at /', () => {
-  let setup: TempSetup;
+  let setup: TempWorkspace;
   let api: OctoApi;
   let assets: string;
   const logLines: string[] = [];
   const logDestination = { write: (line: string) => void logLines.push(line) };
 
   const build = (assetsDir: string) =>
-    createOctoApi({ loaded: setup.loaded, plugins: [exampleProvider], env: TEST_ENV, api: { logLevel: 'warn' }, consoleAssetsDir: assetsDir, logDestination });
+    createOctoApi({ loaded: setup.loaded, plugins: [testPartnerProvider], env: TEST_ENV, api: { logLevel: 'warn' }, consoleAssetsDir: assetsDir, logDestination });
 
   beforeEach(async () => {
-    setup = await tempSetup();
+    setup = await createTestPartnerWorkspace();
     logLines.length = 0;
     assets = await mkdtemp(path.join(tmpdir(), 'octo-console-assets-'));
   });
@@ -63,7 +62,7 @@ describe('the web console served at /', () => {
       }
       expect((await api.app.inject({ method: 'GET', url: '/secret.txt' })).statusCode).toBe(401);
       expect((await api.app.inject({ method: 'GET', url: '/v1/jobs' })).statusCode).toBe(401);
-      expect((await api.app.inject({ method: 'GET', url: '/v1/jobs', headers: { authorization: `Bearer ${TOKEN}` } })).statusCode).toBe(200);
+      expect((await api.app.inject({ method: 'GET', url: '/v1/jobs', headers: { authorization: `Bearer ${TEST_TOKEN}` } })).statusCode).toBe(200);
       expect(logLines.join('')).not.toContain('not built');
     });
   });
@@ -77,7 +76,7 @@ describe('the web console served at /', () => {
       expect(page.statusCode).toBe(503);
       expect(page.json()).toEqual({ statusCode: 503, error: 'Service Unavailable', message });
       expect(page.body).not.toContain(assets);
-      expect((await api.app.inject({ method: 'GET', url: '/v1/jobs', headers: { authorization: `Bearer ${TOKEN}` } })).statusCode).toBe(200);
+      expect((await api.app.inject({ method: 'GET', url: '/v1/jobs', headers: { authorization: `Bearer ${TEST_TOKEN}` } })).statusCode).toBe(200);
     });
   });
 });

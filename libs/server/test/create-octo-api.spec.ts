@@ -1,20 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { hostname } from 'node:os';
 import { loadConfig, type JobReport } from '@octo/core';
-import { exampleProvider } from '@octo/provider-example';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempSetup, TEST_ENV, TOKEN, type TempSetup } from './temp-setup.js';
-import { createOctoApi, type OctoApi } from '@octo/server';
-import { FileJobStore, ProviderLock } from '@octo/core/testing';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { createOctoApi, type OctoApi } from '../src/index.js';
+import { createTestPartnerWorkspace, FileJobStore, ProviderLock, type TempWorkspace, TEST_ENV, TEST_TOKEN, testPartnerProvider } from '@octo/core/testing';
 
-const auth = { authorization: `Bearer ${TOKEN}` };
+const auth = { authorization: `Bearer ${TEST_TOKEN}` };
 
 describe(createOctoApi, () => {
-  let setup: TempSetup;
+  let setup: TempWorkspace;
   let api: OctoApi;
   let logs: string[];
 
@@ -26,11 +25,11 @@ describe(createOctoApi, () => {
         callback();
       },
     });
-    return createOctoApi({ loaded: setup.loaded, plugins: [exampleProvider], env: TEST_ENV, api: { logLevel: 'info', ...overrides }, logDestination: destination });
+    return createOctoApi({ loaded: setup.loaded, plugins: [testPartnerProvider], env: TEST_ENV, api: { logLevel: 'info', ...overrides }, logDestination: destination });
   };
 
   beforeEach(async () => {
-    setup = await tempSetup();
+    setup = await createTestPartnerWorkspace();
     api = await build();
   });
 
@@ -52,15 +51,16 @@ describe(createOctoApi, () => {
 
   describe('when a request has no valid bearer token', () => {
     it('should answer 401 and start nothing', async () => {
-      for (const headers of [{}, { authorization: 'Bearer wrong-token-wrong-token-wrong' }, { authorization: `Basic ${TOKEN}` }, { authorization: `Bearer ${TOKEN}x` }]) {
+      for (const headers of [{}, { authorization: 'Bearer wrong-token-wrong-token-wrong' }, { authorization: `Basic ${TEST_TOKEN}` }, { authorization: `Bearer ${TEST_TOKEN}x` }]) {
         const response = await api.app.inject({ method: 'POST', url: '/v1/providers/example/jobs', headers, payload: {} });
         expect(response.statusCode).toBe(401);
         expect(response.headers['www-authenticate']).toBe('Bearer realm="octo"');
         expect(response.json()).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'a valid bearer token is required: send Authorization: Bearer <token>' });
       }
       expect(api.runtime.jobs.list()).toHaveLength(0);
-      expect(existsSync(setup.dropDir('example'))).toBe(false);
-      expect(existsSync(path.join(setup.bucketDir, 'example-bucket'))).toBe(false);
+      // No job was written down, and nothing landed.
+      expect(await readdir(path.join(setup.workDir, 'jobs')).catch(() => [])).toEqual([]);
+      expect(existsSync(setup.bucketDir)).toBe(false);
       for (const url of ['/v1/jobs', '/v1/providers', `/v1/jobs/${randomUUID()}`, '/metrics', '/v1/nothing-here']) {
         expect((await api.app.inject({ method: 'GET', url })).statusCode).toBe(401);
       }
@@ -79,7 +79,7 @@ describe(createOctoApi, () => {
       await api.app.inject({ method: 'GET', url: '/v1/jobs', headers: { authorization: 'Bearer not-the-token-but-secret-too' } });
       const text = logs.join('');
       expect(text).toContain('"authorization":"[redacted]"');
-      expect(text).not.toContain(TOKEN);
+      expect(text).not.toContain(TEST_TOKEN);
       expect(text).not.toContain('not-the-token-but-secret-too');
       expect(text).toContain('"msg":"request refused: not authenticated"');
     });
@@ -161,15 +161,17 @@ describe(createOctoApi, () => {
       expect(job.counts).toEqual({ total: 8, succeeded: 0, failed: 0 });
       expect(job.plan?.map((file) => file.path)).toContain('statements_20261101.csv.gpg');
       expect(job.plan?.find((file) => file.path === 'statements_20261101.csv.gpg')?.key).toBe('data/csv/example/2026-11-01/statements_20261101.csv');
-      expect(existsSync(path.join(setup.bucketDir, 'example-bucket', 'data'))).toBe(false);
+      expect(existsSync(path.join(setup.bucketDir, 'data'))).toBe(false);
     });
   });
 
   describe('when a dry run finds a key conflict', () => {
     it('should return it in the plan, with both source paths and the outcome', async () => {
+      // Only the two conflicting files in the drop.
+      await rm(setup.dropDir, { recursive: true });
       for (const side of ['a', 'b']) {
-        await mkdir(path.join(setup.dropDir('example'), side), { recursive: true });
-        await writeFile(path.join(setup.dropDir('example'), side, 'report_20261101.csv'), `${side}\n`);
+        await mkdir(path.join(setup.dropDir, side), { recursive: true });
+        await writeFile(path.join(setup.dropDir, side, 'report_20261101.csv'), `${side}\n`);
       }
       const { id } = await runJob({ dryRun: true });
       // Through HTTP: the response schema must let the conflict through.
@@ -229,16 +231,16 @@ describe(createOctoApi, () => {
 
   describe('when a job cannot start', () => {
     it('should answer 503 with the reason and keep no job', async () => {
-      const file = path.join(setup.dir, 'octo.config.json');
-      const config = JSON.parse(await readFile(file, 'utf8'));
-      config.providers['no-plugin'] = { plugin: 'not-installed', source: `file://${setup.dir}/drop/x`, bucket: 'x-bucket' };
-      await writeFile(file, JSON.stringify(config));
+      const file = setup.configFile;
+      const config = parseYaml(await readFile(file, 'utf8'));
+      config.providers['no-plugin'] = { plugin: 'not-installed', source: 'file://drop/x', bucket: 'x-bucket' };
+      await writeFile(file, stringifyYaml(config));
       await api.shutdown(0);
       setup = { ...setup, loaded: await loadConfig(file) };
       api = await build();
       const response = await api.app.inject({ method: 'POST', url: '/v1/providers/no-plugin/jobs', headers: auth, payload: {} });
       expect(response.statusCode).toBe(503);
-      expect(response.json().message).toBe('provider "no-plugin" uses plugin "not-installed", which is not installed: the installed plugins are example');
+      expect(response.json().message).toBe('provider "no-plugin" uses plugin "not-installed", which is not installed: the installed plugins are test-partner');
       expect((await api.app.inject({ method: 'GET', url: '/v1/jobs', headers: auth })).json().total).toBe(0);
     });
   });
@@ -356,7 +358,7 @@ describe(createOctoApi, () => {
     it('should show their source, bucket and last job', async () => {
       const before = await api.app.inject({ method: 'GET', url: '/v1/providers', headers: auth });
       expect(before.json().items).toEqual([
-        expect.objectContaining({ name: 'example', plugin: 'example', bucket: 'example-bucket', source: `file://${setup.dir}/drop/example`, schedule: null, nextRunAt: null, runningJobId: null, lastJob: null }),
+        expect.objectContaining({ name: 'example', plugin: 'test-partner', bucket: 'example-bucket', source: 'file://drop/example', schedule: null, nextRunAt: null, runningJobId: null, lastJob: null }),
       ]);
       const job = await runJob({ dryRun: true });
       const after = await api.app.inject({ method: 'GET', url: '/v1/providers', headers: auth });
@@ -424,7 +426,7 @@ describe(createOctoApi, () => {
       const recent = await seedReports(4);
       await api.shutdown(0);
       const config = { ...setup.loaded.config, jobs: { ...setup.loaded.config.jobs, retention: { maxJobs: 3, maxAgeDays: 2 } } };
-      api = await createOctoApi({ loaded: { ...setup.loaded, config }, plugins: [exampleProvider], env: TEST_ENV, api: { logLevel: 'info' }, logDestination: new Writable({ write: (_c, _e, callback) => callback() }) });
+      api = await createOctoApi({ loaded: { ...setup.loaded, config }, plugins: [testPartnerProvider], env: TEST_ENV, api: { logLevel: 'info' }, logDestination: new Writable({ write: (_c, _e, callback) => callback() }) });
       const listed = async () => (await api.app.inject({ method: 'GET', url: '/v1/jobs?limit=100', headers: auth })).json().items.map((job: { id: string }) => job.id);
       expect(await listed()).toEqual(recent.slice(1).reverse());
       expect(existsSync(path.join(setup.workDir, 'jobs', `${old[0]}.json`))).toBe(false);

@@ -1,20 +1,19 @@
-import { exampleProvider } from '@octo/provider-example';
-import { createOctoApi, type OctoApi } from '@octo/server';
+import { createOctoApi, type OctoApi } from '../src/index.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempSetup, TEST_ENV, TOKEN, type TempSetup } from './temp-setup.js';
+import { createTestPartnerWorkspace, type TempWorkspace, TEST_ENV, TEST_TOKEN, testPartnerProvider } from '@octo/core/testing';
 
-const auth = { authorization: `Bearer ${TOKEN}` };
+const auth = { authorization: `Bearer ${TEST_TOKEN}` };
 const wrong = { authorization: 'Bearer wrong-token-wrong-token-wrong' };
 
 describe('the API rate limits', () => {
-  let setup: TempSetup;
+  let setup: TempWorkspace;
   let api: OctoApi;
 
   const build = (rateLimit: Record<string, number> = {}) =>
-    createOctoApi({ loaded: setup.loaded, plugins: [exampleProvider], env: TEST_ENV, api: { logLevel: 'silent', rateLimit: { max: 600, authFailures: 20, windowMs: 60_000, ...rateLimit } } });
+    createOctoApi({ loaded: setup.loaded, plugins: [testPartnerProvider], env: TEST_ENV, api: { logLevel: 'silent', rateLimit: { max: 600, authFailures: 20, windowMs: 60_000, ...rateLimit } } });
 
   beforeEach(async () => {
-    setup = await tempSetup();
+    setup = await createTestPartnerWorkspace();
   });
 
   afterEach(async () => {

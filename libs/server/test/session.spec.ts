@@ -1,7 +1,6 @@
-import { exampleProvider } from '@octo/provider-example';
-import { createOctoApi, type OctoApi } from '@octo/server';
+import { createOctoApi, type OctoApi } from '../src/index.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempSetup, TEST_ENV, TOKEN, type TempSetup } from './temp-setup.js';
+import { createTestPartnerWorkspace, type TempWorkspace, TEST_ENV, TEST_TOKEN, testPartnerProvider } from '@octo/core/testing';
 
 const HOST = '127.0.0.1:8080';
 const SAME_ORIGIN = { host: HOST, origin: `http://${HOST}` };
@@ -15,21 +14,21 @@ function parseSetCookie(header: string | string[] | undefined): { value: string;
 }
 
 describe('console sessions (POST, GET, DELETE /v1/session)', () => {
-  let setup: TempSetup;
+  let setup: TempWorkspace;
   let api: OctoApi;
 
   const build = async (api_: Record<string, unknown> = {}) => {
-    api = await createOctoApi({ loaded: setup.loaded, plugins: [exampleProvider], env: TEST_ENV, api: { logLevel: 'silent', ...api_ } });
+    api = await createOctoApi({ loaded: setup.loaded, plugins: [testPartnerProvider], env: TEST_ENV, api: { logLevel: 'silent', ...api_ } });
     return api;
   };
   const signIn = async (headers: Record<string, string> = SAME_ORIGIN) => {
-    const answer = await api.app.inject({ method: 'POST', url: '/v1/session', headers, payload: { token: TOKEN } });
+    const answer = await api.app.inject({ method: 'POST', url: '/v1/session', headers, payload: { token: TEST_TOKEN } });
     expect(answer.statusCode).toBe(201);
     return { cookie: parseSetCookie(answer.headers['set-cookie']), body: answer.json() as { csrfToken: string; expiresAt: string } };
   };
 
   beforeEach(async () => {
-    setup = await tempSetup();
+    setup = await createTestPartnerWorkspace();
   });
 
   afterEach(async () => {
@@ -43,7 +42,7 @@ describe('console sessions (POST, GET, DELETE /v1/session)', () => {
       const before = Date.now();
       const { cookie, body } = await signIn();
       expect(cookie.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
-      expect(cookie.value).not.toContain(TOKEN);
+      expect(cookie.value).not.toContain(TEST_TOKEN);
       expect(cookie.attributes).toEqual(expect.arrayContaining(['Max-Age=3600', 'Path=/', 'HttpOnly', 'SameSite=Strict']));
       expect(cookie.attributes).not.toContain('Secure');
       expect(body.csrfToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -91,7 +90,7 @@ describe('console sessions (POST, GET, DELETE /v1/session)', () => {
       expect(crossSite.statusCode).toBe(403);
       expect(crossSite.json().message).toMatch(/^cross-site request refused \(Sec-Fetch-Site: cross-site\)/);
       // Nothing was started by the refused requests.
-      expect((await api.app.inject({ method: 'GET', url: '/v1/jobs', headers: { authorization: `Bearer ${TOKEN}` } })).json().total).toBe(0);
+      expect((await api.app.inject({ method: 'GET', url: '/v1/jobs', headers: { authorization: `Bearer ${TEST_TOKEN}` } })).json().total).toBe(0);
       const accepted = await start({ origin: `http://${HOST}`, 'sec-fetch-site': 'same-origin', 'x-octo-csrf': body.csrfToken });
       expect(accepted.statusCode).toBe(202);
       expect(accepted.json().provider).toBe('example');
@@ -100,7 +99,7 @@ describe('console sessions (POST, GET, DELETE /v1/session)', () => {
 
     it('should not need the CSRF header for a bearer token', async () => {
       await build();
-      const answer = await api.app.inject({ method: 'POST', url: '/v1/providers/example/jobs', headers: { authorization: `Bearer ${TOKEN}` }, payload: { dryRun: true } });
+      const answer = await api.app.inject({ method: 'POST', url: '/v1/providers/example/jobs', headers: { authorization: `Bearer ${TEST_TOKEN}` }, payload: { dryRun: true } });
       expect(answer.statusCode).toBe(202);
       await api.jobs.drain(10_000);
     });
@@ -156,7 +155,7 @@ describe('console sessions (POST, GET, DELETE /v1/session)', () => {
       expect((await wrong()).statusCode).toBe(401);
       expect((await wrong()).statusCode).toBe(401);
       // Used up: even the right token is refused from this address until the window ends.
-      const locked = await api.app.inject({ method: 'POST', url: '/v1/session', headers: SAME_ORIGIN, payload: { token: TOKEN } });
+      const locked = await api.app.inject({ method: 'POST', url: '/v1/session', headers: SAME_ORIGIN, payload: { token: TEST_TOKEN } });
       expect(locked.statusCode).toBe(429);
       expect(locked.json().message).toMatch(/^too many failed authentications from this address/);
       expect(locked.headers['set-cookie']).toBeUndefined();
@@ -164,10 +163,10 @@ describe('console sessions (POST, GET, DELETE /v1/session)', () => {
 
     it('should refuse a sign-in posted from another origin (login CSRF) and a body that is not {token}', async () => {
       await build();
-      const foreign = await api.app.inject({ method: 'POST', url: '/v1/session', headers: { host: HOST, origin: 'http://evil.example' }, payload: { token: TOKEN } });
+      const foreign = await api.app.inject({ method: 'POST', url: '/v1/session', headers: { host: HOST, origin: 'http://evil.example' }, payload: { token: TEST_TOKEN } });
       expect(foreign.statusCode).toBe(403);
       expect(foreign.headers['set-cookie']).toBeUndefined();
-      const extra = await api.app.inject({ method: 'POST', url: '/v1/session', headers: SAME_ORIGIN, payload: { token: TOKEN, admin: true } });
+      const extra = await api.app.inject({ method: 'POST', url: '/v1/session', headers: SAME_ORIGIN, payload: { token: TEST_TOKEN, admin: true } });
       expect(extra.statusCode).toBe(400);
       expect(api.sessions.size).toBe(0);
     });

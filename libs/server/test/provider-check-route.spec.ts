@@ -1,20 +1,19 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleProvider } from '@octo/provider-example';
-import { createOctoApi, type OctoApi } from '@octo/server';
-import { createTempWorkspace, type TempWorkspace } from '@octo/core/testing';
+import { createOctoApi, type OctoApi } from '../src/index.js';
+import { createTempWorkspace, type TempWorkspace, testPartnerProvider } from '@octo/core/testing';
 
-const TOKEN = 'check-route-token-0123456789abcdef0123';
+const TEST_TOKEN = 'check-route-token-0123456789abcdef0123';
 
 describe('GET /v1/providers/:name/check', () => {
   let w: TempWorkspace;
   let api: OctoApi;
 
   beforeAll(async () => {
-    w = await createTempWorkspace({ provider: 'example', plugin: 'example', secrets: { 'pass.txt': 'drop pass\n' }, providerConfig: { decryption: { passphrase: 'file:pass.txt' } } });
+    w = await createTempWorkspace({ provider: 'example', plugin: 'test-partner', secrets: { 'pass.txt': 'drop pass\n' }, providerConfig: { decryption: { passphrase: 'file:pass.txt' } } });
     await writeFile(path.join(w.dropDir, 'a.csv'), 'id\n1\n');
-    api = await createOctoApi({ loaded: w.loaded, plugins: [exampleProvider], env: { OCTO_API_TOKEN: TOKEN }, api: { logLevel: 'silent' } });
+    api = await createOctoApi({ loaded: w.loaded, plugins: [testPartnerProvider], env: { OCTO_API_TOKEN: TEST_TOKEN }, api: { logLevel: 'silent' } });
   });
 
   afterAll(async () => {
@@ -23,7 +22,7 @@ describe('GET /v1/providers/:name/check', () => {
   });
 
   it('should answer every step with its status, detail and time, and write nothing to the bucket', async () => {
-    const answer = await api.app.inject({ method: 'GET', url: '/v1/providers/example/check', headers: { authorization: `Bearer ${TOKEN}` } });
+    const answer = await api.app.inject({ method: 'GET', url: '/v1/providers/example/check', headers: { authorization: `Bearer ${TEST_TOKEN}` } });
     expect(answer.statusCode).toBe(200);
     const body = answer.json() as { provider: string; ok: boolean; steps: { step: string; status: string; detail: string; seconds: number }[] };
     expect(body.provider).toBe('example');
@@ -41,7 +40,7 @@ describe('GET /v1/providers/:name/check', () => {
   });
 
   it('should say which providers exist when asked for an unknown one', async () => {
-    const answer = await api.app.inject({ method: 'GET', url: '/v1/providers/nobody/check', headers: { authorization: `Bearer ${TOKEN}` } });
+    const answer = await api.app.inject({ method: 'GET', url: '/v1/providers/nobody/check', headers: { authorization: `Bearer ${TEST_TOKEN}` } });
     expect(answer.statusCode).toBe(404);
     expect((answer.json() as { message: string }).message).toBe('unknown provider "nobody": the configured providers are example');
   });

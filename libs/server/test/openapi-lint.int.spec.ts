@@ -3,15 +3,14 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { exampleProvider } from '@octo/provider-example';
-import { createOctoApi, type OctoApi } from '@octo/server';
+import { createOctoApi, type OctoApi } from '../src/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempSetup, TEST_ENV, type TempSetup } from './temp-setup.js';
+import { createTestPartnerWorkspace, type TempWorkspace, TEST_ENV, testPartnerProvider } from '@octo/core/testing';
 
 const run = promisify(execFile);
 const REDOCLY = fileURLToPath(new URL('../../../node_modules/@redocly/cli/bin/cli.js', import.meta.url));
 
-let setup: TempSetup | undefined;
+let setup: TempWorkspace | undefined;
 let api: OctoApi | undefined;
 afterEach(async () => {
   await api?.shutdown();
@@ -22,8 +21,8 @@ afterEach(async () => {
 
 describe('the OpenAPI document', () => {
   it('should lint clean with Redocly CLI (recommended rules): an operationId on every operation, the server it is served from', async () => {
-    setup = await tempSetup();
-    api = await createOctoApi({ loaded: setup.loaded, plugins: [exampleProvider], env: TEST_ENV, api: { port: 0, logLevel: 'silent' } });
+    setup = await createTestPartnerWorkspace();
+    api = await createOctoApi({ loaded: setup.loaded, plugins: [testPartnerProvider], env: TEST_ENV, api: { port: 0, logLevel: 'silent' } });
     const url = await api.listen();
     const doc = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(doc.servers).toEqual([{ url, description: 'this octo serve (api.host and api.port)' }]);

@@ -2,13 +2,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { expectationConfigSchema, TYPES, verifyWebhook, type LoadedConfig } from '@octo/core';
-import { FakeClock, startWebhookReceiver, type WebhookReceiver } from '@octo/core/testing';
-import { exampleProvider } from '@octo/provider-example';
-import { createOctoApi, type OctoApi } from '@octo/server';
+import { createTestPartnerWorkspace, FakeClock, startWebhookReceiver, type TempWorkspace, TEST_ENV, TEST_TOKEN, testPartnerProvider, type WebhookReceiver } from '@octo/core/testing';
+import { createOctoApi, type OctoApi } from '../src/index.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempSetup, TEST_ENV, TOKEN, type TempSetup } from './temp-setup.js';
 
-const auth = { authorization: `Bearer ${TOKEN}` };
+const auth = { authorization: `Bearer ${TEST_TOKEN}` };
 
 /** The setup's example provider expecting files by 06:00 on weekdays (London), with a signed hook on failures. */
 function expecting(loaded: LoadedConfig, hookUrl: string): LoadedConfig {
@@ -18,19 +16,19 @@ function expecting(loaded: LoadedConfig, hookUrl: string): LoadedConfig {
 }
 
 describe('arrival expectations in the API', () => {
-  let setup: TempSetup;
+  let setup: TempWorkspace;
   let api: OctoApi;
   let receiver: WebhookReceiver;
   let clock: FakeClock;
   const secret = 'arrival-hook-secret';
 
   beforeEach(async () => {
-    setup = await tempSetup();
+    setup = await createTestPartnerWorkspace({ testDrop: false });
     receiver = await startWebhookReceiver();
     // Monday 2026-11-30, 05:00 UTC: before the deadline.
     clock = new FakeClock(Date.parse('2026-11-30T05:00:00Z'));
     const logDestination = new Writable({ write: (_chunk, _encoding, done) => done() });
-    api = await createOctoApi({ loaded: expecting(setup.loaded, receiver.url), plugins: [exampleProvider], env: TEST_ENV, clock, logDestination });
+    api = await createOctoApi({ loaded: expecting(setup.loaded, receiver.url), plugins: [testPartnerProvider], env: TEST_ENV, clock, logDestination });
     process.env['OCTO_TEST_HOOK_SECRET'] = secret;
   });
 
@@ -82,8 +80,8 @@ describe('arrival expectations in the API', () => {
 
   it('should count a poll that found nothing, and not be late once a file was ingested in the window', async () => {
     const get = async (url: string) => api.app.inject({ method: 'GET', url, headers: auth });
-    await mkdir(setup.dropDir('example'), { recursive: true });
-    await writeFile(path.join(setup.dropDir('example'), 'statements_20261130.csv'), 'id\n1\n');
+    await mkdir(setup.dropDir, { recursive: true });
+    await writeFile(path.join(setup.dropDir, 'statements_20261130.csv'), 'id\n1\n');
     // The ledger's ingestedAt is the real time of the run: the fake clock is a minute ahead of it.
     clock.advanceTo(new Date(Date.now() + 60_000).toISOString());
     const first = await api.runtime.jobs.start('example', { dryRun: false });

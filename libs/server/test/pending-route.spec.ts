@@ -1,20 +1,19 @@
 import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { exampleProvider, writeSampleDrop } from '@octo/provider-example';
-import { createOctoApi, type OctoApi } from '@octo/server';
+import { createOctoApi, type OctoApi } from '../src/index.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempSetup, TEST_ENV, TOKEN, type TempSetup } from './temp-setup.js';
+import { createTestPartnerWorkspace, type TempWorkspace, TEST_ENV, TEST_TOKEN, testPartnerProvider } from '@octo/core/testing';
 
-const auth = { authorization: `Bearer ${TOKEN}` };
+const auth = { authorization: `Bearer ${TEST_TOKEN}` };
 
 describe('GET /v1/providers/:name/pending', () => {
-  let setup: TempSetup;
+  let setup: TempWorkspace;
   let api: OctoApi;
 
   beforeEach(async () => {
-    setup = await tempSetup();
-    api = await createOctoApi({ loaded: setup.loaded, plugins: [exampleProvider], env: TEST_ENV, api: { logLevel: 'silent' } });
+    setup = await createTestPartnerWorkspace({ testDrop: false });
+    api = await createOctoApi({ loaded: setup.loaded, plugins: [testPartnerProvider], env: TEST_ENV, api: { logLevel: 'silent' } });
   });
 
   afterEach(async () => {
@@ -23,9 +22,9 @@ describe('GET /v1/providers/:name/pending', () => {
   });
 
   it('should list the files the next sync would take, oldest first, and none once they are ingested', async () => {
-    const samples = await writeSampleDrop(setup.dropDir('example'));
-    await writeFile(path.join(setup.dropDir('example'), 'oldest.csv'), 'id\n1\n');
-    await utimes(path.join(setup.dropDir('example'), 'oldest.csv'), new Date('2020-01-01T00:00:00Z'), new Date('2020-01-01T00:00:00Z'));
+    const samples = await setup.writeTestDrop();
+    await writeFile(path.join(setup.dropDir, 'oldest.csv'), 'id\n1\n');
+    await utimes(path.join(setup.dropDir, 'oldest.csv'), new Date('2020-01-01T00:00:00Z'), new Date('2020-01-01T00:00:00Z'));
     const answer = await api.app.inject({ method: 'GET', url: '/v1/providers/example/pending', headers: auth });
     expect(answer.statusCode).toBe(200);
     const body = answer.json();
@@ -41,15 +40,15 @@ describe('GET /v1/providers/:name/pending', () => {
   });
 
   it('should leave a quarantined file out and count it, as octo pending does, and list it again once released', async () => {
-    await mkdir(setup.dropDir('example'), { recursive: true });
+    await mkdir(setup.dropDir, { recursive: true });
     const gz = gzipSync(Buffer.alloc(10_000, 'x'));
-    await writeFile(path.join(setup.dropDir('example'), 'broken.csv.gz'), gz.subarray(0, gz.length - 10));
+    await writeFile(path.join(setup.dropDir, 'broken.csv.gz'), gz.subarray(0, gz.length - 10));
     // Three failed runs (quarantine.after's default) quarantine it.
     for (let run = 0; run < 3; run += 1) {
       const started = await api.app.inject({ method: 'POST', url: '/v1/providers/example/jobs', headers: auth });
       await api.runtime.jobs.get(started.json().id)!.done;
     }
-    await writeFile(path.join(setup.dropDir('example'), 'new.csv'), 'id\n1\n');
+    await writeFile(path.join(setup.dropDir, 'new.csv'), 'id\n1\n');
     const quarantined = await api.app.inject({ method: 'GET', url: '/v1/providers/example/pending', headers: auth });
     expect(quarantined.json()).toMatchObject({ provider: 'example', count: 1, quarantined: 1 });
     expect(quarantined.json().files.map((file: { path: string }) => file.path)).toEqual(['new.csv']);
