@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOctoRuntime, type LoadedConfig, type OctoRuntime } from '@octo/core';
 import { bullmqConnection, FileWorker } from '@octo/core/queue';
-import { createOctoApi, type OctoApi } from '@octo/server';
+import { createOctoApi, type OctoApi } from '../src/index.js';
 import { startRedis, type RedisServer } from '@octo/testing';
 import { createTestPartnerWorkspace, ledgerRecords, listBucket, readSse, slowTestPartnerProvider, stagingLeftovers, type TempWorkspace, TEST_ENV, TEST_TOKEN, testPartnerProvider, writeSlowDrop } from '@octo/core/testing';
 
