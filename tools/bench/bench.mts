@@ -52,6 +52,10 @@ const { values: args } = parseArgs({
     cases: { type: 'string' },
     /** Octo's `concurrency` (files at once); default: Octo's own default. */
     concurrency: { type: 'string' },
+    /** Octo's `store.partSizeMiB` for the S3 cases; default: Octo's own default. */
+    'part-size-mib': { type: 'string' },
+    /** Octo's `store.queueSize` (parts in flight per object) for the S3 cases; default: Octo's own. */
+    'queue-size': { type: 'string' },
   },
 });
 const runs = Number(args.runs ?? (args.quick ? 1 : 3));
@@ -306,6 +310,14 @@ function peerCase(env: Env, dataset: Dataset, id: string, label: string, command
   };
 }
 
+/** The S3 store settings given on the command line (`--part-size-mib`, `--queue-size`); Octo's defaults otherwise. */
+function s3Tuning(): { partSizeMiB?: number; queueSize?: number } {
+  return {
+    ...(args['part-size-mib'] ? { partSizeMiB: Number(args['part-size-mib']) } : {}),
+    ...(args['queue-size'] ? { queueSize: Number(args['queue-size']) } : {}),
+  };
+}
+
 /** The real CLI, bundled, in a child process; the run counts only if every file landed and the byte count is right. */
 function octoCase(env: Env, dataset: Dataset, sink: 's3' | 'local', engine: Engine, options: { wan?: boolean; subset?: string }): BenchCase {
   const tags = [sink, options.wan ? `wan${WAN_ROUND_TRIP_MS}` : '', engine === DEFAULT_ENGINE ? '' : engine].filter(Boolean).join('@');
@@ -319,7 +331,10 @@ function octoCase(env: Env, dataset: Dataset, sink: 's3' | 'local', engine: Engi
       const port = options.wan ? env.wan.port : env.sshd.port;
       const keyFile = dataset.key === 'rsa' ? env.data.keyFiles.rsa : env.data.keyFiles.cv25519;
       const config = await writeOctoConfig(target.dir, {
-        store: sink === 's3' ? { url: 's3://', endpoint: env.moto.endpoint, forcePathStyle: true, region: 'us-east-1' } : `file://${path.join(target.dir, 'store')}`,
+        store:
+          sink === 's3'
+            ? { url: 's3://', endpoint: env.moto.endpoint, forcePathStyle: true, region: 'us-east-1', ...s3Tuning() }
+            : `file://${path.join(target.dir, 'store')}`,
         workDir: path.join(target.dir, 'work'),
         ...(args.concurrency ? { concurrency: Number(args.concurrency) } : {}),
         providers: {

@@ -34,7 +34,7 @@ describe('a 1 GiB file from SFTP to S3', () => {
     const written = await writeKeystreamFile(path.join(drop, 'big_20261128.bin'), GiB, 'one-gib');
     await createBucket(reader, 'large-bucket');
     const config = await writeOctoConfig(dir, {
-      store: { url: 's3://', endpoint: moto.endpoint, forcePathStyle: true, region: 'us-east-1', partSizeMiB: 16, queueSize: 4 },
+      store: { url: 's3://', endpoint: moto.endpoint, forcePathStyle: true, region: 'us-east-1' },
       workDir: path.join(dir, 'work'),
       providers: {
         example: {

@@ -184,8 +184,8 @@ export const storeSchema = z
     /** A custom endpoint for S3-compatible servers, e.g. http://127.0.0.1:9000. */
     endpoint: z.string().url().optional(),
     forcePathStyle: z.boolean().default(false),
-    /** Multipart part size in MiB (5 to 5120). */
-    partSizeMiB: z.number().int().min(5).max(5120).default(16),
+    /** Multipart part size in MiB (5 to 5120); 8 is the AWS CLI's default too. */
+    partSizeMiB: z.number().int().min(5).max(5120).default(8),
     /** Parts uploaded at once per object; memory is about partSize x queueSize per object. */
     queueSize: z.number().int().min(1).max(16).default(4),
     /** Checksum algorithm sent with every upload. */

@@ -167,7 +167,7 @@ export class S3Staging implements Staging {
     }
 
     const hash = createHash('sha256');
-    const base = this.options.partSizeBytes ?? 16 * 1024 * 1024;
+    const base = this.options.partSizeBytes ?? 8 * 1024 * 1024;
     const queueSize = Math.max(1, this.options.queueSize ?? 4);
     const inFlight = new Set<Promise<void>>();
     let failure: unknown;
