@@ -39,7 +39,7 @@ const WAN_ROUND_TRIP_MS = 50;
 const WAN_RECEIVE_WINDOW_MIB = 32;
 /** `decryption.engine` values the bench can run; the default's cases and comparisons carry no engine tag. */
 type Engine = 'auto' | 'openpgp' | 'gnupg';
-const DEFAULT_ENGINE: Engine = 'openpgp';
+const DEFAULT_ENGINE: Engine = 'auto';
 
 const { values: args } = parseArgs({
   options: {

@@ -133,7 +133,7 @@ export const decryptionSchema = z
     /** When set, only signatures by these keys are accepted (OpenPGP fingerprints, hex, as `gpg --fingerprint` prints them, spaces allowed). */
     allowedSigners: z.array(openPgpFingerprintSchema).default([]),
     /** What decrypts: `openpgp` (openpgp.js, in process), `gnupg` (a gpg child per file; every cipher GnuPG has) or `auto` (openpgp.js below 2 MiB, gpg from 2 MiB; openpgp.js alone where gpg cannot run). */
-    engine: z.enum(['openpgp', 'gnupg', 'auto']).default('openpgp'),
+    engine: z.enum(['openpgp', 'gnupg', 'auto']).default('auto'),
   })
   .strict();
 
@@ -150,7 +150,7 @@ export const providerConfigSchema = z
     exclude: z.array(z.string()).default([]),
     /** The bucket this provider lands in, optionally with a key prefix: `bucket` or `bucket/prefix`. */
     bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9!_.*'()/-]*)?$/, 'expected a bucket name (lowercase letters, digits, dots, hyphens), optionally followed by /prefix'),
-    decryption: decryptionSchema.default({ privateKeys: [], signature: 'if-present', verificationKeys: [], allowedSigners: [], engine: 'openpgp' }),
+    decryption: decryptionSchema.default({ privateKeys: [], signature: 'if-present', verificationKeys: [], allowedSigners: [], engine: 'auto' }),
     /** Files of this provider processed at once; defaults to the global concurrency. */
     concurrency: z.number().int().min(1).max(64).optional(),
     /** When a source maps to a key another source owns: `fail` the file, or `keep-both` under a suffixed key. */

@@ -90,7 +90,7 @@ describe('decryption.engine', () => {
     expect(ourGnuPgHomes()).toEqual([]);
   });
 
-  it('openpgp (the default): should name the cipher it lacks and the engine that has it, and land the rest', async () => {
+  it('openpgp: should name the cipher it lacks and the engine that has it, and land the rest', async () => {
     const { summary, landed } = await job('openpgp');
     expect(summary.error).toBeUndefined();
     const camellia = summary.files.find((f) => f.path === 'camellia_20261201.csv.gpg');
