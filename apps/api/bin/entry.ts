@@ -1,10 +1,11 @@
 // Entry point of the bundled API (dist/octo-api.mjs): the same as `octo serve`, without the CLI.
 // Config from $OCTO_CONFIG or ./octo.config.yaml; host and port from the config's api: block.
 import { consoleAssetsDir } from '@octo/console';
-import { loadConfig, OctoError } from '@octo/core';
+import { loadConfig, OctoError, tuneHeapForStreaming } from '@octo/core';
 import { installedProviders } from '@octo/registry';
 import { serveOctoApi } from '@octo/server';
 
+tuneHeapForStreaming();
 try {
   const { stopped } = await serveOctoApi({
     loaded: await loadConfig(),

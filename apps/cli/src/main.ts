@@ -1,3 +1,4 @@
+import { tuneHeapForStreaming } from '@octo/core';
 import yargs from 'yargs';
 import { checkCommand } from './commands/check.js';
 import { configCommand } from './commands/config.js';
@@ -10,7 +11,6 @@ import { serveCommand } from './commands/serve.js';
 import { syncCommand } from './commands/sync.js';
 import { workerCommand } from './commands/worker.js';
 import { ExitCode } from './exit-codes.js';
-import { tuneHeapForStreaming } from './heap-tuning.js';
 import { closeRuntimes } from './open-runtimes.js';
 import { UsageError } from './usage-error.js';
 

@@ -54,6 +54,7 @@ export { OctoError, type OctoErrorKind } from './errors/octo-error.js';
 
 // The runtime the apps compose.
 export { createOctoRuntime, type OctoRuntime } from './app/octo-runtime.js';
+export { tuneHeapForStreaming } from './app/heap-tuning.js';
 
 // Jobs: reports, stores, schedules.
 export { JobConflictError } from './jobs/job-conflict-error.js';

@@ -225,6 +225,25 @@ export function decryptorContract(engine: string, harness: DecryptorHarness): vo
         );
       });
 
+      it('should load its keys when the job starts: prepare() warns about a key it cannot use before any file, and fails at once when none can be used', async () => {
+        const logger = recordingLogger();
+        const d = decryptor({ privateKeys: [{ key: 'file:not-a-key.asc' }, { key: 'env:OCTO_KEY' }] }, logger);
+        expect(d.prepare, `${engine} has no prepare()`).toBeTypeOf('function');
+        await d.prepare?.();
+        expect(logger.warnings).toEqual([
+          'decryption.privateKeys[0] (file:not-a-key.asc) of provider acme cannot be loaded: it is not an armored OpenPGP private key (one starts with -----BEGIN PGP PRIVATE KEY BLOCK-----; gpg --armor --export-secret-keys writes one); files encrypted to it will fail, the other keys are used',
+        ]);
+        const good = await encryptBytes(plaintext, { publicKey: partner.publicKey });
+        expect((await decryptAll(d, good, 'good.csv.gpg')).equals(plaintext)).toBe(true);
+        expect(logger.warnings).toHaveLength(1);
+
+        const none = decryptor({ passphrase: 'env:OCTO_UNSET', privateKeys: [{ key: 'file:not-a-key.asc' }] });
+        const error = await failure(none.prepare?.() ?? Promise.resolve());
+        expect(error.kind).toBe('config');
+        expect(error.fatal).toBe(true);
+        expect(error.message).toMatch(/^provider acme has no decryption key or passphrase that can be used: decryption\.privateKeys\[0\] \(file:not-a-key\.asc\)/);
+      });
+
       it('when only the passphrase cannot be resolved, should still decrypt with the keys and name the passphrase for passphrase files', async () => {
         const d = decryptor({ passphrase: 'env:OCTO_UNSET', privateKeys: [{ key: 'env:OCTO_KEY' }] });
         const toKey = await encryptBytes(plaintext, { publicKey: partner.publicKey });

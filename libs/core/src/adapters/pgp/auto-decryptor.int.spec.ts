@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -68,6 +68,29 @@ describe('AutoDecryptor, the engine per file', () => {
     await decryptor.close();
     expect(await ourGnuPgHomes()).toEqual(before);
     expect(warnings).toEqual([]);
+  });
+
+  it('should warn about a key it cannot use once, when the job starts, though files then go to both engines', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'octo-auto-keys-'));
+    await writeFile(path.join(dir, 'not-a-key.asc'), 'not a key\n');
+    const seen: string[] = [];
+    const recording = { debug: () => undefined, info: () => undefined, warn: (text: string) => seen.push(text), error: () => undefined } as unknown as Logger;
+    const decryptor = new AutoDecryptor(
+      { name: 'acme', config: { decryption: decryptionSchema.parse({ passphrase: 'env:P', privateKeys: [{ key: 'file:not-a-key.asc' }] }) }, limits: { maxUnpackedBytes: 1024 ** 3 } } as unknown as ProviderContext,
+      new SecretResolver(dir, { P: PASS }),
+      recording,
+    );
+    try {
+      await decryptor.prepare();
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toMatch(/^decryption\.privateKeys\[0\] \(file:not-a-key\.asc\) of provider acme cannot be loaded: /);
+      expect((await decryptAll(decryptor, AUTO_GNUPG_MIN_BYTES - 1)).equals(plaintext)).toBe(true);
+      expect((await decryptAll(decryptor, AUTO_GNUPG_MIN_BYTES)).equals(plaintext)).toBe(true);
+    } finally {
+      await decryptor.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect(seen).toHaveLength(1);
   });
 
   it('where gpg cannot be run, should decrypt every file with openpgp.js and say so once, naming the setting', async () => {

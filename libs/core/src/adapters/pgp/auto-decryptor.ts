@@ -30,6 +30,8 @@ export class AutoDecryptor implements Decryptor {
   private readonly openpgp: OpenPgpDecryptor;
   private gnupg?: GnuPgDecryptor;
   private gnupgRuns?: Promise<boolean>;
+  /** The gpg engine's logger: the job's, less the key warnings the openpgp.js keyring already gave. */
+  private readonly gnupgLogger: Logger;
 
   constructor(
     @inject(TYPES.ProviderContext) private readonly provider: ProviderContext,
@@ -37,11 +39,28 @@ export class AutoDecryptor implements Decryptor {
     @inject(TYPES.Logger) @optional() private readonly logger: Logger = silentLogger,
   ) {
     this.openpgp = new OpenPgpDecryptor(provider, secrets, logger);
+    this.gnupgLogger = {
+      debug: (message, fields) => logger.debug(message, fields),
+      info: (message, fields) => logger.info(message, fields),
+      warn: (message, fields) => {
+        if (fields?.['key'] === undefined) logger.warn(message, fields);
+      },
+      error: (message, fields) => logger.error(message, fields),
+    };
+  }
+
+  /**
+   * Loads the keys when the job starts, as `openpgp` does: a key that cannot be used is warned
+   * about once, before any file, and a job with none that can fails at once. gpg's home is made
+   * only when the first file of 2 MiB or more arrives.
+   */
+  async prepare(): Promise<void> {
+    await this.openpgp.prepare();
   }
 
   async decrypt(input: Readable, context: FileContext): Promise<Decrypted> {
     if (context.file.size >= AUTO_GNUPG_MIN_BYTES && (await this.canRunGnuPg())) {
-      this.gnupg ??= new GnuPgDecryptor(this.provider, this.secrets, this.logger);
+      this.gnupg ??= new GnuPgDecryptor(this.provider, this.secrets, this.gnupgLogger);
       return this.gnupg.decrypt(input, context);
     }
     return this.openpgp.decrypt(input, context);
