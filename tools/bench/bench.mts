@@ -56,6 +56,8 @@ const { values: args } = parseArgs({
     'part-size-mib': { type: 'string' },
     /** Octo's `store.queueSize` (parts in flight per object) for the S3 cases; default: Octo's own. */
     'queue-size': { type: 'string' },
+    /** Extra flags for the node that runs Octo (space-separated), e.g. `--max-semi-space-size=8`, to compare V8 settings. */
+    'node-flags': { type: 'string' },
   },
 });
 const runs = Number(args.runs ?? (args.quick ? 1 : 3));
@@ -349,8 +351,9 @@ function octoCase(env: Env, dataset: Dataset, sink: 's3' | 'local', engine: Engi
       });
       const events = path.join(target.dir, 'events.ndjson');
       const profile = args['cpu-prof'] ? ` --cpu-prof --cpu-prof-dir=${shellQuote(path.resolve(args['cpu-prof']))} --cpu-prof-name=${shellQuote(`${dataset.id}-${tags}-${round}.cpuprofile`)}` : '';
+      const nodeFlags = (args['node-flags'] ?? '').split(' ').filter(Boolean).map((flag) => ` ${shellQuote(flag)}`).join('');
       return {
-        command: `exec ${shellQuote(process.execPath)}${profile} ${shellQuote(env.bundle)} sync bench --json --config ${shellQuote(config)}`,
+        command: `exec ${shellQuote(process.execPath)}${nodeFlags}${profile} ${shellQuote(env.bundle)} sync bench --json --config ${shellQuote(config)}`,
         stdoutFile: events,
         verify: async () => {
           const summary = (await readFile(events, 'utf8'))

@@ -4,12 +4,14 @@
 // edit not yet built, it runs the TypeScript sources through tsx, so it is never out of date.
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { relaunchWithStreamingFlags } from './node-flags.mjs';
 
 // npm ci installs the pinned Node 24 (the `node` package); npx and npm scripts put it first on PATH.
 if (Number(process.versions.node.split('.')[0]) < 24) {
   console.error(`octo: this is Node ${process.versions.node}; Octo runs on Node 24: run it through npx octo (or npm run), which uses the Node that npm ci installed`);
   process.exit(2);
 }
+relaunchWithStreamingFlags(process.argv.slice(2));
 
 const bundle = new URL('../dist/octo.mjs', import.meta.url);
 const root = new URL('../../../', import.meta.url);

@@ -8,6 +8,7 @@ import { expectationConfigSchema } from '../arrival/expectation-config-schema.js
 import { lineageConfigSchema } from '../lineage/lineage-config-schema.js';
 import { afterIngestConfigSchema } from '../post-ingest/after-ingest-config-schema.js';
 import { readyConfigSchema } from '../pipeline/ready-config-schema.js';
+import { DEFAULT_PART_SIZE_MIB, DEFAULT_QUEUE_SIZE } from '../adapters/s3/part-size.js';
 import { transformConfigSchema, validateConfigSchema } from '../transform/entry-stage-config.js';
 
 /** A secret reference (`env:NAME` or `file:PATH`); a literal secret is refused. */
@@ -185,9 +186,9 @@ export const storeSchema = z
     endpoint: z.string().url().optional(),
     forcePathStyle: z.boolean().default(false),
     /** Multipart part size in MiB (5 to 5120); 8 is the AWS CLI's default too. */
-    partSizeMiB: z.number().int().min(5).max(5120).default(8),
-    /** Parts uploaded at once per object; memory is about partSize x queueSize per object. */
-    queueSize: z.number().int().min(1).max(16).default(4),
+    partSizeMiB: z.number().int().min(5).max(5120).default(DEFAULT_PART_SIZE_MIB),
+    /** Parts uploaded at once per object; memory is about partSize x (queueSize + 1) per object. */
+    queueSize: z.number().int().min(1).max(16).default(DEFAULT_QUEUE_SIZE),
     /** Checksum algorithm sent with every upload. */
     checksumAlgorithm: z.enum(['CRC32', 'CRC32C', 'SHA1', 'SHA256', 'CRC64NVME']).default('CRC32'),
     serverSideEncryption: z.enum(['AES256', 'aws:kms']).optional(),

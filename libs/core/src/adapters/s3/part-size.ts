@@ -5,6 +5,15 @@ export const S3_LIMITS = {
   maxParts: 10_000,
 } as const;
 
+/**
+ * The upload settings' defaults (`store.partSizeMiB`, `store.queueSize`). Memory per object being
+ * uploaded is about part size x (queue size + 1): 32 MiB with these. 8 MiB is the AWS CLI's part
+ * size; 3 parts in flight kept the 2 GiB bench file into S3 under 256 MiB peak RSS at the speed
+ * of 4 (docs/performance.md). A far-away S3 endpoint may want more in flight.
+ */
+export const DEFAULT_PART_SIZE_MIB = 8;
+export const DEFAULT_QUEUE_SIZE = 3;
+
 /** Parts uploaded before the part size doubles. */
 const PARTS_PER_STEP = 800;
 

@@ -31,6 +31,7 @@ import type {
 } from '../../ports/object-store.js';
 import { assertSafeKey } from '../local/object-key.js';
 import { PartBufferPool } from './part-buffer-pool.js';
+import { DEFAULT_QUEUE_SIZE } from './part-size.js';
 import { sharedClient } from './s3-client-config.js';
 import { isDenied, isNotFound, storeError, taggingDenied } from './s3-errors.js';
 import { splitMetadata } from './s3-metadata.js';
@@ -91,7 +92,7 @@ export class S3ObjectStore implements ObjectStore {
     this.ownsClient = !options.client;
     this.client = options.client ?? new S3Client(options.clientConfig ?? {});
     this.logger = options.logger ?? silentLogger;
-    this.partBuffers = new PartBufferPool((options.queueSize ?? 4) + 1);
+    this.partBuffers = new PartBufferPool((options.queueSize ?? DEFAULT_QUEUE_SIZE) + 1);
   }
 
   /** Builds the store for one provider's bucket from the `store` config. */

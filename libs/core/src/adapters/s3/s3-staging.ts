@@ -16,7 +16,7 @@ import { unownedObjectError } from '../unowned-object-error.js';
 import { assertSafeKey } from '../local/object-key.js';
 import { multipartETag } from './multipart-etag.js';
 import type { PartBufferPool } from './part-buffer-pool.js';
-import { partSizeFor, S3_LIMITS } from './part-size.js';
+import { DEFAULT_PART_SIZE_MIB, DEFAULT_QUEUE_SIZE, partSizeFor, S3_LIMITS } from './part-size.js';
 import { storeError } from './s3-errors.js';
 import { splitMetadata } from './s3-metadata.js';
 import type { S3ObjectStore, S3ObjectStoreOptions } from './s3-object-store.js';
@@ -167,8 +167,8 @@ export class S3Staging implements Staging {
     }
 
     const hash = createHash('sha256');
-    const base = this.options.partSizeBytes ?? 8 * 1024 * 1024;
-    const queueSize = Math.max(1, this.options.queueSize ?? 4);
+    const base = this.options.partSizeBytes ?? DEFAULT_PART_SIZE_MIB * 1024 * 1024;
+    const queueSize = Math.max(1, this.options.queueSize ?? DEFAULT_QUEUE_SIZE);
     const inFlight = new Set<Promise<void>>();
     let failure: unknown;
     let partNumber = 0;

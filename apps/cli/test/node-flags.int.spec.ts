@@ -1,0 +1,72 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildOctoCliBundle, OCTO_BIN, WORKSPACE_ROOT } from '@octo/testing';
+
+const run = promisify(execFile);
+
+/** What each node process that ran the command saw, in order: its pid and its node flags. */
+interface Seen {
+  readonly pid: number;
+  readonly execArgv: string[];
+}
+
+describe('octo: node flags of the streaming commands', () => {
+  let dir: string;
+  let probe: string;
+  let bundle: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'octo-node-flags-'));
+    // Preloaded into every node that runs (through NODE_OPTIONS, which a re-executed node keeps).
+    probe = path.join(dir, 'probe.mjs');
+    // Loader-hook threads (tsx, when the bundle is older than the sources) preload it too: main thread only.
+    await writeFile(
+      probe,
+      "import { appendFileSync } from 'node:fs';\nimport { isMainThread } from 'node:worker_threads';\nif (isMainThread) appendFileSync(process.env.PROBE_FILE, JSON.stringify({ pid: process.pid, execArgv: process.execArgv }) + '\\n');\n",
+    );
+    bundle = await buildOctoCliBundle();
+  }, 60_000);
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+    if (bundle) await rm(bundle, { force: true });
+  });
+
+  async function processesOf(script: string, args: string[], nodeFlags: string[] = []): Promise<Seen[]> {
+    const file = path.join(dir, `seen-${Math.random().toString(36).slice(2)}.ndjson`);
+    const { stdout } = await run(process.execPath, [...nodeFlags, script, ...args], {
+      cwd: WORKSPACE_ROOT,
+      env: { ...process.env, NODE_OPTIONS: `--import=${probe}`, PROBE_FILE: file },
+    });
+    expect(stdout).toContain('octo');
+    return (await readFile(file, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Seen);
+  }
+
+  it('should run sync again in the same process with an 8 MiB semi-space, through bin/octo.mjs', async () => {
+    const seen = await processesOf(OCTO_BIN, ['sync', '--help']);
+    expect(seen).toHaveLength(2);
+    expect(seen[1]?.pid).toBe(seen[0]?.pid);
+    expect(seen[0]?.execArgv).not.toContain('--max-semi-space-size=8');
+    expect(seen[1]?.execArgv).toEqual(['--max-semi-space-size=8']);
+  }, 60_000);
+
+  it('should do the same when the bundle is run directly (node dist/octo.mjs), keeping node flags given to it', async () => {
+    const seen = await processesOf(bundle, ['worker', '--help'], ['--stack-size=900']);
+    expect(seen.map((s) => s.execArgv)).toEqual([['--stack-size=900'], ['--max-semi-space-size=8', '--stack-size=900']]);
+    expect(seen[1]?.pid).toBe(seen[0]?.pid);
+  }, 60_000);
+
+  it('should start once for a command that moves no bytes', async () => {
+    const seen = await processesOf(OCTO_BIN, ['providers', '--help']);
+    expect(seen).toEqual([{ pid: seen[0]?.pid, execArgv: [] }]);
+  }, 60_000);
+
+  it('should leave a semi-space size given to node as it is', async () => {
+    const seen = await processesOf(OCTO_BIN, ['sync', '--help'], ['--max-semi-space-size=16']);
+    expect(seen.map((s) => s.execArgv)).toEqual([['--max-semi-space-size=16']]);
+  }, 60_000);
+});
