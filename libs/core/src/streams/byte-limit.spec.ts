@@ -47,4 +47,23 @@ describe(BoundedOutput, () => {
     const { bytes, error } = await drain(chain(chunks(16, 64 * 1024), new BoundedOutput(new UnpackBudget(1e12), () => 10, 100, 'tiny.gz')));
     expect([bytes, error]).toEqual([RATIO_FLOOR_BYTES, undefined]);
   });
+
+  it('when told to hand on later, should pass a checked chunk on after the writer\'s call returns, not inside it', async () => {
+    for (const later of [false, true]) {
+      const bounded = new BoundedOutput(new UnpackBudget(1e12), () => 1e12, 100, 'x.gz', undefined, later);
+      const seen: string[] = [];
+      bounded.on('data', () => seen.push('data'));
+      bounded.write(Buffer.alloc(1024));
+      seen.push('write returned');
+      await new Promise((resolve) => process.nextTick(resolve));
+      expect(seen).toEqual(later ? ['write returned', 'data'] : ['data', 'write returned']);
+    }
+  });
+
+  it('when told to hand on later, should still refuse the chunk that crosses the budget before anything of it passes', async () => {
+    const bounded = new BoundedOutput(new UnpackBudget(3 * 64 * 1024), () => 1e12, 1e6, 'big.gz', undefined, true);
+    const { bytes, error } = await drain(chain(chunks(5, 64 * 1024), bounded));
+    expect(bytes).toBe(3 * 64 * 1024);
+    expect(error?.message).toBe('big.gz unpacks to more than 196608 bytes (limits.maxUnpackedBytes); raise the limit if this file is genuine');
+  });
 });

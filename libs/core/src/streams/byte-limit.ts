@@ -62,6 +62,14 @@ export class BoundedOutput extends Transform {
     private readonly what: string,
     /** Told of each chunk it passes on (a stage's meter), so timing it takes no extra stream hop. */
     private readonly onPassed?: (bytes: number) => void,
+    /**
+     * Hand each checked chunk on once the decoder's callback has returned (`process.nextTick`),
+     * not inside it. zlib inflates on libuv's thread pool but asks for the next chunk only after
+     * its push returns, and a push that runs the rest of the chain (hashing, writing) keeps the
+     * inflater idle all that time; deferred, the next chunk inflates while this one is hashed.
+     * 1 GiB of gzip into sha256 here: 4.0 s -> 3.4 s (docs/performance.md).
+     */
+    private readonly handOnLater = false,
   ) {
     super();
   }
@@ -82,7 +90,8 @@ export class BoundedOutput extends Transform {
       return;
     }
     this.onPassed?.(chunk.length);
-    callback(null, chunk);
+    if (this.handOnLater) process.nextTick(callback, null, chunk);
+    else callback(null, chunk);
   }
 }
 

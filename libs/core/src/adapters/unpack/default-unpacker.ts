@@ -85,7 +85,7 @@ export class DefaultUnpacker implements Unpacker {
 
   private decompress(input: Readable, layer: Compression, label: string, walk: Walk): Readable {
     const decoder = createDecompressor(layer);
-    const bounded = new BoundedOutput(walk.budget, decoder.consumed, this.provider.limits.maxCompressionRatio, label);
+    const bounded = new BoundedOutput(walk.budget, decoder.consumed, this.provider.limits.maxCompressionRatio, label, undefined, true);
     // Name the decoders' terse errors ("unexpected end of file") after the file they came from;
     // registered before chain() so this error, not the raw one, reaches the consumer.
     decoder.stream.once('error', (error: Error & { errno?: number }) => {
