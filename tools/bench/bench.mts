@@ -153,7 +153,7 @@ try {
         const entry = results.get(item.id) ?? { benchCase: item, samples: [] };
         entry.samples.push(measured);
         results.set(item.id, entry);
-        log(`  [${round}/${runs}] ${item.id.padEnd(28)} ${measured.seconds.toFixed(2).padStart(7)} s  ${measured.cpuSeconds.toFixed(2).padStart(7)} cpu-s  ${(measured.maxRssKiB / 1024).toFixed(0).padStart(5)} MiB`);
+        log(`  [${round}/${runs}] ${item.id.padEnd(28)} ${measured.seconds.toFixed(2).padStart(7)} s  ${measured.cpuSeconds.toFixed(2).padStart(7)} cpu-s (${measured.systemSeconds.toFixed(2)} sys)  ${(measured.maxRssKiB / 1024).toFixed(0).padStart(5)} MiB`);
       } catch (error) {
         log(`  [${round}/${runs}] ${item.id}: FAILED ${(error as Error).message}`);
       } finally {

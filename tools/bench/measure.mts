@@ -9,6 +9,8 @@ import type { Sample } from './stats.mjs';
 /** What one measured command did. */
 export interface Measured extends Sample {
   readonly code: number | null;
+  /** The kernel's share of {@link Sample.cpuSeconds} (page faults, copies into the page cache, pipes). */
+  readonly systemSeconds: number;
   /** The last lines of its stderr, for a failure message. */
   readonly stderrTail: string;
 }
@@ -41,7 +43,7 @@ export async function measure(command: string, options: { env?: NodeJS.ProcessEn
     const seconds = (performance.now() - started) / 1000;
     const fields = (await readFile(timeFile, 'utf8')).trim().split('\n').at(-1)?.split(' ').map(Number) ?? [];
     const [, user = Number.NaN, system = Number.NaN, maxRssKiB = Number.NaN] = fields;
-    return { code, seconds, cpuSeconds: user + system, maxRssKiB, stderrTail: stderr.trim().split('\n').slice(-6).join('\n') };
+    return { code, seconds, cpuSeconds: user + system, systemSeconds: system, maxRssKiB, stderrTail: stderr.trim().split('\n').slice(-6).join('\n') };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
