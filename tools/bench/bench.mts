@@ -15,6 +15,7 @@ import {
   createBucket,
   listKeys,
   openUploads,
+  removeOctoCliBundle,
   startLatencyProxy,
   startMotoS3,
   startSshd,
@@ -165,7 +166,7 @@ try {
   }
 } finally {
   s3.destroy();
-  await Promise.allSettled([wan.stop(), sshd.stop(), moto.stop(), rm(bundle, { force: true }), rm(scratch, { recursive: true, force: true })]);
+  await Promise.allSettled([wan.stop(), sshd.stop(), moto.stop(), removeOctoCliBundle(bundle), rm(scratch, { recursive: true, force: true })]);
 }
 await report(results, true);
 

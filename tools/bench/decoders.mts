@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { buildOctoCliBundle, writeOctoConfig } from '@octo/testing';
+import { buildOctoCliBundle, removeOctoCliBundle, writeOctoConfig } from '@octo/testing';
 import { csvChunks } from './datasets.mjs';
 import { measure, shellQuote } from './measure.mjs';
 import { compare, formatRatio, interleave, megabytesPerSecond, summarise, table, type Sample } from './stats.mjs';
@@ -31,6 +31,7 @@ const FORMATS = [
 
 const scratch = path.join(os.tmpdir(), `octo-bench-decoders-${process.pid}`);
 await rm(scratch, { recursive: true, force: true });
+await removeOctoCliBundle(bundle);
 const plain = path.join(scratch, 'plain.csv');
 await mkdir(scratch, { recursive: true });
 console.log(`decoders: generating ${bytes / 1024 / 1024} MiB of CSV and compressing it (once per run of this script)`);

@@ -4,6 +4,7 @@
 // edit not yet built, it runs the TypeScript sources through tsx, so it is never out of date.
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { enableCompileCache } from './compile-cache.mjs';
 import { relaunchWithStreamingFlags } from './node-flags.mjs';
 
 // npm ci installs the pinned Node 24 (the `node` package); npx and npm scripts put it first on PATH.
@@ -12,6 +13,7 @@ if (Number(process.versions.node.split('.')[0]) < 24) {
   process.exit(2);
 }
 relaunchWithStreamingFlags(process.argv.slice(2));
+enableCompileCache(new URL('../dist/.compile-cache/', import.meta.url));
 
 const bundle = new URL('../dist/octo.mjs', import.meta.url);
 const root = new URL('../../../', import.meta.url);

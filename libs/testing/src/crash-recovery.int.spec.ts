@@ -11,7 +11,7 @@ import type { JobEvent, OctoConfigInput } from '@octo/core';
 import { encryptBytes, listFiles, sha256, tarOf } from '@octo/core/testing';
 import { writeOctoConfig } from './config-files.js';
 import { TEST_AWS_ENV } from './moto-s3-server.js';
-import { buildOctoCliBundle } from './octo-cli.js';
+import { buildOctoCliBundle, removeOctoCliBundle } from './octo-cli.js';
 import { createBucket, listKeys, openUploads, readObject } from './s3-inspect.js';
 import { startSftpS3Stack, type SftpS3Stack } from './sftp-s3-stack.js';
 
@@ -127,6 +127,7 @@ describe('a 50-file job killed with SIGKILL at random moments, then run again', 
 
   afterAll(async () => {
     await stack?.stop();
+    if (bin) await removeOctoCliBundle(bin);
   });
 
   /** Runs the whole sequence against one store: ten kills (one per seed), then runs to completion, then every check. */

@@ -6,7 +6,7 @@ import type { OctoConfigInput } from '@octo/core';
 import { RedisJobStore } from '@octo/core/testing';
 import { writeOctoConfig } from './config-files.js';
 import { freePort, waitForPort } from './free-port.js';
-import { buildOctoCliBundle, runOctoCli, type OctoCliRun } from './octo-cli.js';
+import { buildOctoCliBundle, removeOctoCliBundle, runOctoCli, type OctoCliRun } from './octo-cli.js';
 import { startRedis, type RedisServer } from './redis-server.js';
 
 const TICK_MS = 10_000;
@@ -40,6 +40,7 @@ describe('schedules in distributed mode (BullMQ job schedulers)', () => {
   afterAll(async () => {
     await redis?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
+    if (bin) await removeOctoCliBundle(bin);
   });
 
   it('should start exactly one sync per tick with two workers and an octo serve, each recorded once in the job store', { timeout: 70_000 }, async () => {

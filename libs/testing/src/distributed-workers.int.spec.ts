@@ -6,7 +6,7 @@ import { sha256 } from '@octo/core/testing';
 import { writeOctoConfig } from './config-files.js';
 import { keystreamBytes } from './keystream-file.js';
 import { TEST_AWS_ENV } from './moto-s3-server.js';
-import { buildOctoCliBundle, runOctoCli, type OctoCliRun } from './octo-cli.js';
+import { buildOctoCliBundle, removeOctoCliBundle, runOctoCli, type OctoCliRun } from './octo-cli.js';
 import { startRedis, type RedisServer } from './redis-server.js';
 import { createBucket, listKeys, openUploads, readObject } from './s3-inspect.js';
 import { startSftpS3Stack, type SftpS3Stack } from './sftp-s3-stack.js';
@@ -28,7 +28,7 @@ describe('octo worker (distributed mode on BullMQ)', () => {
   });
 
   afterAll(async () => {
-    await Promise.all([stack?.stop(), redis?.stop()]);
+    await Promise.all([stack?.stop(), redis?.stop(), bin ? removeOctoCliBundle(bin) : undefined]);
   });
 
   /** A drop on sshd with `files` files, a bucket on moto, and a config in distributed mode on the test Redis. */

@@ -1,10 +1,10 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeOctoConfig } from './config-files.js';
 import { writeKeystreamFile } from './keystream-file.js';
 import { TEST_AWS_ENV } from './moto-s3-server.js';
-import { buildOctoCliBundle, runOctoCli } from './octo-cli.js';
+import { buildOctoCliBundle, removeOctoCliBundle, runOctoCli } from './octo-cli.js';
 import { createBucket, hashObject, listKeys, openUploads } from './s3-inspect.js';
 import { startSftpS3Stack, type SftpS3Stack } from './sftp-s3-stack.js';
 
@@ -24,7 +24,7 @@ describe('a 1 GiB file from SFTP to S3', () => {
 
   afterAll(async () => {
     await stack?.stop();
-    if (bundle) await rm(bundle, { force: true });
+    if (bundle) await removeOctoCliBundle(bundle);
   });
 
   it('should stream through with flat memory and land byte-identical', async () => {

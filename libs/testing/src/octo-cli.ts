@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -128,18 +128,23 @@ export async function runOctoCli(args: readonly string[], options: OctoCliOption
 }
 
 /**
- * Bundles the CLI the way `apps/cli/build.mjs` (`nx build cli`) does, into the workspace's
- * ignored `tmp/` folder (npm dependencies stay external and resolve from the workspace), and
- * returns the bundle's path: what a deployment runs, without tsx compiling at start.
+ * Bundles the CLI the way `apps/cli/build.mjs` (`nx build cli`) does, entry and the chunks each
+ * command loads, into a folder of its own under the workspace's ignored `tmp/` (npm dependencies
+ * stay external and resolve from the workspace), and returns the entry's path: what a deployment
+ * runs, without tsx compiling at start. {@link removeOctoCliBundle} removes it.
  */
 export async function buildOctoCliBundle(): Promise<string> {
-  const outDir = path.join(WORKSPACE_ROOT, 'tmp', 'octo-testing');
-  await mkdir(outDir, { recursive: true });
-  const outfile = path.join(outDir, `octo-${process.pid}.mjs`);
+  const parent = path.join(WORKSPACE_ROOT, 'tmp', 'octo-testing');
+  await mkdir(parent, { recursive: true });
+  const outdir = await mkdtemp(path.join(parent, `octo-${process.pid}-`));
   const rootPackage = JSON.parse(readFileSync(path.join(WORKSPACE_ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
   await build({
     entryPoints: [path.join(WORKSPACE_ROOT, 'apps/cli/bin/entry.ts')],
-    outfile,
+    outdir,
+    entryNames: 'octo',
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -149,5 +154,10 @@ export async function buildOctoCliBundle(): Promise<string> {
     banner: { js: "import { createRequire as __octoRequire } from 'node:module';\nconst require = __octoRequire(import.meta.url);" },
     logLevel: 'silent',
   });
-  return outfile;
+  return path.join(outdir, 'octo.mjs');
+}
+
+/** Removes a bundle {@link buildOctoCliBundle} made: its entry, its chunks and its compile cache. */
+export async function removeOctoCliBundle(bundle: string): Promise<void> {
+  await rm(path.dirname(bundle), { recursive: true, force: true });
 }
