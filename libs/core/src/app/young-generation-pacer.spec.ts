@@ -5,11 +5,11 @@ import { PACER_THRESHOLD_BYTES, YoungGenerationPacer, type PacerProbe } from './
 
 const MiB = 1024 * 1024;
 
-/** A probe whose ArrayBuffer bytes a spec sets; a collection frees what `freed` says. */
+/** A probe whose external bytes a spec sets; a collection leaves what `freed` says. */
 function probe(start: number, freed = (bytes: number) => bytes) {
   const state = { bytes: start, collections: 0 };
   const p: PacerProbe = {
-    arrayBufferBytes: () => state.bytes,
+    externalBytes: () => state.bytes,
     collectYoung: () => {
       state.collections += 1;
       state.bytes = freed(state.bytes);
@@ -19,7 +19,7 @@ function probe(start: number, freed = (bytes: number) => bytes) {
 }
 
 describe(YoungGenerationPacer, () => {
-  it('should collect once the ArrayBuffer bytes grew by the threshold, and not below it', () => {
+  it('should collect once external memory grew by the threshold, and not below it', () => {
     const { state, p } = probe(10 * MiB, () => 10 * MiB);
     const pacer = new YoungGenerationPacer(p);
     state.bytes = 10 * MiB + PACER_THRESHOLD_BYTES - 1;

@@ -1,27 +1,29 @@
-import { memoryUsage } from 'node:process';
-import { setFlagsFromString } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-/** How often the pacer looks at the process's ArrayBuffer bytes. */
+/** How often the pacer looks at the process's external memory. */
 export const PACER_INTERVAL_MS = 20;
 
 /**
- * How much the ArrayBuffer bytes may grow before the pacer collects the young generation: well
- * under the 64 MiB by which V8 lets external memory grow before it starts a full mark-compact.
+ * How much external memory may grow before the pacer collects the young generation: well under
+ * the 64 MiB by which V8 lets it grow before it starts a full mark-compact.
  */
 export const PACER_THRESHOLD_BYTES = 8 * 1024 * 1024;
 
 /** What the pacer reads and does, given so a spec can drive it without V8. */
 export interface PacerProbe {
-  /** Bytes held by ArrayBuffers (Node's Buffers) now: `process.memoryUsage().arrayBuffers`. */
-  arrayBufferBytes(): number;
+  /**
+   * Bytes V8 counts as external now, the ArrayBuffers of Node's Buffers included (V8's
+   * `external_memory`, what its own limit looks at; read without a system call).
+   */
+  externalBytes(): number;
   /** Runs one young-generation collection (a scavenge). */
   collectYoung(): void;
 }
 
 /**
- * Collects the young generation whenever the bytes held by ArrayBuffers grew by
- * {@link PACER_THRESHOLD_BYTES} since the last look that collected.
+ * Collects the young generation whenever external memory (mostly the ArrayBuffers of Buffers)
+ * grew by {@link PACER_THRESHOLD_BYTES} since the last look that collected.
  *
  * A streaming job's bytes are Buffers that die within a few stages, but V8 frees a Buffer's
  * memory only when a collection finds it dead. It starts a full mark-compact of the whole heap
@@ -30,7 +32,7 @@ export interface PacerProbe {
  * gunzip therefore cost ~38 mark-compacts, each marking every loaded module. A scavenge frees
  * the same dead Buffers at a fraction of the cost, so the external limit is never reached: on A
  * into the local store, 38 -> 8 mark-compacts and ~15% less CPU at the same peak RSS
- * (docs/performance.md). Idle, the ArrayBuffer bytes do not grow and the pacer collects nothing.
+ * (docs/performance.md). Idle, external memory does not grow and the pacer collects nothing.
  */
 export class YoungGenerationPacer {
   private baseline: number;
@@ -39,19 +41,19 @@ export class YoungGenerationPacer {
     private readonly probe: PacerProbe,
     private readonly thresholdBytes = PACER_THRESHOLD_BYTES,
   ) {
-    this.baseline = probe.arrayBufferBytes();
+    this.baseline = probe.externalBytes();
   }
 
   /** One look: collects if the bytes grew past the threshold; returns whether it did. */
   tick(): boolean {
-    const now = this.probe.arrayBufferBytes();
+    const now = this.probe.externalBytes();
     if (now - this.baseline < this.thresholdBytes) {
       // Freed by a collection V8 ran on its own: measure growth from the lower mark.
       if (now < this.baseline) this.baseline = now;
       return false;
     }
     this.probe.collectYoung();
-    this.baseline = this.probe.arrayBufferBytes();
+    this.baseline = this.probe.externalBytes();
     return true;
   }
 }
@@ -65,7 +67,7 @@ let stopRunning: (() => void) | undefined;
  */
 export function startYoungGenerationPacer(): () => void {
   if (stopRunning) return stopRunning;
-  const pacer = new YoungGenerationPacer({ arrayBufferBytes: () => memoryUsage().arrayBuffers, collectYoung: youngCollector() });
+  const pacer = new YoungGenerationPacer({ externalBytes: () => getHeapStatistics().external_memory, collectYoung: youngCollector() });
   const timer = setInterval(() => pacer.tick(), PACER_INTERVAL_MS);
   timer.unref();
   stopRunning = () => {
