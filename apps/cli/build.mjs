@@ -3,14 +3,19 @@
 // only its own modules); npm dependencies stay external and are resolved from node_modules at run
 // time. dist/inputs.json lists every source the bundle holds: bin/octo.mjs runs the bundle only
 // while it is newer than all of them. The app owns its build, so a change under tools/ never
-// marks it affected.
+// marks it affected. `node build.mjs --outdir DIR` builds into DIR instead (the test harness's
+// bundles); it runs from any folder.
 import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 
 const rootDir = fileURLToPath(new URL('../../', import.meta.url));
+const appDir = fileURLToPath(new URL('./', import.meta.url));
+const { values: args } = parseArgs({ options: { outdir: { type: 'string' } } });
+const outdir = path.resolve(args.outdir ?? path.join(appDir, 'dist'));
 const root = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
 
 /**
@@ -30,10 +35,10 @@ const librariesKeepTheirUrl = {
 };
 
 // Built beside the old output and swapped in, so a run started meanwhile never sees half of it.
-const staging = `dist.tmp-${process.pid}`;
+const staging = `${outdir}.tmp-${process.pid}`;
 await rm(staging, { recursive: true, force: true });
 const result = await build({
-  entryPoints: ['bin/entry.ts'],
+  entryPoints: [path.join(appDir, 'bin/entry.ts')],
   outdir: staging,
   entryNames: 'octo',
   chunkNames: 'chunks/[name]-[hash]',
@@ -58,5 +63,5 @@ const result = await build({
 const inputs = Object.keys(result.metafile.inputs).map((input) => path.relative(rootDir, path.resolve(input)));
 await mkdir(staging, { recursive: true });
 await writeFile(path.join(staging, 'inputs.json'), `${JSON.stringify(inputs)}\n`);
-await rm('dist', { recursive: true, force: true });
-await rename(staging, 'dist');
+await rm(outdir, { recursive: true, force: true });
+await rename(staging, outdir);

@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { promisify } from 'node:util';
 import type { JobEvent, JobSummary } from '@octo/core';
+
+const execFileAsync = promisify(execFile);
 
 /** The workspace root (where `apps/cli` lives). */
 export const WORKSPACE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -128,36 +129,20 @@ export async function runOctoCli(args: readonly string[], options: OctoCliOption
 }
 
 /**
- * Bundles the CLI the way `apps/cli/build.mjs` (`nx build cli`) does, entry and the chunks each
- * command loads, into a folder of its own under the workspace's ignored `tmp/` (npm dependencies
- * stay external and resolve from the workspace), and returns the entry's path: what a deployment
- * runs, without tsx compiling at start. {@link removeOctoCliBundle} removes it.
+ * Bundles the CLI with `apps/cli/build.mjs` itself (what `nx build cli` runs: the entry and the
+ * chunks each command loads), into a folder of its own under the workspace's ignored `tmp/`, and
+ * returns the entry's path: what a deployment runs, without tsx compiling at start.
+ * {@link removeOctoCliBundle} removes it.
  */
 export async function buildOctoCliBundle(): Promise<string> {
   const parent = path.join(WORKSPACE_ROOT, 'tmp', 'octo-testing');
   await mkdir(parent, { recursive: true });
-  const outdir = await mkdtemp(path.join(parent, `octo-${process.pid}-`));
-  const rootPackage = JSON.parse(readFileSync(path.join(WORKSPACE_ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-  await build({
-    entryPoints: [path.join(WORKSPACE_ROOT, 'apps/cli/bin/entry.ts')],
-    outdir,
-    entryNames: 'octo',
-    chunkNames: 'chunks/[name]-[hash]',
-    outExtension: { '.js': '.mjs' },
-    splitting: true,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
-    tsconfig: path.join(WORKSPACE_ROOT, 'tsconfig.base.json'),
-    external: Object.keys(rootPackage.dependencies ?? {}),
-    banner: { js: "import { createRequire as __octoRequire } from 'node:module';\nconst require = __octoRequire(import.meta.url);" },
-    logLevel: 'silent',
-  });
+  const outdir = path.join(await mkdtemp(path.join(parent, `octo-${process.pid}-`)), 'dist');
+  await execFileAsync(process.execPath, [path.join(WORKSPACE_ROOT, 'apps/cli/build.mjs'), '--outdir', outdir], { cwd: WORKSPACE_ROOT });
   return path.join(outdir, 'octo.mjs');
 }
 
 /** Removes a bundle {@link buildOctoCliBundle} made: its entry, its chunks and its compile cache. */
 export async function removeOctoCliBundle(bundle: string): Promise<void> {
-  await rm(path.dirname(bundle), { recursive: true, force: true });
+  await rm(path.dirname(path.dirname(bundle)), { recursive: true, force: true });
 }

@@ -58,23 +58,18 @@ export class YoungGenerationPacer {
   }
 }
 
-let stopRunning: (() => void) | undefined;
+let started = false;
 
 /**
- * Starts the process's pacer (once; later calls return the same stop function). Its timer never
- * keeps the process alive. V8's `gc` is taken from a fresh context, so it never appears on
- * `globalThis` and plugins do not see it.
+ * Starts the process's pacer, once (later calls do nothing). Its timer never keeps the process
+ * alive. V8's `gc` is taken from a fresh context, so it never appears on `globalThis` and
+ * plugins do not see it.
  */
-export function startYoungGenerationPacer(): () => void {
-  if (stopRunning) return stopRunning;
+export function startYoungGenerationPacer(): void {
+  if (started) return;
+  started = true;
   const pacer = new YoungGenerationPacer({ externalBytes: () => getHeapStatistics().external_memory, collectYoung: youngCollector() });
-  const timer = setInterval(() => pacer.tick(), PACER_INTERVAL_MS);
-  timer.unref();
-  stopRunning = () => {
-    clearInterval(timer);
-    stopRunning = undefined;
-  };
-  return stopRunning;
+  setInterval(() => pacer.tick(), PACER_INTERVAL_MS).unref();
 }
 
 /** V8's `gc({ type: 'minor' })`, without exposing `gc` to this process's contexts. */
