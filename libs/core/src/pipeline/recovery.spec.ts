@@ -44,7 +44,7 @@ const FILES = { 'data/csv/p/a.csv': 'a,1\n', 'data/csv/p/b.csv': 'b,2\n', 'data/
  * What a run killed mid-commit leaves: outputs staged in its run folder (named after a dead
  * pid), its registration, and its intent; `visible` of them already renamed into place.
  */
-async function deadRunMidCommit(options: { runId?: string; pid?: number; visible?: number } = {}) {
+async function deadRunMidCommit(options: { runId?: string; pid?: number; visible?: number; rawPath?: string } = {}) {
   const runId = options.runId ?? 'run-dead';
   const pid = options.pid ?? deadPid();
   const staging = store.begin({ runId });
@@ -64,7 +64,7 @@ async function deadRunMidCommit(options: { runId?: string; pid?: number; visible
     host: hostname(),
     pid,
     writtenAt: new Date().toISOString(),
-    source: { path: 'in/bundle.tar', size: 1234, mtimeMs: 1_700_000_000_000, sha256: 'ab'.repeat(32) },
+    source: { path: 'in/bundle.tar', ...(options.rawPath ? { rawPath: options.rawPath } : {}), size: 1234, mtimeMs: 1_700_000_000_000, sha256: 'ab'.repeat(32) },
     outputs,
   };
   await new CommitIntents(store).write(intent);
@@ -128,6 +128,21 @@ describe(Recovery, () => {
       expect(actions.map((action) => action.action)).toEqual(['dropped-intent', 'removed-staging']);
       expect(await visibleData()).toEqual(FILES);
       expect(await records()).toHaveLength(1);
+      expect(existsSync(path.join(bucket, CommitIntents.keyFor(intent)))).toBe(false);
+    });
+  });
+
+  describe('when the dead run had written the record of a file whose name is not UTF-8', () => {
+    it('should find the record by the name’s bytes and only drop the intent', async () => {
+      // `in/bundle\xE9.tar` in Windows-1252: the ledger keys it by its bytes, not by its decoded path.
+      const { intent } = await deadRunMidCommit({ visible: 3, rawPath: 'in/bundle%E9.tar' });
+      const ingestedAt = '2026-11-30T06:00:00.000Z';
+      await ledger.record({ ...intent.source, provider: 'p', outputs: intent.outputs, jobId: intent.jobId, ingestedAt });
+      const actions = await recovery().run('run-now');
+      expect(actions.map((action) => action.action)).toEqual(['dropped-intent', 'removed-staging']);
+      const [record, ...more] = await records();
+      expect(more).toEqual([]);
+      expect(record).toMatchObject({ rawPath: 'in/bundle%E9.tar', ingestedAt, jobId: 'run-dead' });
       expect(existsSync(path.join(bucket, CommitIntents.keyFor(intent)))).toBe(false);
     });
   });

@@ -104,7 +104,9 @@ export class Recovery {
 
   /** Finishes or rolls back one dead run's intent; false when it must stay for a later run. */
   private async recoverIntent(intent: CommitIntent, note: (action: RecoveryAction) => void): Promise<boolean> {
-    const source = { path: intent.source.path, size: intent.source.size, mtimeMs: intent.source.mtimeMs };
+    // With the name's bytes, when it has them: the ledger keys a non-UTF-8 name by them.
+    const { path, rawPath, size, mtimeMs } = intent.source;
+    const source = { path, ...(rawPath === undefined ? {} : { rawPath }), size, mtimeMs };
     const recorded = (await this.deps.ledger.pending(intent.provider, [source])).length === 0;
     if (recorded) {
       // The run died between its ledger record and dropping the intent: the file is done.

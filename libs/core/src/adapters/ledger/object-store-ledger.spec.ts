@@ -36,6 +36,29 @@ describe(ObjectStoreLedger, () => {
     expect(calls).toEqual({ list: 1, get: 0 });
   });
 
+  it('should list only the paths of a few files, however many records the ledger holds', async () => {
+    const others = Array.from({ length: 3000 }, (_, i) => ObjectStoreLedger.keyFor('acme', { path: `old/f${i}.csv`, size: i, mtimeMs: i }));
+    const done = { path: 'in/done.csv', size: 7, mtimeMs: 7000 };
+    const fresh = { path: 'in/fresh.csv', size: 8, mtimeMs: 8000 };
+    const keys = [...others, ObjectStoreLedger.keyFor('acme', done), ObjectStoreLedger.keyFor('acme', { ...fresh, size: 9 })];
+    const prefixes: string[] = [];
+    const store = {
+      description: 'memory://',
+      async *list(prefix: string): AsyncIterable<ObjectInfo> {
+        prefixes.push(prefix);
+        for (const key of keys) if (key.startsWith(prefix)) yield { key, size: 1 };
+      },
+    } as unknown as ObjectStore;
+    const ledger = new ObjectStoreLedger(store);
+    expect((await ledger.pending('acme', [done, fresh])).map((file) => file.path)).toEqual(['in/fresh.csv']);
+    expect(prefixes.sort()).toEqual([ObjectStoreLedger.pathPrefix('acme', 'in/done.csv'), ObjectStoreLedger.pathPrefix('acme', 'in/fresh.csv')].sort());
+    // Five files: one listing of the whole ledger.
+    prefixes.length = 0;
+    const five = Array.from({ length: 5 }, (_, i) => ({ path: `new/f${i}.csv`, size: i, mtimeMs: i }));
+    expect(await ledger.pending('acme', five)).toHaveLength(5);
+    expect(prefixes).toEqual(['_octo/ledger/acme/']);
+  });
+
   it('should treat a changed size or mtime as a new file', async () => {
     const file = { path: 'a.csv', size: 10, mtimeMs: 1000 };
     const { store } = countingStore([ObjectStoreLedger.keyFor('acme', file)]);

@@ -12,13 +12,20 @@ export const LEDGER_PREFIX = '_octo/ledger/';
 /** Records fetched at once when a whole ledger is read (one GET each). */
 const RECORD_READS_IN_FLIGHT = 16;
 
+/**
+ * Up to this many files, pending() lists each file's own path prefix (a request per file, its
+ * size independent of the ledger's) instead of the whole ledger (a request per 1,000 records):
+ * a recovery's check of one intent, or a drop holding a few files, against a ledger of years.
+ */
+const PER_PATH_LISTING_MAX_FILES = 4;
+
 /** A record's object is written just after its `ingestedAt`, by another clock: this much either way is allowed. */
 const CLOCK_SLACK_MS = 10 * 60_000;
 
 /**
  * The ledger kept in the object store, next to the data. A record's key encodes the
  * source file's identity (path hash, size, mtime), so finding pending files costs one
- * LIST per 1,000 records and never a GET per record.
+ * LIST per 1,000 records (or, for a few files, one per file) and never a GET per record.
  */
 export class ObjectStoreLedger implements Ledger {
   /** Files {@link pending} returned whose source path had no record at all in its listing. */
@@ -45,11 +52,17 @@ export class ObjectStoreLedger implements Ledger {
   async pending(provider: string, files: readonly RemoteFile[]): Promise<RemoteFile[]> {
     const done = new Set<string>();
     const recordedPaths = new Set<string>();
+    const prefixes =
+      files.length <= PER_PATH_LISTING_MAX_FILES ? [...new Set(files.map((file) => ObjectStoreLedger.pathPrefix(provider, sourceIdentity(file))))] : [`${LEDGER_PREFIX}${provider}/`];
     try {
-      for await (const object of this.store.list(`${LEDGER_PREFIX}${provider}/`)) {
-        done.add(object.key);
-        recordedPaths.add(pathPrefixOf(object.key));
-      }
+      await Promise.all(
+        prefixes.map(async (prefix) => {
+          for await (const object of this.store.list(prefix)) {
+            done.add(object.key);
+            recordedPaths.add(pathPrefixOf(object.key));
+          }
+        }),
+      );
     } catch (error) {
       throw new OctoError('ledger', `cannot read the ledger in ${this.store.description}: ${(error as Error).message}`, { cause: error, fatal: true });
     }
