@@ -56,6 +56,14 @@ describe(verifyHostCertificate, () => {
     expect(verifyHostCertificate([spliced], ca, [], hostKey, 'sftp.example.com')).toMatchObject({ ok: false, reason: expect.stringContaining('its signature does not verify') });
   });
 
+  it('should refuse a host certificate that carries a critical option, as OpenSSH does', async () => {
+    const cert = await certificate('forced', ['-h', '-n', 'sftp.example.com', '-O', 'force-command=/bin/true']);
+    expect(verifyHostCertificate([cert], ca, [], hostKey, 'sftp.example.com')).toEqual({
+      ok: false,
+      reason: 'its certificate carries critical options (force-command), which no host certificate may have; ask the partner to reissue it without -O',
+    });
+  });
+
   it('should refuse a user certificate', async () => {
     const cert = await certificate('user', ['-n', 'sftp.example.com']);
     expect(verifyHostCertificate([cert], ca, [], hostKey, 'sftp.example.com')).toEqual({ ok: false, reason: 'its certificate is a user certificate, not a host certificate' });

@@ -15,8 +15,8 @@ export type HostCertificateVerdict = { readonly ok: true; readonly detail: strin
 /**
  * Accepts `presented` (the key the server proved in the key exchange) only if one of the host's
  * certificates certifies exactly that key, is a host certificate, is valid at `now`, names `host`
- * among its principals (exact match: a certificate without principals vouches for no host), and
- * is signed (the signature checked here, not only the signer's name) by the key of one of the
+ * among its principals (exact match: a certificate without principals vouches for no host),
+ * carries no critical option (none is defined for host certificates), and is signed (the signature checked here, not only the signer's name) by the key of one of the
  * `@cert-authority` entries that match the host and is not itself `@revoked`.
  */
 export function verifyHostCertificate(
@@ -70,6 +70,9 @@ function reasonToRefuse(blob: Buffer, cert: sshpk.Certificate, authorities: read
   // Compared here: sshpk's isExpired() calls OpenSSH's "forever" (2^64 - 1 s, an invalid Date) expired.
   if (now.getTime() < cert.validFrom.getTime()) return `its certificate is not valid before ${cert.validFrom.toISOString()}`;
   if (now.getTime() >= untilMs(cert)) return `its certificate expired at ${cert.validUntil.toISOString()}`;
+  // No critical option is defined for host certificates: OpenSSH refuses one that carries any, and so does Octo.
+  const critical = (cert.signatures.openssh?.exts ?? []).filter((ext) => ext.critical).map((ext) => ext.name);
+  if (critical.length > 0) return `its certificate carries critical options (${critical.join(', ')}), which no host certificate may have; ask the partner to reissue it without -O`;
   const principals = subjects.map((subject) => subject.hostname ?? '');
   if (!principals.some((principal) => principal.toLowerCase() === host.toLowerCase())) {
     return `its certificate is for ${principals.join(', ')}, not ${host}`;
