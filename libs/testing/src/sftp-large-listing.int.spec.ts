@@ -7,8 +7,9 @@ import { plainProvider } from '@octo/core/testing';
 import { writeOctoConfig } from './config-files.js';
 import { startSshd, type SshdServer } from './sshd-server.js';
 
-// A drop of 100,000 files in one folder, listed over real SFTP: bounded in time and memory, and
-// source.maxFilesPerPoll takes the oldest ones first, leaving the rest for the next run.
+// A drop of 100,000 files in one folder, listed over real SFTP: every file seen, heap bounded, and
+// source.maxFilesPerPoll takes the oldest ones first, leaving the rest for the next run. (How long
+// the listing takes is the bench's business, not this spec's.)
 
 const COUNT = 100_000;
 let sshd: SshdServer;
@@ -31,7 +32,7 @@ afterAll(async () => {
 });
 
 describe('a drop of 100,000 files in one folder', () => {
-  it('should list them all within a minute and 200 MiB of heap, and a capped poll should take the oldest 1,000', async () => {
+  it('should list them all within 200 MiB of heap, and a capped poll should take the oldest 1,000', async () => {
     const configPath = await writeOctoConfig(dir, {
       store: 'file://buckets',
       workDir: 'work',
@@ -49,16 +50,13 @@ describe('a drop of 100,000 files in one folder', () => {
     const job = (await runtime.providers.create('plain')).syncJob();
     global.gc?.();
     const heapBefore = process.memoryUsage().heapUsed;
-    const started = performance.now();
     try {
       const pending = await job.pending();
-      const seconds = (performance.now() - started) / 1000;
       const heapMiB = (process.memoryUsage().heapUsed - heapBefore) / 1024 ** 2;
       expect(pending).toHaveLength(1000);
       expect(new Set(pending.map((f) => f.path)).size).toBe(1000);
       // The listing saw every file; the cap cut it.
       expect(infos).toContain(`provider plain: ${COUNT} files pending, this run takes the oldest 1000 (source.maxFilesPerPoll); the next run continues with the other ${COUNT - 1000}`);
-      expect(seconds).toBeLessThan(60);
       expect(heapMiB).toBeLessThan(200);
     } finally {
       await job.close();
