@@ -196,8 +196,32 @@ describe('octo (other commands and errors)', () => {
     expect(after.lastJob).toMatchObject({ status: 'succeeded' });
     expect(after.lastJob.finishedAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     const shown = await runOctoCli(['providers'], { cwd: dir });
-    expect(shown.stdout).toMatch(/^provider\s+plugin\s+source\s+bucket\s+schedule\s+next run\s+last job\s+description$/m);
-    expect(shown.stdout).toContain(`cron 0 6 * * * (Europe/Paris)  ${after.nextRunAt}  succeeded at ${after.lastJob.finishedAt}`);
+    expect(shown.stdout).toMatch(/^provider\s+plugin\s+source\s+bucket\s+schedule\s+next run\s+last job\s+late\s+description$/m);
+    // No `expect:`: lateness is not judged.
+    expect(shown.stdout).toContain(`cron 0 6 * * * (Europe/Paris)  ${after.nextRunAt}  succeeded at ${after.lastJob.finishedAt}  -  `);
+    expect(after.late).toBeNull();
+  });
+
+  it('should say whether a provider with an expect: is late, as a table and as JSON', async () => {
+    const { dir, drop } = await exampleSetup();
+    await writeSampleDrop(drop);
+    const configFile = path.join(dir, 'octo.config.yaml');
+    const config = await readFile(configFile, 'utf8');
+    // Due by midnight UTC every day: nothing was ingested since the last midnight, so it is late.
+    await writeFile(configFile, `${config}    expect:\n      by: "00:00"\n      days: daily\n      timezone: UTC\n`);
+    const before = JSON.parse((await runOctoCli(['providers', '--json'], { cwd: dir })).stdout).providers[0];
+    const midnight = new Date();
+    midnight.setUTCHours(0, 0, 0, 0);
+    expect(before.late).toMatchObject({ since: midnight.toISOString(), expectation: expect.stringContaining('00:00') });
+    const shown = await runOctoCli(['providers'], { cwd: dir });
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(new RegExp(`none\\s+since ${midnight.toISOString()} \\(expected by 00:00 every day \\(UTC\\)\\)\\s`));
+
+    // Files ingested now arrived after the deadline that passed: on time for the next one.
+    expect((await runOctoCli(['sync', 'example'], { cwd: dir })).code).toBe(0);
+    const after = JSON.parse((await runOctoCli(['providers', '--json'], { cwd: dir })).stdout).providers[0];
+    expect(after.late).toBeNull();
+    expect((await runOctoCli(['providers'], { cwd: dir })).stdout).toMatch(/succeeded at \S+\s+no\s/);
   });
 
   it('when a schedule is invalid, should exit 2 and name the field', async () => {
