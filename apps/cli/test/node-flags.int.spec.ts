@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTempWorkspace } from '@octo/core/testing';
+import { DEMO_KEYS_DIR } from '@octo/provider-example';
 import { buildOctoCliBundle, OCTO_BIN, removeOctoCliBundle, WORKSPACE_ROOT } from '@octo/testing';
 
 const run = promisify(execFile);
@@ -46,13 +48,13 @@ describe('octo: node flags of the streaming commands', () => {
     if (bundle) await removeOctoCliBundle(bundle);
   });
 
-  async function processesOf(script: string, args: string[], nodeFlags: string[] = []): Promise<Seen[]> {
+  async function processesOf(script: string, args: string[], nodeFlags: string[] = [], cwd = WORKSPACE_ROOT, shows = 'octo'): Promise<Seen[]> {
     const file = path.join(dir, `seen-${Math.random().toString(36).slice(2)}.ndjson`);
     const { stdout } = await run(process.execPath, [...nodeFlags, script, ...args], {
-      cwd: WORKSPACE_ROOT,
+      cwd,
       env: { ...process.env, NODE_OPTIONS: `--import=${probe}`, PROBE_FILE: file },
     });
-    expect(stdout).toContain('octo');
+    expect(stdout).toContain(shows);
     return (await readFile(file, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Seen);
   }
 
@@ -81,6 +83,21 @@ describe('octo: node flags of the streaming commands', () => {
     expect(seen[second]?.execArgv).toEqual(['--max-semi-space-size=8']);
     expect(seen.slice(0, second).filter((s) => s.dependency)).toEqual([]);
     expect(seen.slice(second + 1).some((s) => s.dependency?.startsWith('yargs/'))).toBe(true);
+  }, 60_000);
+
+  it('should load neither ssh2 nor the S3 SDK for a sync between local folders', async () => {
+    const decryption = { passphrase: `file:${path.join(DEMO_KEYS_DIR, 'passphrase.txt')}`, privateKeys: [{ key: `file:${path.join(DEMO_KEYS_DIR, 'private.asc')}` }] };
+    const workspace = await createTempWorkspace({ provider: 'example', bucket: 'example-bucket', providerConfig: { decryption }, config: { concurrency: undefined } });
+    try {
+      // The example plugin seeds its drop when the folder does not exist.
+      await rm(workspace.dropDir, { recursive: true });
+      const loaded = (await processesOf(bundle, ['sync', 'example'], [], workspace.dir, 'example: 8 file(s) to process')).flatMap((s) => (s.dependency ? [s.dependency] : []));
+      // It did decrypt and unpack (openpgp.js loaded), and loaded no SFTP or S3 client.
+      expect(loaded.some((dependency) => dependency.startsWith('openpgp/'))).toBe(true);
+      expect(loaded.filter((dependency) => /^(ssh2|ssh2-sftp-client|sshpk|@aws-sdk|@smithy)\//.test(dependency))).toEqual([]);
+    } finally {
+      await workspace.cleanup();
+    }
   }, 60_000);
 
   it('should keep the bytecode of the modules it loaded in a compile cache beside the bundle', async () => {

@@ -70,9 +70,9 @@ export { scheduleSummary, type ScheduleView } from './jobs/schedule-summary.js';
 export { Scheduler, type SchedulerClock } from './jobs/scheduler.js';
 
 // Built-in adapters the apps use directly.
-export { createObjectStore } from './adapters/adapter-factories.js';
+// scanSourceHostKeys loads ssh2 on first use, like the SFTP adapter.
+export { createObjectStore, scanSourceHostKeys } from './adapters/adapter-factories.js';
 export { LocalRemoteSource } from './adapters/local/local-remote-source.js';
-export { scanSourceHostKeys } from './adapters/sftp/scan-source-host-keys.js';
 
 // Audit: the ledger query.
 export { DEFAULT_LEDGER_LIMIT, parseLedgerTime, queryLedger } from './audit/ledger-query.js';

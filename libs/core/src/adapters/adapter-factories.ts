@@ -6,6 +6,7 @@ import type { ObjectStore } from '../ports/object-store.js';
 import type { RemoteSource } from '../ports/remote-source.js';
 import type { Logger } from '../ports/logger.js';
 import type { SecretResolver } from '../secrets/secret-ref.js';
+import type { SourceHostKey } from './sftp/scan-source-host-keys.js';
 import { LocalObjectStore } from './local/local-object-store.js';
 import { LocalRemoteSource } from './local/local-remote-source.js';
 
@@ -52,4 +53,9 @@ export async function createRemoteSource(config: SourceConfig, deps: AdapterDeps
 /** The ObjectStore for one bucket of the `store` config, by URL scheme. */
 export async function createObjectStore(config: StoreConfig, bucket: string, deps: AdapterDeps): Promise<ObjectStore> {
   return factoryFor(storeFactories, 'store', config.url)(config, bucket, deps);
+}
+
+/** `octo hostkey scan` (see `sftp/scan-source-host-keys.ts`), loaded with ssh2 on first use like the SFTP adapter. */
+export async function scanSourceHostKeys(config: SourceConfig, deps: AdapterDeps): Promise<{ readonly host: string; readonly port: number; readonly keys: readonly SourceHostKey[] }> {
+  return (await import('./sftp/scan-source-host-keys.js')).scanSourceHostKeys(config, deps);
 }
