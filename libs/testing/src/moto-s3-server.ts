@@ -13,6 +13,8 @@ export const TEST_AWS_ENV = {
 /** A running moto S3 server on a loopback port. */
 export interface MotoS3Server {
   readonly port: number;
+  /** The server's process (the bench reads its CPU time from /proc). */
+  readonly pid: number;
   /** `http://127.0.0.1:port` */
   readonly endpoint: string;
   /** A fresh SDK client for this server (path-style, test credentials): an independent reader. */
@@ -45,6 +47,7 @@ export async function startMotoS3(): Promise<MotoS3Server> {
   const endpoint = `http://127.0.0.1:${port}`;
   return {
     port,
+    pid: server.pid,
     endpoint,
     client: () => testS3Client(endpoint),
     log: () => server.log,
