@@ -1,5 +1,6 @@
 import { tuneHeapForStreaming } from '@octo/core';
 import yargs from 'yargs';
+import { printableLines } from './output/terminal-text.js';
 import { checkCommand } from './commands/check.js';
 import { configCommand } from './commands/config.js';
 import { hostkeyCommand } from './commands/hostkey.js';
@@ -70,17 +71,17 @@ function reportError(error: unknown, argv: readonly string[]): number {
   if (error instanceof UsageError) {
     // `--json` promises a machine-readable end even when the command line itself is wrong.
     if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ type: 'error', kind: 'config', reason: error.message, at: new Date().toISOString() })}\n`);
-    process.stderr.write(`octo: ${error.message}\nRun octo --help for usage.\n`);
+    process.stderr.write(`octo: ${printableLines(error.message)}\nRun octo --help for usage.\n`);
     return ExitCode.Fatal;
   }
   // OctoError is matched by its shape, so this path does not load @octo/core.
   if (isOctoError(error)) {
-    process.stderr.write(`octo: ${error.message}\n`);
+    process.stderr.write(`octo: ${printableLines(error.message)}\n`);
     return ExitCode.Fatal;
   }
   const debug = argv.includes('-vv') || argv.filter((arg) => arg === '-v' || arg === '--verbose').length >= 2;
   const detail = error instanceof Error ? (debug ? (error.stack ?? error.message) : error.message) : String(error);
-  process.stderr.write(`octo: unexpected error: ${detail}${debug ? '' : ' (run again with -vv for the stack trace)'}\n`);
+  process.stderr.write(`octo: unexpected error: ${printableLines(detail)}${debug ? '' : ' (run again with -vv for the stack trace)'}\n`);
   return ExitCode.Fatal;
 }
 

@@ -111,6 +111,29 @@ describe('octo sync (end to end, embedded default)', () => {
     expect(events.at(-1)?.type).toBe('job.finished');
   });
 
+  it('when a file name holds escape sequences and a line break, should print them escaped, never raw, and still land the rest', async () => {
+    const { dir, drop, bucket } = await exampleSetup();
+    await writeSampleDrop(drop);
+    // Clears the screen, turns the text red, and forges a line of output.
+    const hostile = '\u001b[2J\u001b[31mevil\nexample  succeeded  9  0  9.csv';
+    await writeFile(path.join(drop, hostile), 'a,b\n');
+    const run = await runOctoCli(['sync', 'example'], { cwd: dir });
+    expect(run.code).toBe(1);
+    for (const output of [run.stdout, run.stderr]) {
+      expect(output).not.toContain('\u001b');
+      expect(output).not.toMatch(/^example\s+succeeded/m);
+    }
+    const escaped = '\\x1b[2J\\x1b[31mevil\\nexample  succeeded  9  0  9.csv';
+    expect(run.stdout).toContain(`FAILED ${escaped} [unsafe]`);
+    expect(run.stdout).toMatch(new RegExp(`^${escaped.replace(/[[\]\\]/g, '\\$&')}\\s+unsafe\\s`, 'm'));
+    expect(await landed(bucket)).toEqual(expectedObjects());
+    // --json keeps the exact name (JSON escapes it).
+    await writeFile(path.join(drop, 'again.txt'), 'x');
+    const json = await runOctoCli(['sync', 'example', '--json'], { cwd: dir });
+    const failed = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; path?: string }).filter((e) => e.type === 'file.failed');
+    expect(failed.map((e) => e.path)).toEqual([hostile]);
+  });
+
   it('when killed mid-run, should on rerun process exactly the files that have no ledger record', async () => {
     const { dir, drop, bucket } = await exampleSetup();
     await writeSampleDrop(drop);

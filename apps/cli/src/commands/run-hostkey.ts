@@ -1,5 +1,6 @@
 import { OctoError, scanSourceHostKeys, SecretResolver } from '@octo/core';
 import { createCliLogger } from '../output/cli-logger.js';
+import { printable } from '../output/terminal-text.js';
 import { openRuntime } from '../runtime.js';
 import type { HostkeyArgs } from './hostkey.js';
 
@@ -22,7 +23,8 @@ export async function runHostkey(args: HostkeyArgs): Promise<void> {
   const lines: string[] = [];
   for (const key of scanned.keys) {
     const state = key.pinned === undefined ? 'nothing pinned yet' : key.pinned ? 'pinned' : 'NOT pinned';
-    lines.push(`# ${key.fingerprint} (${key.keyType}) ${state}`, key.knownHostsLine);
+    // The key type is the server's word: printed so that it cannot reach the terminal as a sequence.
+    lines.push(`# ${key.fingerprint} (${printable(key.keyType)}) ${state}`, printable(key.knownHostsLine));
   }
   process.stdout.write(`${lines.join('\n')}\n`);
   process.stderr.write(

@@ -1,4 +1,5 @@
 import { QuarantineBook, TYPES } from '@octo/core';
+import { printable } from '../output/terminal-text.js';
 import { openRuntime } from '../runtime.js';
 import type { RetryArgs } from './retry.js';
 
@@ -14,6 +15,6 @@ export async function runRetry(args: RetryArgs): Promise<void> {
   }
   for (const entry of released) {
     const state = entry.quarantined ? `quarantined after ${entry.attempts} failed runs` : `${entry.attempts} failed run(s), not quarantined yet`;
-    process.stdout.write(`${args.provider}: released ${entry.path} (${state}; last: ${entry.lastReason}); the next sync of ${args.provider} takes it again\n`);
+    process.stdout.write(`${args.provider}: released ${printable(entry.path)} (${state}; last: ${printable(entry.lastReason)}); the next sync of ${args.provider} takes it again\n`);
   }
 }

@@ -35,6 +35,14 @@ describe(createCliLogger, () => {
     ]);
   });
 
+  it('should print a message naming a partner file with its escape sequences and line breaks escaped', () => {
+    const { stream, lines } = capture();
+    createCliLogger({ verbosity: 0, stream }).warn('recovery: rolled-forward \u001b[2Jevil\nWARN: forged.csv: 1 output(s) made visible', { path: '\u001b[2Jevil' });
+    expect(lines()).toEqual([
+      expect.stringMatching(/\] WARN: recovery: rolled-forward \\x1b\[2Jevil\\nWARN: forged\.csv: 1 output\(s\) made visible \{"path":"\\u001b\[2Jevil"\}$/),
+    ]);
+  });
+
   it('should add info with -v and debug with -vv', () => {
     const one = capture();
     const info = createCliLogger({ verbosity: 1, stream: one.stream });

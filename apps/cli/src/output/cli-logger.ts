@@ -1,6 +1,7 @@
 import type { Logger } from '@octo/core';
 import pino, { type DestinationStream, type Level } from 'pino';
 import pretty from 'pino-pretty';
+import { printable } from './terminal-text.js';
 
 /** Where the CLI's log lines go and how much of them. */
 export interface CliLogOptions {
@@ -36,6 +37,8 @@ export function cliLogDestination(options: Omit<CliLogOptions, 'verbosity'>): De
     colorize: tty,
     singleLine: true,
     ignore: 'pid,hostname,service',
+    // Messages name partner files: no escape sequence or line break of theirs reaches the terminal.
+    messageFormat: (log, messageKey) => printable(String(log[messageKey] ?? '')),
     // A terminal shows the time of day; a log kept for later needs the whole UTC date.
     translateTime: tty ? 'HH:MM:ss.l' : "UTC:yyyy-mm-dd'T'HH:MM:ss.l'Z'",
   });

@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import prettyMs from 'pretty-ms';
+import { printable } from './terminal-text.js';
 
 /** `1536` -> `1.5 KiB`. */
 export function formatBytes(bytes: number): string {
@@ -28,9 +29,11 @@ const PLAIN = {
 /**
  * A plain text table with left-aligned columns and a rule under the header. With `width` (a
  * terminal's columns) the widest columns wrap so every line fits; without one nothing wraps,
- * so lines in a log stay whole for grep.
+ * so lines in a log stay whole for grep. Cells are {@link printable}: a file name cannot forge a
+ * row or send an escape sequence to the terminal.
  */
-export function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>, width: number | undefined = process.stdout.isTTY ? process.stdout.columns : undefined): string {
+export function table(headers: readonly string[], cells: ReadonlyArray<readonly string[]>, width: number | undefined = process.stdout.isTTY ? process.stdout.columns : undefined): string {
+  const rows = cells.map((row) => row.map(printable));
   const natural = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => (row[i] ?? '').length)));
   const colWidths = width ? fitColumns(natural, width - 2 * (headers.length - 1)) : natural;
   const out = new Table({

@@ -1,5 +1,6 @@
 import type { JobEvent } from '@octo/core';
 import { formatBytes, formatDuration } from './format.js';
+import { printable } from './terminal-text.js';
 import type { Reporter } from './reporter.js';
 
 /** Without a TTY: one line per file, for logs. */
@@ -13,12 +14,12 @@ export class LineReporter implements Reporter {
         break;
       case 'file.done':
         this.out.write(
-          `${event.jobId.slice(0, 8)} ok     ${event.path} -> ${event.outputs.length} object(s), ${formatDuration(event.durationMs)} [${event.progress.filesDone}/${event.progress.filesTotal} ${event.progress.percent}%]\n`,
+          `${event.jobId.slice(0, 8)} ok     ${printable(event.path)} -> ${event.outputs.length} object(s), ${formatDuration(event.durationMs)} [${event.progress.filesDone}/${event.progress.filesTotal} ${event.progress.percent}%]\n`,
         );
         break;
       case 'file.failed':
         this.out.write(
-          `${event.jobId.slice(0, 8)} FAILED ${event.path} [${event.kind}] ${event.reason} [${event.progress.filesDone}/${event.progress.filesTotal} ${event.progress.percent}%]\n`,
+          `${event.jobId.slice(0, 8)} FAILED ${printable(event.path)} [${event.kind}] ${printable(event.reason)} [${event.progress.filesDone}/${event.progress.filesTotal} ${event.progress.percent}%]\n`,
         );
         break;
       default:

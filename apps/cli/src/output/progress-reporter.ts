@@ -1,6 +1,7 @@
 import type { JobEvent } from '@octo/core';
 import { renderProgress, type FileInFlight, type ProgressState } from './progress-view.js';
 import type { Reporter } from './reporter.js';
+import { printable } from './terminal-text.js';
 
 /** A terminal the view draws on. */
 export interface ProgressTerminal {
@@ -62,7 +63,7 @@ export class ProgressReporter implements Reporter {
         job.inFlight.delete(event.path);
         job.finishedBytes = event.progress.bytesDone - [...job.inFlight.values()].reduce((sum, file) => sum + file.bytes, 0);
         job.state = { ...job.state, filesDone: event.progress.filesDone, filesFailed: job.state.filesFailed + (event.type === 'file.failed' ? 1 : 0) };
-        if (event.type === 'file.failed') this.printAbove(`FAILED ${event.path} [${event.kind}] ${event.reason}`);
+        if (event.type === 'file.failed') this.printAbove(`FAILED ${printable(event.path)} [${event.kind}] ${printable(event.reason)}`);
         break;
       }
       case 'job.finished':

@@ -1,4 +1,5 @@
 import { formatBytes, formatDuration } from './format.js';
+import { printable } from './terminal-text.js';
 
 /** A file in flight, as the progress view shows it. */
 export interface FileInFlight {
@@ -48,7 +49,7 @@ export function renderProgress(state: ProgressState, now: number, width: number)
       const fileRate = fileElapsed > 0 ? (file.bytes * 1000) / fileElapsed : 0;
       const detail = `: ${percent(file.bytes, file.size).padStart(4)} /${formatBytes(file.size)}, ${formatBytes(fileRate)}/s`;
       const room = Math.max(10, width - 1 - 3 - detail.length);
-      lines.push(` * ${ellipsis(file.path, room).padStart(Math.min(room, 36))}${detail}`);
+      lines.push(` * ${ellipsis(printable(file.path), room).padStart(Math.min(room, 36))}${detail}`);
     }
   }
   return lines.map((line) => cut(line, width - 1));
