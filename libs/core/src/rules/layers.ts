@@ -124,7 +124,7 @@ const ZSTD_MAGIC = 0xfd2fb528;
 
 /** A short description of the first bytes for error messages: a format Octo knows of but does not read, or a hex excerpt. */
 export function describeHead(head: Buffer): string {
-  if (head.length === 0) return 'an empty file';
+  if (head.length === 0) return 'nothing (the file is empty, 0 bytes)';
   const known = UNREADABLE_MAGIC.find(({ magic }) => head.length >= magic.length && head.subarray(0, magic.length).equals(magic));
   const hex = `bytes ${head.subarray(0, 8).toString('hex').replace(/(..)/g, '$1 ').trim()}`;
   return known ? `${known.format} (${hex}), a format Octo does not read` : hex;

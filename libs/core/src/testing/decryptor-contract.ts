@@ -157,6 +157,11 @@ export function decryptorContract(engine: string, harness: DecryptorHarness): vo
       expect(error.message).toBe('p.csv.gpg is named as an OpenPGP message but starts with bytes 70 6c 61 69 6e 20 74 65: it is not encrypted data');
     });
 
+    it('when the file is empty, should say it is empty', async () => {
+      const error = await failure(decryptAll(decryptor({ passphrase: 'env:OCTO_PASS' }), Buffer.alloc(0), 'e.csv.gpg'));
+      expect([error.kind, error.message]).toEqual(['decrypt', 'e.csv.gpg is named as an OpenPGP message but starts with nothing (the file is empty, 0 bytes): it is not encrypted data']);
+    });
+
     describe('when some configured keys cannot be loaded', () => {
       const config = {
         privateKeys: [
