@@ -226,7 +226,7 @@ describe('octo (other commands and errors)', () => {
   });
 
   it('should say whether a provider with an expect: is late, as a table and as JSON', async () => {
-    const { dir, drop } = await exampleSetup();
+    const { dir, drop, bucket } = await exampleSetup();
     await writeSampleDrop(drop);
     const configFile = path.join(dir, 'octo.config.yaml');
     const config = await readFile(configFile, 'utf8');
@@ -245,6 +245,14 @@ describe('octo (other commands and errors)', () => {
     const after = JSON.parse((await runOctoCli(['providers', '--json'], { cwd: dir })).stdout).providers[0];
     expect(after.late).toBeNull();
     expect((await runOctoCli(['providers'], { cwd: dir })).stdout).toMatch(/succeeded at \S+\s+no\s/);
+
+    // A ledger that cannot be read judges nothing: unknown, and a warning that says why (never "no").
+    await rm(bucket, { recursive: true });
+    await writeFile(bucket, 'not a folder');
+    const unreadable = await runOctoCli(['providers'], { cwd: dir });
+    expect(unreadable.code).toBe(0);
+    expect(unreadable.stdout).toMatch(/succeeded at \S+\s+unknown\s/);
+    expect(unreadable.stderr).toContain("cannot judge whether example's files arrived: cannot read the ledger in");
   });
 
   it('when a schedule is invalid, should exit 2 and name the field', async () => {

@@ -17,7 +17,7 @@ export async function runProviders(args: ProvidersArgs): Promise<void> {
     process.stdout.write(
       `${table(
         ['provider', 'plugin', 'source', 'bucket', 'schedule', 'next run', 'last job', 'late', 'description'],
-        rows.map((r) => [r.name, r.plugin, r.source, r.bucket, scheduleText(r.schedule), r.nextRunAt ?? '-', lastJobText(r.lastJob), lateText(runtime.arrivals.watches(r.name), r.late), r.description]),
+        rows.map((r) => [r.name, r.plugin, r.source, r.bucket, scheduleText(r.schedule), r.nextRunAt ?? '-', lastJobText(r.lastJob), lateText(runtime, r.name, r.late), r.description]),
       )}\n`,
     );
     process.stdout.write(`\ninstalled plugins: ${runtime.providers.pluginNames().join(', ')}\n`);
@@ -42,9 +42,10 @@ async function withSchedules(runtime: OctoRuntime) {
   );
 }
 
-/** `-` without an `expect:`, `no` when on time, else since when and what was expected. */
-function lateText(watched: boolean, late: LateView | null): string {
-  if (!watched) return '-';
+/** `-` without an `expect:`, `unknown` when it could not be judged (the warning says why), `no` when on time, else since when and what was expected. */
+function lateText(runtime: OctoRuntime, provider: string, late: LateView | null): string {
+  if (!runtime.arrivals.watches(provider)) return '-';
+  if (!runtime.arrivals.known().has(provider)) return 'unknown';
   return late ? `since ${late.since} (expected ${late.expectation})` : 'no';
 }
 
