@@ -1,4 +1,4 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createTempWorkspace, listFiles, sha256, type TempWorkspace } from '@octo/core/testing';
 import { DEMO_KEYS_DIR, sampleFiles, writeSampleDrop } from '@octo/provider-example';
@@ -198,6 +198,19 @@ describe('octo (other commands and errors)', () => {
     expect(pending.code).toBe(0);
     expect(pending.stdout).toContain('8 file(s) pending for example');
     expect(pending.stdout).toContain('daily_20261103.csv.gz.gpg');
+    expect(pending.stdout).not.toContain('left, since');
+
+    // A partner that uploads into a dot folder, or never renames its .filepart, is told of, not silent.
+    await mkdir(path.join(drop, '.incoming'), { recursive: true });
+    await writeFile(path.join(drop, '.incoming', 'late.csv'), 'id\n1\n');
+    await writeFile(path.join(drop, 'statement.csv.filepart'), 'id\n');
+    const left = await runOctoCli(['pending', 'example'], { cwd: dir });
+    expect(left.stdout).toContain('8 file(s) pending for example');
+    expect(left.stdout).toContain(
+      'example: 2 file(s) matched by include are left, since uploads in progress (*.part, *.tmp, *.filepart, *.crdownload, ~*) and dot files are never taken (rename on the drop, or name the dot folder in include):\n  .incoming/late.csv\n  statement.csv.filepart\n',
+    );
+    const json = await runOctoCli(['pending', 'example', '--json'], { cwd: dir });
+    expect(JSON.parse(json.stdout).inProgress).toEqual(['.incoming/late.csv', 'statement.csv.filepart']);
   });
 
   it('should show each provider\'s schedule, next run and last job, as a table and as JSON', async () => {

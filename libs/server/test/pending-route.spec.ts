@@ -36,7 +36,7 @@ describe('GET /v1/providers/:name/pending', () => {
     const started = await api.app.inject({ method: 'POST', url: '/v1/providers/example/jobs', headers: auth });
     await api.runtime.jobs.get(started.json().id)!.done;
     const after = await api.app.inject({ method: 'GET', url: '/v1/providers/example/pending', headers: auth });
-    expect(after.json()).toEqual({ provider: 'example', count: 0, files: [], quarantined: 0 });
+    expect(after.json()).toEqual({ provider: 'example', count: 0, files: [], quarantined: 0, inProgress: [] });
   });
 
   it('should leave a quarantined file out and count it, as octo pending does, and list it again once released', async () => {
@@ -58,6 +58,16 @@ describe('GET /v1/providers/:name/pending', () => {
     const after = await api.app.inject({ method: 'GET', url: '/v1/providers/example/pending', headers: auth });
     expect(after.json()).toMatchObject({ count: 2, quarantined: 0 });
     expect(after.json().files.map((file: { path: string }) => file.path).sort()).toEqual(['broken.csv.gz', 'new.csv']);
+  });
+
+  it('should name the files the globs match that are left as uploads in progress or dot files, and take none of them', async () => {
+    await mkdir(path.join(setup.dropDir, '.incoming'), { recursive: true });
+    await writeFile(path.join(setup.dropDir, '.incoming', 'statement.csv'), 'id\n1\n');
+    await writeFile(path.join(setup.dropDir, 'statement.csv.part'), 'id\n');
+    await writeFile(path.join(setup.dropDir, 'ready.csv'), 'id\n2\n');
+    const answer = await api.app.inject({ method: 'GET', url: '/v1/providers/example/pending', headers: auth });
+    expect(answer.json()).toMatchObject({ count: 1, inProgress: ['.incoming/statement.csv', 'statement.csv.part'] });
+    expect(answer.json().files.map((file: { path: string }) => file.path)).toEqual(['ready.csv']);
   });
 
   it('should answer 404 naming the configured providers for an unknown one, and 401 without a token', async () => {

@@ -150,7 +150,7 @@ export const providerConfigSchema = z
     include: z.array(z.string()).default(['**/*']),
     exclude: z.array(z.string()).default([]),
     /** The bucket this provider lands in, optionally with a key prefix: `bucket` or `bucket/prefix`. */
-    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9!_.*'()/-]*)?$/, 'expected a bucket name (lowercase letters, digits, dots, hyphens), optionally followed by /prefix'),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9!_.*'()/-]*)?$/, 'expected a bucket name (3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit), optionally followed by /prefix'),
     decryption: decryptionSchema.default({ privateKeys: [], signature: 'if-present', verificationKeys: [], allowedSigners: [], engine: 'auto' }),
     /** Files of this provider processed at once; defaults to the global concurrency. */
     concurrency: z.number().int().min(1).max(64).optional(),

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findConfigFile, parseConfig } from './load-config.js';
+import { findConfigFile, loadConfig, parseConfig } from './load-config.js';
 
 const valid = `
 store: file://buckets
@@ -78,5 +78,17 @@ describe(findConfigFile, () => {
     expect(findConfigFile(undefined, dir, {})).toBe(path.join(dir, 'octo.config.yaml'));
     expect(() => findConfigFile(undefined, path.join(dir, 'nowhere'), {})).toThrow('no config file found: pass --config PATH, set OCTO_CONFIG');
     expect(() => findConfigFile('missing.yaml', dir, {})).toThrow('config file missing.yaml does not exist (from --config)');
+  });
+
+  it('should name a config outside the current folder by its whole path, not a name that another file there has', async () => {
+    const elsewhere = await mkdtemp(path.join(tmpdir(), 'octo-config-elsewhere-'));
+    const here = await mkdtemp(path.join(tmpdir(), 'octo-config-here-'));
+    await writeFile(path.join(here, 'octo.config.yaml'), valid);
+    await writeFile(path.join(elsewhere, 'octo.config.yaml'), 'store: file://b\nproviders: { acme: { source: file://d, bucket: b } }\n');
+    const outside = path.join(elsewhere, 'octo.config.yaml');
+    await expect(loadConfig(outside, here)).rejects.toThrow(`config ${outside} is invalid:\n  providers.acme.bucket: expected a bucket name (3 to 63`);
+    await expect(loadConfig(path.join(elsewhere, 'nope.yaml'), here)).rejects.toThrow(`config file ${path.join(elsewhere, 'nope.yaml')} does not exist (from --config)`);
+    await writeFile(path.join(here, 'bad.yaml'), 'store: [\n');
+    await expect(loadConfig('bad.yaml', here)).rejects.toThrow('config bad.yaml is not valid YAML');
   });
 });

@@ -71,10 +71,14 @@ export async function loadConfig(explicit?: string, cwd = process.cwd()): Promis
   return { config: parseConfig(text, shownPath(file, cwd)), file, baseDir: path.dirname(file) };
 }
 
-/** A config path as messages show it: relative to the current folder, never the machine's absolute path. */
+/**
+ * A config path as messages show it: relative to the current folder when it is inside it,
+ * otherwise whole, so a message never names a file the reader could take for another one
+ * (`./octo.config.yaml` when `--config /etc/octo/octo.config.yaml` was meant).
+ */
 export function shownPath(file: string, cwd = process.cwd()): string {
   const relative = path.relative(cwd, file);
-  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : path.basename(file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
 }
 
 /** Resolves a path or `file://` URL from config against the config file's folder. */

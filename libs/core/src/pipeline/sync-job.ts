@@ -18,7 +18,7 @@ import { discover } from './discover.js';
 import { FileProcessor } from './file-processor.js';
 import { KeyOwnership } from './key-ownership.js';
 import { plannedKey } from './planned-key.js';
-import { includeGlobs } from '../rules/include-globs.js';
+import { IN_PROGRESS_RULE, includeGlobs, leftAsInProgress } from '../rules/include-globs.js';
 import { sourceIdentity } from '../rules/source-path.js';
 import { RunFailurePolicy } from '../quarantine/run-failure-policy.js';
 import { Recovery } from './recovery.js';
@@ -72,24 +72,35 @@ export class SyncJob {
     return (await this.pendingAndWaiting(signal)).pending;
   }
 
-  /** {@link pending}, and the files not yet ingested that wait for their ready marker. */
-  async pendingAndWaiting(signal?: AbortSignal): Promise<{ pending: RemoteFile[]; waiting: WaitingFile[] }> {
+  /**
+   * {@link pending}, the files not yet ingested that wait for their ready marker, and the paths
+   * the globs would take but that are left as uploads in progress or dot files (see {@link leftAsInProgress}).
+   */
+  async pendingAndWaiting(signal?: AbortSignal): Promise<{ pending: RemoteFile[]; waiting: WaitingFile[]; inProgress: string[] }> {
     const sourceConfig = this.provider.config.source;
     const minAgeMs = (sourceConfig.minAgeSeconds ?? 0) * 1000;
     const globs = includeGlobs(this.provider.config);
+    const unfinished = leftAsInProgress(this.provider.config);
     const archived = outsideArchive(this.provider.config.afterIngest);
+    const inProgress = new Set<string>();
     let held: Readiness['waiting'] = [];
     const listed = await discover(this.source, {
       minAgeMs,
       signal,
       ready: this.provider.config.ready,
       onWaiting: (waiting) => (held = waiting),
-      accepts: (file) => archived(file) && globs(file) && this.handler.accepts(file),
+      accepts: (file) => {
+        if (!archived(file)) return false;
+        if (globs(file)) return this.handler.accepts(file);
+        if (unfinished(file)) inProgress.add(file.path);
+        return false;
+      },
     });
     // A file ingested before its marker went away is not waiting.
     const notDone = held.length === 0 ? new Set<string>() : new Set((await this.ledger.pending(this.provider.name, held)).map(sourceIdentity));
     const waiting = waitingFiles(held.filter((file) => notDone.has(sourceIdentity(file))));
-    return { pending: await this.stableAndCapped(await this.ledger.pending(this.provider.name, listed), signal), waiting };
+    const pending = await this.stableAndCapped(await this.ledger.pending(this.provider.name, listed), signal);
+    return { pending, waiting, inProgress: [...inProgress].sort() };
   }
 
   /** Leaves files still changing size (`stabilityCheckMs`), then caps the run (`maxFilesPerPoll`). */
@@ -234,6 +245,7 @@ export class SyncJob {
       total = pending.length;
       totalBytes = pending.reduce((sum, file) => sum + file.size, 0);
       this.logger.info('listed the drop', { provider: this.provider.name, jobId, pending: total, bytes: totalBytes, dryRun: options.dryRun ?? false });
+      if (discovered.inProgress.length > 0) this.logger.info(leftInProgressMessage(discovered.inProgress), { provider: this.provider.name, jobId });
       emit({ type: 'job.started', jobId, provider: this.provider.name, total, totalBytes, at: new Date().toISOString() });
       if (options.dryRun) {
         plan = await this.withConflicts(this.plan(pending, jobId));
@@ -390,4 +402,11 @@ function retiredKeyField(result: Extract<FileResult, { status: 'done' }>): { ret
 /** A file result's stage timings, for its event. */
 function stagesOf(result: FileResult): { stages?: StageTimings } {
   return result.stages ? { stages: result.stages } : {};
+}
+
+/** The log line that names the files a run left as uploads in progress or dot files (at most 10 of them). */
+export function leftInProgressMessage(paths: readonly string[]): string {
+  const shown = paths.slice(0, 10).join(', ');
+  const more = paths.length > 10 ? `, and ${paths.length - 10} more` : '';
+  return `left ${paths.length} file(s) the globs match: ${IN_PROGRESS_RULE} (rename them on the drop, or name the dot folder in include): ${shown}${more}`;
 }

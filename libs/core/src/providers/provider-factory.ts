@@ -5,7 +5,7 @@ import { ObjectStoreLedger } from '../adapters/ledger/object-store-ledger.js';
 import { decryptionEngines } from '../adapters/pgp/decryption-engines.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { ProviderConfig } from '../config/config-schema.js';
-import { formatIssues, resolvePath } from '../config/load-config.js';
+import { formatIssues, resolvePath, shownPath } from '../config/load-config.js';
 import { OctoError } from '../errors/octo-error.js';
 import { TYPES, type ProviderContext } from '../ports/identifiers.js';
 import { silentLogger, type Logger } from '../ports/logger.js';
@@ -135,11 +135,11 @@ export class ProviderFactory {
   private parseSettings(name: string, plugin: ProviderPlugin<unknown>, config: ProviderConfig): unknown {
     if (!plugin.settings) {
       if (config.settings === undefined) return undefined;
-      throw new OctoError('config', `config ${this.loaded.file} is invalid:\n  providers.${name}.settings: plugin "${plugin.name}" takes no settings; remove the block`, { fatal: true });
+      throw new OctoError('config', `config ${shownPath(this.loaded.file)} is invalid:\n  providers.${name}.settings: plugin "${plugin.name}" takes no settings; remove the block`, { fatal: true });
     }
     const parsed = plugin.settings.schema.safeParse(config.settings ?? {});
     if (!parsed.success) {
-      throw new OctoError('config', `config ${this.loaded.file} is invalid:\n${formatIssues(parsed.error.issues).replace(/^ {2}/gm, `  providers.${name}.settings.`)}`, { fatal: true });
+      throw new OctoError('config', `config ${shownPath(this.loaded.file)} is invalid:\n${formatIssues(parsed.error.issues).replace(/^ {2}/gm, `  providers.${name}.settings.`)}`, { fatal: true });
     }
     return parsed.data;
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { providerConfigSchema } from '../config/config-schema.js';
 import type { RemoteFile } from '../ports/remote-source.js';
-import { includeGlobs } from './include-globs.js';
+import { includeGlobs, leftAsInProgress } from './include-globs.js';
 
 describe(includeGlobs, () => {
   const filter = (include: string[], exclude: string[]) => {
@@ -23,5 +23,18 @@ describe(includeGlobs, () => {
       expect(f.accepts({ path, size: 1, mtimeMs: 1 }), path).toBe(false);
     }
     expect(f.accepts({ path: 'in/partner.csv.gpg', size: 1, mtimeMs: 1 })).toBe(true);
+  });
+
+  it('should tell apart the files left only as in progress or dot files from those the globs do not take', () => {
+    const left = leftAsInProgress(providerConfigSchema.parse({ source: 'file://x', bucket: 'bucket', include: ['in/**/*'], exclude: ['**/*.md'] }));
+    const of = (path: string) => left({ path });
+    expect(['in/a.csv.part', 'in/.hidden.csv', 'in/.incoming/b.csv', 'in/~lock.csv'].filter(of)).toEqual(['in/a.csv.part', 'in/.hidden.csv', 'in/.incoming/b.csv', 'in/~lock.csv']);
+    // Taken, outside the include globs, or excluded: none of these is left as in progress.
+    expect(['in/a.csv', 'out/a.csv.part', 'out/.hidden.csv', 'in/.notes.md', 'in/readme.md.part'].filter(of)).toEqual(['in/readme.md.part']);
+  });
+
+  it('should take a dot folder that a glob names itself', () => {
+    const takes = includeGlobs(providerConfigSchema.parse({ source: 'file://x', bucket: 'bucket', include: ['.export/*.csv'], exclude: [] }));
+    expect(takes({ path: '.export/a.csv' })).toBe(true);
   });
 });

@@ -30,7 +30,7 @@ describe(parseApiConfig, () => {
     it('should fail with the file and the path of every bad field', () => {
       expect(() => parseApiConfig(loadedWith({ port: 70_000, tokens: ['hunter2-literal-token'], metricsAuth: 'open', limits: { maxConcurrency: 0 }, extra: 1 }))).toThrow(
         [
-          'config octo.config.yaml is invalid:',
+          'config /etc/octo/octo.config.yaml is invalid:',
           '  api.port: Too big: expected number to be <=65535',
           '  api.tokens.0: expected a secret reference such as env:NAME or file:PATH, never the secret itself',
           '  api.metricsAuth: Invalid option: expected one of "token"|"none"',
@@ -43,7 +43,7 @@ describe(parseApiConfig, () => {
     it('should validate command-line overrides like the block, naming the flag', () => {
       expect(parseApiConfig(loadedWith({ port: 9000, host: '0.0.0.0' }), { port: 0 })).toMatchObject({ host: '0.0.0.0', port: 0 });
       expect(() => parseApiConfig(loadedWith({}), { port: 99_999 })).toThrow(
-        'config octo.config.yaml (with --port) is invalid:\n  api.port: Too big: expected number to be <=65535',
+        'config /etc/octo/octo.config.yaml (with --port) is invalid:\n  api.port: Too big: expected number to be <=65535',
       );
     });
 

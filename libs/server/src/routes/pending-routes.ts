@@ -1,4 +1,4 @@
-import { byIdentity, QuarantineBook, TYPES, type OctoRuntime } from '@octo/core';
+import { byIdentity, IN_PROGRESS_RULE, QuarantineBook, TYPES, type OctoRuntime } from '@octo/core';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ApiError } from '../http/api-error.js';
@@ -19,6 +19,9 @@ export const pendingAnswerSchema = z.object({
     .number()
     .int()
     .describe('Files quarantined after repeated failures: not in `files` (runs skip them until released), listed by GET /v1/providers/{name}/quarantine'),
+  inProgress: z
+    .array(z.string())
+    .describe(`Paths the include globs match that no run takes, since ${IN_PROGRESS_RULE}, at most ${MAX_LISTED}`),
 });
 
 export type PendingAnswerView = z.output<typeof pendingAnswerSchema>;
@@ -46,13 +49,14 @@ export function registerPendingRoutes(app: FastifyInstance, deps: { runtime: Oct
       const job = handle.syncJob();
       const book = new QuarantineBook(handle.container.get(TYPES.ObjectStore), name, handle.context.config.quarantine.after);
       try {
-        const [listed, entries] = await Promise.all([job.pending(), book.entries()]);
+        const [{ pending: listed, inProgress }, entries] = await Promise.all([job.pendingAndWaiting(), book.entries()]);
         const files = withoutQuarantined(book, listed, entries).sort((a, b) => a.mtimeMs - b.mtimeMs || (a.path < b.path ? -1 : 1));
         return {
           provider: name,
           count: files.length,
           files: files.slice(0, MAX_LISTED).map((file) => ({ path: file.path, size: file.size, modifiedAt: new Date(file.mtimeMs).toISOString() })),
           quarantined: entries.filter((entry) => entry.quarantined).length,
+          inProgress: inProgress.slice(0, MAX_LISTED),
         };
       } finally {
         await job.close();
