@@ -6,7 +6,7 @@ import { TYPES } from '../ports/identifiers.js';
 import type { JobSummary } from '../ports/job-events.js';
 import type { OctoRuntime } from '../app/octo-runtime.js';
 import { listFiles } from '../testing/files.js';
-import { encryptBytes } from '../testing/pgp-fixtures.js';
+import { encryptBytes, generateTestKey } from '../testing/pgp-fixtures.js';
 import { createTempWorkspace, overridingProvider, type TempWorkspace } from '../testing/temp-workspace.js';
 import { OctoError } from '../errors/octo-error.js';
 import type { Unpacker } from '../ports/unpacker.js';
@@ -134,6 +134,46 @@ describe('repeated failures', () => {
       expect(summary).toMatchObject({ status: 'failed', error: { kind: 'auth' } });
       expect(summary.files.map((f) => [f.path, f.status])).toEqual([['waits.csv', 'failed']]);
       expect(await listFiles(path.join(w.bucketDir, '_octo/quarantine'))).toEqual([]);
+    });
+
+    it('should not count failures that are not the file\'s (the store, a secret that cannot be read), and land the file once they are put right', async () => {
+      // A key, so that an unreadable passphrase fails only the passphrase files, not the job.
+      const key = await generateTestKey();
+      const w = await createTempWorkspace({
+        secrets: { 'key.asc': key.privateKey },
+        providerConfig: { quarantine: { after: 1 }, decryption: { passphrase: 'file:pass.txt', privateKeys: [{ key: 'file:key.asc' }] } },
+      });
+      workspaces.push(w);
+      await writeFile(path.join(w.dropDir, 'statement.csv.gpg'), await encryptBytes(Buffer.from('id\n1\n'), { passphrase: 'open sesame' }));
+      await writeFile(path.join(w.dropDir, 'outage.csv'), 'id\n2\n');
+      let storeDown = true;
+      const unpacker: Unpacker = {
+        async *unpack(input, name) {
+          if (name === 'outage.csv' && storeDown) {
+            input.resume();
+            throw new OctoError('store', 'the bucket answered 503 SlowDown to every try');
+          }
+          yield { name, stream: input };
+        },
+      };
+      const runtime = await w.runtime([overridingProvider('plain', { unpacker })]);
+      for (let run = 0; run < 3; run += 1) {
+        const summary = await (await runtime.jobs.start('plain')).done;
+        expect(summary.files.map((f) => [f.path, f.status, f.status === 'failed' ? f.kind : ''])).toEqual([
+          ['outage.csv', 'failed', 'store'],
+          ['statement.csv.gpg', 'failed', 'secret'],
+        ]);
+        expect(summary.skipped).toBeUndefined();
+      }
+      expect(await listFiles(path.join(w.bucketDir, '_octo/quarantine'))).toEqual([]);
+
+      storeDown = false;
+      await writeFile(path.join(w.dir, 'pass.txt'), 'open sesame');
+      const fixed = await (await runtime.jobs.start('plain')).done;
+      expect(fixed.files.map((f) => [f.path, f.status])).toEqual([
+        ['outage.csv', 'done'],
+        ['statement.csv.gpg', 'done'],
+      ]);
     });
 
     it('should never quarantine with quarantine.after 0', async () => {

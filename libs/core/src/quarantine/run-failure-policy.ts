@@ -8,6 +8,14 @@ import { sourceIdentity } from '../rules/source-path.js';
 import { byIdentity, QuarantineBook, type FailureRecord } from './quarantine-book.js';
 import { inRunOrder } from './run-order.js';
 
+/**
+ * Failures that are not the delivery's: the source, the store or the ledger could not be
+ * reached or refused a call, a secret could not be read, a login or host key failed. The same
+ * file would land once that is put right, so these never count toward quarantine (an S3
+ * outage over three polls must not leave every file of the drop waiting for octo retry).
+ */
+const NOT_THE_FILES_FAULT: ReadonlySet<OctoErrorKind> = new Set(['source', 'store', 'ledger', 'secret', 'auth', 'hostkey', 'cancelled']);
+
 /** What a run attempts, in order, and what it leaves and why. */
 export interface RunPlan {
   readonly attempt: RemoteFile[];
@@ -63,7 +71,8 @@ export class RunFailurePolicy {
 
   /**
    * Counts a failed file's run in the bucket, or forgets the failures of a file that landed. A
-   * failure caused by the job stopping (a cancel, another file's fatal error) is not the file's.
+   * failure caused by the job stopping (a cancel, another file's fatal error) is not the file's,
+   * nor one of the kinds in {@link NOT_THE_FILES_FAULT}: neither counts.
    * A record that cannot be written is logged, never fails the file a second time.
    */
   async settle(file: RemoteFile, result: FileResult, jobId: string, jobStopping: boolean): Promise<void> {
@@ -73,7 +82,7 @@ export class RunFailurePolicy {
         if (earlier) await this.book.clear(file);
         return;
       }
-      if (jobStopping || result.kind === 'cancelled') return;
+      if (jobStopping || NOT_THE_FILES_FAULT.has(result.kind)) return;
       const written = await this.book.recordFailure(file, { kind: result.kind, reason: result.reason, jobId }, earlier);
       this.records.set(sourceIdentity(file), written);
       if (written.quarantined) {

@@ -53,9 +53,10 @@ export const DecryptionFailure = {
     );
   },
 
+  /** Kind `secret` when the passphrase is configured but cannot be read: the machine's fault, not the file's. */
   noPassphrase(path: string, provider: string, problem?: string): OctoError {
     return new OctoError(
-      'decrypt',
+      problem ? 'secret' : 'decrypt',
       `${path} is encrypted with a passphrase, but provider ${provider} has no usable decryption.passphrase${problem ? ` (${problem})` : ''}: set decryption.passphrase to a secret reference that holds it`,
     );
   },
