@@ -1,5 +1,7 @@
-import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RemoteFile, RemoteSource } from '../ports/remote-source.js';
@@ -16,6 +18,8 @@ export interface RemoteSourceHarness {
   /** Releases what the harness started; called once after the suite. */
   dispose?(): Promise<void>;
 }
+
+const execFileAsync = promisify(execFile);
 
 /** Every file's modification time in the drops: a whole second, so sources of second precision (SFTP) report it exactly. */
 const MTIME = new Date('2026-11-02T06:30:00Z');
@@ -64,7 +68,7 @@ export function remoteSourceContract(adapter: string, harness: RemoteSourceHarne
 
     afterAll(async () => {
       for (const created of sources) await created.close();
-      for (const folder of ['listing', 'reads', 'empty', 'latin1', 'gone', 'changes']) await rm(path.join(root, folder), { recursive: true, force: true });
+      for (const folder of ['listing', 'reads', 'empty', 'latin1', 'gone', 'changes', 'specials']) await rm(path.join(root, folder), { recursive: true, force: true });
       await harness.dispose?.();
     });
 
@@ -113,6 +117,21 @@ export function remoteSourceContract(adapter: string, harness: RemoteSourceHarne
         expect((await buffer(await latin1.open(acute))).toString()).toBe('e acute\n');
         expect((await buffer(await latin1.open(resume))).toString()).toBe('latin-1 name\n');
         expect((await latin1.readSmall(grave.path, 64, grave.rawPath)).toString()).toBe('e grave\n');
+      });
+
+      it('should list a link to nothing and a named pipe as refused, saying why, and never as a file to read', async () => {
+        await drop('specials', { 'real.csv': 'id\n1\n' });
+        await symlink(path.join(root, 'specials', 'missing.csv'), path.join(root, 'specials', 'dangling.csv'));
+        await symlink('loop-b.csv', path.join(root, 'specials', 'loop-a.csv'));
+        await symlink('loop-a.csv', path.join(root, 'specials', 'loop-b.csv'));
+        await execFileAsync('mkfifo', [path.join(root, 'specials', 'pipe.csv')]);
+        const files = byPath(await source('specials').list());
+        expect(files.map((file) => file.path)).toEqual(['dangling.csv', 'loop-a.csv', 'loop-b.csv', 'pipe.csv', 'real.csv']);
+        const refused = Object.fromEntries(files.map((file) => [file.path, file.refused]));
+        expect(refused['real.csv']).toBeUndefined();
+        for (const link of ['dangling.csv', 'loop-a.csv', 'loop-b.csv']) expect(refused[link], link).toMatch(/^is a symbolic link to nothing .*: .*put the file itself/);
+        expect(refused['pipe.csv']).toMatch(/^is not a regular file \(a named pipe, socket or device\), so it holds no delivery: .*remove it/);
+        for (const message of Object.values(refused)) expect(message ?? '').not.toContain(root);
       });
     });
 

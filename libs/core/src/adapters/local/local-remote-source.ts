@@ -121,9 +121,13 @@ export class LocalRemoteSource implements RemoteSource {
         if (info) found.push({ ...sourcePathOf(here), size: 0, mtimeMs: Math.floor(info.mtimeMs), refused: await this.linkRefusal(full, realRoot) });
         continue;
       }
-      if (!entry.isFile()) continue;
       const info = await lstat(full).catch(() => undefined);
-      if (!info?.isFile()) continue;
+      if (!info) continue; // Gone since the folder was read.
+      if (!info.isFile()) {
+        // A named pipe would never end a read, a device never holds a delivery: said, never opened.
+        found.push({ ...sourcePathOf(here), size: 0, mtimeMs: Math.floor(info.mtimeMs), refused: 'is not a regular file (a named pipe, socket or device), so it holds no delivery: remove it from the drop' });
+        continue;
+      }
       found.push({ ...sourcePathOf(here), size: info.size, mtimeMs: Math.floor(info.mtimeMs) });
     }
   }

@@ -291,16 +291,34 @@ export class SftpRemoteSource implements RemoteSource {
       const full = Buffer.concat([dir, SLASH, entry.filename]);
       let attrs: RawAttrs = entry.attrs;
       if (attrs.isSymbolicLink()) {
+        const target = await this.linkTarget(raw, full);
+        if (target === undefined) {
+          // A link to nothing is a delivery that is not there: said, not skipped.
+          found.push({ ...sourcePathOf(here), size: 0, mtimeMs: attrs.mtime * 1000, refused: LINK_TO_NOTHING });
+          continue;
+        }
         // Follow links to files only: a link to a folder could loop.
-        const target = await this.timed(raw.stat(full)).catch(() => undefined);
-        if (!target?.isFile()) continue;
+        if (target.isDirectory()) continue;
         attrs = target;
       }
       if (attrs.isDirectory()) {
         if (this.options.recursive ?? true) await this.walk(sftp, full, here, found, signal);
       } else if (attrs.isFile()) {
         found.push({ ...sourcePathOf(here), size: attrs.size, mtimeMs: attrs.mtime * 1000 });
+      } else {
+        found.push({ ...sourcePathOf(here), size: 0, mtimeMs: attrs.mtime * 1000, refused: NOT_A_REGULAR_FILE });
       }
+    }
+  }
+
+  /** What a listed link points to; undefined when the server says it points to nothing it can read (missing, a loop, no permission). */
+  private async linkTarget(raw: SftpRawNames, link: Buffer): Promise<RawAttrs | undefined> {
+    try {
+      return await this.timed(raw.stat(link));
+    } catch (error) {
+      // An SFTP status is the server's answer about the link; anything else (a timeout, a lost connection) is the listing's failure.
+      if (typeof (error as { code?: unknown }).code === 'number') return undefined;
+      throw error;
     }
   }
 
@@ -322,6 +340,9 @@ export class SftpRemoteSource implements RemoteSource {
 }
 
 const SLASH = Buffer.from('/');
+
+const LINK_TO_NOTHING = 'is a symbolic link to nothing the SFTP user can read (its target is missing, loops, or is not readable): ask the partner to put the file itself there';
+const NOT_A_REGULAR_FILE = 'is not a regular file (a named pipe, socket or device), so it holds no delivery: ask the partner to remove it';
 
 /** The route option, only when there is one (exactOptionalPropertyTypes). */
 function withRoute(route: SshRoute | undefined): { route?: SshRoute } {
