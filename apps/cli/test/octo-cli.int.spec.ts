@@ -211,6 +211,14 @@ describe('octo (other commands and errors)', () => {
     );
     const json = await runOctoCli(['pending', 'example', '--json'], { cwd: dir });
     expect(JSON.parse(json.stdout).inProgress).toEqual(['.incoming/late.csv', 'statement.csv.filepart']);
+
+    // A partner's .processed/ folder of thousands prints 20 and a count; --json has them all.
+    await mkdir(path.join(drop, '.processed'));
+    for (let n = 0; n < 30; n += 1) await writeFile(path.join(drop, '.processed', `old_${String(n).padStart(2, '0')}.csv`), 'x\n');
+    const many = await runOctoCli(['pending', 'example'], { cwd: dir });
+    expect(many.stdout).toContain('example: 32 file(s) matched by include are left, since');
+    expect(many.stdout).toContain('  .processed/old_18.csv\n  ... and 12 more (octo pending example --json lists them all)\n');
+    expect(JSON.parse((await runOctoCli(['pending', 'example', '--json'], { cwd: dir })).stdout).inProgress).toHaveLength(32);
   });
 
   it('should show each provider\'s schedule, next run and last job, as a table and as JSON', async () => {

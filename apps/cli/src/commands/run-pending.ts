@@ -40,7 +40,12 @@ function renderQuarantined(provider: string, entries: readonly QuarantineEntry[]
   return `\n${provider}: ${entries.length} file(s) quarantined, not retried until released (octo retry ${provider} <file>):\n${table(['file', 'attempts', 'last failed', 'kind', 'reason'], rows)}\n`;
 }
 
+/** At most this many of them are printed (a partner's `.processed/` folder can hold thousands); `--json` has them all. */
+const IN_PROGRESS_SHOWN = 20;
+
 function renderInProgress(provider: string, paths: readonly string[]): string {
-  const lines = paths.map((path) => `  ${printable(path)}`).join('\n');
+  const shown = paths.slice(0, IN_PROGRESS_SHOWN).map((path) => `  ${printable(path)}`);
+  if (paths.length > IN_PROGRESS_SHOWN) shown.push(`  ... and ${paths.length - IN_PROGRESS_SHOWN} more (octo pending ${provider} --json lists them all)`);
+  const lines = shown.join('\n');
   return `\n${provider}: ${paths.length} file(s) matched by include are left, since ${IN_PROGRESS_RULE} (rename on the drop, or name the dot folder in include):\n${lines}\n`;
 }
