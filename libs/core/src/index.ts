@@ -84,6 +84,8 @@ export { checkProvider, type ProviderCheck } from './check/provider-check.js';
 export { byIdentity, type FailureRecord, QUARANTINE_PREFIX, QuarantineBook, type QuarantineEntry } from './quarantine/quarantine-book.js';
 export { DEFAULT_QUARANTINE_AFTER, type FileOrder, type OnErrorPolicy, type QuarantineConfig, type ResendPolicy } from './config/failure-policy-schema.js';
 export { CONTENT_INDEX_PREFIX, type ContentEntry, ContentIndex } from './resend/content-index.js';
+/** For folder rules: the first calendar date in a file name (`statements_20261101.csv.gpg` -> `2026-11-01`). */
+export { firstDateIn } from './rules/date-in-name.js';
 /** What `octo pending` says of the files the globs match but a run leaves (uploads in progress, dot files). */
 export { IN_PROGRESS_RULE } from './rules/include-globs.js';
 

@@ -1,9 +1,7 @@
-import { injectable, type FileContext, type FolderNamer } from '@octo/core';
-
-const DATE = /(?<!\d)(20\d{2})-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])(?!\d)/;
+import { firstDateIn, injectable, type FileContext, type FolderNamer } from '@octo/core';
 
 /**
- * The example partner's folder rule: `<provider>/<YYYY-MM-DD>` from the first date in the
+ * The example partner's folder rule: `<provider>/<YYYY-MM-DD>` from the first calendar date in the
  * source file's name (`statements_20261101.csv.gpg` -> `example/2026-11-01`), else
  * `<provider>/undated`.
  */
@@ -11,7 +9,6 @@ const DATE = /(?<!\d)(20\d{2})-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])(?!\d)/;
 export class DatedFolderNamer implements FolderNamer {
   folderFor(_entry: { name: string }, context: FileContext): string {
     const name = context.file.path.split('/').pop() ?? '';
-    const match = DATE.exec(name);
-    return match ? `${context.provider}/${match[1]}-${match[2]}-${match[3]}` : `${context.provider}/undated`;
+    return `${context.provider}/${firstDateIn(name) ?? 'undated'}`;
   }
 }

@@ -20,6 +20,7 @@ describe(DatedFolderNamer, () => {
     ['no-date.csv', 'example/undated'],
     ['id_12345678.csv', 'example/undated'],
     ['x_20261301.csv', 'example/undated'],
+    ['x_20260229.csv', 'example/undated'],
   ])('when the source is %s, should use %s', (name, folder) => {
     expect(namer.folderFor({ name: 'any.csv' }, context(name))).toBe(folder);
   });
