@@ -219,6 +219,13 @@ describe('octo (other commands and errors)', () => {
     expect(many.stdout).toContain('example: 32 file(s) matched by include are left, since');
     expect(many.stdout).toContain('  .processed/old_18.csv\n  ... and 12 more (octo pending example --json lists them all)\n');
     expect(JSON.parse((await runOctoCli(['pending', 'example', '--json'], { cwd: dir })).stdout).inProgress).toHaveLength(32);
+    // A sync says so too, from -v on: the count and the first ten.
+    const sync = await runOctoCli(['sync', 'example', '-v'], { cwd: dir });
+    expect(sync.code).toBe(0);
+    expect(sync.stderr).toContain(
+      'left 32 file(s) the globs match: uploads in progress (*.part, *.tmp, *.filepart, *.crdownload, ~*) and dot files are never taken (rename them on the drop, or name the dot folder in include): .incoming/late.csv, .processed/old_00.csv,',
+    );
+    expect(sync.stderr).toContain('.processed/old_08.csv, and 22 more');
   });
 
   it('should show each provider\'s schedule, next run and last job, as a table and as JSON', async () => {
