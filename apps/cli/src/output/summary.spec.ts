@@ -19,6 +19,20 @@ const base: JobSummary = {
 };
 
 describe('renderSummary', () => {
+  describe('when many providers had nothing to do', () => {
+    it('should say so in one line naming them, and keep the others whole', () => {
+      const idle = ['p01', 'p02', 'p03'].map((provider) => ({ ...base, provider }));
+      const busy = { ...base, provider: 'acme', total: 1, failed: 1, status: 'partial' as const, files: [{ path: 'a.csv.gz', status: 'failed' as const, kind: 'unpack' as const, reason: 'a.csv.gz: gzip data is damaged', durationMs: 1, size: 5 }] };
+      const text = renderSummary([...idle, busy]);
+      expect(text).toContain('\nnothing to do for 3 provider(s), every file is already ingested: p01, p02, p03\n');
+      expect(text).not.toContain('p01: nothing to do');
+      expect(text).toContain('acme: 1 file(s) failed:');
+      // One provider keeps its own line.
+      expect(renderSummary([idle[0]!])).toContain('\np01: nothing to do, every file is already ingested\n');
+      expect(renderSummary([idle[0]!, busy])).toContain('\np01: nothing to do, every file is already ingested\n');
+    });
+  });
+
   describe('when files were skipped', () => {
     it('should list each with why and the reason, and never say every file is ingested', () => {
       const text = renderSummary([{ ...base, skipped: [{ path: 'in/a.csv.gpg', size: 10, why: 'quarantined', reason: 'quarantined after failing 3 runs (...); fix it, then release it with octo retry acme in/a.csv.gpg' }] }]);

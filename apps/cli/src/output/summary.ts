@@ -11,7 +11,12 @@ export function renderSummary(summaries: readonly JobSummary[]): string {
       summaries.map((s) => [s.provider, s.status, String(s.succeeded), String(s.failed), String(s.total), formatBytes(s.bytesIn), formatBytes(s.bytesOut), formatDuration(s.durationMs)]),
     ),
   );
+  // Of many providers, the idle ones share one line (a fortieth partner should not add two lines to every quiet run).
+  const idle = summaries.filter((s) => !s.dryRun && s.total === 0 && !s.error && !s.waiting?.length && !s.skipped?.length);
+  const shareOneLine = summaries.length > 1 && idle.length > 1;
+  if (shareOneLine) parts.push(`\nnothing to do for ${idle.length} provider(s), every file is already ingested: ${idle.map((s) => s.provider).join(', ')}`);
   for (const summary of summaries) {
+    if (shareOneLine && idle.includes(summary)) continue;
     if (summary.error) parts.push(`\n${summary.provider}: job ${summary.status === 'cancelled' ? 'cancelled' : 'failed'} [${summary.error.kind}] ${summary.error.reason}`);
     if (summary.dryRun && summary.plan) {
       parts.push(
